@@ -1,0 +1,1 @@
+//! Java `SimpleDateFormat` patterns over chrono (in progress).

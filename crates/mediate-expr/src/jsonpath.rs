@@ -1,0 +1,1 @@
+//! `json-eval`: JSONPath with Jayway result shapes (in progress).

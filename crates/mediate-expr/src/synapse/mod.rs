@@ -1,0 +1,1 @@
+//! Synapse expressions `${…}` (in progress).
