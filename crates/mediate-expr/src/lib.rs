@@ -3,5 +3,7 @@
 //! (crate docs to be written when the pieces land)
 
 pub mod datefmt;
+pub mod java;
 pub mod jsonpath;
 pub mod synapse;
+pub mod xpath;

@@ -1,0 +1,7 @@
+//! Synapse's XPath: XPath 1.0 plus Synapse's functions and variables, evaluated over a message.
+
+mod serialize;
+mod string_value;
+
+pub use serialize::{node_to_xml, write_node};
+pub use string_value::synapse_string_value;

@@ -1,0 +1,203 @@
+//! Serializing XPath result nodes back to XML text, the way Synapse (Axiom) prints them.
+//!
+//! An element is printed from the bytes it was parsed from (so attribute order, quoting and
+//! whitespace are the sender's), with the namespace declarations it inherits from its ancestors
+//! added to its start tag where its subtree uses them — the same text Axiom's `toString()` gives.
+
+use mediate_xpath::XNode;
+use mediate_xpath::roxmltree::{Node, NodeType};
+
+/// Serialize one node of an XPath result.
+///
+/// Elements print as XML with the namespaces they need, text nodes as escaped text, attributes as
+/// `name="value"`, comments, processing instructions, and namespace nodes as `xmlns:p="uri"`.
+pub fn node_to_xml(node: &XNode<'_, '_>) -> String {
+    let mut out = String::new();
+    write_node(node, &mut out);
+    out
+}
+
+/// Append the serialization of `node` to `out` (see [`node_to_xml`]).
+pub fn write_node(node: &XNode<'_, '_>, out: &mut String) {
+    match node {
+        XNode::Node(n) => write_tree_node(*n, out),
+        XNode::Attribute(owner, attr) => {
+            if let Some(uri) = attr.namespace() {
+                if let Some(prefix) = owner.lookup_prefix(uri) {
+                    out.push_str(prefix);
+                    out.push(':');
+                }
+            }
+            out.push_str(attr.name());
+            out.push_str("=\"");
+            escape_into(attr.value(), true, out);
+            out.push('"');
+        }
+        XNode::Namespace(_, ns) => {
+            match ns.name() {
+                Some(p) => {
+                    out.push_str("xmlns:");
+                    out.push_str(p);
+                }
+                None => out.push_str("xmlns"),
+            }
+            out.push_str("=\"");
+            escape_into(ns.uri(), true, out);
+            out.push('"');
+        }
+    }
+}
+
+fn write_tree_node(n: Node<'_, '_>, out: &mut String) {
+    match n.node_type() {
+        NodeType::Root => {
+            for c in n.children() {
+                write_tree_node(c, out);
+            }
+        }
+        NodeType::Element => write_element(n, out),
+        NodeType::Text => escape_into(n.text().unwrap_or_default(), false, out),
+        NodeType::Comment => {
+            out.push_str("<!--");
+            out.push_str(n.text().unwrap_or_default());
+            out.push_str("-->");
+        }
+        NodeType::PI => {
+            if let Some(pi) = n.pi() {
+                out.push_str("<?");
+                out.push_str(pi.target);
+                if let Some(v) = pi.value {
+                    out.push(' ');
+                    out.push_str(v);
+                }
+                out.push_str("?>");
+            }
+        }
+    }
+}
+
+fn write_element(n: Node<'_, '_>, out: &mut String) {
+    let input = n.document().input_text();
+    let Some(src) = input.get(n.range()) else {
+        return;
+    };
+    // The start tag's name: `<` then the qualified name up to whitespace, `/` or `>`.
+    let name_len = src[1..]
+        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+        .unwrap_or(src.len() - 1);
+    let qname = &src[1..1 + name_len];
+    let start_tag = &src[..start_tag_len(src)];
+    let mut extra = String::new();
+    for ns in n.namespaces() {
+        match ns.name() {
+            Some("xml") => {}
+            Some(prefix) => {
+                let decl = format!("xmlns:{prefix}=");
+                let used = src.contains(&format!("{prefix}:"));
+                if used && !start_tag.contains(&decl) {
+                    extra.push_str(&format!(" xmlns:{prefix}=\""));
+                    escape_into(ns.uri(), true, &mut extra);
+                    extra.push('"');
+                }
+            }
+            None => {
+                if !qname.contains(':') && !has_default_decl(start_tag) {
+                    extra.push_str(" xmlns=\"");
+                    escape_into(ns.uri(), true, &mut extra);
+                    extra.push('"');
+                }
+            }
+        }
+    }
+    if extra.is_empty() {
+        out.push_str(src);
+    } else {
+        out.push_str(&src[..1 + name_len]);
+        out.push_str(&extra);
+        out.push_str(&src[1 + name_len..]);
+    }
+}
+
+fn has_default_decl(start_tag: &str) -> bool {
+    start_tag
+        .match_indices("xmlns")
+        .any(|(i, _)| start_tag[i + 5..].trim_start().starts_with('='))
+}
+
+/// Length of the start tag at the beginning of `src`, honouring quoted attribute values.
+fn start_tag_len(src: &str) -> usize {
+    let mut quote: Option<char> = None;
+    for (i, c) in src.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '>') => return i + 1,
+            _ => {}
+        }
+    }
+    src.len()
+}
+
+/// Escape text for XML: `&`, `<`, `>` always; `"` too inside attribute values.
+pub(crate) fn escape_into(s: &str, attr: bool, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attr => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mediate_xpath::roxmltree::Document;
+
+    fn first<'a, 'i>(doc: &'a Document<'i>, name: &str) -> Node<'a, 'i> {
+        doc.descendants()
+            .find(|n| n.tag_name().name() == name)
+            .expect("element in test document")
+    }
+
+    #[test]
+    fn element_keeps_source_text_and_adds_inherited_namespaces() {
+        let doc = Document::parse(
+            r#"<e:Envelope xmlns:e="urn:e" xmlns:m="urn:m"><e:Body><m:q a="1"><m:s>IBM</m:s></m:q></e:Body></e:Envelope>"#,
+        )
+        .unwrap();
+        let q = first(&doc, "q");
+        assert_eq!(
+            node_to_xml(&XNode::Node(q)),
+            r#"<m:q xmlns:m="urn:m" a="1"><m:s>IBM</m:s></m:q>"#
+        );
+    }
+
+    #[test]
+    fn default_namespace_is_declared_once() {
+        let doc = Document::parse(r#"<r xmlns="urn:d"><a x=">"><b/></a></r>"#).unwrap();
+        let a = first(&doc, "a");
+        assert_eq!(
+            node_to_xml(&XNode::Node(a)),
+            r#"<a xmlns="urn:d" x=">"><b/></a>"#
+        );
+        let r = first(&doc, "r");
+        assert_eq!(
+            node_to_xml(&XNode::Node(r)),
+            r#"<r xmlns="urn:d"><a x=">"><b/></a></r>"#
+        );
+    }
+
+    #[test]
+    fn text_attribute_comment_pi() {
+        let doc = Document::parse(r#"<r a="x&amp;&quot;y"><!--c--><?t d?>1 &lt; 2</r>"#).unwrap();
+        let r = doc.root_element();
+        let attr = r.attributes().next().unwrap();
+        assert_eq!(node_to_xml(&XNode::Attribute(r, attr)), r#"a="x&amp;&quot;y""#);
+        let kids: Vec<String> = r.children().map(|c| node_to_xml(&XNode::Node(c))).collect();
+        assert_eq!(kids, ["<!--c-->", "<?t d?>", "1 &lt; 2"]);
+    }
+}
