@@ -1,0 +1,840 @@
+//! The message context: payload, properties by scope, variables and the facts
+//! MI keeps about a message.
+
+use std::collections::HashMap;
+
+use bytes::{Bytes, BytesMut};
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode, Uri};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::payload::{Payload, PayloadKind, mime_essence};
+use crate::property::{PropertyMap, PropertyValue, Scope, VariableValue};
+use crate::xml::{Envelope, EnvelopeOrigin, XmlDocument};
+
+/// Content type given to JSON payloads built here.
+pub const JSON_CONTENT_TYPE: &str = "application/json";
+/// Content type given to XML payloads built here.
+pub const XML_CONTENT_TYPE: &str = "application/xml";
+/// Content type given to text payloads built here.
+pub const TEXT_CONTENT_TYPE: &str = "text/plain";
+
+/// The fault facts MI keeps (`ERROR_CODE`, `ERROR_MESSAGE`, `ERROR_DETAIL`,
+/// `ERROR_EXCEPTION`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fault {
+    /// `ERROR_CODE` (e.g. `101503`).
+    pub code: Option<i32>,
+    /// `ERROR_MESSAGE`.
+    pub message: Option<String>,
+    /// `ERROR_DETAIL`.
+    pub detail: Option<String>,
+    /// `ERROR_EXCEPTION` (the exception's text).
+    pub exception: Option<String>,
+}
+
+/// WS-Addressing-like facts (`To`, `From`, `Action`, `ReplyTo`, `RelatesTo`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Addressing {
+    /// `To` (the request URL for HTTP requests).
+    pub to: Option<String>,
+    /// `From`.
+    pub from: Option<String>,
+    /// `Action` (`SOAPAction` or the `action` parameter of SOAP 1.2).
+    pub action: Option<String>,
+    /// `ReplyTo`.
+    pub reply_to: Option<String>,
+    /// `RelatesTo`.
+    pub relates_to: Option<String>,
+}
+
+/// Facts about the HTTP request (and the response status).
+#[derive(Debug, Clone, Default)]
+struct Request {
+    method: Option<Method>,
+    uri: Option<Uri>,
+    rest_url_postfix: Option<String>,
+    query: Vec<(String, String)>,
+    path_params: HashMap<String, String>,
+    status: Option<StatusCode>,
+}
+
+/// One message flowing through the engine (MI's `MessageContext`).
+///
+/// The payload stays the [`Bytes`] it arrived as; XML, JSON and envelope views
+/// are parsed on first use and cached until the payload changes.
+#[derive(Debug, Clone)]
+pub struct MessageContext {
+    message_id: String,
+    payload: Payload,
+    properties: PropertyMap,
+    axis2: PropertyMap,
+    operation: PropertyMap,
+    transport: HeaderMap,
+    variables: HashMap<String, VariableValue>,
+    request: Request,
+    fault: Option<Fault>,
+    addressing: Addressing,
+    message_type: Option<String>,
+    response: bool,
+}
+
+fn new_message_id() -> String {
+    format!("urn:uuid:{}", uuid::Uuid::new_v4())
+}
+
+impl MessageContext {
+    fn with_payload(payload: Payload) -> Self {
+        Self {
+            message_id: new_message_id(),
+            payload,
+            properties: PropertyMap::new(),
+            axis2: PropertyMap::new(),
+            operation: PropertyMap::new(),
+            transport: HeaderMap::new(),
+            variables: HashMap::new(),
+            request: Request::default(),
+            fault: None,
+            addressing: Addressing::default(),
+            message_type: None,
+            response: false,
+        }
+    }
+
+    /// A message with no payload.
+    pub fn empty() -> Self {
+        Self::with_payload(Payload::new(Bytes::new(), ""))
+    }
+
+    /// A JSON message (`application/json`); the JSON is parsed on use.
+    pub fn from_json(json: impl Into<Bytes>) -> Self {
+        Self::from_bytes(json, JSON_CONTENT_TYPE)
+    }
+
+    /// An XML message (`application/xml`): POX, or a SOAP envelope.
+    pub fn from_xml(xml: impl Into<Bytes>) -> Self {
+        Self::from_bytes(xml, XML_CONTENT_TYPE)
+    }
+
+    /// A text message (`text/plain`).
+    pub fn from_text(text: impl Into<Bytes>) -> Self {
+        Self::from_bytes(text, TEXT_CONTENT_TYPE)
+    }
+
+    /// A message with any payload and content type.
+    pub fn from_bytes(bytes: impl Into<Bytes>, content_type: impl Into<String>) -> Self {
+        Self::with_payload(Payload::new(bytes.into(), content_type))
+    }
+
+    /// A request message: method, URI (query parameters, `To`), headers
+    /// (transport scope), body and content type.
+    pub fn from_http_request(request: http::Request<Bytes>) -> Self {
+        let (parts, body) = request.into_parts();
+        let content_type = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                if body.is_empty() {
+                    String::new()
+                } else {
+                    "application/octet-stream".to_owned()
+                }
+            });
+        let mut ctx = Self::from_bytes(body, content_type.clone());
+        ctx.set_request_uri(parts.uri.clone());
+        ctx.request.method = Some(parts.method);
+        ctx.addressing.to = Some(parts.uri.to_string());
+        ctx.addressing.action = soap_action(&parts.headers, &content_type);
+        ctx.transport = parts.headers;
+        if !content_type.is_empty() {
+            ctx.message_type = Some(mime_essence(&content_type));
+        }
+        ctx
+    }
+
+    /// The HTTP response for this message: status (default 200), transport
+    /// headers (minus hop-by-hop and length headers), content type, payload.
+    /// The payload is sent as it is (no `messageType` conversion: that is the
+    /// formatter's job).
+    pub fn into_http_response(self) -> http::Response<Bytes> {
+        let mut headers = self.transport;
+        for name in [
+            http::header::CONTENT_LENGTH,
+            http::header::TRANSFER_ENCODING,
+            http::header::CONNECTION,
+            http::header::HOST,
+            http::header::UPGRADE,
+            http::header::TE,
+            http::header::TRAILER,
+        ] {
+            headers.remove(name);
+        }
+        headers.remove("keep-alive");
+        headers.remove(CONTENT_TYPE);
+        if !self.payload.content_type.is_empty()
+            && let Ok(value) = HeaderValue::from_str(&self.payload.content_type)
+        {
+            headers.insert(CONTENT_TYPE, value);
+        }
+        let mut response = http::Response::new(self.payload.bytes);
+        *response.status_mut() = self.request.status.unwrap_or(StatusCode::OK);
+        *response.headers_mut() = headers;
+        response
+    }
+
+    // ----- identity ---------------------------------------------------------------
+
+    /// The message ID (`urn:uuid:…`).
+    pub fn message_id(&self) -> &str {
+        &self.message_id
+    }
+
+    /// Replaces the message ID.
+    pub fn set_message_id(&mut self, id: impl Into<String>) {
+        self.message_id = id.into();
+    }
+
+    /// Whether this is a response message.
+    pub fn is_response(&self) -> bool {
+        self.response
+    }
+
+    /// Marks the message as a response (or not).
+    pub fn set_response(&mut self, response: bool) {
+        self.response = response;
+    }
+
+    /// The addressing facts.
+    pub fn addressing(&self) -> &Addressing {
+        &self.addressing
+    }
+
+    /// The addressing facts, to change them.
+    pub fn addressing_mut(&mut self) -> &mut Addressing {
+        &mut self.addressing
+    }
+
+    /// `To`.
+    pub fn to(&self) -> Option<&str> {
+        self.addressing.to.as_deref()
+    }
+
+    /// `Action` (`SOAPAction`).
+    pub fn action(&self) -> Option<&str> {
+        self.addressing.action.as_deref()
+    }
+
+    // ----- payload ---------------------------------------------------------------
+
+    /// The payload bytes, as received or last set.
+    pub fn payload(&self) -> &Bytes {
+        &self.payload.bytes
+    }
+
+    /// The payload's content type (may be empty).
+    pub fn content_type(&self) -> &str {
+        &self.payload.content_type
+    }
+
+    /// How the payload is read.
+    pub fn payload_kind(&self) -> PayloadKind {
+        self.payload.kind
+    }
+
+    /// The payload as text (UTF-8).
+    pub fn payload_as_text(&self) -> Result<&str, Error> {
+        self.payload.text()
+    }
+
+    /// The payload parsed as XML (XML payloads only; positions are the payload's).
+    pub fn xml(&self) -> Result<&XmlDocument, Error> {
+        self.payload.xml()
+    }
+
+    /// The payload as JSON: parsed for JSON payloads, MI's XML → JSON mapping
+    /// of the first body child for XML payloads.
+    pub fn json(&self) -> Result<&Value, Error> {
+        self.payload.json()
+    }
+
+    /// MI's envelope view of the payload (see [`Envelope`]).
+    pub fn envelope(&self) -> Result<&Envelope, Error> {
+        self.payload.envelope()
+    }
+
+    /// MI's `messageType` (the formatter to use); defaults to the payload's
+    /// content type without parameters.
+    pub fn message_type(&self) -> String {
+        self.message_type
+            .clone()
+            .unwrap_or_else(|| mime_essence(&self.payload.content_type))
+    }
+
+    /// Sets MI's `messageType`.
+    pub fn set_message_type(&mut self, message_type: impl Into<String>) {
+        self.message_type = Some(message_type.into());
+    }
+
+    /// Changes the content type, keeping the bytes (views are dropped: the
+    /// payload may now be read differently).
+    pub fn set_content_type(&mut self, content_type: impl Into<String>) {
+        self.payload = Payload::new(self.payload.bytes.clone(), content_type);
+    }
+
+    /// Replaces the payload (all cached views are dropped).
+    pub fn set_payload(&mut self, bytes: impl Into<Bytes>, content_type: impl Into<String>) {
+        self.payload = Payload::new(bytes.into(), content_type);
+    }
+
+    /// Replaces the payload with JSON (`application/json`, unless the
+    /// payload was already JSON, whose content type is kept).
+    pub fn set_json(&mut self, value: Value) {
+        let bytes = Bytes::from(value.to_string());
+        let content_type = if self.payload.kind == PayloadKind::Json {
+            self.payload.content_type.clone()
+        } else {
+            JSON_CONTENT_TYPE.to_owned()
+        };
+        self.payload = Payload::with_json(bytes, content_type, value);
+    }
+
+    /// Replaces the body content with an XML element (MI's payloadFactory with
+    /// XML media type). For an explicit SOAP envelope the Body's content is
+    /// spliced, keeping the envelope text (and Header) around it; otherwise
+    /// the XML becomes the (POX) payload. The content type stays if it was an
+    /// XML one, else becomes `application/xml`.
+    pub fn set_xml_body(&mut self, xml: impl Into<Bytes>) -> Result<(), Error> {
+        let xml = xml.into();
+        let fragment = XmlDocument::parse(xml.clone())?;
+        let body_text = strip_prolog(&fragment);
+        if self.payload.kind == PayloadKind::Xml
+            && let Ok(env) = self.payload.envelope()
+            && env.origin() == EnvelopeOrigin::Soap
+        {
+            let doc = env.xml_document();
+            let body = env.body();
+            let inner = inner_range(doc, body);
+            let spliced = splice(doc.bytes(), inner, body_text.as_bytes());
+            let content_type = self.payload.content_type.clone();
+            self.payload = Payload::new(spliced, content_type);
+            return Ok(());
+        }
+        let content_type = if self.payload.kind == PayloadKind::Xml {
+            self.payload.content_type.clone()
+        } else {
+            XML_CONTENT_TYPE.to_owned()
+        };
+        self.payload = Payload::with_xml(fragment, content_type);
+        Ok(())
+    }
+
+    /// Replaces only the first element child of the Body by splicing bytes:
+    /// the text around it (XML declaration, comments, SOAP envelope, Header,
+    /// sibling elements) is kept byte for byte. For non-XML payloads (or an
+    /// empty Body) this is [`Self::set_xml_body`].
+    pub fn replace_first_body_child(&mut self, xml: impl Into<Bytes>) -> Result<(), Error> {
+        let xml = xml.into();
+        if self.payload.kind != PayloadKind::Xml {
+            return self.set_xml_body(xml);
+        }
+        let fragment = XmlDocument::parse(xml.clone())?;
+        let new_text = strip_prolog(&fragment);
+        let env = self.payload.envelope()?;
+        let range = if env.origin() == EnvelopeOrigin::Soap {
+            env.first_body_child()
+                .map(|first| env.xml_document().byte_range(first))
+        } else {
+            let doc = self.payload.xml()?;
+            Some(doc.byte_range(doc.root_element()))
+        };
+        let Some(range) = range else {
+            return self.set_xml_body(xml);
+        };
+        let spliced = splice(&self.payload.bytes, range, new_text.as_bytes());
+        let content_type = self.payload.content_type.clone();
+        self.payload = Payload::new(spliced, content_type);
+        Ok(())
+    }
+
+    /// Replaces the payload with text (`text/plain`).
+    pub fn set_text(&mut self, text: impl Into<String>) {
+        self.payload = Payload::new(Bytes::from(text.into()), TEXT_CONTENT_TYPE);
+    }
+
+    // ----- properties ------------------------------------------------------------
+
+    /// A default-scope (synapse) property.
+    pub fn property(&self, name: &str) -> Option<&PropertyValue> {
+        self.properties.get(name)
+    }
+
+    /// Sets a default-scope property.
+    pub fn set_property(&mut self, name: impl Into<String>, value: impl Into<PropertyValue>) {
+        self.properties.insert(name.into(), value.into());
+    }
+
+    /// Removes a default-scope property.
+    pub fn remove_property(&mut self, name: &str) -> Option<PropertyValue> {
+        self.properties.remove(name)
+    }
+
+    /// The default-scope properties.
+    pub fn properties(&self) -> &PropertyMap {
+        &self.properties
+    }
+
+    /// The axis2-scope properties.
+    pub fn axis2_properties(&self) -> &PropertyMap {
+        &self.axis2
+    }
+
+    /// The operation-scope properties.
+    pub fn operation_properties(&self) -> &PropertyMap {
+        &self.operation
+    }
+
+    /// A property of any scope kept on the message. Transport properties are
+    /// headers (case-insensitive names; several values joined with `, `).
+    /// Besides the stored ones, the axis2 scope answers `HTTP_SC`,
+    /// `HTTP_METHOD`, `REST_URL_POSTFIX`, `messageType` and `ContentType`
+    /// from the message's facts, and the default scope answers `ERROR_CODE`,
+    /// `ERROR_MESSAGE`, `ERROR_DETAIL`, `ERROR_EXCEPTION` and `MESSAGE_FORMAT`.
+    /// `registry`, `system` and `env` are not on the message: `None`.
+    pub fn scoped_property(&self, scope: Scope, name: &str) -> Option<PropertyValue> {
+        match scope {
+            Scope::Default => self
+                .properties
+                .get(name)
+                .cloned()
+                .or_else(|| self.default_fact(name)),
+            Scope::Axis2 => self
+                .axis2
+                .get(name)
+                .cloned()
+                .or_else(|| self.axis2_fact(name)),
+            Scope::Operation => self.operation.get(name).cloned(),
+            Scope::Transport => self.transport_header(name).map(PropertyValue::String),
+            Scope::Registry | Scope::System | Scope::Env => None,
+        }
+    }
+
+    fn default_fact(&self, name: &str) -> Option<PropertyValue> {
+        let fault = self.fault.as_ref();
+        match name {
+            "ERROR_CODE" => fault?.code.map(PropertyValue::Integer),
+            "ERROR_MESSAGE" => fault?.message.clone().map(PropertyValue::String),
+            "ERROR_DETAIL" => fault?.detail.clone().map(PropertyValue::String),
+            "ERROR_EXCEPTION" => fault?.exception.clone().map(PropertyValue::String),
+            "MESSAGE_FORMAT" => Some(PropertyValue::String(self.message_type())),
+            _ => None,
+        }
+    }
+
+    fn axis2_fact(&self, name: &str) -> Option<PropertyValue> {
+        match name {
+            "HTTP_SC" => self
+                .request
+                .status
+                .map(|s| PropertyValue::Integer(i32::from(s.as_u16()))),
+            "HTTP_METHOD" => self
+                .request
+                .method
+                .as_ref()
+                .map(|m| PropertyValue::String(m.to_string())),
+            "REST_URL_POSTFIX" => self
+                .rest_url_postfix()
+                .map(|s| PropertyValue::String(s.to_owned())),
+            "messageType" => Some(PropertyValue::String(self.message_type())),
+            "ContentType" => Some(PropertyValue::String(self.payload.content_type.clone())),
+            _ => None,
+        }
+    }
+
+    /// Sets a property of a scope kept on the message. Transport values are
+    /// printed with [`PropertyValue::as_string`] and must be valid header values.
+    pub fn set_scoped_property(
+        &mut self,
+        scope: Scope,
+        name: &str,
+        value: impl Into<PropertyValue>,
+    ) -> Result<(), Error> {
+        let value = value.into();
+        match scope {
+            Scope::Default => {
+                self.properties.insert(name.to_owned(), value);
+            }
+            Scope::Axis2 => {
+                self.axis2.insert(name.to_owned(), value);
+            }
+            Scope::Operation => {
+                self.operation.insert(name.to_owned(), value);
+            }
+            Scope::Transport => self.set_transport_header(name, &value.as_string())?,
+            Scope::Registry => return Err(Error::ScopeNotOnMessage("registry")),
+            Scope::System => return Err(Error::ScopeNotOnMessage("system")),
+            Scope::Env => return Err(Error::ScopeNotOnMessage("env")),
+        }
+        Ok(())
+    }
+
+    /// Removes a property of a scope kept on the message.
+    pub fn remove_scoped_property(&mut self, scope: Scope, name: &str) -> Option<PropertyValue> {
+        match scope {
+            Scope::Default => self.properties.remove(name),
+            Scope::Axis2 => self.axis2.remove(name),
+            Scope::Operation => self.operation.remove(name),
+            Scope::Transport => {
+                let old = self.transport_header(name);
+                HeaderName::from_bytes(name.as_bytes())
+                    .ok()
+                    .map(|n| self.transport.remove(n));
+                old.map(PropertyValue::String)
+            }
+            Scope::Registry | Scope::System | Scope::Env => None,
+        }
+    }
+
+    // ----- transport headers -----------------------------------------------------
+
+    /// The transport headers (case-insensitive).
+    pub fn transport_headers(&self) -> &HeaderMap {
+        &self.transport
+    }
+
+    /// The transport headers, to change them.
+    pub fn transport_headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.transport
+    }
+
+    /// One transport header (values of a repeated header joined with `, `).
+    pub fn transport_header(&self, name: &str) -> Option<String> {
+        let mut values = self.transport.get_all(name).iter().peekable();
+        values.peek()?;
+        let joined: Vec<String> = values
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        Some(joined.join(", "))
+    }
+
+    /// Sets (replaces) a transport header.
+    pub fn set_transport_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::InvalidHeader(name.to_owned()))?;
+        let value =
+            HeaderValue::from_str(value).map_err(|_| Error::InvalidHeader(name.to_owned()))?;
+        self.transport.insert(header, value);
+        Ok(())
+    }
+
+    // ----- variables ------------------------------------------------------------
+
+    /// An MI 4.4 variable (`${vars.name}`).
+    pub fn variable(&self, name: &str) -> Option<&VariableValue> {
+        self.variables.get(name)
+    }
+
+    /// Sets a variable.
+    pub fn set_variable(&mut self, name: impl Into<String>, value: impl Into<VariableValue>) {
+        self.variables.insert(name.into(), value.into());
+    }
+
+    /// Removes a variable.
+    pub fn remove_variable(&mut self, name: &str) -> Option<VariableValue> {
+        self.variables.remove(name)
+    }
+
+    /// All variables.
+    pub fn variables(&self) -> &HashMap<String, VariableValue> {
+        &self.variables
+    }
+
+    // ----- request facts ---------------------------------------------------------
+
+    /// The HTTP method.
+    pub fn http_method(&self) -> Option<&Method> {
+        self.request.method.as_ref()
+    }
+
+    /// Sets the HTTP method.
+    pub fn set_http_method(&mut self, method: Method) {
+        self.request.method = Some(method);
+    }
+
+    /// The full request URI as received.
+    pub fn request_uri(&self) -> Option<&Uri> {
+        self.request.uri.as_ref()
+    }
+
+    /// Sets the request URI; query parameters are re-read from it.
+    pub fn set_request_uri(&mut self, uri: Uri) {
+        self.request.query = uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        self.request.uri = Some(uri);
+    }
+
+    /// The request path (percent-encoded, as received), without the query.
+    pub fn request_path(&self) -> Option<&str> {
+        self.request.uri.as_ref().map(Uri::path)
+    }
+
+    /// The request path, percent-decoded (lossy UTF-8).
+    pub fn request_path_decoded(&self) -> Option<String> {
+        self.request_path().map(|p| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    }
+
+    /// MI's `REST_URL_POSTFIX`: the part of path and query after the API
+    /// context / service path, once the dispatcher set it; before that, the
+    /// whole path and query.
+    pub fn rest_url_postfix(&self) -> Option<&str> {
+        match &self.request.rest_url_postfix {
+            Some(p) => Some(p),
+            None => self
+                .request
+                .uri
+                .as_ref()
+                .and_then(|u| u.path_and_query())
+                .map(|pq| pq.as_str()),
+        }
+    }
+
+    /// Sets `REST_URL_POSTFIX` (done by the dispatcher).
+    pub fn set_rest_url_postfix(&mut self, postfix: impl Into<String>) {
+        self.request.rest_url_postfix = Some(postfix.into());
+    }
+
+    /// The decoded query parameters, in order (repeated names kept).
+    pub fn query_params(&self) -> &[(String, String)] {
+        &self.request.query
+    }
+
+    /// The first value of a query parameter (`query.param.name`).
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.request
+            .query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All values of a query parameter.
+    pub fn query_param_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.request
+            .query
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A path (URI-template) parameter (`uri.var.name`), set by the dispatcher.
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.request.path_params.get(name).map(String::as_str)
+    }
+
+    /// Sets a path parameter.
+    pub fn set_path_param(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.request.path_params.insert(name.into(), value.into());
+    }
+
+    /// All path parameters.
+    pub fn path_params(&self) -> &HashMap<String, String> {
+        &self.request.path_params
+    }
+
+    /// The path parameters, to change them.
+    pub fn path_params_mut(&mut self) -> &mut HashMap<String, String> {
+        &mut self.request.path_params
+    }
+
+    /// The HTTP status (`HTTP_SC`) of a response.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.request.status
+    }
+
+    /// Sets the HTTP status.
+    pub fn set_status(&mut self, status: StatusCode) {
+        self.request.status = Some(status);
+    }
+
+    // ----- fault facts ------------------------------------------------------------
+
+    /// The fault facts, if an error happened.
+    pub fn fault(&self) -> Option<&Fault> {
+        self.fault.as_ref()
+    }
+
+    /// Records fault facts.
+    pub fn set_fault(&mut self, fault: Fault) {
+        self.fault = Some(fault);
+    }
+
+    /// Forgets the fault facts.
+    pub fn clear_fault(&mut self) {
+        self.fault = None;
+    }
+}
+
+impl Default for MessageContext {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+/// `SOAPAction` header (quotes removed), or the `action` parameter of a SOAP
+/// 1.2 content type.
+fn soap_action(headers: &HeaderMap, content_type: &str) -> Option<String> {
+    if let Some(action) = headers.get("soapaction").and_then(|v| v.to_str().ok()) {
+        let action = action.trim().trim_matches('"');
+        if !action.is_empty() {
+            return Some(action.to_owned());
+        }
+    }
+    content_type.split(';').skip(1).find_map(|param| {
+        let (k, v) = param.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("action")).then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// The text of a parsed fragment without its XML declaration/prolog: from the
+/// root's start to the end of the text.
+fn strip_prolog(doc: &XmlDocument) -> &str {
+    let root = doc.root_element();
+    let text = doc.as_str();
+    text.get(root.range().start..).unwrap_or(text).trim_end()
+}
+
+/// The byte range of an element's content (between its start and end tags);
+/// for an empty-element tag (`<b/>`), the `/` to rewrite.
+fn inner_range(doc: &XmlDocument, element: roxmltree::Node<'_, '_>) -> InnerRange {
+    let whole = doc.byte_range(element);
+    let text = &doc.bytes()[whole.clone()];
+    if text.ends_with(b"/>") {
+        return InnerRange::SelfClosing {
+            whole,
+            qname_len: element_qname_len(text),
+        };
+    }
+    let start = whole.start + start_tag_len(text);
+    let end = whole.end
+        - text
+            .iter()
+            .rev()
+            .position(|&b| b == b'<')
+            .map_or(0, |p| p + 1);
+    InnerRange::Content(start..end.max(start))
+}
+
+/// Length of the start tag at the beginning of `text` (quote-aware).
+fn start_tag_len(text: &[u8]) -> usize {
+    let mut quote = None;
+    for (i, &b) in text.iter().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => return i + 1,
+            None => {}
+        }
+    }
+    text.len()
+}
+
+fn element_qname_len(tag: &[u8]) -> usize {
+    tag.iter()
+        .skip(1)
+        .take_while(|b| !(b.is_ascii_whitespace() || **b == b'/' || **b == b'>'))
+        .count()
+}
+
+enum InnerRange {
+    Content(std::ops::Range<usize>),
+    SelfClosing {
+        whole: std::ops::Range<usize>,
+        qname_len: usize,
+    },
+}
+
+trait SpliceRange {
+    fn apply(self, source: &Bytes, replacement: &[u8]) -> Bytes;
+}
+
+impl SpliceRange for std::ops::Range<usize> {
+    fn apply(self, source: &Bytes, replacement: &[u8]) -> Bytes {
+        let mut out = BytesMut::with_capacity(source.len() - self.len() + replacement.len());
+        out.extend_from_slice(&source[..self.start]);
+        out.extend_from_slice(replacement);
+        out.extend_from_slice(&source[self.end..]);
+        out.freeze()
+    }
+}
+
+impl SpliceRange for InnerRange {
+    fn apply(self, source: &Bytes, replacement: &[u8]) -> Bytes {
+        match self {
+            Self::Content(range) => range.apply(source, replacement),
+            Self::SelfClosing { whole, qname_len } => {
+                // `<soapenv:Body attrs/>` → `<soapenv:Body attrs>NEW</soapenv:Body>`
+                let tag = &source[whole.clone()];
+                let qname = &tag[1..1 + qname_len];
+                let mut out =
+                    BytesMut::with_capacity(source.len() + replacement.len() + qname_len + 3);
+                out.extend_from_slice(&source[..whole.start]);
+                out.extend_from_slice(&tag[..tag.len() - 2]);
+                out.extend_from_slice(b">");
+                out.extend_from_slice(replacement);
+                out.extend_from_slice(b"</");
+                out.extend_from_slice(qname);
+                out.extend_from_slice(b">");
+                out.extend_from_slice(&source[whole.end..]);
+                out.freeze()
+            }
+        }
+    }
+}
+
+fn splice(source: &Bytes, range: impl SpliceRange, replacement: &[u8]) -> Bytes {
+    range.apply(source, replacement)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_id_is_urn_uuid() {
+        let a = MessageContext::empty();
+        let b = MessageContext::empty();
+        assert!(a.message_id().starts_with("urn:uuid:"));
+        assert_eq!(a.message_id().len(), "urn:uuid:".len() + 36);
+        assert_ne!(a.message_id(), b.message_id());
+    }
+
+    #[test]
+    fn send_sync() {
+        fn check<T: Send + Sync + Clone + std::fmt::Debug>() {}
+        check::<MessageContext>();
+    }
+
+    #[test]
+    fn soap_action_sources() {
+        let mut h = HeaderMap::new();
+        h.insert("SOAPAction", HeaderValue::from_static("\"urn:getQuote\""));
+        assert_eq!(soap_action(&h, "text/xml").as_deref(), Some("urn:getQuote"));
+        assert_eq!(
+            soap_action(
+                &HeaderMap::new(),
+                "application/soap+xml; charset=UTF-8; action=\"urn:x\""
+            )
+            .as_deref(),
+            Some("urn:x")
+        );
+    }
+}

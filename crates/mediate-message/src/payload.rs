@@ -1,0 +1,251 @@
+//! The payload: raw bytes plus content type, with lazily parsed, cached views.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::json_xml;
+use crate::xml::{self, Envelope, EnvelopeOrigin, XmlDocument};
+
+/// How a payload is read, decided by its content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PayloadKind {
+    /// `application/json`, `text/json`, `*/*+json`.
+    Json,
+    /// `application/xml`, `text/xml`, `application/soap+xml`, `*/*+xml`.
+    Xml,
+    /// `text/*` and `application/x-www-form-urlencoded`.
+    Text,
+    /// Anything else.
+    Binary,
+}
+
+impl PayloadKind {
+    /// The kind of a content type (parameters ignored, case-insensitive).
+    pub fn from_content_type(content_type: &str) -> Self {
+        let essence = mime_essence(content_type);
+        let (top, sub) = essence.split_once('/').unwrap_or((essence.as_str(), ""));
+        if sub == "json" || sub.ends_with("+json") {
+            Self::Json
+        } else if sub == "xml" || sub.ends_with("+xml") {
+            Self::Xml
+        } else if top == "text" || essence == "application/x-www-form-urlencoded" {
+            Self::Text
+        } else {
+            Self::Binary
+        }
+    }
+}
+
+/// The lowercase `type/subtype` of a content type.
+pub fn mime_essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The payload of a message.
+#[derive(Clone)]
+pub(crate) struct Payload {
+    pub(crate) bytes: Bytes,
+    pub(crate) content_type: String,
+    pub(crate) kind: PayloadKind,
+    xml: OnceLock<Result<XmlDocument, Error>>,
+    json: OnceLock<Result<Arc<Value>, Error>>,
+    envelope: OnceLock<Result<Envelope, Error>>,
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payload")
+            .field("content_type", &self.content_type)
+            .field("kind", &self.kind)
+            .field("len", &self.bytes.len())
+            .field(
+                "text",
+                &String::from_utf8_lossy(&self.bytes[..self.bytes.len().min(256)]),
+            )
+            .finish()
+    }
+}
+
+impl Payload {
+    pub(crate) fn new(bytes: Bytes, content_type: impl Into<String>) -> Self {
+        let content_type = content_type.into();
+        Self {
+            kind: PayloadKind::from_content_type(&content_type),
+            bytes,
+            content_type,
+            xml: OnceLock::new(),
+            json: OnceLock::new(),
+            envelope: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn with_json(bytes: Bytes, content_type: impl Into<String>, value: Value) -> Self {
+        let payload = Self::new(bytes, content_type);
+        let _ = payload.json.set(Ok(Arc::new(value)));
+        payload
+    }
+
+    pub(crate) fn with_xml(doc: XmlDocument, content_type: impl Into<String>) -> Self {
+        let payload = Self::new(doc.bytes().clone(), content_type);
+        let _ = payload.xml.set(Ok(doc));
+        payload
+    }
+
+    /// Whether the payload is empty or only whitespace.
+    pub(crate) fn is_blank(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+
+    pub(crate) fn text(&self) -> Result<&str, Error> {
+        std::str::from_utf8(&self.bytes).map_err(|e| Error::NotUtf8 {
+            valid_up_to: e.valid_up_to(),
+        })
+    }
+
+    fn no_view(&self, view: &'static str) -> Error {
+        Error::NoView {
+            content_type: self.content_type.clone(),
+            view,
+        }
+    }
+
+    pub(crate) fn xml(&self) -> Result<&XmlDocument, Error> {
+        self.xml
+            .get_or_init(|| {
+                if self.kind != PayloadKind::Xml {
+                    return Err(self.no_view("XML"));
+                }
+                XmlDocument::parse(self.bytes.clone())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    pub(crate) fn json(&self) -> Result<&Value, Error> {
+        self.json
+            .get_or_init(|| match self.kind {
+                PayloadKind::Json => {
+                    let text = self.text()?;
+                    serde_json::from_str::<Value>(text)
+                        .map(Arc::new)
+                        .map_err(|e| Error::from_json(&e))
+                }
+                PayloadKind::Xml => {
+                    // MI evaluates JSONPath over an XML payload through its JSON form.
+                    let env = self.envelope()?;
+                    match env.first_body_child() {
+                        Some(first) => Ok(Arc::new(json_xml::xml_to_json(first)?)),
+                        None => Ok(Arc::new(Value::Object(Default::default()))),
+                    }
+                }
+                _ => Err(self.no_view("JSON")),
+            })
+            .as_ref()
+            .map(|v| &**v)
+            .map_err(Clone::clone)
+    }
+
+    pub(crate) fn envelope(&self) -> Result<&Envelope, Error> {
+        self.envelope
+            .get_or_init(|| self.build_envelope())
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn build_envelope(&self) -> Result<Envelope, Error> {
+        if self.is_blank() {
+            return Envelope::implicit("", EnvelopeOrigin::Empty);
+        }
+        match self.kind {
+            PayloadKind::Xml => {
+                let is_soap = match self.xml.get() {
+                    Some(Ok(doc)) => {
+                        let root = doc.root_element();
+                        root.tag_name().name() == "Envelope"
+                            && root
+                                .tag_name()
+                                .namespace()
+                                .and_then(xml::SoapVersion::from_namespace)
+                                .is_some()
+                    }
+                    Some(Err(e)) => return Err(e.clone()),
+                    None => {
+                        let text = self.text()?;
+                        let prolog = xml::scan_prolog(text);
+                        prolog.root_name.rsplit(':').next() == Some("Envelope")
+                            && prolog
+                                .root_ns
+                                .and_then(xml::SoapVersion::from_namespace)
+                                .is_some()
+                    }
+                };
+                if is_soap {
+                    Envelope::from_soap(self.xml()?.clone())
+                } else {
+                    Envelope::from_pox(&self.bytes)
+                }
+            }
+            PayloadKind::Json => {
+                let value = self.json()?;
+                let body = json_xml::json_to_xml(value)?;
+                Envelope::implicit(&body, EnvelopeOrigin::Json)
+            }
+            PayloadKind::Text => {
+                let mut body = String::from("<axis2ns:text xmlns:axis2ns=\"");
+                body.push_str(xml::PAYLOAD_NS);
+                body.push_str("\">");
+                json_xml::escape_text(&mut body, self.text()?)?;
+                body.push_str("</axis2ns:text>");
+                Envelope::implicit(&body, EnvelopeOrigin::Text)
+            }
+            PayloadKind::Binary => {
+                let body = format!(
+                    "<axis2ns:binary xmlns:axis2ns=\"{}\">{}</axis2ns:binary>",
+                    xml::PAYLOAD_NS,
+                    xml::base64_encode(&self.bytes)
+                );
+                Envelope::implicit(&body, EnvelopeOrigin::Binary)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(
+            PayloadKind::from_content_type("application/json; charset=UTF-8"),
+            PayloadKind::Json
+        );
+        assert_eq!(
+            PayloadKind::from_content_type("application/vnd.api+json"),
+            PayloadKind::Json
+        );
+        assert_eq!(PayloadKind::from_content_type("Text/XML"), PayloadKind::Xml);
+        assert_eq!(
+            PayloadKind::from_content_type("application/soap+xml; action=x"),
+            PayloadKind::Xml
+        );
+        assert_eq!(
+            PayloadKind::from_content_type("text/plain"),
+            PayloadKind::Text
+        );
+        assert_eq!(
+            PayloadKind::from_content_type("application/octet-stream"),
+            PayloadKind::Binary
+        );
+        assert_eq!(PayloadKind::from_content_type(""), PayloadKind::Binary);
+    }
+}
