@@ -98,7 +98,9 @@ impl ParsedDateTime {
     /// Local date-time; a missing date is 1970-01-01 and a missing time is midnight
     /// (`SimpleDateFormat` defaults). The offset, if any, is ignored.
     pub fn to_naive(&self) -> NaiveDateTime {
-        let date = self.date.unwrap_or(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default());
+        let date = self
+            .date
+            .unwrap_or(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default());
         date.and_time(self.time.unwrap_or(NaiveTime::MIN))
     }
 
@@ -403,7 +405,7 @@ fn format_field(f: Field, ctx: &FormatCtx, out: &mut String) {
                 out.push_str("UTC");
             } else {
                 out.push_str("GMT");
-                write_offset(out, ctx.offset.local_minus_utc(), true, false, true);
+                write_offset(out, ctx.offset.local_minus_utc(), true, false);
             }
         }
         'Z' => {
@@ -412,12 +414,12 @@ fn format_field(f: Field, ctx: &FormatCtx, out: &mut String) {
                 4 => {
                     out.push_str("GMT");
                     if secs != 0 {
-                        write_offset(out, secs, true, false, true);
+                        write_offset(out, secs, true, false);
                     }
                 }
                 5 if secs == 0 => out.push('Z'),
-                5 => write_offset(out, secs, true, false, false),
-                _ => write_offset(out, secs, false, true, false),
+                5 => write_offset(out, secs, true, false),
+                _ => write_offset(out, secs, false, true),
             }
         }
         'X' | 'x' => {
@@ -434,10 +436,10 @@ fn format_field(f: Field, ctx: &FormatCtx, out: &mut String) {
                         let _ = write!(out, "{:02}", (abs / 60) % 60);
                     }
                 }
-                2 => write_offset(out, secs, false, true, false),
-                3 => write_offset(out, secs, true, true, false),
-                4 => write_offset(out, secs, false, false, false),
-                _ => write_offset(out, secs, true, false, false),
+                2 => write_offset(out, secs, false, true),
+                3 => write_offset(out, secs, true, true),
+                4 => write_offset(out, secs, false, false),
+                _ => write_offset(out, secs, true, false),
             }
         }
         // compile() only admits the letters above
@@ -450,7 +452,7 @@ fn split_offset(secs: i32) -> (char, u32) {
 }
 
 /// `±HH[:]MM`, then `[:]SS` when non-zero unless `drop_seconds`.
-fn write_offset(out: &mut String, secs: i32, colon: bool, drop_seconds: bool, _gmt: bool) {
+fn write_offset(out: &mut String, secs: i32, colon: bool, drop_seconds: bool) {
     let (sign, abs) = split_offset(secs);
     let sep = if colon { ":" } else { "" };
     let _ = write!(out, "{sign}{:02}{sep}{:02}", abs / 3600, (abs / 60) % 60);
@@ -526,7 +528,8 @@ fn parse_items(
                 }
             }
             Item::Field(f) => {
-                let adjacent = matches!(items.get(idx + 1), Some(Item::Field(next)) if next.is_numeric());
+                let adjacent =
+                    matches!(items.get(idx + 1), Some(Item::Field(next)) if next.is_numeric());
                 pos = parse_field(*f, adjacent, input, pos, st)?;
             }
         }
@@ -547,9 +550,9 @@ fn parse_digits(
     if end - pos < min {
         return Err(perr(pos, format!("expected {min} digit(s)")));
     }
-    let value = input[pos..end]
-        .iter()
-        .fold(0i64, |acc, c| acc * 10 + i64::from(c.to_digit(10).unwrap_or(0)));
+    let value = input[pos..end].iter().fold(0i64, |acc, c| {
+        acc * 10 + i64::from(c.to_digit(10).unwrap_or(0))
+    });
     Ok((value, end))
 }
 
@@ -626,7 +629,8 @@ fn parse_field(
             if n == 5 {
                 names = MONTHS.iter().map(|s| s[..1].to_owned()).collect();
             }
-            let (i, p) = parse_name(input, pos, &names).ok_or_else(|| perr(pos, "expected month name"))?;
+            let (i, p) =
+                parse_name(input, pos, &names).ok_or_else(|| perr(pos, "expected month name"))?;
             st.month = Some((i % 12) as u32 + 1);
             st.has_date = true;
             Ok(p)
@@ -649,14 +653,15 @@ fn parse_field(
             if n == 5 {
                 names = DAYS.iter().map(|s| s[..1].to_owned()).collect();
             }
-            let (i, p) =
-                parse_name(input, pos, &names).ok_or_else(|| perr(pos, "expected day-of-week name"))?;
+            let (i, p) = parse_name(input, pos, &names)
+                .ok_or_else(|| perr(pos, "expected day-of-week name"))?;
             st.weekday = Weekday::try_from((i % 7) as u8).ok();
             Ok(p)
         }
         'a' => {
             let names = vec!["AM".to_owned(), "PM".to_owned()];
-            let (i, p) = parse_name(input, pos, &names).ok_or_else(|| perr(pos, "expected AM/PM"))?;
+            let (i, p) =
+                parse_name(input, pos, &names).ok_or_else(|| perr(pos, "expected AM/PM"))?;
             st.pm = Some(i == 1);
             Ok(p)
         }
@@ -780,16 +785,16 @@ impl ParseState {
                 self.nano.unwrap_or(0),
             )
             .ok_or_else(|| bad("invalid time"))?;
-            if let (Some(pm), Some(_)) = (self.pm, self.hour) {
-                if pm != (hour >= 12) {
-                    return Err(bad("AM/PM conflicts with the hour"));
-                }
+            if let (Some(pm), Some(_)) = (self.pm, self.hour)
+                && pm != (hour >= 12)
+            {
+                return Err(bad("AM/PM conflicts with the hour"));
             }
             Some(t)
         } else {
             None
         };
-        let date = if self.has_date || self.week.is_some() {
+        let date = if self.has_date {
             let year = match (self.year, self.year_of_era) {
                 (Some(y), _) => Some(y),
                 (None, Some(y)) if self.bce => Some(1 - y),
@@ -811,10 +816,10 @@ impl ParseState {
                 )
             }
             .ok_or_else(|| bad("invalid date"))?;
-            if let Some(wd) = self.weekday {
-                if date.weekday() != wd {
-                    return Err(bad("day of week conflicts with the date"));
-                }
+            if let Some(wd) = self.weekday
+                && date.weekday() != wd
+            {
+                return Err(bad("day of week conflicts with the date"));
             }
             Some(date)
         } else {
@@ -850,9 +855,15 @@ mod tests {
         assert_eq!(fmt("E EE EEE EEEE EEEEE", s), "Thu Thu Thu Thursday T");
         assert_eq!(fmt("a", s), "AM");
         assert_eq!(fmt("a h K", "2024-03-07T13:05:03Z"), "PM 1 1");
-        assert_eq!(fmt("H HH k kk K KK h hh", "2024-03-07T00:05:03Z"), "0 00 24 24 0 00 12 12");
+        assert_eq!(
+            fmt("H HH k kk K KK h hh", "2024-03-07T00:05:03Z"),
+            "0 00 24 24 0 00 12 12"
+        );
         assert_eq!(fmt("m mm s ss", s), "5 05 3 03");
-        assert_eq!(fmt("S SS SSS SSSSSS SSSSSSSSS", s), "1 12 123 123456 123456789");
+        assert_eq!(
+            fmt("S SS SSS SSSSSS SSSSSSSSS", s),
+            "1 12 123 123456 123456789"
+        );
         assert_eq!(fmt("w ww", s), "10 10");
         assert_eq!(fmt("W F", s), "1 1");
         assert_eq!(fmt("W", "2024-09-01T00:00:00Z"), "0"); // Sunday: before the first ISO week
@@ -861,7 +872,10 @@ mod tests {
         assert_eq!(fmt("z", "2024-03-07T00:00:00Z"), "UTC");
         assert_eq!(fmt("Z ZZZ ZZZZ ZZZZZ", s), "+0530 +0530 GMT+05:30 +05:30");
         assert_eq!(fmt("Z ZZZZ ZZZZZ", "2024-03-07T00:00:00Z"), "+0000 GMT Z");
-        assert_eq!(fmt("X XX XXX XXXX XXXXX", s), "+0530 +0530 +05:30 +0530 +05:30");
+        assert_eq!(
+            fmt("X XX XXX XXXX XXXXX", s),
+            "+0530 +0530 +05:30 +0530 +05:30"
+        );
         assert_eq!(fmt("X XXX", "2024-03-07T00:00:00-08:00"), "-08 -08:00");
         assert_eq!(fmt("X XXX", "2024-03-07T00:00:00Z"), "Z Z");
         assert_eq!(fmt("x xx xxx", "2024-03-07T00:00:00Z"), "+00 +0000 +00:00");
@@ -874,7 +888,10 @@ mod tests {
         let f = JavaDateFormat::compile("yyyy-MM-dd HH:mm:ss z").unwrap();
         assert_eq!(f.format(&utc), "2024-01-02 03:04:05 UTC");
         let bc = Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap();
-        assert_eq!(JavaDateFormat::compile("y G u").unwrap().format(&bc), "1 BC 0");
+        assert_eq!(
+            JavaDateFormat::compile("y G u").unwrap().format(&bc),
+            "1 BC 0"
+        );
     }
 
     #[test]
@@ -906,8 +923,14 @@ mod tests {
 
     #[test]
     fn parse_basic() {
-        let r = parse("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "2024-03-07T09:05:03.123+05:30");
-        assert_eq!(r.to_fixed(FixedOffset::east_opt(0).unwrap()), dt("2024-03-07T09:05:03.123+05:30"));
+        let r = parse(
+            "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+            "2024-03-07T09:05:03.123+05:30",
+        );
+        assert_eq!(
+            r.to_fixed(FixedOffset::east_opt(0).unwrap()),
+            dt("2024-03-07T09:05:03.123+05:30")
+        );
         assert_eq!(r.offset(), FixedOffset::east_opt(19800));
         let r = parse("yyyyMMddHHmmss", "20240307090503");
         assert_eq!(r.to_naive().to_string(), "2024-03-07 09:05:03");
@@ -917,8 +940,14 @@ mod tests {
         let r = parse("HH:mm", "23:59");
         assert_eq!(r.date(), None);
         assert_eq!(r.to_naive().to_string(), "1970-01-01 23:59:00");
-        let r = parse("EEE, d MMM yyyy hh:mm a z", "thu, 7 march 2024 01:05 pm GMT+01:00");
-        assert_eq!(r.to_fixed(FixedOffset::east_opt(0).unwrap()), dt("2024-03-07T13:05:00+01:00"));
+        let r = parse(
+            "EEE, d MMM yyyy hh:mm a z",
+            "thu, 7 march 2024 01:05 pm GMT+01:00",
+        );
+        assert_eq!(
+            r.to_fixed(FixedOffset::east_opt(0).unwrap()),
+            dt("2024-03-07T13:05:00+01:00")
+        );
         let r = parse("G yyyy-DDD", "BC 0001-032");
         assert_eq!(r.date(), NaiveDate::from_ymd_opt(0, 2, 1));
         let r = parse("YYYY-'W'ww-E", "2025-W01-Mon").date();
@@ -928,10 +957,22 @@ mod tests {
         let r = parse("d M yyyy[ HH:mm]", "7 3 2024 10:11");
         assert_eq!(r.time(), NaiveTime::from_hms_opt(10, 11, 0));
         assert_eq!(parse("k", "24").time(), NaiveTime::from_hms_opt(0, 0, 0));
-        assert_eq!(parse("h a", "12 AM").time(), NaiveTime::from_hms_opt(0, 0, 0));
-        assert_eq!(parse("K a", "11 PM").time(), NaiveTime::from_hms_opt(23, 0, 0));
-        assert_eq!(parse("ss.S", "01.5").time(), NaiveTime::from_hms_milli_opt(0, 0, 1, 500));
-        assert_eq!(parse("Z", "-0800").offset(), FixedOffset::east_opt(-8 * 3600));
+        assert_eq!(
+            parse("h a", "12 AM").time(),
+            NaiveTime::from_hms_opt(0, 0, 0)
+        );
+        assert_eq!(
+            parse("K a", "11 PM").time(),
+            NaiveTime::from_hms_opt(23, 0, 0)
+        );
+        assert_eq!(
+            parse("ss.S", "01.5").time(),
+            NaiveTime::from_hms_milli_opt(0, 0, 1, 500)
+        );
+        assert_eq!(
+            parse("Z", "-0800").offset(),
+            FixedOffset::east_opt(-8 * 3600)
+        );
         assert_eq!(parse("X", "Z").offset(), FixedOffset::east_opt(0));
         assert_eq!(parse("z", "UTC").offset(), FixedOffset::east_opt(0));
         assert_eq!(parse("ZZZZ", "GMT").offset(), FixedOffset::east_opt(0));
@@ -947,7 +988,12 @@ mod tests {
         let f = JavaDateFormat::compile("EEE yyyy-MM-dd").unwrap();
         assert!(f.parse("Mon 2024-03-07").is_err());
         assert!(JavaDateFormat::compile("HH").unwrap().parse("24").is_err());
-        assert!(JavaDateFormat::compile("HH a").unwrap().parse("13 AM").is_err());
+        assert!(
+            JavaDateFormat::compile("HH a")
+                .unwrap()
+                .parse("13 AM")
+                .is_err()
+        );
     }
 
     #[test]
@@ -964,8 +1010,14 @@ mod tests {
         for p in patterns {
             let f = JavaDateFormat::compile(p).unwrap();
             let text = f.format(&s);
-            let back = f.parse(&text).unwrap_or_else(|e| panic!("{p}: {text}: {e}"));
-            assert_eq!(back.to_fixed(FixedOffset::east_opt(0).unwrap()), s, "{p}: {text}");
+            let back = f
+                .parse(&text)
+                .unwrap_or_else(|e| panic!("{p}: {text}: {e}"));
+            assert_eq!(
+                back.to_fixed(FixedOffset::east_opt(0).unwrap()),
+                s,
+                "{p}: {text}"
+            );
         }
     }
 

@@ -1,1 +1,0 @@
-//! `json-eval`: JSONPath with Jayway result shapes (in progress).
