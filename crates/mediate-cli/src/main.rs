@@ -1,1 +1,100 @@
-fn main() {}
+//! The `mediate` command: `eval` today; `serve` and `check` arrive with the runtime.
+//!
+//! This is the only place in the workspace that decides how things are printed; the libraries
+//! return values and typed errors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+mod eval;
+
+/// An integration engine with the semantics of WSO2 Micro Integrator / Apache Synapse.
+#[derive(Debug, Parser)]
+#[command(name = "mediate", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate one expression against a payload, exactly as MI would.
+    ///
+    /// The expression is XPath 1.0 with Synapse's functions and variables (e.g. `//order/id`,
+    /// `get-property('To')`, `$body/order`), `json-eval(JSONPATH)`, or a Synapse expression
+    /// `${…}` (MI 4.4).
+    #[command(after_help = EVAL_EXAMPLES)]
+    Eval(EvalArgs),
+}
+
+const EVAL_EXAMPLES: &str = "Examples:
+  mediate eval --xml order.xml '//order/id'
+  mediate eval --xml soap.xml --ns m=http://services.samples '$body/m:getQuote/m:request/m:symbol'
+  mediate eval --json order.json 'json-eval($.order.items[*].sku)'
+  mediate eval --json order.json '${payload.order.total * 1.2}'
+  mediate eval --json order.json --var rate=0.2 '${payload.order.total * vars.rate}'";
+
+/// Arguments of `mediate eval`.
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    #[command(flatten)]
+    pub(crate) payload: PayloadArg,
+
+    /// Bind a namespace prefix for the expression (repeatable). Prefixes declared on the
+    /// payload's root element are bound already.
+    #[arg(long = "ns", value_name = "PREFIX=URI", value_parser = parse_pair)]
+    pub(crate) namespaces: Vec<(String, String)>,
+
+    /// Set a default-scope (synapse) property, as the property mediator would (repeatable).
+    /// Read it with `get-property('NAME')`, `$ctx:NAME` or `${properties.synapse.NAME}`.
+    #[arg(long = "property", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub(crate) properties: Vec<(String, String)>,
+
+    /// Set a transport header (repeatable). Read it with `$trp:NAME` or `${headers.NAME}`.
+    #[arg(long = "header", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub(crate) headers: Vec<(String, String)>,
+
+    /// Set a string variable (MI 4.4 `vars`, repeatable). Read it with `${vars.NAME}`.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub(crate) vars: Vec<(String, String)>,
+
+    /// Set a variable to a JSON value (repeatable), e.g. `--var-json limits='{"max":3}'`.
+    #[arg(long = "var-json", value_name = "NAME=JSON", value_parser = parse_pair)]
+    pub(crate) json_vars: Vec<(String, String)>,
+
+    /// The expression to evaluate.
+    #[arg(value_name = "EXPRESSION", allow_hyphen_values = true)]
+    pub(crate) expression: String,
+}
+
+/// Exactly one payload file.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct PayloadArg {
+    /// An XML payload: a SOAP 1.1/1.2 envelope, or any document (then it is the body's first
+    /// child, as MI holds a POX message).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) xml: Option<PathBuf>,
+    /// A JSON payload (XPath sees it through MI's JSON→XML mapping, `json-eval` reads it directly).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+    /// A plain-text payload (XPath sees it as MI's `<ns:text>` wrapper element).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) text: Option<PathBuf>,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got '{s}'")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Eval(args) => eval::run(&args),
+    }
+}

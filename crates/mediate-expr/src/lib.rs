@@ -1,9 +1,39 @@
-//! Compile-once, evaluate-many expressions for mediate: Synapse XPath, `json-eval` and `${…}`.
+//! Compile-once, evaluate-many expressions with the semantics of WSO2 Micro Integrator.
 //!
-//! (crate docs to be written when the pieces land)
+//! MI users write three expression languages, and [`Expression::compile`] tells them apart
+//! exactly as Synapse does:
+//!
+//! | text | language | module |
+//! |---|---|---|
+//! | `${payload.order.total * 1.2}` | Synapse expression (MI 4.4) | [`synapse`] |
+//! | `json-eval($.order.items[*].sku)` | JSONPath with Jayway's result shapes | [`jsonpath`] |
+//! | `//order/id`, `get-property('To')`, `$ctx:name` | XPath 1.0 + Synapse functions and variables | [`xpath`] |
+//!
+//! Every compile error carries the 1-based column where it failed; evaluation errors are typed,
+//! never panics.
+//!
+//! ```
+//! use mediate_expr::Expression;
+//! use mediate_message::MessageContext;
+//! use mediate_xpath::Namespaces;
+//!
+//! let msg = MessageContext::from_json(r#"{"order":{"id":"A-1","total":10.5,"items":[{"sku":"x"},{"sku":"y"}]}}"#);
+//! let ns = Namespaces::new();
+//! let eval = |e: &str| Expression::compile(e, &ns).unwrap().evaluate_string(&msg).unwrap();
+//! assert_eq!(eval("${payload.order.total * 2}"), "21.0");
+//! assert_eq!(eval("json-eval($.order.items[*].sku)"), r#"["x","y"]"#);
+//! assert_eq!(eval("//order/id"), "A-1"); // XPath sees JSON through MI's JSON→XML mapping
+//! let err = Expression::compile("count(//item", &ns).unwrap_err();
+//! assert_eq!(err.column, 13);
+//! ```
 
 pub mod datefmt;
+mod expression;
 pub mod java;
 pub mod jsonpath;
+mod message_env;
 pub mod synapse;
 pub mod xpath;
+
+pub use expression::{CompileError, Evaluated, EvaluationError, Expression, ExpressionKind};
+pub use message_env::{MessageEnv, property_to_expr, variable_to_expr, xpath_to_expr};

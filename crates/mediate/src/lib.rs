@@ -1,1 +1,56 @@
-//! placeholder
+//! **mediate**: an embeddable mediation engine with the semantics of Apache Synapse and
+//! WSO2 Micro Integrator (MI 4.4 and later).
+//!
+//! This facade is the one crate an embedding program depends on. It re-exports the workspace's
+//! crates as modules and gathers the everyday names in [`prelude`].
+//!
+//! | module | crate | what it holds |
+//! |---|---|---|
+//! | [`message`] | `mediate-message` | [`MessageContext`](message::MessageContext): payload, envelope, properties, variables |
+//! | [`expr`] | `mediate-expr` | [`Expression`](expr::Expression): XPath, `json-eval`, `${…}` compiled once |
+//! | [`xpath`] | `mediate-xpath` | the XPath 1.0 engine on its own |
+//!
+//! The mediator trait, built-in mediators, endpoints, transports, Synapse XML configuration and
+//! the runtime join this facade as they land.
+//!
+//! ```
+//! use mediate::prelude::*;
+//!
+//! let mut msg = MessageContext::from_json(r#"{"order":{"id":"A-1","total":10.5}}"#);
+//! msg.set_property("rate", 0.2);
+//! let ns = Namespaces::new();
+//! let total = Expression::compile("${payload.order.total * (1 + properties.synapse.rate)}", &ns)?;
+//! assert_eq!(total.evaluate_string(&msg)?, "12.6");
+//! let id = Expression::compile("//order/id", &ns)?;
+//! assert_eq!(id.evaluate_string(&msg)?, "A-1");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub use bytes;
+pub use http;
+pub use roxmltree;
+pub use serde_json;
+
+/// The message context (`mediate-message`).
+pub mod message {
+    pub use mediate_message::*;
+}
+
+/// Expressions: XPath with Synapse's functions, `json-eval`, `${…}` (`mediate-expr`).
+pub mod expr {
+    pub use mediate_expr::*;
+}
+
+/// XPath 1.0 over roxmltree (`mediate-xpath`).
+pub mod xpath {
+    pub use mediate_xpath::*;
+}
+
+/// The names most programs need.
+pub mod prelude {
+    pub use mediate_expr::{
+        CompileError, Evaluated, EvaluationError, Expression, ExpressionKind,
+    };
+    pub use mediate_message::{MessageContext, PropertyValue, Scope, VariableValue};
+    pub use mediate_xpath::Namespaces;
+}

@@ -1,4 +1,6 @@
-//! Java's formatting rules where MI users see them (numbers printed by `Double.toString`).
+//! Java behaviour that MI users see: `Double.toString`, `URLEncoder`, charset-aware Base64.
+
+pub mod codec;
 
 /// Format a double as Java's `Double.toString` does: `25.0`, `0.001`, `1.0E7`, `1.0E-4`,
 /// `NaN`, `Infinity`, `-0.0`, with the shortest digits that round-trip.

@@ -2,6 +2,8 @@
 
 mod serialize;
 mod string_value;
+mod synapse;
 
 pub use serialize::{node_to_xml, write_node};
 pub use string_value::synapse_string_value;
+pub use synapse::{SynapseFunctions, SynapseXPath, XPathEvalError, XPathScope};

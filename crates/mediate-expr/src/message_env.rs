@@ -1,0 +1,176 @@
+//! [`SynapseEnv`] over a real [`MessageContext`]: what `${…}` reads on a message.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use mediate_message::{MessageContext, PayloadKind, PropertyValue, Scope, VariableValue};
+use mediate_xpath::{Namespaces, Value, XNode};
+use serde_json::Value as Json;
+
+use crate::synapse::{ExprValue, ParamKind, PropertyScope, SynapseEnv};
+use crate::xpath::{SynapseXPath, XPathScope, synapse_string_value};
+
+/// The message (and template parameters) a `${…}` expression reads.
+#[derive(Debug)]
+pub struct MessageEnv<'m> {
+    msg: &'m MessageContext,
+    function_params: Option<&'m HashMap<String, String>>,
+}
+
+impl<'m> MessageEnv<'m> {
+    /// An environment over `msg`.
+    pub fn new(msg: &'m MessageContext) -> Self {
+        MessageEnv {
+            msg,
+            function_params: None,
+        }
+    }
+
+    /// With the parameters of the enclosing sequence template (`params.functionParams`).
+    pub fn with_function_params(mut self, params: &'m HashMap<String, String>) -> Self {
+        self.function_params = Some(params);
+        self
+    }
+}
+
+/// A typed property as a `${…}` value.
+pub fn property_to_expr(p: &PropertyValue) -> ExprValue {
+    match p {
+        PropertyValue::String(s) => ExprValue::String(s.clone()),
+        PropertyValue::Boolean(b) => ExprValue::Bool(*b),
+        PropertyValue::Integer(i) => ExprValue::Int(i64::from(*i)),
+        PropertyValue::Long(l) => ExprValue::Int(*l),
+        PropertyValue::Short(s) => ExprValue::Int(i64::from(*s)),
+        PropertyValue::Double(d) => ExprValue::Double(*d),
+        PropertyValue::Float(f) => ExprValue::Double(f64::from(*f)),
+        PropertyValue::Om(x) => ExprValue::Xml(x.text().into_owned()),
+        PropertyValue::Json(v) => ExprValue::from_json_ref(v),
+        other => ExprValue::String(other.as_string()),
+    }
+}
+
+/// A typed variable as a `${…}` value.
+pub fn variable_to_expr(v: &VariableValue) -> ExprValue {
+    match v {
+        VariableValue::String(s) => ExprValue::String(s.clone()),
+        VariableValue::Boolean(b) => ExprValue::Bool(*b),
+        VariableValue::Integer(i) => ExprValue::Int(i64::from(*i)),
+        VariableValue::Long(l) => ExprValue::Int(*l),
+        VariableValue::Double(d) => ExprValue::Double(*d),
+        VariableValue::Xml(x) => ExprValue::Xml(x.text().into_owned()),
+        VariableValue::Json(j) => ExprValue::from_json_ref(j),
+        other => ExprValue::String(other.as_string()),
+    }
+}
+
+/// An XPath result as a `${…}` value: numbers, booleans and strings keep their type; a
+/// node-set becomes Synapse's string of it (XML text when it holds elements).
+pub fn xpath_to_expr(v: &Value<'_, '_>, source: &str) -> ExprValue {
+    match v {
+        Value::Number(n) => ExprValue::Double(*n),
+        Value::Boolean(b) => ExprValue::Bool(*b),
+        Value::String(s) => ExprValue::String(s.to_string()),
+        Value::NodeSet(nodes) => {
+            let s = synapse_string_value(v, source);
+            let xml = s.starts_with('<')
+                && nodes
+                    .iter()
+                    .any(|n| matches!(n, XNode::Node(e) if e.is_element()));
+            if xml {
+                ExprValue::Xml(s)
+            } else {
+                ExprValue::String(s)
+            }
+        }
+    }
+}
+
+impl SynapseEnv for MessageEnv<'_> {
+    fn payload_json(&self) -> Result<Option<Cow<'_, Json>>, String> {
+        if self.msg.payload().is_empty() {
+            return Ok(None);
+        }
+        match self.msg.payload_kind() {
+            PayloadKind::Json => self
+                .msg
+                .json()
+                .map(|v| Some(Cow::Borrowed(v)))
+                .map_err(|e| e.to_string()),
+            _ => Ok(None),
+        }
+    }
+
+    fn payload_is_xml(&self) -> bool {
+        self.msg.payload_kind() == PayloadKind::Xml
+    }
+
+    fn payload_text(&self) -> Result<Option<String>, String> {
+        match self.msg.payload_kind() {
+            PayloadKind::Xml => {
+                let env = self.msg.envelope().map_err(|e| e.to_string())?;
+                Ok(Some(match env.first_body_child() {
+                    Some(child) => {
+                        crate::xpath::node_to_xml(&XNode::Node(child))
+                    }
+                    _ => String::new(),
+                }))
+            }
+            PayloadKind::Json | PayloadKind::Text => self
+                .msg
+                .payload_as_text()
+                .map(|s| Some(s.to_owned()))
+                .map_err(|e| e.to_string()),
+            _ => Ok(None),
+        }
+    }
+
+    fn variable(&self, name: &str) -> Option<ExprValue> {
+        self.msg.variable(name).map(variable_to_expr)
+    }
+
+    fn header(&self, name: &str) -> Option<String> {
+        self.msg.transport_header(name)
+    }
+
+    fn property(&self, scope: PropertyScope, name: &str) -> Option<ExprValue> {
+        let scope = match scope {
+            PropertyScope::Synapse => Scope::Default,
+            PropertyScope::Axis2 => Scope::Axis2,
+        };
+        self.msg
+            .scoped_property(scope, name)
+            .map(|p| property_to_expr(&p))
+    }
+
+    fn param(&self, kind: ParamKind, name: &str) -> Option<String> {
+        match kind {
+            ParamKind::Path => self.msg.path_param(name).map(str::to_owned).or_else(|| {
+                self.msg
+                    .property(&format!("uri.var.{name}"))
+                    .map(PropertyValue::as_string)
+            }),
+            ParamKind::Query => self.msg.query_param(name).map(str::to_owned).or_else(|| {
+                self.msg
+                    .property(&format!("query.param.{name}"))
+                    .map(PropertyValue::as_string)
+            }),
+            ParamKind::Function => self.function_params.and_then(|p| p.get(name).cloned()),
+        }
+    }
+
+    fn xpath(&self, expression: &str, namespaces: &[(String, String)]) -> Result<ExprValue, String> {
+        let mut ns = Namespaces::new();
+        for (p, u) in namespaces {
+            ns.insert(p.clone(), u.clone());
+        }
+        let xpath = SynapseXPath::compile(expression, &ns)
+            .map_err(|e| format!("bad XPath '{expression}': {e}"))?;
+        let scope = XPathScope {
+            function_params: self.function_params,
+        };
+        let v = xpath
+            .evaluate_in(self.msg, &scope)
+            .map_err(|e| e.to_string())?;
+        Ok(xpath_to_expr(&v, expression))
+    }
+}

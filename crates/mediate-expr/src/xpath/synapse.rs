@@ -1,0 +1,381 @@
+//! `SynapseXPath`: an XPath 1.0 expression with Synapse's functions and variables, evaluated
+//! over a [`MessageContext`] the way MI evaluates it.
+//!
+//! The context node is the SOAP envelope (for a POX or JSON message, the implicit one), so
+//! `/soapenv:Envelope/soapenv:Body/order`, `$body/order` and `//order` all find a POX root `order`.
+//!
+//! | Synapse addition | meaning |
+//! |---|---|
+//! | `get-property('NAME')` | default-scope property, or one of the special names below |
+//! | `get-property('SCOPE', 'NAME')` | scopes `default`, `transport`, `axis2`, `operation`, `func`, `system`, `registry` |
+//! | `get-property('SYSTEM_DATE', 'FORMAT')` | the current date in a Java `SimpleDateFormat` pattern |
+//! | `base64Encode(s[, charset])`, `base64Decode(s[, charset])` | Base64 of the string's bytes |
+//! | `url-encode(s[, charset])`, `url-decode(s[, charset])` | Java `URLEncoder`/`URLDecoder` |
+//! | `$body`, `$header`, `$env` | the SOAP Body, Header and Envelope elements |
+//! | `$ctx:N`, `$axis2:N`, `$trp:N`, `$operation:N` | properties of those scopes (`$trp` ignores case) |
+//! | `$url:N` | query parameter `N` of the request URL (decoded; `""` when absent) |
+//! | `$func:N` | parameter `N` of the enclosing sequence template |
+//! | `$system:N` | system property `N` (here: the process environment variable `N`; `""` when absent) |
+//!
+//! Special names of `get-property` (default scope): `To`, `From`, `Action`, `FaultTo`, `ReplyTo`,
+//! `RelatesTo`, `MessageID`, `FAULT`, `MESSAGE_FORMAT` (`soap11`, `soap12`, `pox`, `get`),
+//! `OperationName`, `SYSTEM_DATE`, `SYSTEM_TIME` (milliseconds since the epoch), and the fault facts
+//! `ERROR_CODE`, `ERROR_MESSAGE`, `ERROR_DETAIL`, `ERROR_EXCEPTION`.
+//!
+//! A property that is not set evaluates to the empty node-set (Jaxen's `null`): its string is `""`
+//! and its boolean `false`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use mediate_message::{Envelope, EnvelopeOrigin, MessageContext, PropertyValue, Scope, SoapVersion};
+use mediate_xpath::{
+    EvalError, FunctionLibrary, Namespaces, ParseError, QName, Value, XNode, XPath,
+};
+
+use super::string_value::synapse_string_value;
+use crate::datefmt::JavaDateFormat;
+use crate::java::codec;
+
+/// The names and arities of Synapse's XPath extension functions.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SynapseFunctions;
+
+impl FunctionLibrary for SynapseFunctions {
+    fn has_function(&self, name: &QName<'_>, arity: usize) -> bool {
+        if name.namespace.is_some() {
+            return false;
+        }
+        match name.local {
+            "get-property" => (1..=3).contains(&arity),
+            "base64Encode" | "base64Decode" | "url-encode" | "url-decode" => {
+                (1..=2).contains(&arity)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What an XPath may read besides the message: the parameters of the enclosing template
+/// (`$func:NAME`, `get-property('func', 'NAME')`).
+#[derive(Clone, Debug, Default)]
+pub struct XPathScope<'s> {
+    /// Template (function) parameters by name.
+    pub function_params: Option<&'s HashMap<String, String>>,
+}
+
+/// An XPath 1.0 expression with Synapse's functions and variables; compile once, evaluate often.
+#[derive(Clone, Debug)]
+pub struct SynapseXPath {
+    xpath: XPath,
+}
+
+/// Why evaluating a Synapse XPath failed.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum XPathEvalError {
+    /// The payload could not be seen as XML (malformed XML or JSON, and the like).
+    #[error("the payload cannot be read as XML: {0}")]
+    Payload(#[from] mediate_message::Error),
+    /// The expression failed while it ran.
+    #[error("{0}")]
+    Eval(#[from] EvalError),
+}
+
+impl SynapseXPath {
+    /// Compile `expr`, resolving prefixes from `namespaces`. Synapse's extension functions are
+    /// known; any other unknown function is an error at its column.
+    ///
+    /// Synapse's `{uri}local` shorthand for namespaced steps is accepted too: each `{uri}` is
+    /// bound to a generated prefix (`rp0`, `rp1`, …), as Synapse's `parseXPathString` does.
+    pub fn compile(expr: &str, namespaces: &Namespaces) -> Result<SynapseXPath, ParseError> {
+        if expr.contains('{') && !expr.contains('\'') && !expr.contains('"') {
+            let (rewritten, ns) = rewrite_clark_names(expr, namespaces);
+            return XPath::compile_with(&rewritten, &ns, &SynapseFunctions)
+                .map(|xpath| SynapseXPath { xpath });
+        }
+        XPath::compile_with(expr, namespaces, &SynapseFunctions).map(|xpath| SynapseXPath { xpath })
+    }
+
+    /// The expression as written.
+    pub fn source(&self) -> &str {
+        self.xpath.source()
+    }
+
+    /// The compiled XPath 1.0 expression underneath.
+    pub fn xpath(&self) -> &XPath {
+        &self.xpath
+    }
+
+    /// Evaluate against the message; the result borrows the message's parsed envelope.
+    pub fn evaluate<'m>(&self, msg: &'m MessageContext) -> Result<Value<'m, 'm>, XPathEvalError> {
+        self.evaluate_in(msg, &XPathScope::default())
+    }
+
+    /// Evaluate with template parameters in scope.
+    pub fn evaluate_in<'m>(
+        &self,
+        msg: &'m MessageContext,
+        scope: &XPathScope<'m>,
+    ) -> Result<Value<'m, 'm>, XPathEvalError> {
+        let envelope = msg.envelope()?;
+        let env = MessageEnv {
+            msg,
+            envelope,
+            function_params: scope.function_params,
+        };
+        Ok(self
+            .xpath
+            .evaluate_with(XNode::Node(envelope.envelope()), &env)?)
+    }
+
+    /// The string Synapse's `stringValueOf` gives (what property, log and filter mediators use):
+    /// see [`synapse_string_value`].
+    pub fn string_value_of(&self, msg: &MessageContext) -> Result<String, XPathEvalError> {
+        let v = self.evaluate(msg)?;
+        Ok(synapse_string_value(&v, self.source()))
+    }
+}
+
+/// Replace `{uri}` in `expr` with generated prefixes bound in a copy of `namespaces`.
+fn rewrite_clark_names(expr: &str, namespaces: &Namespaces) -> (String, Namespaces) {
+    let mut ns = namespaces.clone();
+    let mut out = String::with_capacity(expr.len());
+    let mut rest = expr;
+    let mut count = 0;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        let uri = &rest[open + 1..open + close];
+        let prefix = format!("rp{count}");
+        count += 1;
+        ns.insert(prefix.clone(), uri);
+        out.push_str(&prefix);
+        out.push(':');
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    (out, ns)
+}
+
+struct MessageEnv<'m> {
+    msg: &'m MessageContext,
+    envelope: &'m Envelope,
+    function_params: Option<&'m HashMap<String, String>>,
+}
+
+fn nothing<'m>() -> Value<'m, 'm> {
+    Value::NodeSet(Vec::new())
+}
+
+fn string<'m>(s: impl Into<Cow<'m, str>>) -> Value<'m, 'm> {
+    Value::String(s.into())
+}
+
+impl<'m> MessageEnv<'m> {
+    /// A stored property as an XPath value, borrowing from the message where it can.
+    fn property_ref(&self, p: &'m PropertyValue) -> Value<'m, 'm> {
+        match p {
+            PropertyValue::String(s) => string(s.as_str()),
+            PropertyValue::Om(xml) => match xml.document() {
+                Ok(doc) => Value::NodeSet(vec![XNode::Node(doc.root_element())]),
+                Err(_) => string(xml.text().into_owned()),
+            },
+            other => self.property_owned(other.clone()),
+        }
+    }
+
+    fn property_owned(&self, p: PropertyValue) -> Value<'m, 'm> {
+        match p {
+            PropertyValue::Boolean(b) => Value::Boolean(b),
+            PropertyValue::Double(d) => Value::Number(d),
+            PropertyValue::Float(f) => Value::Number(f64::from(f)),
+            other => string(other.as_string()),
+        }
+    }
+
+    fn scoped(&self, scope: Scope, name: &str) -> Value<'m, 'm> {
+        if scope == Scope::Default {
+            if let Some(p) = self.msg.property(name) {
+                return self.property_ref(p);
+            }
+        }
+        match scope {
+            Scope::System | Scope::Env => {
+                string(std::env::var(name).unwrap_or_default())
+            }
+            _ => self
+                .msg
+                .scoped_property(scope, name)
+                .map_or_else(nothing, |p| self.property_owned(p)),
+        }
+    }
+
+    fn message_format(&self) -> &'static str {
+        match self.envelope.origin() {
+            EnvelopeOrigin::Soap => match self.envelope.soap_version() {
+                SoapVersion::Soap11 => "soap11",
+                SoapVersion::Soap12 => "soap12",
+            },
+            EnvelopeOrigin::Empty
+                if self.msg.http_method().is_some_and(|m| m == http_get()) =>
+            {
+                "get"
+            }
+            _ => "pox",
+        }
+    }
+
+    fn get_property(&self, args: &[Value<'m, 'm>]) -> Result<Value<'m, 'm>, EvalError> {
+        let arg = |i: usize| args.get(i).map(|v| v.string().into_owned());
+        let (scope, key, format) = match args.len() {
+            1 => ("default".to_owned(), arg(0).unwrap_or_default(), None),
+            2 => {
+                let first = arg(0).unwrap_or_default();
+                if is_scope_name(&first) {
+                    (first, arg(1).unwrap_or_default(), None)
+                } else {
+                    ("default".to_owned(), first, arg(1))
+                }
+            }
+            _ => (
+                arg(0).unwrap_or_default(),
+                arg(1).unwrap_or_default(),
+                arg(2),
+            ),
+        };
+        if key.is_empty() {
+            return Ok(string(""));
+        }
+        // SYSTEM_DATE and SYSTEM_TIME answer whatever the scope.
+        if key == "SYSTEM_DATE" {
+            let pattern = format.as_deref().unwrap_or("M/d/yy, h:mm a");
+            let fmt = JavaDateFormat::compile(pattern).map_err(|e| {
+                EvalError::Custom(format!(
+                    "get-property('SYSTEM_DATE', '{pattern}'): bad date pattern: {e}"
+                ))
+            })?;
+            return Ok(string(fmt.format(&chrono::Local::now())));
+        }
+        if key == "SYSTEM_TIME" {
+            return Ok(string(chrono::Utc::now().timestamp_millis().to_string()));
+        }
+        let scope = match scope.as_str() {
+            "default" => Scope::Default,
+            "transport" => Scope::Transport,
+            "axis2" | "axis2-client" => Scope::Axis2,
+            "operation" => Scope::Operation,
+            "system" => Scope::System,
+            "func" => {
+                return Ok(self
+                    .function_params
+                    .and_then(|p| p.get(key.as_str()))
+                    .map_or_else(nothing, |v| string(v.as_str())));
+            }
+            "registry" => {
+                return Err(EvalError::Custom(format!(
+                    "get-property('registry', '{key}'): no registry is configured in this runtime"
+                )));
+            }
+            _ => return Ok(string("")),
+        };
+        if scope == Scope::Default {
+            let a = self.msg.addressing();
+            let special = |v: Option<&'m String>| Ok(string(v.map_or("", String::as_str)));
+            match key.as_str() {
+                "To" => return special(a.to.as_ref()),
+                "From" => return special(a.from.as_ref()),
+                "Action" => return special(a.action.as_ref()),
+                "ReplyTo" => return special(a.reply_to.as_ref()),
+                "RelatesTo" => return special(a.relates_to.as_ref()),
+                "FaultTo" => return Ok(string("")),
+                "MessageID" => return Ok(string(self.msg.message_id())),
+                "MESSAGE_FORMAT" => return Ok(string(self.message_format())),
+                "FAULT" => {
+                    let fault = self.envelope.body().children().any(|c| {
+                        c.is_element() && c.tag_name().name() == "Fault"
+                            && c.tag_name().namespace() == Some(self.envelope.soap_version().namespace())
+                    }) || self.msg.fault().is_some();
+                    return Ok(string(if fault { "true" } else { "" }));
+                }
+                _ => {}
+            }
+        }
+        Ok(self.scoped(scope, &key))
+    }
+}
+
+fn http_get() -> http::Method {
+    http::Method::GET
+}
+
+fn is_scope_name(s: &str) -> bool {
+    matches!(
+        s,
+        "axis2" | "operation" | "default" | "transport" | "registry" | "func" | "system"
+    )
+}
+
+impl<'m> mediate_xpath::Environment<'m, 'm> for MessageEnv<'m> {
+    fn variable(&self, name: &QName<'_>) -> Option<Value<'m, 'm>> {
+        if name.namespace.is_some() {
+            return None;
+        }
+        let local = name.local;
+        match name.prefix {
+            None => match local {
+                "body" => Some(Value::NodeSet(vec![XNode::Node(self.envelope.body())])),
+                "header" => Some(Value::NodeSet(
+                    self.envelope.header().map(XNode::Node).into_iter().collect(),
+                )),
+                "env" => Some(Value::NodeSet(vec![XNode::Node(self.envelope.envelope())])),
+                _ => None,
+            },
+            Some("ctx") => Some(self.scoped(Scope::Default, local)),
+            Some("axis2") => Some(self.scoped(Scope::Axis2, local)),
+            Some("trp") => Some(self.scoped(Scope::Transport, local)),
+            Some("operation") => Some(self.scoped(Scope::Operation, local)),
+            Some("system") => Some(self.scoped(Scope::System, local)),
+            Some("url") => Some(string(
+                self.msg
+                    .query_params()
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(local))
+                    .map_or("", |(_, v)| v.as_str()),
+            )),
+            Some("func") => Some(
+                self.function_params
+                    .and_then(|p| p.get(local))
+                    .map_or_else(nothing, |v| string(v.as_str())),
+            ),
+            Some(_) => None,
+        }
+    }
+
+    fn function(
+        &self,
+        name: &QName<'_>,
+        args: Vec<Value<'m, 'm>>,
+        _context: XNode<'m, 'm>,
+    ) -> Option<Result<Value<'m, 'm>, EvalError>> {
+        if name.namespace.is_some() {
+            return None;
+        }
+        let text = |i: usize| args.get(i).map(|v| v.string().into_owned()).unwrap_or_default();
+        let charset = args.get(1).map(|v| v.string().into_owned());
+        let codec_result = |r: Result<String, codec::CodecError>, f: &str| {
+            r.map(|s| string(s))
+                .map_err(|e| EvalError::Custom(format!("{f}(): {e}")))
+        };
+        Some(match name.local {
+            "get-property" => self.get_property(&args),
+            "base64Encode" => codec_result(codec::base64_encode(&text(0), charset.as_deref()), "base64Encode"),
+            "base64Decode" => codec_result(codec::base64_decode(&text(0), charset.as_deref()), "base64Decode"),
+            "url-encode" => codec_result(codec::url_encode(&text(0), charset.as_deref()), "url-encode"),
+            "url-decode" => codec_result(codec::url_decode(&text(0), charset.as_deref()), "url-decode"),
+            _ => return None,
+        })
+    }
+}
