@@ -1,8 +1,9 @@
 //! [`Expression`]: any expression an MI user writes, recognised and compiled once.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use mediate_message::{MessageContext, PayloadKind, PropertyValue, Scope, json_xml};
+use mediate_message::{MessageContext, PayloadKind, PropertyValue, Scope};
 use mediate_xpath::{Namespaces, Value};
 use serde_json::Value as Json;
 
@@ -177,6 +178,23 @@ impl Expression {
         match &self.inner {
             Inner::XPath(x) => Ok(Evaluated::XPath(x.evaluate(msg)?)),
             Inner::JsonEval { target, path } => {
+                // A simple definite path over a JSON payload nobody has parsed yet: scan the
+                // bytes for the one value instead of building the whole tree.
+                if let (JsonTarget::Payload, PayloadKind::Json, None) =
+                    (target, msg.payload_kind(), msg.json_if_parsed())
+                {
+                    if !msg.payload().is_empty() {
+                        if let Some(r) = path.evaluate_text(msg.payload_as_text()?) {
+                            return r.map(Evaluated::Json).map_err(|_| {
+                                // Report the error exactly as the full parse does.
+                                match msg.json() {
+                                    Err(e) => EvaluationError::Payload(e),
+                                    Ok(_) => EvaluationError::JsonEval("malformed JSON".into()),
+                                }
+                            });
+                        }
+                    }
+                }
                 let doc = json_document(target, msg)?;
                 let result = match doc {
                     Some(doc) => path
@@ -227,36 +245,47 @@ fn split_json_target(arg: &str) -> (JsonTarget, String, usize) {
 
 /// The JSON a `json-eval` reads: the JSON payload; an XML payload's first body child through
 /// MI's XML→JSON mapping; or a property's value.
-fn json_document(target: &JsonTarget, msg: &MessageContext) -> Result<Option<Json>, EvaluationError> {
+fn json_document<'m>(
+    target: &JsonTarget,
+    msg: &'m MessageContext,
+) -> Result<Option<Cow<'m, Json>>, EvaluationError> {
     match target {
         JsonTarget::Payload => {
             if msg.payload().is_empty() {
                 return Ok(None);
             }
             match msg.payload_kind() {
-                PayloadKind::Json => Ok(Some(msg.json()?.clone())),
-                PayloadKind::Xml => {
-                    let env = msg.envelope()?;
-                    match env.first_body_child() {
-                        Some(child) => json_xml::xml_to_json(child)
-                            .map(Some)
-                            .map_err(|e| EvaluationError::JsonEval(e.to_string())),
-                        None => Ok(None),
-                    }
-                }
-                PayloadKind::Text => Ok(Some(Json::String(msg.payload_as_text()?.to_owned()))),
+                PayloadKind::Json => Ok(Some(Cow::Borrowed(msg.json()?))),
+                // MI reads an XML payload through its JSON form (the message caches it).
+                PayloadKind::Xml => match msg.envelope()?.first_body_child() {
+                    Some(_) => Ok(Some(Cow::Borrowed(msg.json()?))),
+                    None => Ok(None),
+                },
+                PayloadKind::Text => Ok(Some(Cow::Owned(Json::String(
+                    msg.payload_as_text()?.to_owned(),
+                )))),
                 _ => Err(EvaluationError::JsonEval(
                     "json-eval cannot read a binary payload".into(),
                 )),
             }
         }
+        JsonTarget::Property(Scope::Default, name)
+            if matches!(msg.property(name), Some(PropertyValue::Json(_))) =>
+        {
+            match msg.property(name) {
+                Some(PropertyValue::Json(v)) => Ok(Some(Cow::Borrowed(v))),
+                _ => Ok(None),
+            }
+        }
         JsonTarget::Property(scope, name) => Ok(match msg.scoped_property(*scope, name) {
             None => None,
-            Some(PropertyValue::Json(v)) => Some(v),
-            Some(PropertyValue::String(s)) => {
-                Some(serde_json::from_str(&s).unwrap_or(Json::String(s)))
-            }
-            Some(other) => Some(serde_json::from_str(&other.as_string()).unwrap_or(Json::Null)),
+            Some(PropertyValue::Json(v)) => Some(Cow::Owned(v)),
+            Some(PropertyValue::String(s)) => Some(Cow::Owned(
+                serde_json::from_str(&s).unwrap_or(Json::String(s)),
+            )),
+            Some(other) => Some(Cow::Owned(
+                serde_json::from_str(&other.as_string()).unwrap_or(Json::Null),
+            )),
         }),
     }
 }

@@ -260,6 +260,12 @@ impl MessageContext {
         self.payload.json()
     }
 
+    /// The JSON view if something has parsed it already, without parsing: lets a reader that
+    /// needs one value scan the raw bytes instead of building the whole tree.
+    pub fn json_if_parsed(&self) -> Option<&Value> {
+        self.payload.json_if_parsed()
+    }
+
     /// MI's envelope view of the payload (see [`Envelope`]).
     pub fn envelope(&self) -> Result<&Envelope, Error> {
         self.payload.envelope()

@@ -130,6 +130,14 @@ impl Payload {
             .map_err(Clone::clone)
     }
 
+    /// The JSON view if it has been parsed already (no parsing here).
+    pub(crate) fn json_if_parsed(&self) -> Option<&Value> {
+        match self.json.get() {
+            Some(Ok(v)) => Some(&**v),
+            _ => None,
+        }
+    }
+
     pub(crate) fn json(&self) -> Result<&Value, Error> {
         self.json
             .get_or_init(|| match self.kind {

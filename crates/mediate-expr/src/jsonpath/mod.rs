@@ -52,6 +52,7 @@
 
 mod filter;
 mod func;
+mod stream;
 
 use std::fmt;
 
@@ -132,6 +133,8 @@ pub struct JsonPath {
     /// The first segment after the root is `..` (Jayway's "scan" token).
     starts_with_scan: bool,
     function: Option<TailFunction>,
+    /// The steps of a simple definite path, for [`JsonPath::evaluate_text`].
+    stream: Option<Vec<stream::Seg>>,
 }
 
 #[derive(Debug, Clone)]
@@ -171,6 +174,7 @@ impl JsonPath {
                 singular,
                 starts_with_scan,
                 function: None,
+                stream: stream::simple_segments(path.trim()).filter(|_| path.trim() == path),
             });
         }
         compile_jayway(path)
@@ -185,6 +189,14 @@ impl JsonPath {
     /// the path has only names and single indexes, or ends in a function.
     pub fn is_definite(&self) -> bool {
         self.singular || self.function.is_some()
+    }
+
+    /// Evaluates against the JSON *text* of a document when the path allows it, without building
+    /// the document's tree: only the selected value is built (see the `stream` module). `None`
+    /// when the path needs the whole tree; then use [`evaluate`](Self::evaluate).
+    pub fn evaluate_text(&self, text: &str) -> Option<Result<JsonEvalResult, serde_json::Error>> {
+        let segs = self.stream.as_deref()?;
+        Some(stream::select(text, segs).map(JsonEvalResult::Definite))
     }
 
     /// Evaluates against a document. A path function that fails (see [`JsonEvalError`]) gives
@@ -527,6 +539,7 @@ fn compile_jayway(path: &str) -> Result<JsonPath, JsonPathError> {
         singular,
         starts_with_scan,
         function,
+        stream: None,
     })
 }
 
