@@ -46,6 +46,13 @@ pub mod xpath {
     pub use mediate_xpath::*;
 }
 
+/// Guides, with their examples compiled and run as doc tests.
+pub mod guide {
+    /// The three expression languages and their MI semantics (`docs/expressions.md`).
+    #[doc = include_str!("../../../docs/expressions.md")]
+    pub mod expressions {}
+}
+
 /// The names most programs need.
 pub mod prelude {
     pub use mediate_expr::{
