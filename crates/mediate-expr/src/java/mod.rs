@@ -3,46 +3,9 @@
 pub mod codec;
 
 /// Format a double as Java's `Double.toString` does: `25.0`, `0.001`, `1.0E7`, `1.0E-4`,
-/// `NaN`, `Infinity`, `-0.0`, with the shortest digits that round-trip.
-pub fn double_to_string(d: f64) -> String {
-    if d.is_nan() {
-        return "NaN".into();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if d == 0.0 {
-        return if d.is_sign_negative() { "-0.0" } else { "0.0" }.into();
-    }
-    // Shortest round-trip digits and decimal exponent from Rust's `{:e}` (e.g. "1.5e3").
-    let sci = format!("{:e}", d.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let sign = if d < 0.0 { "-" } else { "" };
-    let abs = d.abs();
-    if (1e-3..1e7).contains(&abs) {
-        // Plain notation with at least one digit after the point.
-        let point = exp + 1; // digits before the decimal point
-        let (int, frac) = if point <= 0 {
-            let zeros = "0".repeat(usize::try_from(-point).unwrap_or(0));
-            ("0".to_string(), format!("{zeros}{digits}"))
-        } else {
-            let p = usize::try_from(point).unwrap_or(0);
-            if digits.len() <= p {
-                (format!("{digits}{}", "0".repeat(p - digits.len())), String::new())
-            } else {
-                (digits[..p].to_string(), digits[p..].to_string())
-            }
-        };
-        let frac = if frac.is_empty() { "0".to_string() } else { frac };
-        format!("{sign}{int}.{frac}")
-    } else {
-        let (first, rest) = digits.split_at(1);
-        let rest = if rest.is_empty() { "0" } else { rest };
-        format!("{sign}{first}.{rest}E{exp}")
-    }
-}
+/// `NaN`, `Infinity`, `-0.0`, with the shortest digits that round-trip. (One implementation for
+/// the workspace, in `mediate-message`, where property values are printed.)
+pub use mediate_message::java_double_to_string as double_to_string;
 
 #[cfg(test)]
 mod tests {
