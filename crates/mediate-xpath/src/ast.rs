@@ -56,7 +56,7 @@ pub(crate) enum Axis {
     Parent,
     Preceding,
     PrecedingSibling,
-    SelfAxis,
+    SelfNode,
 }
 
 impl Axis {
@@ -74,7 +74,7 @@ impl Axis {
             "parent" => Axis::Parent,
             "preceding" => Axis::Preceding,
             "preceding-sibling" => Axis::PrecedingSibling,
-            "self" => Axis::SelfAxis,
+            "self" => Axis::SelfNode,
             _ => return None,
         })
     }
@@ -266,9 +266,12 @@ impl Expr {
         match self {
             Expr::Or(v) | Expr::And(v) => v.iter().any(Expr::uses_position),
             Expr::Chain(first, rest) => {
-                let comparison = rest
-                    .first()
-                    .is_some_and(|(op, _)| matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge));
+                let comparison = rest.first().is_some_and(|(op, _)| {
+                    matches!(
+                        op,
+                        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+                    )
+                });
                 !comparison || first.uses_position() || rest.iter().any(|(_, e)| e.uses_position())
             }
             Expr::Neg(..) | Expr::Number(_) | Expr::Var(_) | Expr::Ext(..) => true,

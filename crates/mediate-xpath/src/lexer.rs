@@ -197,7 +197,11 @@ impl Lexer {
         while self.peek_at(self.pos).is_some_and(is_name_char) {
             self.pos += 1;
         }
-        self.chars.get(start..self.pos).unwrap_or_default().iter().collect()
+        self.chars
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .iter()
+            .collect()
     }
 }
 
@@ -215,10 +219,12 @@ pub(crate) fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
         // REC §3.7: is the previous token one after which `*` and names are operators?
         let operator_position = match out.last() {
             None => false,
-            Some(t) => !(matches!(
-                t.tok,
-                Tok::At | Tok::ColonColon | Tok::LParen | Tok::LBracket | Tok::Comma
-            ) || t.tok.is_operator()),
+            Some(t) => {
+                !(matches!(
+                    t.tok,
+                    Tok::At | Tok::ColonColon | Tok::LParen | Tok::LBracket | Tok::Comma
+                ) || t.tok.is_operator())
+            }
         };
         let next = lx.peek_at(lx.pos + 1);
         let (tok, len) = match c {
@@ -240,7 +246,14 @@ pub(crate) fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
             '/' if next == Some('/') => (Tok::SlashSlash, 2),
             '/' => (Tok::Slash, 1),
             ':' if next == Some(':') => (Tok::ColonColon, 2),
-            '*' => (if operator_position { Tok::Mul } else { Tok::Star }, 1),
+            '*' => (
+                if operator_position {
+                    Tok::Mul
+                } else {
+                    Tok::Star
+                },
+                1,
+            ),
             '.' if next == Some('.') => (Tok::DotDot, 2),
             '.' if next.is_some_and(|d| d.is_ascii_digit()) => {
                 let start = lx.pos;
@@ -248,7 +261,12 @@ pub(crate) fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                 while lx.peek_at(lx.pos).is_some_and(|d| d.is_ascii_digit()) {
                     lx.pos += 1;
                 }
-                let text: String = lx.chars.get(start..lx.pos).unwrap_or_default().iter().collect();
+                let text: String = lx
+                    .chars
+                    .get(start..lx.pos)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect();
                 let n = text.parse::<f64>().unwrap_or(f64::NAN);
                 out.push(Token {
                     tok: Tok::Number(n),
@@ -268,7 +286,12 @@ pub(crate) fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                         lx.pos += 1;
                     }
                 }
-                let text: String = lx.chars.get(start..lx.pos).unwrap_or_default().iter().collect();
+                let text: String = lx
+                    .chars
+                    .get(start..lx.pos)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect();
                 let n = text.parse::<f64>().unwrap_or(f64::NAN);
                 out.push(Token {
                     tok: Tok::Number(n),
@@ -285,7 +308,12 @@ pub(crate) fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                 if lx.peek_at(end).is_none() {
                     return Err(err(col, "unterminated string literal"));
                 }
-                let text: String = lx.chars.get(start..end).unwrap_or_default().iter().collect();
+                let text: String = lx
+                    .chars
+                    .get(start..end)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect();
                 lx.pos = end + 1;
                 out.push(Token {
                     tok: Tok::Literal(text),
@@ -320,10 +348,7 @@ pub(crate) fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                         "mod" => Tok::Mod,
                         "div" => Tok::Div,
                         _ => {
-                            return Err(err(
-                                col,
-                                format!("expected an operator, found '{first}'"),
-                            ));
+                            return Err(err(col, format!("expected an operator, found '{first}'")));
                         }
                     };
                     out.push(Token { tok, col });
@@ -387,9 +412,15 @@ mod tests {
     #[test]
     fn star_is_name_test_or_multiply() {
         assert_eq!(toks("*"), vec![Tok::Star]);
-        assert_eq!(toks("2*3"), vec![Tok::Number(2.0), Tok::Mul, Tok::Number(3.0)]);
+        assert_eq!(
+            toks("2*3"),
+            vec![Tok::Number(2.0), Tok::Mul, Tok::Number(3.0)]
+        );
         assert_eq!(toks("@*"), vec![Tok::At, Tok::Star]);
-        assert_eq!(toks("a/*"), vec![Tok::Name(None, "a".into()), Tok::Slash, Tok::Star]);
+        assert_eq!(
+            toks("a/*"),
+            vec![Tok::Name(None, "a".into()), Tok::Slash, Tok::Star]
+        );
         assert_eq!(toks("* * *"), vec![Tok::Star, Tok::Mul, Tok::Star]);
         assert_eq!(toks("(*)"), vec![Tok::LParen, Tok::Star, Tok::RParen]);
     }
@@ -398,11 +429,19 @@ mod tests {
     fn operator_names() {
         assert_eq!(
             toks("div div div"),
-            vec![Tok::Name(None, "div".into()), Tok::Div, Tok::Name(None, "div".into())]
+            vec![
+                Tok::Name(None, "div".into()),
+                Tok::Div,
+                Tok::Name(None, "div".into())
+            ]
         );
         assert_eq!(
             toks("and and or"),
-            vec![Tok::Name(None, "and".into()), Tok::And, Tok::Name(None, "or".into())]
+            vec![
+                Tok::Name(None, "and".into()),
+                Tok::And,
+                Tok::Name(None, "or".into())
+            ]
         );
         assert_eq!(toks("mod mod mod")[1], Tok::Mod);
         assert!(tokenize("a b").is_err());
@@ -412,9 +451,16 @@ mod tests {
     fn names_functions_axes() {
         assert_eq!(
             toks("child::p:x"),
-            vec![Tok::Axis("child".into()), Tok::ColonColon, Tok::Name(Some("p".into()), "x".into())]
+            vec![
+                Tok::Axis("child".into()),
+                Tok::ColonColon,
+                Tok::Name(Some("p".into()), "x".into())
+            ]
         );
-        assert_eq!(toks("text ()"), vec![Tok::NodeType("text".into()), Tok::LParen, Tok::RParen]);
+        assert_eq!(
+            toks("text ()"),
+            vec![Tok::NodeType("text".into()), Tok::LParen, Tok::RParen]
+        );
         assert_eq!(
             toks("f:g()")[0],
             Tok::Function(Some("f".into()), "g".into())
@@ -422,7 +468,10 @@ mod tests {
         assert_eq!(toks("p:*"), vec![Tok::PrefixStar("p".into())]);
         assert_eq!(toks("a-b"), vec![Tok::Name(None, "a-b".into())]);
         assert_eq!(toks("a -b").len(), 3);
-        assert_eq!(toks("$ctx:x"), vec![Tok::Var(Some("ctx".into()), "x".into())]);
+        assert_eq!(
+            toks("$ctx:x"),
+            vec![Tok::Var(Some("ctx".into()), "x".into())]
+        );
     }
 
     #[test]
