@@ -34,7 +34,10 @@ fn order_json(size: usize) -> Bytes {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(&format!(r#"{{"sku":"P-{i}","name":"Item {i}","price":{}}}"#, i * 3 + 1));
+        s.push_str(&format!(
+            r#"{{"sku":"P-{i}","name":"Item {i}","price":{}}}"#,
+            i * 3 + 1
+        ));
         i += 1;
     }
     s.push_str("]}}");
@@ -52,12 +55,16 @@ fn xpath(c: &mut Criterion) {
     for (name, size) in sizes() {
         let payload = order_xml(size);
         g.throughput(Throughput::Bytes(payload.len() as u64));
-        g.bench_with_input(BenchmarkId::new("parse+//order/id", name), &payload, |b, p| {
-            b.iter(|| {
-                let msg = MessageContext::from_xml(p.clone());
-                black_box(expr.evaluate_string(&msg).unwrap())
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::new("parse+//order/id", name),
+            &payload,
+            |b, p| {
+                b.iter(|| {
+                    let msg = MessageContext::from_xml(p.clone());
+                    black_box(expr.evaluate_string(&msg).unwrap())
+                })
+            },
+        );
     }
     g.finish();
 

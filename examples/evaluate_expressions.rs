@@ -39,12 +39,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "${params.queryParams.priority == 'high' ? 'express' : 'standard'}",
     ] {
         let expr = Expression::compile(text, &ns)?;
-        println!("{:<70} [{}] {}", text, expr.kind(), expr.evaluate_string(&msg)?);
+        println!(
+            "{:<70} [{}] {}",
+            text,
+            expr.kind(),
+            expr.evaluate_string(&msg)?
+        );
     }
 
     // Errors point at the column.
     match Expression::compile("sum(//items/price", &ns) {
-        Err(e) => println!("\nerror as expected: {} at column {}: {}", e.kind, e.column, e.message),
+        Err(e) => println!(
+            "\nerror as expected: {} at column {}: {}",
+            e.kind, e.column, e.message
+        ),
         Ok(_) => unreachable!("an unclosed call does not compile"),
     }
     Ok(())

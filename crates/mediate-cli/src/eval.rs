@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
+use mediate::expr::jsonpath::JsonEvalResult;
 use mediate::expr::xpath::node_to_xml;
 use mediate::expr::{Evaluated, Expression};
-use mediate::expr::jsonpath::JsonEvalResult;
 use mediate::message::{MessageContext, VariableValue};
 use mediate::xpath::{Namespaces, Value, format_number};
 
@@ -45,13 +45,19 @@ pub(crate) fn evaluate(args: &EvalArgs) -> Result<String, String> {
     }
     for (name, value) in &args.json_vars {
         let json: serde_json::Value = serde_json::from_str(value).map_err(|e| {
-            format!("error: --var-json {name}: not valid JSON at column {}: {e}", e.column())
+            format!(
+                "error: --var-json {name}: not valid JSON at column {}: {e}",
+                e.column()
+            )
         })?;
         msg.set_variable(name.clone(), VariableValue::Json(json));
     }
 
     let expr = Expression::compile(&args.expression, &namespaces).map_err(|e| {
-        let mut out = format!("error: invalid {} at column {}: {}\n", e.kind, e.column, e.message);
+        let mut out = format!(
+            "error: invalid {} at column {}: {}\n",
+            e.kind, e.column, e.message
+        );
         let _ = writeln!(out, "  {}", args.expression);
         let caret = e.column.saturating_sub(1);
         let _ = writeln!(out, "  {}^", " ".repeat(caret));
@@ -66,7 +72,11 @@ pub(crate) fn evaluate(args: &EvalArgs) -> Result<String, String> {
             Some((line, col)) => format!("error: {}:{line}:{col}: {p}", path.display()),
             None => format!("error: {}: {p}", path.display()),
         },
-        other => format!("error: evaluating {} '{}': {other}", expr.kind(), expr.source()),
+        other => format!(
+            "error: evaluating {} '{}': {other}",
+            expr.kind(),
+            expr.source()
+        ),
     })?;
     Ok(render(&result))
 }

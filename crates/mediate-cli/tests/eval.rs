@@ -63,7 +63,11 @@ fn xpath_on_a_pox_payload_sees_the_implicit_envelope() {
         "/soapenv:Envelope/soapenv:Body/order/id",
         "soapenv:Body/order/id",
     ] {
-        assert_eq!(eval_ok(&["eval", "--xml", &xml, expr]), "<id>A-1001</id>\n", "{expr}");
+        assert_eq!(
+            eval_ok(&["eval", "--xml", &xml, expr]),
+            "<id>A-1001</id>\n",
+            "{expr}"
+        );
     }
 }
 
@@ -111,7 +115,14 @@ fn node_sets_print_one_serialized_node_per_line() {
 fn soap_envelopes_are_taken_as_they_are() {
     let soap = file("getquote-soap11.xml");
     assert_eq!(
-        eval_ok(&["eval", "--xml", &soap, "--ns", "m0=http://services.samples", "string($body/m0:getQuote/m0:request/m0:symbol)"]),
+        eval_ok(&[
+            "eval",
+            "--xml",
+            &soap,
+            "--ns",
+            "m0=http://services.samples",
+            "string($body/m0:getQuote/m0:request/m0:symbol)"
+        ]),
         "IBM\n"
     );
     assert_eq!(
@@ -127,7 +138,10 @@ fn soap_envelopes_are_taken_as_they_are() {
         r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><a>1</a></s:Body></s:Envelope>"#,
     );
     let p = soap12.0.to_string_lossy().into_owned();
-    assert_eq!(eval_ok(&["eval", "--xml", &p, "get-property('MESSAGE_FORMAT')"]), "soap12\n");
+    assert_eq!(
+        eval_ok(&["eval", "--xml", &p, "get-property('MESSAGE_FORMAT')"]),
+        "soap12\n"
+    );
     assert_eq!(eval_ok(&["eval", "--xml", &p, "$body/a + 1"]), "2\n");
 }
 
@@ -137,10 +151,16 @@ fn json_eval_prints_jayway_shapes() {
     let cases = [
         ("json-eval($.order.id)", "A-1001\n"),
         ("json-eval($.order.total)", "1800\n"),
-        ("json-eval($.order.customer)", "{\"id\":1100,\"name\":\"John Doe\",\"email\":\"john@example.com\"}\n"),
+        (
+            "json-eval($.order.customer)",
+            "{\"id\":1100,\"name\":\"John Doe\",\"email\":\"john@example.com\"}\n",
+        ),
         ("json-eval($.order.items[0].sku)", "P-101\n"),
         ("json-eval($.order.items[*].sku)", "[\"P-101\",\"P-102\"]\n"),
-        ("json-eval($.order.items[?(@.price > 500)].name)", "[\"Laptop\"]\n"),
+        (
+            "json-eval($.order.items[?(@.price > 500)].name)",
+            "[\"Laptop\"]\n",
+        ),
         ("json-eval($..nothing)", "[]\n"),
         ("json-eval($.order.nothing)", ""),
         ("json-eval($.order.note)", "null\n"),
@@ -154,7 +174,10 @@ fn json_eval_prints_jayway_shapes() {
 #[test]
 fn xpath_sees_json_through_the_mi_mapping() {
     let json = file("order.json");
-    assert_eq!(eval_ok(&["eval", "--json", &json, "string(//order/id)"]), "A-1001\n");
+    assert_eq!(
+        eval_ok(&["eval", "--json", &json, "string(//order/id)"]),
+        "A-1001\n"
+    );
     assert_eq!(eval_ok(&["eval", "--json", &json, "count(//items)"]), "2\n");
     assert_eq!(
         eval_ok(&["eval", "--json", &json, "name($body/*)"]),
@@ -176,11 +199,25 @@ fn synapse_expressions_print_as_mi_does() {
         assert_eq!(eval_ok(&["eval", "--json", &json, expr]), want, "{expr}");
     }
     assert_eq!(
-        eval_ok(&["eval", "--json", &json, "--var-json", "rate=0.5", "${payload.order.total * vars.rate}"]),
+        eval_ok(&[
+            "eval",
+            "--json",
+            &json,
+            "--var-json",
+            "rate=0.5",
+            "${payload.order.total * vars.rate}"
+        ]),
         "900.0\n"
     );
     assert_eq!(
-        eval_ok(&["eval", "--json", &json, "--var-json", "l={\"max\":3}", "${vars.l.max + 1}"]),
+        eval_ok(&[
+            "eval",
+            "--json",
+            &json,
+            "--var-json",
+            "l={\"max\":3}",
+            "${vars.l.max + 1}"
+        ]),
         "4\n"
     );
 }
@@ -188,7 +225,15 @@ fn synapse_expressions_print_as_mi_does() {
 #[test]
 fn properties_and_headers_reach_every_language() {
     let xml = file("order.xml");
-    let args = ["eval", "--xml", &xml, "--property", "customer=acme", "--header", "X-Trace=t-1"];
+    let args = [
+        "eval",
+        "--xml",
+        &xml,
+        "--property",
+        "customer=acme",
+        "--header",
+        "X-Trace=t-1",
+    ];
     let run = |expr: &str| {
         let mut a = args.to_vec();
         a.push(expr);
@@ -206,8 +251,14 @@ fn properties_and_headers_reach_every_language() {
 fn text_payloads_are_wrapped_as_mi_wraps_them() {
     let t = Scratch::new("p.txt", "hello world");
     let p = t.0.to_string_lossy().into_owned();
-    assert_eq!(eval_ok(&["eval", "--text", &p, "string($body)"]), "hello world\n");
-    assert_eq!(eval_ok(&["eval", "--text", &p, "local-name($body/*)"]), "text\n");
+    assert_eq!(
+        eval_ok(&["eval", "--text", &p, "string($body)"]),
+        "hello world\n"
+    );
+    assert_eq!(
+        eval_ok(&["eval", "--text", &p, "local-name($body/*)"]),
+        "text\n"
+    );
 }
 
 #[test]
@@ -270,7 +321,14 @@ fn a_payload_is_required_and_exactly_one() {
 fn string_variables_stay_strings() {
     let json = file("order.json");
     assert_eq!(
-        eval_ok(&["eval", "--json", &json, "--var", "who=acme", "${'hi ' + vars.who}"]),
+        eval_ok(&[
+            "eval",
+            "--json",
+            &json,
+            "--var",
+            "who=acme",
+            "${'hi ' + vars.who}"
+        ]),
         "hi acme\n"
     );
 }

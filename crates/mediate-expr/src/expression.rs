@@ -56,7 +56,13 @@ pub struct Expression {
 #[derive(Clone, Debug)]
 enum Inner {
     XPath(SynapseXPath),
-    JsonEval { target: JsonTarget, path: JsonPath },
+    JsonEval {
+        target: JsonTarget,
+        path: JsonPath,
+        /// `$` or `$.` over the payload: MI returns the JSON payload's text as it is
+        /// (`SynapseJsonPath.isWholeBody`).
+        whole_body: bool,
+    },
     Synapse(SynapseExpression),
 }
 
@@ -129,7 +135,14 @@ impl Expression {
                 column: e.column().unwrap_or(1),
                 message: e.message().to_owned(),
             })?;
-            Inner::Synapse(expr.with_namespaces(namespaces.iter().map(|(p, u)| (p.to_owned(), u.to_owned())).collect()))
+            Inner::Synapse(
+                expr.with_namespaces(
+                    namespaces
+                        .iter()
+                        .map(|(p, u)| (p.to_owned(), u.to_owned()))
+                        .collect(),
+                ),
+            )
         } else if let Some(rest) = trimmed.strip_prefix("json-eval(") {
             let Some(arg) = rest.strip_suffix(')') else {
                 return Err(CompileError {
@@ -140,18 +153,32 @@ impl Expression {
             };
             let offset = lead + "json-eval(".len();
             let (target, path_text, path_offset) = split_json_target(arg);
-            let path = JsonPath::compile(&path_text).map_err(|e| CompileError {
+            // MI documents `$.` as the whole payload (SynapseJsonPath.isWholeBody): read it as `$`.
+            let compiled = if path_text.trim() == "$." {
+                "$"
+            } else {
+                path_text.as_str()
+            };
+            let path = JsonPath::compile(compiled).map_err(|e| CompileError {
                 kind: ExpressionKind::JsonEval,
                 column: offset + path_offset + e.column,
                 message: e.message,
             })?;
-            Inner::JsonEval { target, path }
+            let whole_body =
+                matches!(target, JsonTarget::Payload) && matches!(path_text.trim(), "$" | "$.");
+            Inner::JsonEval {
+                target,
+                path,
+                whole_body,
+            }
         } else {
-            Inner::XPath(SynapseXPath::compile(text, namespaces).map_err(|e| CompileError {
-                kind: ExpressionKind::XPath,
-                column: e.column,
-                message: e.message,
-            })?)
+            Inner::XPath(
+                SynapseXPath::compile(text, namespaces).map_err(|e| CompileError {
+                    kind: ExpressionKind::XPath,
+                    column: e.column,
+                    message: e.message,
+                })?,
+            )
         };
         Ok(Expression {
             source: text.to_owned(),
@@ -177,23 +204,21 @@ impl Expression {
     pub fn evaluate<'m>(&self, msg: &'m MessageContext) -> Result<Evaluated<'m>, EvaluationError> {
         match &self.inner {
             Inner::XPath(x) => Ok(Evaluated::XPath(x.evaluate(msg)?)),
-            Inner::JsonEval { target, path } => {
+            Inner::JsonEval { target, path, .. } => {
                 // A simple definite path over a JSON payload nobody has parsed yet: scan the
                 // bytes for the one value instead of building the whole tree.
                 if let (JsonTarget::Payload, PayloadKind::Json, None) =
                     (target, msg.payload_kind(), msg.json_if_parsed())
+                    && !msg.payload().is_empty()
+                    && let Some(r) = path.evaluate_text(msg.payload_as_text()?)
                 {
-                    if !msg.payload().is_empty() {
-                        if let Some(r) = path.evaluate_text(msg.payload_as_text()?) {
-                            return r.map(Evaluated::Json).map_err(|_| {
-                                // Report the error exactly as the full parse does.
-                                match msg.json() {
-                                    Err(e) => EvaluationError::Payload(e),
-                                    Ok(_) => EvaluationError::JsonEval("malformed JSON".into()),
-                                }
-                            });
+                    return r.map(Evaluated::Json).map_err(|_| {
+                        // Report the error exactly as the full parse does.
+                        match msg.json() {
+                            Err(e) => EvaluationError::Payload(e),
+                            Ok(_) => EvaluationError::JsonEval("malformed JSON".into()),
                         }
-                    }
+                    });
                 }
                 let doc = json_document(target, msg)?;
                 let result = match doc {
@@ -213,6 +238,14 @@ impl Expression {
     /// number format and the text-or-XML rule for nodes; for `json-eval`, an unquoted string
     /// or compact JSON; for `${…}`, MI's printing of the value.
     pub fn evaluate_string(&self, msg: &MessageContext) -> Result<String, EvaluationError> {
+        if let Inner::JsonEval {
+            whole_body: true, ..
+        } = self.inner
+            && msg.payload_kind() == PayloadKind::Json
+            && !msg.payload().is_empty()
+        {
+            return Ok(msg.payload_as_text()?.to_owned());
+        }
         Ok(match self.evaluate(msg)? {
             Evaluated::XPath(v) => synapse_string_value(&v, &self.source),
             Evaluated::Json(r) => r.to_display_string(),

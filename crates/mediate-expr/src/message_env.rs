@@ -100,6 +100,17 @@ impl SynapseEnv for MessageEnv<'_> {
         }
     }
 
+    fn payload_xml_as_json(&self) -> Result<Option<Cow<'_, Json>>, String> {
+        if self.msg.payload_kind() != PayloadKind::Xml || self.msg.payload().is_empty() {
+            return Ok(None);
+        }
+        // The message maps (and caches) the body's first element as MI's JsonUtil does.
+        self.msg
+            .json()
+            .map(|v| Some(Cow::Borrowed(v)))
+            .map_err(|e| e.to_string())
+    }
+
     fn payload_is_xml(&self) -> bool {
         self.msg.payload_kind() == PayloadKind::Xml
     }
@@ -109,9 +120,7 @@ impl SynapseEnv for MessageEnv<'_> {
             PayloadKind::Xml => {
                 let env = self.msg.envelope().map_err(|e| e.to_string())?;
                 Ok(Some(match env.first_body_child() {
-                    Some(child) => {
-                        crate::xpath::node_to_xml(&XNode::Node(child))
-                    }
+                    Some(child) => crate::xpath::node_to_xml(&XNode::Node(child)),
                     _ => String::new(),
                 }))
             }
@@ -158,7 +167,11 @@ impl SynapseEnv for MessageEnv<'_> {
         }
     }
 
-    fn xpath(&self, expression: &str, namespaces: &[(String, String)]) -> Result<ExprValue, String> {
+    fn xpath(
+        &self,
+        expression: &str,
+        namespaces: &[(String, String)],
+    ) -> Result<ExprValue, String> {
         let mut ns = Namespaces::new();
         for (p, u) in namespaces {
             ns.insert(p.clone(), u.clone());

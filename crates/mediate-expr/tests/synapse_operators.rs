@@ -146,10 +146,13 @@ fn arithmetic_numbers_like_mi() {
     assert_eq!(ev("7 % 3"), "1");
     assert_eq!(ev("-7 % 3"), "-1");
     assert_eq!(ev("5.5 % 2"), "1.5");
-    // BigDecimal.divide(x, ROUND_HALF_UP) keeps the left operand's scale (MI quirk)
+    // BigDecimal.divide(x, ROUND_HALF_UP) keeps the scale of the left operand as
+    // String.valueOf(double) writes it (MI quirk): `10` is `10.0`, scale 1.
     assert_eq!(ev("10.5 / 2"), "5.3");
-    assert_eq!(ev("10 / 4.0"), "3.0");
+    assert_eq!(ev("10 / 4.0"), "2.5");
+    assert_eq!(ev("1 / 3.0"), "0.3");
     assert_eq!(ev("1.0 / 3"), "0.3");
+    assert_eq!(ev("2.75 / 2"), "1.38");
     // int overflow widens for + and *, wraps for -
     assert_eq!(ev("2147483647 + 1"), "2147483648");
     assert_eq!(ev("2147483647 * 2"), "4294967294");

@@ -164,9 +164,30 @@ impl<'a, 'i> XNode<'a, 'i> {
         }
     }
 
-    /// The QName as `name()` reports it. roxmltree does not keep the prefix written in the
-    /// document, so it is recovered from the in-scope namespaces.
+    /// The QName as `name()` reports it: as written in the document (read back from the
+    /// source text, which roxmltree keeps positions into).
     pub fn name(&self) -> Cow<'a, str> {
+        let written = match self {
+            XNode::Node(n) if n.is_element() => {
+                n.document().input_text().get(n.range()).map(|src| {
+                    let src = src.get(1..).unwrap_or("");
+                    let end = src
+                        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+                        .unwrap_or(src.len());
+                    &src[..end]
+                })
+            }
+            XNode::Attribute(n, a) => n.document().input_text().get(a.range_qname()),
+            _ => None,
+        };
+        if let Some(qname) = written.filter(|q| !q.is_empty()) {
+            return Cow::Borrowed(qname);
+        }
+        self.name_from_scope()
+    }
+
+    /// `name()` rebuilt from the in-scope namespaces (documents built without source text).
+    fn name_from_scope(&self) -> Cow<'a, str> {
         let (uri, local, element) = match self {
             XNode::Node(n) if n.is_element() => (element_ns(*n), n.tag_name().name(), *n),
             XNode::Attribute(n, a) => (a.namespace(), a.name(), *n),

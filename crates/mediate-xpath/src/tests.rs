@@ -689,3 +689,25 @@ fn timing_parse_and_evaluate_1k() {
         doc.len()
     );
 }
+
+#[test]
+fn name_reports_the_prefix_as_written() {
+    let doc = roxmltree::Document::parse(
+        r#"<r xmlns:a="urn:x" xmlns:b="urn:x"><b:e b:at="1"/><a:e/></r>"#,
+    )
+    .unwrap();
+    let mut ns = Namespaces::new();
+    ns.insert("x", "urn:x");
+    let names = |e: &str| {
+        XPath::compile(e, &ns)
+            .unwrap()
+            .evaluate(doc.root())
+            .unwrap()
+            .string()
+            .into_owned()
+    };
+    assert_eq!(names("name(/r/x:e[1])"), "b:e");
+    assert_eq!(names("name(/r/x:e[2])"), "a:e");
+    assert_eq!(names("name(/r/x:e[1]/@x:at)"), "b:at");
+    assert_eq!(names("local-name(/r/x:e[1])"), "e");
+}

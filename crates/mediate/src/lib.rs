@@ -55,9 +55,7 @@ pub mod guide {
 
 /// The names most programs need.
 pub mod prelude {
-    pub use mediate_expr::{
-        CompileError, Evaluated, EvaluationError, Expression, ExpressionKind,
-    };
+    pub use mediate_expr::{CompileError, Evaluated, EvaluationError, Expression, ExpressionKind};
     pub use mediate_message::{MessageContext, PropertyValue, Scope, VariableValue};
     pub use mediate_xpath::Namespaces;
 }

@@ -195,7 +195,18 @@ mod tests {
             ])
         );
         assert_eq!(simple_segments("$"), Some(vec![]));
-        for other in ["$..a", "$.a[*]", "$.a[-1]", "$.a[0:1]", "$.a[?(@.b)]", "a.b", "$.1a", "$.a.length()", "$['a\\'b']", "$.a[01]"] {
+        for other in [
+            "$..a",
+            "$.a[*]",
+            "$.a[-1]",
+            "$.a[0:1]",
+            "$.a[?(@.b)]",
+            "a.b",
+            "$.1a",
+            "$.a.length()",
+            "$['a\\'b']",
+            "$.a[01]",
+        ] {
             assert_eq!(simple_segments(other), None, "{other}");
         }
     }
@@ -233,7 +244,10 @@ mod tests {
     }
 
     fn seg() -> impl Strategy<Value = Seg> {
-        prop_oneof!["[a-c]{1,2}".prop_map(Seg::Name), (0usize..4).prop_map(Seg::Index)]
+        prop_oneof![
+            "[a-c]{1,2}".prop_map(Seg::Name),
+            (0usize..4).prop_map(Seg::Index)
+        ]
     }
 
     proptest! {

@@ -38,6 +38,12 @@ pub trait SynapseEnv {
     fn payload_is_xml(&self) -> bool {
         false
     }
+    /// An XML payload seen through MI's XML→JSON mapping, for `payload.a.b` on XML (MI reads it
+    /// with JSONPath over `JsonUtil`'s JSON form of the body's first element). `Ok(None)` when
+    /// the payload is not XML or the environment cannot map it.
+    fn payload_xml_as_json(&self) -> Result<Option<Cow<'_, Value>>, String> {
+        Ok(None)
+    }
     /// The payload as text, for `${payload}` on XML or text payloads.
     fn payload_text(&self) -> Result<Option<String>, String> {
         Ok(None)

@@ -296,11 +296,9 @@ fn arith(op: BinOp, l: &ExprValue, r: &ExprValue) -> Result<ExprValue, ExprError
             BinOp::Sub => a.sub(b),
             BinOp::Mul => a.mul(b),
             BinOp::Div => {
-                let scale = match l {
-                    V::Double(d) => Dec::java_scale_of_double(*d),
-                    _ => 0,
-                };
-                a.div_at_scale(b, scale)
+                // MI divides `new BigDecimal(String.valueOf(left.asDouble()))`: an int left
+                // operand becomes a double first, so its scale is at least 1 (`10` → `10.0`).
+                a.div_at_scale(b, Dec::java_scale_of_double(fa))
             }
             _ => a.rem(b),
         },
@@ -355,6 +353,11 @@ fn access_payload(path: &Path, cx: &Ctx<'_>) -> Result<ExprValue, ExprError> {
                 });
             }
             if cx.env.payload_is_xml() {
+                if let Some(json) = cx.env.payload_xml_as_json().map_err(|e| {
+                    ExprError::eval(format!("error while fetching the payload, {e}"))
+                })? {
+                    return apply_path(&json, path, cx);
+                }
                 Err(ExprError::eval(
                     "cannot evaluate a JSON path on an XML payload; use xpath('…') for XML payloads",
                 ))

@@ -1,6 +1,5 @@
 //! The documented function library of Synapse expressions (MI `PredefinedFunctionNode`).
 
-use base64::Engine as _;
 use serde_json::Value;
 
 use super::env::SynapseEnv;
@@ -255,119 +254,8 @@ pub(crate) fn compile_regex(re: &str) -> Result<fancy_regex::Regex, String> {
     fancy_regex::Regex::new(re).map_err(|e| format!("invalid regular expression '{re}': {e}"))
 }
 
-fn charset_encode(s: &str, cs: &str) -> Result<Vec<u8>, ExprError> {
-    let norm = cs.trim().to_ascii_uppercase().replace('_', "-");
-    Ok(match norm.as_str() {
-        "UTF-8" | "UTF8" => s.as_bytes().to_vec(),
-        "ISO-8859-1" | "ISO8859-1" | "LATIN1" | "ISO-LATIN-1" => s
-            .chars()
-            .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-            .collect(),
-        "US-ASCII" | "ASCII" => s
-            .chars()
-            .map(|c| if c.is_ascii() { c as u8 } else { b'?' })
-            .collect(),
-        "UTF-16" => {
-            let mut v = vec![0xFE, 0xFF];
-            v.extend(s.encode_utf16().flat_map(u16::to_be_bytes));
-            v
-        }
-        "UTF-16BE" => s.encode_utf16().flat_map(u16::to_be_bytes).collect(),
-        "UTF-16LE" => s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
-        _ => {
-            return Err(ExprError::eval(format!("unsupported charset: {cs}")));
-        }
-    })
-}
-
-fn charset_decode(b: &[u8], cs: &str) -> Result<String, ExprError> {
-    let norm = cs.trim().to_ascii_uppercase().replace('_', "-");
-    Ok(match norm.as_str() {
-        "UTF-8" | "UTF8" => String::from_utf8_lossy(b).into_owned(),
-        "ISO-8859-1" | "ISO8859-1" | "LATIN1" | "ISO-LATIN-1" => {
-            b.iter().map(|&x| char::from(x)).collect()
-        }
-        "US-ASCII" | "ASCII" => b
-            .iter()
-            .map(|&x| {
-                if x.is_ascii() {
-                    char::from(x)
-                } else {
-                    '\u{fffd}'
-                }
-            })
-            .collect(),
-        "UTF-16" | "UTF-16BE" | "UTF-16LE" => {
-            let (le, body) = match (norm.as_str(), b) {
-                ("UTF-16", [0xFF, 0xFE, rest @ ..]) => (true, rest),
-                ("UTF-16", [0xFE, 0xFF, rest @ ..]) => (false, rest),
-                ("UTF-16LE", _) => (true, b),
-                _ => (false, b),
-            };
-            let units: Vec<u16> = body
-                .chunks(2)
-                .map(|c| {
-                    let pair = [c[0], c.get(1).copied().unwrap_or(0)];
-                    if le {
-                        u16::from_le_bytes(pair)
-                    } else {
-                        u16::from_be_bytes(pair)
-                    }
-                })
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        _ => return Err(ExprError::eval(format!("unsupported charset: {cs}"))),
-    })
-}
-
-/// `URLEncoder.encode(s, cs)` then `+`→`%20`, `*`→`%2A` (MI).
-fn url_encode(s: &str, cs: &str) -> Result<String, ExprError> {
-    let bytes = charset_encode(s, cs)?;
-    let mut out = String::with_capacity(bytes.len());
-    for b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    Ok(out)
-}
-
-/// `URLDecoder.decode(s, cs)`: `+` is a space, `%XX` bytes; malformed escapes are errors.
-fn url_decode(s: &str, cs: &str) -> Result<String, ExprError> {
-    let b = s.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hex = s.get(i + 1..i + 3).unwrap_or("");
-                let v = if hex.len() == 2 {
-                    u8::from_str_radix(hex, 16).ok()
-                } else {
-                    None
-                };
-                let Some(v) = v else {
-                    return Err(ExprError::eval(format!(
-                        "urlDecode: illegal hex characters in escape (%) pattern at index {i}"
-                    )));
-                };
-                out.push(v);
-                i += 3;
-            }
-            x => {
-                out.push(x);
-                i += 1;
-            }
-        }
-    }
-    charset_decode(&out, cs)
+fn codec<T>(f: Func, r: Result<T, crate::java::codec::CodecError>) -> Result<T, ExprError> {
+    r.map_err(|e| ExprError::eval(format!("{}: {e}", f.name())))
 }
 
 fn strip_quotes(s: &str) -> &str {
@@ -602,39 +490,25 @@ pub(crate) fn call(
                 .unwrap_or(f64::NAN)
                 .powf(double_of(b).unwrap_or(f64::NAN)),
         ),
-        (Func::Base64Encode, Some(V::String(s)), cs, None) => {
-            let bytes = match cs {
-                None => s.as_bytes().to_vec(),
-                Some(V::String(cs)) => charset_encode(s, cs)?,
+        (
+            Func::Base64Encode | Func::Base64Decode | Func::UrlEncode | Func::UrlDecode,
+            Some(V::String(s)),
+            cs,
+            None,
+        ) => {
+            use crate::java::codec;
+            let cs = match cs {
+                None => None,
+                Some(V::String(cs)) => Some(cs.as_str()),
                 Some(_) => return Err(invalid(f, &args)),
             };
-            V::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+            V::String(match f {
+                Func::Base64Encode => codec(f, codec::base64_encode(s, cs))?,
+                Func::Base64Decode => codec(f, codec::base64_decode(s, cs))?,
+                Func::UrlEncode => codec(f, codec::url_encode_component(s, cs))?,
+                _ => codec(f, codec::url_decode_form(s, cs))?,
+            })
         }
-        (Func::Base64Decode, Some(V::String(s)), cs, None) => {
-            let engine = base64::engine::GeneralPurpose::new(
-                &base64::alphabet::STANDARD,
-                base64::engine::GeneralPurposeConfig::new()
-                    .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-            );
-            let bytes = engine
-                .decode(s.as_bytes())
-                .map_err(|e| ExprError::eval(format!("base64decode: invalid Base64 input: {e}")))?;
-            match cs {
-                None => V::String(String::from_utf8_lossy(&bytes).into_owned()),
-                Some(V::String(cs)) => V::String(charset_decode(&bytes, cs)?),
-                Some(_) => return Err(invalid(f, &args)),
-            }
-        }
-        (Func::UrlEncode, Some(V::String(s)), cs, None) => match cs {
-            None => V::String(url_encode(s, "UTF-8")?),
-            Some(V::String(cs)) => V::String(url_encode(s, cs)?),
-            Some(_) => return Err(invalid(f, &args)),
-        },
-        (Func::UrlDecode, Some(V::String(s)), cs, None) => match cs {
-            None => V::String(url_decode(s, "UTF-8")?),
-            Some(V::String(cs)) => V::String(url_decode(s, cs)?),
-            Some(_) => return Err(invalid(f, &args)),
-        },
         (Func::IsNumber, Some(v), None, _) => V::Bool(v.is_number()),
         (Func::IsString, Some(v), None, _) => V::Bool(matches!(v, V::String(_))),
         (Func::IsArray, Some(v), None, _) => V::Bool(is_array(v)),
@@ -832,13 +706,6 @@ mod tests {
         assert_eq!(java_split("abc", &re).unwrap(), vec!["a", "b", "c"]);
         let re = compile_regex("\\s*;\\s*").unwrap();
         assert_eq!(java_split("x ; y;z", &re).unwrap(), vec!["x", "y", "z"]);
-    }
-
-    #[test]
-    fn url_codec_like_java() {
-        assert_eq!(url_encode("a b*c+d~", "UTF-8").unwrap(), "a%20b%2Ac%2Bd%7E");
-        assert_eq!(url_decode("a+b%20c", "UTF-8").unwrap(), "a b c");
-        assert!(url_decode("%zz", "UTF-8").is_err());
     }
 
     #[test]

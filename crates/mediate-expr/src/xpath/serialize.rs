@@ -22,27 +22,29 @@ pub fn write_node(node: &XNode<'_, '_>, out: &mut String) {
     match node {
         XNode::Node(n) => write_tree_node(*n, out),
         XNode::Attribute(owner, attr) => {
-            if let Some(uri) = attr.namespace() {
-                if let Some(prefix) = owner.lookup_prefix(uri) {
-                    out.push_str(prefix);
-                    out.push(':');
-                }
+            if let Some(uri) = attr.namespace()
+                && let Some(prefix) = owner.lookup_prefix(uri)
+            {
+                out.push_str(prefix);
+                out.push(':');
             }
             out.push_str(attr.name());
             out.push_str("=\"");
             escape_into(attr.value(), true, out);
             out.push('"');
         }
-        XNode::Namespace(_, ns) => {
-            match ns.name() {
-                Some(p) => {
+        XNode::Namespace(..) => {
+            // Read through the XNode accessors: the implicit `xml` namespace node has no
+            // roxmltree namespace of its own.
+            match node.local_name() {
+                "" => out.push_str("xmlns"),
+                p => {
                     out.push_str("xmlns:");
                     out.push_str(p);
                 }
-                None => out.push_str("xmlns"),
             }
             out.push_str("=\"");
-            escape_into(ns.uri(), true, out);
+            escape_into(&node.string_value(), true, out);
             out.push('"');
         }
     }
@@ -101,7 +103,15 @@ fn write_element(n: Node<'_, '_>, out: &mut String) {
                 }
             }
             None => {
-                if !qname.contains(':') && !has_default_decl(start_tag) {
+                // The default namespace is needed when this element or an element below it
+                // is unprefixed (`<p:a><b/></p:a>` with an inherited `xmlns`: `b` keeps it).
+                let needed = !qname.contains(':')
+                    || n.descendants().skip(1).any(|d| {
+                        d.is_element()
+                            && d.tag_name().namespace() == Some(ns.uri())
+                            && !element_qname(d).contains(':')
+                    });
+                if needed && !has_default_decl(start_tag) {
                     extra.push_str(" xmlns=\"");
                     escape_into(ns.uri(), true, &mut extra);
                     extra.push('"');
@@ -116,6 +126,17 @@ fn write_element(n: Node<'_, '_>, out: &mut String) {
         out.push_str(&extra);
         out.push_str(&src[1 + name_len..]);
     }
+}
+
+/// The qualified name of an element as written in its start tag.
+fn element_qname<'a>(n: Node<'a, '_>) -> &'a str {
+    let Some(src) = n.document().input_text().get(n.range()) else {
+        return "";
+    };
+    let len = src[1..]
+        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+        .unwrap_or(src.len() - 1);
+    &src[1..1 + len]
 }
 
 fn has_default_decl(start_tag: &str) -> bool {
@@ -196,8 +217,28 @@ mod tests {
         let doc = Document::parse(r#"<r a="x&amp;&quot;y"><!--c--><?t d?>1 &lt; 2</r>"#).unwrap();
         let r = doc.root_element();
         let attr = r.attributes().next().unwrap();
-        assert_eq!(node_to_xml(&XNode::Attribute(r, attr)), r#"a="x&amp;&quot;y""#);
+        assert_eq!(
+            node_to_xml(&XNode::Attribute(r, attr)),
+            r#"a="x&amp;&quot;y""#
+        );
         let kids: Vec<String> = r.children().map(|c| node_to_xml(&XNode::Node(c))).collect();
         assert_eq!(kids, ["<!--c-->", "<?t d?>", "1 &lt; 2"]);
+    }
+
+    #[test]
+    fn namespace_nodes_print_as_declarations() {
+        let doc = Document::parse(r#"<r xmlns="urn:d" xmlns:p="urn:p"/>"#).unwrap();
+        let xp = mediate_xpath::XPath::compile("/*/namespace::*", &Default::default()).unwrap();
+        let v = xp.evaluate(doc.root()).unwrap();
+        let mut got: Vec<String> = v.as_nodes().unwrap().iter().map(node_to_xml).collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                r#"xmlns:p="urn:p""#,
+                r#"xmlns:xml="http://www.w3.org/XML/1998/namespace""#,
+                r#"xmlns="urn:d""#,
+            ]
+        );
     }
 }

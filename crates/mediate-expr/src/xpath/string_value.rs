@@ -31,14 +31,13 @@ pub fn synapse_string_value(value: &Value<'_, '_>, expression: &str) -> String {
             let mut out = String::new();
             for node in nodes {
                 let mut node = *node;
-                if single && node_fn {
-                    if let XNode::Node(n) = node {
-                        if n.is_text() {
-                            if let Some(parent) = n.parent() {
-                                node = XNode::Node(parent);
-                            }
-                        }
-                    }
+                if single
+                    && node_fn
+                    && let XNode::Node(n) = node
+                    && n.is_text()
+                    && let Some(parent) = n.parent()
+                {
+                    node = XNode::Node(parent);
                 }
                 match node {
                     XNode::Node(n) => match n.node_type() {
@@ -88,8 +87,14 @@ mod tests {
 
     #[test]
     fn numbers_print_as_java_doubles() {
-        assert_eq!(synapse_string_value(&Value::Number(1500.0), "sum(//p)"), "1500.0");
-        assert_eq!(synapse_string_value(&Value::Boolean(true), "true()"), "true");
+        assert_eq!(
+            synapse_string_value(&Value::Number(1500.0), "sum(//p)"),
+            "1500.0"
+        );
+        assert_eq!(
+            synapse_string_value(&Value::Boolean(true), "true()"),
+            "true"
+        );
     }
 
     #[test]
@@ -101,7 +106,10 @@ mod tests {
         assert_eq!(synapse_string_value(&one(a), "//a"), "x");
         assert_eq!(synapse_string_value(&one(b), "//b"), "<b><c>1</c></b>");
         let both = Value::NodeSet(vec![XNode::Node(a), XNode::Node(b)]);
-        assert_eq!(synapse_string_value(&both, "//a|//b"), "<a>x</a><b><c>1</c></b>");
+        assert_eq!(
+            synapse_string_value(&both, "//a|//b"),
+            "<a>x</a><b><c>1</c></b>"
+        );
         let text = a.first_child().unwrap();
         assert_eq!(synapse_string_value(&one(text), "//a/node()"), "<a>x</a>");
         assert_eq!(synapse_string_value(&one(text), "//a/text()"), " x ");

@@ -10,7 +10,7 @@
 //! | `get-property('SCOPE', 'NAME')` | scopes `default`, `transport`, `axis2`, `operation`, `func`, `system`, `registry` |
 //! | `get-property('SYSTEM_DATE', 'FORMAT')` | the current date in a Java `SimpleDateFormat` pattern |
 //! | `base64Encode(s[, charset])`, `base64Decode(s[, charset])` | Base64 of the string's bytes |
-//! | `url-encode(s[, charset])`, `url-decode(s[, charset])` | Java `URLEncoder`/`URLDecoder` |
+//! | `url-encode(s[, charset])`, `url-decode(s[, charset])` | URI path/query escaping (httpclient's `URIUtil`, see [`crate::java::codec`]) |
 //! | `$body`, `$header`, `$env` | the SOAP Body, Header and Envelope elements |
 //! | `$ctx:N`, `$axis2:N`, `$trp:N`, `$operation:N` | properties of those scopes (`$trp` ignores case) |
 //! | `$url:N` | query parameter `N` of the request URL (decoded; `""` when absent) |
@@ -28,7 +28,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use mediate_message::{Envelope, EnvelopeOrigin, MessageContext, PropertyValue, Scope, SoapVersion};
+use mediate_message::{
+    Envelope, EnvelopeOrigin, MessageContext, PropertyValue, Scope, SoapVersion,
+};
 use mediate_xpath::{
     EvalError, FunctionLibrary, Namespaces, ParseError, QName, Value, XNode, XPath,
 };
@@ -118,7 +120,15 @@ impl SynapseXPath {
         msg: &'m MessageContext,
         scope: &XPathScope<'m>,
     ) -> Result<Value<'m, 'm>, XPathEvalError> {
-        let envelope = msg.envelope()?;
+        let envelope = match msg.envelope() {
+            Ok(envelope) => envelope,
+            // Synapse builds the message only for a content-aware XPath (one with a `/`, or
+            // `get-property('From'…` / `get-property('FAULT')`); any other runs over the
+            // unbuilt, empty envelope, so `get-property('ERROR_MESSAGE')` still works on a
+            // payload that does not parse.
+            Err(_) if !self.content_aware() => empty_envelope(),
+            Err(e) => return Err(e.into()),
+        };
         let env = MessageEnv {
             msg,
             envelope,
@@ -127,6 +137,30 @@ impl SynapseXPath {
         Ok(self
             .xpath
             .evaluate_with(XNode::Node(envelope.envelope()), &env)?)
+    }
+
+    /// Whether Synapse must build the payload for this XPath (`SynapseXPath`'s `contentAware`).
+    fn content_aware(&self) -> bool {
+        let src = self.source();
+        // The scope of the first two-argument get-property(…).
+        let scope = src.find("get-property(").and_then(|i| {
+            let args = &src[i + "get-property(".len()..];
+            let args = &args[..args.find(')')?];
+            let parts: Vec<&str> = args.split(',').collect();
+            (parts.len() == 2).then(|| parts[0].trim().trim_matches('\'').trim())
+        });
+        if matches!(
+            scope,
+            Some("registry" | "system" | "transport" | "env" | "file")
+        ) || ["$trp", "$ctx", "$axis2", "$config"]
+            .iter()
+            .any(|p| src.contains(p))
+        {
+            return false;
+        }
+        src.contains('/')
+            || src.contains("get-property('From'")
+            || src.contains("get-property('FAULT')")
     }
 
     /// The string Synapse's `stringValueOf` gives (what property, log and filter mediators use):
@@ -160,6 +194,15 @@ fn rewrite_clark_names(expr: &str, namespaces: &Namespaces) -> (String, Namespac
     (out, ns)
 }
 
+/// The envelope of a message with no payload, for XPaths that do not read the payload.
+fn empty_envelope() -> &'static Envelope {
+    static EMPTY: std::sync::OnceLock<MessageContext> = std::sync::OnceLock::new();
+    EMPTY
+        .get_or_init(MessageContext::empty)
+        .envelope()
+        .expect("an empty message has an envelope")
+}
+
 struct MessageEnv<'m> {
     msg: &'m MessageContext,
     envelope: &'m Envelope,
@@ -191,21 +234,21 @@ impl<'m> MessageEnv<'m> {
         match p {
             PropertyValue::Boolean(b) => Value::Boolean(b),
             PropertyValue::Double(d) => Value::Number(d),
-            PropertyValue::Float(f) => Value::Number(f64::from(f)),
+            // Java's Float.toString (`1.1`), not the widened double (`1.100000023841858`):
+            // Synapse appends a Float property with toString().
+            PropertyValue::Float(f) => string(mediate_message::java_float_to_string(f)),
             other => string(other.as_string()),
         }
     }
 
     fn scoped(&self, scope: Scope, name: &str) -> Value<'m, 'm> {
-        if scope == Scope::Default {
-            if let Some(p) = self.msg.property(name) {
-                return self.property_ref(p);
-            }
+        if scope == Scope::Default
+            && let Some(p) = self.msg.property(name)
+        {
+            return self.property_ref(p);
         }
         match scope {
-            Scope::System | Scope::Env => {
-                string(std::env::var(name).unwrap_or_default())
-            }
+            Scope::System | Scope::Env => string(std::env::var(name).unwrap_or_default()),
             _ => self
                 .msg
                 .scoped_property(scope, name)
@@ -219,9 +262,7 @@ impl<'m> MessageEnv<'m> {
                 SoapVersion::Soap11 => "soap11",
                 SoapVersion::Soap12 => "soap12",
             },
-            EnvelopeOrigin::Empty
-                if self.msg.http_method().is_some_and(|m| m == http_get()) =>
-            {
+            EnvelopeOrigin::Empty if self.msg.http_method().is_some_and(|m| m == http_get()) => {
                 "get"
             }
             _ => "pox",
@@ -295,8 +336,10 @@ impl<'m> MessageEnv<'m> {
                 "MESSAGE_FORMAT" => return Ok(string(self.message_format())),
                 "FAULT" => {
                     let fault = self.envelope.body().children().any(|c| {
-                        c.is_element() && c.tag_name().name() == "Fault"
-                            && c.tag_name().namespace() == Some(self.envelope.soap_version().namespace())
+                        c.is_element()
+                            && c.tag_name().name() == "Fault"
+                            && c.tag_name().namespace()
+                                == Some(self.envelope.soap_version().namespace())
                     }) || self.msg.fault().is_some();
                     return Ok(string(if fault { "true" } else { "" }));
                 }
@@ -324,15 +367,24 @@ impl<'m> mediate_xpath::Environment<'m, 'm> for MessageEnv<'m> {
             return None;
         }
         let local = name.local;
+        // Synapse (SynapseXPathVariableContext) checks `body`, `header` and `env` before the
+        // prefix: `$ctx:body` is the SOAP Body too.
+        match local {
+            "body" => return Some(Value::NodeSet(vec![XNode::Node(self.envelope.body())])),
+            "header" => {
+                return Some(Value::NodeSet(
+                    self.envelope
+                        .header()
+                        .map(XNode::Node)
+                        .into_iter()
+                        .collect(),
+                ));
+            }
+            "env" => return Some(Value::NodeSet(vec![XNode::Node(self.envelope.envelope())])),
+            _ => {}
+        }
         match name.prefix {
-            None => match local {
-                "body" => Some(Value::NodeSet(vec![XNode::Node(self.envelope.body())])),
-                "header" => Some(Value::NodeSet(
-                    self.envelope.header().map(XNode::Node).into_iter().collect(),
-                )),
-                "env" => Some(Value::NodeSet(vec![XNode::Node(self.envelope.envelope())])),
-                _ => None,
-            },
+            None => None,
             Some("ctx") => Some(self.scoped(Scope::Default, local)),
             Some("axis2") => Some(self.scoped(Scope::Axis2, local)),
             Some("trp") => Some(self.scoped(Scope::Transport, local)),
@@ -363,18 +415,34 @@ impl<'m> mediate_xpath::Environment<'m, 'm> for MessageEnv<'m> {
         if name.namespace.is_some() {
             return None;
         }
-        let text = |i: usize| args.get(i).map(|v| v.string().into_owned()).unwrap_or_default();
+        let text = |i: usize| {
+            args.get(i)
+                .map(|v| v.string().into_owned())
+                .unwrap_or_default()
+        };
         let charset = args.get(1).map(|v| v.string().into_owned());
         let codec_result = |r: Result<String, codec::CodecError>, f: &str| {
-            r.map(|s| string(s))
+            r.map(string)
                 .map_err(|e| EvalError::Custom(format!("{f}(): {e}")))
         };
         Some(match name.local {
             "get-property" => self.get_property(&args),
-            "base64Encode" => codec_result(codec::base64_encode(&text(0), charset.as_deref()), "base64Encode"),
-            "base64Decode" => codec_result(codec::base64_decode(&text(0), charset.as_deref()), "base64Decode"),
-            "url-encode" => codec_result(codec::url_encode(&text(0), charset.as_deref()), "url-encode"),
-            "url-decode" => codec_result(codec::url_decode(&text(0), charset.as_deref()), "url-decode"),
+            "base64Encode" => codec_result(
+                codec::base64_encode(&text(0), charset.as_deref()),
+                "base64Encode",
+            ),
+            "base64Decode" => codec_result(
+                codec::base64_decode(&text(0), charset.as_deref()),
+                "base64Decode",
+            ),
+            "url-encode" => codec_result(
+                codec::url_encode_path_query(&text(0), charset.as_deref()),
+                "url-encode",
+            ),
+            "url-decode" => codec_result(
+                codec::url_decode_path_query(&text(0), charset.as_deref()),
+                "url-decode",
+            ),
             _ => return None,
         })
     }
