@@ -142,10 +142,8 @@ fn payload_namespaces(msg: &MessageContext) -> Namespaces {
             env.envelope()
         };
         for n in root.namespaces() {
-            if let Some(prefix) = n.name() {
-                if prefix != "xml" {
-                    ns.insert(prefix, n.uri());
-                }
+            if let Some(prefix) = n.name().filter(|p| *p != "xml") {
+                ns.insert(prefix, n.uri());
             }
         }
     }
