@@ -136,5 +136,26 @@ fn synapse(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, xpath, json_eval, synapse);
+/// What parsing alone costs, for reading the numbers above.
+fn baselines(c: &mut Criterion) {
+    let mut g = c.benchmark_group("baseline");
+    let xml = order_xml(1024);
+    let xml_text = std::str::from_utf8(&xml).unwrap().to_owned();
+    g.throughput(Throughput::Bytes(xml.len() as u64));
+    g.bench_function("roxmltree::Document::parse/1KiB", |b| {
+        b.iter(|| black_box(roxmltree::Document::parse(&xml_text).unwrap().root().id()))
+    });
+    let json = order_json(1024);
+    let json_text = std::str::from_utf8(&json).unwrap().to_owned();
+    g.throughput(Throughput::Bytes(json.len() as u64));
+    g.bench_function("serde_json::from_str::<Value>/1KiB", |b| {
+        b.iter(|| black_box(serde_json::from_str::<serde_json::Value>(&json_text).unwrap()))
+    });
+    g.bench_function("serde_json::from_str::<IgnoredAny>/1KiB", |b| {
+        b.iter(|| black_box(serde_json::from_str::<serde::de::IgnoredAny>(&json_text).unwrap()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, xpath, json_eval, synapse, baselines);
 criterion_main!(benches);

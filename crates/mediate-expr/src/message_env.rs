@@ -100,6 +100,31 @@ impl SynapseEnv for MessageEnv<'_> {
         }
     }
 
+    fn payload_select(
+        &self,
+        path: &[crate::jsonpath::PathStep],
+    ) -> Option<Result<Option<Json>, String>> {
+        // Only a JSON payload that nothing has parsed yet: scan its bytes for the one value.
+        if self.msg.payload_kind() != PayloadKind::Json
+            || self.msg.payload().is_empty()
+            || self.msg.json_if_parsed().is_some()
+        {
+            return None;
+        }
+        let text = match self.msg.payload_as_text() {
+            Ok(t) => t,
+            Err(e) => return Some(Err(e.to_string())),
+        };
+        Some(match crate::jsonpath::select_in_text(text, path) {
+            Ok(v) => Ok(v),
+            // Malformed JSON: report it exactly as the full parse does.
+            Err(_) => Err(match self.msg.json() {
+                Err(e) => e.to_string(),
+                Ok(_) => "malformed JSON payload".to_owned(),
+            }),
+        })
+    }
+
     fn payload_xml_as_json(&self) -> Result<Option<Cow<'_, Json>>, String> {
         if self.msg.payload_kind() != PayloadKind::Xml || self.msg.payload().is_empty() {
             return Ok(None);

@@ -54,6 +54,8 @@ mod filter;
 mod func;
 mod stream;
 
+pub use stream::{PathStep, select as select_in_text};
+
 use std::fmt;
 
 use serde_json::Value;
@@ -134,7 +136,7 @@ pub struct JsonPath {
     starts_with_scan: bool,
     function: Option<TailFunction>,
     /// The steps of a simple definite path, for [`JsonPath::evaluate_text`].
-    stream: Option<Vec<stream::Seg>>,
+    stream: Option<Vec<PathStep>>,
 }
 
 #[derive(Debug, Clone)]

@@ -12,12 +12,16 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-/// One step of a streamable path.
+/// One step of a path that can be read straight from JSON text: a member name or an index.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Seg {
+pub enum PathStep {
+    /// An object member.
     Name(String),
+    /// An array element (from the start).
     Index(usize),
 }
+
+use PathStep as Seg;
 
 /// The steps of `path` if it is `$` followed only by `.name`, `['name']`, `["name"]` and `[n]`
 /// with `n >= 0`; `None` for anything else (which then takes the general path).
@@ -71,8 +75,9 @@ fn bracket(r: &str) -> Option<(Seg, &str)> {
     Some((Seg::Index(digits.parse().ok()?), &r[end + 1..]))
 }
 
-/// Read the value at `segs` from JSON `text`: `Ok(None)` when nothing is there.
-pub(crate) fn select(text: &str, segs: &[Seg]) -> Result<Option<Value>, serde_json::Error> {
+/// Read the value at `segs` from JSON `text` without building the rest of the tree: `Ok(None)`
+/// when nothing is there. The whole text is still checked to be well-formed JSON.
+pub fn select(text: &str, segs: &[Seg]) -> Result<Option<Value>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let found = Find(segs).deserialize(&mut de)?;
     de.end()?;

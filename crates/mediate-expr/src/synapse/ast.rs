@@ -152,4 +152,7 @@ pub(crate) struct Path {
     pub(crate) definite: bool,
     /// Pre-compiled JSONPath when the path is indefinite and has no embedded expressions.
     pub(crate) compiled: Option<JsonPath>,
+    /// Only member names and non-negative indexes: the value can be read straight from the
+    /// payload text without building its tree (see [`crate::synapse::SynapseEnv::payload_select`]).
+    pub(crate) stream: Option<Vec<crate::jsonpath::PathStep>>,
 }

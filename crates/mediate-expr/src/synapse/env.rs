@@ -38,6 +38,17 @@ pub trait SynapseEnv {
     fn payload_is_xml(&self) -> bool {
         false
     }
+    /// The value at a simple path (member names and indexes) of the JSON payload, read without
+    /// building the whole payload tree when the environment can (e.g. straight from the raw
+    /// bytes when nothing has parsed them yet). `None`: not available this way, so the evaluator
+    /// asks [`payload_json`](Self::payload_json). `Some(Ok(None))`: the payload is JSON and
+    /// has nothing at that path.
+    fn payload_select(
+        &self,
+        _path: &[crate::jsonpath::PathStep],
+    ) -> Option<Result<Option<Value>, String>> {
+        None
+    }
     /// An XML payload seen through MI's XML→JSON mapping, for `payload.a.b` on XML (MI reads it
     /// with JSONPath over `JsonUtil`'s JSON form of the body's first element). `Ok(None)` when
     /// the payload is not XML or the environment cannot map it.

@@ -685,11 +685,25 @@ impl<'a> Parser<'a> {
         path_start: usize,
     ) -> Result<Path, ExprError> {
         let definite = segs.iter().all(Seg::is_definite);
+        let stream = if func.is_none() {
+            segs.iter()
+                .map(|s| match s {
+                    Seg::Member(m) => Some(crate::jsonpath::PathStep::Name(m.clone())),
+                    Seg::Index(i) => usize::try_from(*i)
+                        .ok()
+                        .map(crate::jsonpath::PathStep::Index),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            None
+        };
         let mut path = Path {
             segs,
             func,
             definite,
             compiled: None,
+            stream,
         };
         if !definite && let Some(text) = render_static_path(&path) {
             let jp = serde_json_path::JsonPath::parse(&text)

@@ -1,0 +1,109 @@
+//! The streaming fast paths (a simple path read straight from the payload bytes) must give what
+//! evaluating over the parsed tree gives, for `json-eval` and for `${payload…}`.
+
+use mediate_expr::{Evaluated, Expression};
+use mediate_message::MessageContext;
+use mediate_xpath::Namespaces;
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// Evaluate on a fresh message (streaming) and on one whose JSON view is already parsed (tree).
+fn both(payload: &str, expr: &str) -> (Result<String, String>, Result<String, String>) {
+    let e = Expression::compile(expr, &Namespaces::new()).unwrap();
+    let fresh = MessageContext::from_json(payload.to_owned());
+    let parsed = MessageContext::from_json(payload.to_owned());
+    let _ = parsed.json();
+    let run = |m: &MessageContext| e.evaluate_string(m).map_err(|e| e.to_string());
+    (run(&fresh), run(&parsed))
+}
+
+#[test]
+fn found_missing_and_malformed_agree() {
+    let doc =
+        r#"{"order":{"id":"A-1","total":10.5,"items":[{"sku":"x"},{"sku":"y"}],"none":null}}"#;
+    for expr in [
+        "json-eval($.order.id)",
+        "json-eval($.order.items[1].sku)",
+        "json-eval($.order.items[5].sku)",
+        "json-eval($.order.missing)",
+        "json-eval($.order.none)",
+        "json-eval($['order']['total'])",
+        "${payload.order.total * 2}",
+        "${payload.order.items[1].sku}",
+        "${payload.order.missing}",
+        "${payload.order.items[9]}",
+        "${payload.order.id.x}",
+        "${payload.order.none}",
+    ] {
+        let (streamed, tree) = both(doc, expr);
+        assert_eq!(streamed, tree, "{expr}");
+    }
+    let (streamed, tree) = both(r#"{"order":{"id":1,}}"#, "${payload.order.id}");
+    assert!(streamed.is_err());
+    assert_eq!(streamed, tree);
+    let (streamed, tree) = both(r#"{"order":{"id":1} x"#, "json-eval($.order.id)");
+    assert!(streamed.is_err(), "trailing garbage is malformed JSON");
+    assert_eq!(streamed, tree);
+}
+
+#[test]
+fn json_eval_typed_result_is_the_same() {
+    let doc = r#"{"a":[1,{"b":true}]}"#;
+    let e = Expression::compile("json-eval($.a[1])", &Namespaces::new()).unwrap();
+    let fresh = MessageContext::from_json(doc);
+    let Evaluated::Json(r) = e.evaluate(&fresh).unwrap() else {
+        panic!("json-eval gives a JSON result")
+    };
+    assert_eq!(r.into_value(), Some(serde_json::json!({"b": true})));
+}
+
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i32>().prop_map(Value::from),
+        (-1000.0f64..1000.0).prop_map(Value::from),
+        "[a-z ]{0,4}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 40, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec(("[a-c]", inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+fn path() -> impl Strategy<Value = Vec<(bool, String)>> {
+    prop::collection::vec(
+        prop_oneof![
+            "[a-c]".prop_map(|n| (true, n)),
+            (0usize..4).prop_map(|i| (false, i.to_string())),
+        ],
+        1..4,
+    )
+}
+
+proptest! {
+    #[test]
+    fn streaming_equals_tree(doc in json().prop_filter("object root", Value::is_object), steps in path()) {
+        let text = doc.to_string();
+        let mut jp = String::from("$");
+        let mut se = String::from("payload");
+        for (is_name, s) in &steps {
+            if *is_name {
+                jp.push('.');
+                jp.push_str(s);
+                se.push('.');
+                se.push_str(s);
+            } else {
+                jp.push_str(&format!("[{s}]"));
+                se.push_str(&format!("[{s}]"));
+            }
+        }
+        for expr in [format!("json-eval({jp})"), format!("${{{se}}}")] {
+            let (streamed, tree) = both(&text, &expr);
+            prop_assert_eq!(streamed, tree, "{}", expr);
+        }
+    }
+}
