@@ -66,7 +66,8 @@ struct Request {
 /// are parsed on first use and cached until the payload changes.
 #[derive(Debug, Clone)]
 pub struct MessageContext {
-    message_id: String,
+    /// Made on first use: most messages never need one, and a v4 UUID costs a system call.
+    message_id: std::sync::OnceLock<String>,
     payload: Payload,
     properties: PropertyMap,
     axis2: PropertyMap,
@@ -87,7 +88,7 @@ fn new_message_id() -> String {
 impl MessageContext {
     fn with_payload(payload: Payload) -> Self {
         Self {
-            message_id: new_message_id(),
+            message_id: std::sync::OnceLock::new(),
             payload,
             properties: PropertyMap::new(),
             axis2: PropertyMap::new(),
@@ -189,12 +190,12 @@ impl MessageContext {
 
     /// The message ID (`urn:uuid:…`).
     pub fn message_id(&self) -> &str {
-        &self.message_id
+        self.message_id.get_or_init(new_message_id)
     }
 
     /// Replaces the message ID.
     pub fn set_message_id(&mut self, id: impl Into<String>) {
-        self.message_id = id.into();
+        self.message_id = std::sync::OnceLock::from(id.into());
     }
 
     /// Whether this is a response message.
