@@ -246,6 +246,9 @@ impl Expression {
         {
             return Ok(msg.payload_as_text()?.to_owned());
         }
+        if let Inner::XPath(x) = &self.inner {
+            return Ok(x.string_value_of(msg)?);
+        }
         Ok(match self.evaluate(msg)? {
             Evaluated::XPath(v) => synapse_string_value(&v, &self.source),
             Evaluated::Json(r) => r.to_display_string(),

@@ -107,3 +107,136 @@ proptest! {
         }
     }
 }
+
+// ----- XPath over POX payloads -------------------------------------------------------------
+
+/// Evaluate an XPath on a fresh POX message (may stream) and on one whose envelope is built.
+fn both_xml(payload: &str, expr: &str) -> (Result<String, String>, Result<String, String>) {
+    let mut ns = Namespaces::new();
+    ns.insert("soapenv", "http://schemas.xmlsoap.org/soap/envelope/");
+    ns.insert("p", "urn:p");
+    let e = Expression::compile(expr, &ns).unwrap();
+    let fresh = MessageContext::from_xml(payload.to_owned());
+    let parsed = MessageContext::from_xml(payload.to_owned());
+    let _ = parsed.envelope();
+    let run = |m: &MessageContext| e.evaluate_string(m).map_err(|e| e.to_string());
+    (run(&fresh), run(&parsed))
+}
+
+#[test]
+fn xpath_streaming_agrees_on_examples() {
+    let doc = "<?xml version=\"1.0\"?>\n<order xmlns:p=\"urn:p\"><id> A-1 </id><p:c a=\"1\">x</p:c><items><item sku=\"s1\">pen</item><item sku=\"s2\"><name>ink</name></item></items></order>";
+    for expr in [
+        "//order/id",
+        "$body/order/id",
+        "/soapenv:Envelope/soapenv:Body/order/id",
+        "/order/id",
+        "//p:c",
+        "//p:c/@a",
+        "//item/@sku",
+        "//item",
+        "//item/name",
+        "//items",
+        "//id/text()",
+        "//nothing",
+        "/*/*/order/id",
+    ] {
+        let (streamed, tree) = both_xml(doc, expr);
+        assert_eq!(streamed, tree, "{expr}");
+    }
+}
+
+fn xml_doc() -> impl Strategy<Value = String> {
+    #[derive(Debug, Clone)]
+    enum N {
+        E(String, Option<String>, Vec<N>),
+        T(String),
+    }
+    fn render(n: &N, out: &mut String) {
+        match n {
+            N::T(t) => out.push_str(t),
+            N::E(name, attr, kids) => {
+                out.push('<');
+                out.push_str(name);
+                if let Some(v) = attr {
+                    out.push_str(&format!(" k=\"{v}\""));
+                }
+                out.push('>');
+                for k in kids {
+                    render(k, out);
+                }
+                out.push_str(&format!("</{name}>"));
+            }
+        }
+    }
+    let name = prop_oneof![Just("a"), Just("b"), Just("p:c")].prop_map(str::to_owned);
+    let text = prop_oneof![
+        Just(" ".to_owned()),
+        Just("x".to_owned()),
+        Just(" y ".to_owned()),
+        Just("&amp;".to_owned()),
+        Just("<![CDATA[z]]>".to_owned()),
+        Just("\u{a0}".to_owned()),
+    ];
+    let leaf = text.clone().prop_map(N::T);
+    let tree = leaf.prop_recursive(4, 24, 4, move |inner| {
+        (
+            name.clone(),
+            prop::option::of("[a-z]{0,2}"),
+            prop::collection::vec(inner, 0..4),
+        )
+            .prop_map(|(n, a, k)| N::E(n, a, k))
+    });
+    (prop::collection::vec(tree, 0..4), text).prop_map(|(kids, t)| {
+        let mut s = String::from("<root xmlns:p=\"urn:p\">");
+        for k in &kids {
+            render(k, &mut s);
+        }
+        s.push_str(&t);
+        s.push_str("</root>");
+        s
+    })
+}
+
+fn simple_xpath() -> impl Strategy<Value = String> {
+    let step = prop_oneof![Just("a"), Just("b"), Just("p:c"), Just("*"), Just("root")];
+    let sep = prop_oneof![Just("/"), Just("//")];
+    let tail = prop_oneof![Just(""), Just("/text()"), Just("/@k")];
+    let start = prop_oneof![Just(""), Just("$body")];
+    (start, prop::collection::vec((sep, step), 1..4), tail).prop_map(|(start, steps, tail)| {
+        let mut s = start.to_owned();
+        for (sep, st) in steps {
+            s.push_str(sep);
+            s.push_str(st);
+        }
+        s.push_str(tail);
+        s
+    })
+}
+
+proptest! {
+    #[test]
+    fn xpath_streaming_equals_tree(doc in xml_doc(), expr in simple_xpath()) {
+        let (streamed, tree) = both_xml(&doc, &expr);
+        prop_assert_eq!(streamed, tree, "{} over {}", expr, doc);
+    }
+
+    #[test]
+    fn xpath_streaming_never_accepts_what_the_tree_rejects(
+        doc in xml_doc(),
+        expr in simple_xpath(),
+        cut in 0usize..200,
+        junk in prop_oneof![
+            Just("<"), Just("&"), Just("</a>"), Just("<a b='1' b='2'>"), Just("\u{1}"),
+            Just("<q:x/>"), Just("]]>"), Just("<?xml version='1.0'?>"), Just("<!DOCTYPE r>"),
+            Just("<a xmlns:p=''>"), Just("<a xmlns:xml='urn:x'>"), Just("&#0;"), Just("&#xD800;"),
+            Just("<!-- - -->"), Just("<a/ >"), Just("<?pi \u{1}?>"), Just(" k='v'"), Just("\r\n"),
+        ],
+    ) {
+        let mut bad = doc.clone();
+        let at = bad.char_indices().map(|(i, _)| i).nth(cut % bad.chars().count().max(1)).unwrap_or(0);
+        bad.insert_str(at, junk);
+        let (streamed, tree) = both_xml(&bad, &expr);
+        prop_assert_eq!(streamed, tree, "{} over {:?}", expr, bad);
+    }
+}

@@ -330,27 +330,28 @@ fn access(root: &Root, path: &Path, cx: &Ctx<'_>) -> Result<ExprValue, ExprError
 }
 
 fn access_payload(path: &Path, cx: &Ctx<'_>) -> Result<ExprValue, ExprError> {
-    if let Some(steps) = path.stream.as_deref().filter(|s| !s.is_empty()) {
-        if let Some(found) = cx.env.payload_select(steps) {
-            let found = found
-                .map_err(|e| ExprError::eval(format!("error while fetching the payload, {e}")))?;
-            return match found {
-                Some(v) => Ok(ExprValue::from(v)),
-                // Nothing there: walk the tree for MI's exact "not found" message.
-                None => {
-                    let json = cx.env.payload_json().map_err(|e| {
-                        ExprError::eval(format!("error while fetching the payload, {e}"))
-                    })?;
-                    match json {
-                        Some(json) => apply_path(&json, path, cx),
-                        None => Err(ExprError::eval(
-                            "payload is empty: the message has no JSON payload",
-                        )),
-                    }
+    if let Some(steps) = path.stream.as_deref().filter(|s| !s.is_empty())
+        && let Some(found) = cx.env.payload_select(steps)
+    {
+        let found =
+            found.map_err(|e| ExprError::eval(format!("error while fetching the payload, {e}")))?;
+        return match found {
+            Some(v) => Ok(ExprValue::from(v)),
+            // Nothing there: walk the tree for MI's exact "not found" message.
+            None => {
+                let json = cx.env.payload_json().map_err(|e| {
+                    ExprError::eval(format!("error while fetching the payload, {e}"))
+                })?;
+                match json {
+                    Some(json) => apply_path(&json, path, cx),
+                    None => Err(ExprError::eval(
+                        "payload is empty: the message has no JSON payload",
+                    )),
                 }
-            };
-        }
+            }
+        };
     }
+
     let p = cx
         .env
         .payload_json()

@@ -29,12 +29,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use mediate_message::{
-    Envelope, EnvelopeOrigin, MessageContext, PropertyValue, Scope, SoapVersion,
+    Envelope, EnvelopeOrigin, MessageContext, PayloadKind, PropertyValue, Scope, SoapVersion,
 };
 use mediate_xpath::{
     EvalError, FunctionLibrary, Namespaces, ParseError, QName, Value, XNode, XPath,
 };
 
+use super::stream::StreamPath;
 use super::string_value::synapse_string_value;
 use crate::datefmt::JavaDateFormat;
 use crate::java::codec;
@@ -70,6 +71,8 @@ pub struct XPathScope<'s> {
 #[derive(Clone, Debug)]
 pub struct SynapseXPath {
     xpath: XPath,
+    /// The streaming form, for simple paths (see the `stream` module).
+    stream: Option<StreamPath>,
 }
 
 /// Why evaluating a Synapse XPath failed.
@@ -93,10 +96,13 @@ impl SynapseXPath {
     pub fn compile(expr: &str, namespaces: &Namespaces) -> Result<SynapseXPath, ParseError> {
         if expr.contains('{') && !expr.contains('\'') && !expr.contains('"') {
             let (rewritten, ns) = rewrite_clark_names(expr, namespaces);
-            return XPath::compile_with(&rewritten, &ns, &SynapseFunctions)
-                .map(|xpath| SynapseXPath { xpath });
+            let xpath = XPath::compile_with(&rewritten, &ns, &SynapseFunctions)?;
+            let stream = StreamPath::compile(&rewritten, &ns);
+            return Ok(SynapseXPath { xpath, stream });
         }
-        XPath::compile_with(expr, namespaces, &SynapseFunctions).map(|xpath| SynapseXPath { xpath })
+        let xpath = XPath::compile_with(expr, namespaces, &SynapseFunctions)?;
+        let stream = StreamPath::compile(expr, namespaces);
+        Ok(SynapseXPath { xpath, stream })
     }
 
     /// The expression as written.
@@ -165,7 +171,21 @@ impl SynapseXPath {
 
     /// The string Synapse's `stringValueOf` gives (what property, log and filter mediators use):
     /// see [`synapse_string_value`].
+    ///
+    /// A simple path over a POX payload that nothing has parsed yet is answered by scanning the
+    /// payload bytes, without building the envelope tree, whenever that gives the same string.
     pub fn string_value_of(&self, msg: &MessageContext) -> Result<String, XPathEvalError> {
+        if let Some(stream) = &self.stream
+            && msg.payload_kind() == PayloadKind::Xml
+            && !msg.payload().is_empty()
+            && !msg.envelope_is_parsed()
+            && let Some(s) = msg
+                .payload_as_text()
+                .ok()
+                .and_then(|t| stream.string_value(t))
+        {
+            return Ok(s);
+        }
         let v = self.evaluate(msg)?;
         Ok(synapse_string_value(&v, self.source()))
     }
