@@ -240,3 +240,55 @@ proptest! {
         prop_assert_eq!(streamed, tree, "{} over {:?}", expr, bad);
     }
 }
+
+#[test]
+fn simple_paths_do_not_build_the_tree() {
+    let ns = Namespaces::new();
+    let msg = MessageContext::from_xml("<order><id>A-1</id><n>2</n></order>");
+    let e = Expression::compile("//order/id", &ns).unwrap();
+    assert_eq!(e.evaluate_string(&msg).unwrap(), "A-1");
+    assert!(!msg.envelope_is_parsed(), "answered from the bytes");
+    let msg = MessageContext::from_json(r#"{"order":{"id":"A-1"}}"#);
+    for text in ["json-eval($.order.id)", "${payload.order.id}"] {
+        let e = Expression::compile(text, &ns).unwrap();
+        assert_eq!(e.evaluate_string(&msg).unwrap(), "A-1");
+    }
+    assert!(msg.json_if_parsed().is_none(), "answered from the bytes");
+}
+
+/// Not a test of speed (timed assertions are banned): prints how the two paths compare, for
+/// reading by hand with `cargo test --release --test streaming -- --ignored --nocapture`.
+#[test]
+#[ignore = "prints timings for a human; run with --ignored --nocapture"]
+fn compare_stream_and_tree_timings() {
+    let mut s = String::from("<order><id>A-1001</id><customer>acme</customer><items>");
+    for i in 0..12 {
+        s.push_str(&format!(
+            "<item sku=\"P-{i}\"><name>Item {i}</name><price>{}</price></item>",
+            i * 3 + 1
+        ));
+    }
+    s.push_str("</items><total>1800</total></order>");
+    let e = Expression::compile("//order/id", &Namespaces::new()).unwrap();
+    let bytes = bytes::Bytes::from(s);
+    for round in 0..3 {
+        let n = 50_000u32;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let m = MessageContext::from_xml(bytes.clone());
+            std::hint::black_box(e.evaluate_string(&m).unwrap());
+        }
+        let stream = t.elapsed() / n;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let m = MessageContext::from_xml(bytes.clone());
+            let _ = m.envelope();
+            std::hint::black_box(e.evaluate_string(&m).unwrap());
+        }
+        let tree = t.elapsed() / n;
+        eprintln!(
+            "round {round}: {} bytes: stream {stream:?}, tree {tree:?}",
+            bytes.len()
+        );
+    }
+}

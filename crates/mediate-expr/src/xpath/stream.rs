@@ -17,12 +17,12 @@
 //! - a SOAP envelope as the payload (then the envelope view is built anyway).
 
 use mediate_xpath::Namespaces;
-use quick_xml::NsReader;
+use quick_xml::Reader;
 use quick_xml::events::Event;
-use quick_xml::name::{Namespace, ResolveResult};
 
 const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// A compiled streamable path.
 #[derive(Clone, Debug)]
@@ -79,9 +79,11 @@ fn is_plain_qname(name: &str) -> bool {
     }
 }
 
-/// Whether the text after an element's name is a well-formed attribute list: each attribute
-/// preceded by whitespace, `name = "value"` with either quote, nothing else but whitespace.
-fn is_plain_attribute_list(raw: &str) -> bool {
+/// Parse the text after an element's name as a well-formed attribute list into `out`
+/// (`name`, raw value): each attribute preceded by whitespace, `name = "value"` with either
+/// quote, nothing else but whitespace; values without `<`, references or control characters
+/// (those are left to the tree to check and normalize); no name twice.
+fn parse_attributes<'a>(raw: &'a str, out: &mut Vec<(&'a str, &'a str)>) -> bool {
     const WS: [char; 4] = [' ', '\t', '\n', '\r'];
     let mut rest = raw;
     loop {
@@ -95,7 +97,8 @@ fn is_plain_attribute_list(raw: &str) -> bool {
         let Some(name_end) = attr.find(|c: char| c == '=' || WS.contains(&c)) else {
             return false;
         };
-        if !is_plain_qname(&attr[..name_end]) {
+        let name = &attr[..name_end];
+        if !is_plain_qname(name) || out.iter().any(|(k, _)| *k == name) {
             return false;
         }
         let Some(value) = attr[name_end..].trim_start_matches(WS).strip_prefix('=') else {
@@ -108,8 +111,26 @@ fn is_plain_attribute_list(raw: &str) -> bool {
         let Some(close) = value[1..].find(quote) else {
             return false;
         };
+        let v = &value[1..1 + close];
+        if v.contains(['<', '&']) || v.bytes().any(|b| b < b' ') {
+            return false;
+        }
+        out.push((name, v));
         rest = &value[1 + close + 1..];
     }
+}
+
+/// The URI bound to `prefix` (`""` for the default namespace) in `scope`, innermost first;
+/// `xml` is always bound.
+fn lookup<'a>(scope: &[(&str, &'a str, usize)], prefix: &str) -> Option<&'a str> {
+    if prefix == "xml" {
+        return Some(XML_NS);
+    }
+    scope
+        .iter()
+        .rev()
+        .find(|(p, _, _)| *p == prefix)
+        .map(|(_, u, _)| *u)
 }
 
 /// A character XML 1.0 does not allow (C0 controls other than tab, newline and return).
@@ -194,7 +215,7 @@ impl StreamPath {
     /// Synapse's string value of this path over the POX `payload` (the first child of an
     /// implicit SOAP 1.1 body), or `None` when the tree must decide (see the module docs).
     pub(crate) fn string_value(&self, payload: &str) -> Option<String> {
-        let mut reader = NsReader::from_str(payload);
+        let mut reader = Reader::from_str(payload);
         let config = reader.config_mut();
         config.check_end_names = true;
         config.check_comments = true;
@@ -203,6 +224,9 @@ impl StreamPath {
         let full = 1u64 << self.steps.len();
         // Matched step prefixes per open element; the document node has matched none (bit 0).
         let mut stack: Vec<u64> = Vec::with_capacity(16);
+        // In-scope namespace declarations: (prefix, or "" for the default; URI; depth).
+        let mut scope: Vec<(&str, &str, usize)> = Vec::new();
+        let mut attrs: Vec<(&str, &str)> = Vec::new();
         let doc = 1u64;
         let envelope = self.advance(doc, Some(SOAP11), "Envelope");
         let body = self.advance(envelope, Some(SOAP11), "Body");
@@ -211,15 +235,15 @@ impl StreamPath {
         }
         let mut seen_root = false;
         let mut out = String::new();
-        // For a matched element (Tail::Element): its depth, and how many matched.
+        // For Tail::Element: depth of the open matched element, and how many matched.
         let mut matched_depth: Option<usize> = None;
         let mut matches = 0usize;
         // For Tail::Text: depths of open matched elements whose text children count.
         let mut text_parents: Vec<usize> = Vec::new();
-
         let mut first = true;
         loop {
-            let (resolved, event) = reader.read_resolved_event().ok()?;
+            let before = usize::try_from(reader.buffer_position()).ok()?;
+            let event = reader.read_event().ok()?;
             let first = std::mem::replace(&mut first, false);
             match event {
                 Event::Start(e) => {
@@ -230,17 +254,48 @@ impl StreamPath {
                         }
                         seen_root = true;
                     }
-                    let ns = match resolved {
-                        ResolveResult::Bound(Namespace(uri)) => Some(uri),
-                        ResolveResult::Unbound => None,
-                        ResolveResult::Unknown(_) => return None,
-                    };
-                    if !is_plain_qname(e.name().into_inner())
-                        || !is_plain_attribute_list(e.attributes_raw())
-                    {
+                    // The tag as written, borrowed from the payload (it outlives the event).
+                    let after = usize::try_from(reader.buffer_position()).ok()?;
+                    let tag = payload.get(before..after)?.strip_prefix('<')?;
+                    let tag = tag.strip_suffix("/>").or_else(|| tag.strip_suffix('>'))?;
+                    let name_len = e.name().into_inner().len();
+                    let (qname, raw_attrs) = (tag.get(..name_len)?, tag.get(name_len..)?);
+                    if !is_plain_qname(qname) {
                         return None;
                     }
-                    let local = e.local_name().into_inner();
+                    attrs.clear();
+                    if !parse_attributes(raw_attrs, &mut attrs) {
+                        return None;
+                    }
+                    for &(key, value) in &attrs {
+                        if key == "xmlns" {
+                            scope.push(("", value, depth));
+                        } else if let Some(p) = key.strip_prefix("xmlns:") {
+                            if value.is_empty() || p == "xmlns" || (p == "xml") != (value == XML_NS)
+                            {
+                                return None; // undeclaring or rebinding reserved prefixes
+                            }
+                            scope.push((p, value, depth));
+                        }
+                    }
+                    let (prefix, local) = match qname.split_once(':') {
+                        Some((p, l)) => (p, l),
+                        None => ("", qname),
+                    };
+                    let ns = match lookup(&scope, prefix) {
+                        Some(uri) if !uri.is_empty() => Some(uri),
+                        Some(_) => None,
+                        None if prefix.is_empty() => None,
+                        None => return None, // unbound prefix
+                    };
+                    for &(key, _) in &attrs {
+                        if let Some((p, _)) = key.split_once(':')
+                            && p != "xmlns"
+                            && lookup(&scope, p).is_none_or(str::is_empty)
+                        {
+                            return None; // unbound attribute prefix
+                        }
+                    }
                     if depth == 0
                         && local == "Envelope"
                         && (ns == Some(SOAP11) || ns == Some(SOAP12))
@@ -249,32 +304,9 @@ impl StreamPath {
                     }
                     let parent = if depth == 0 { body } else { stack[depth - 1] };
                     let mask = self.advance(parent, ns, local);
-                    // Check every attribute as strictly as the tree parser would.
-                    for attr in e.attributes().with_checks(true) {
-                        let attr = attr.ok()?;
-                        if !is_plain_qname(attr.key.into_inner()) {
-                            return None;
-                        }
-                        if let ResolveResult::Unknown(_) =
-                            reader.resolver().resolve_attribute(attr.key).0
-                        {
-                            return None;
-                        }
-                        // `<` is not allowed in a value; references and control characters
-                        // are left for the tree to check and normalize.
-                        if attr.value.contains(['<', '&']) || attr.value.bytes().any(|b| b < b' ') {
-                            return None;
-                        }
-                        if let Tail::Attribute(name) = &self.tail
-                            && mask & full != 0
-                            && attr.key.as_ref() == name.as_str()
-                        {
-                            out.push_str(&attr.value);
-                        }
-                    }
                     stack.push(mask);
                     if mask & full != 0 {
-                        match self.tail {
+                        match &self.tail {
                             Tail::Element => {
                                 matches += 1;
                                 if matches > 1 {
@@ -283,13 +315,20 @@ impl StreamPath {
                                 matched_depth = Some(depth + 1);
                             }
                             Tail::Text => text_parents.push(depth + 1),
-                            Tail::Attribute(_) => {}
+                            Tail::Attribute(name) => {
+                                if let Some(&(_, v)) = attrs.iter().find(|(k, _)| k == name) {
+                                    out.push_str(v);
+                                }
+                            }
                         }
                     }
                 }
                 Event::End(_) => {
                     stack.pop()?;
                     let closed = stack.len() + 1;
+                    while scope.last().is_some_and(|d| d.2 == closed - 1) {
+                        scope.pop();
+                    }
                     if text_parents.last() == Some(&closed) {
                         text_parents.pop();
                     }
@@ -303,10 +342,7 @@ impl StreamPath {
                         return None;
                     }
                     if stack.is_empty() {
-                        if !raw
-                            .trim_matches(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r'))
-                            .is_empty()
-                        {
+                        if !raw.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
                             return None; // text outside the root element
                         }
                         continue;
@@ -327,12 +363,13 @@ impl StreamPath {
                     if stack.is_empty() {
                         return None;
                     }
+                    let c;
                     let resolved = if r.is_char_ref() {
-                        let c = r.resolve_char_ref().ok()??;
+                        c = r.resolve_char_ref().ok()??;
                         if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') {
                             return None;
                         }
-                        c.to_string()
+                        c.encode_utf8(&mut [0; 4]).to_owned()
                     } else {
                         quick_xml::escape::resolve_predefined_entity(&r)?.to_owned()
                     };
@@ -340,7 +377,6 @@ impl StreamPath {
                         out.push_str(&resolved);
                     }
                 }
-                Event::DocType(_) => return None,
                 Event::Comment(t) => {
                     if has_control_char(&t) {
                         return None;
@@ -356,6 +392,7 @@ impl StreamPath {
                         return None; // a declaration anywhere but at the start
                     }
                 }
+                Event::DocType(_) => return None,
                 Event::Empty(_) => return None, // expanded above; never seen
                 Event::Eof => break,
             }
