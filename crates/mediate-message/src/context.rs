@@ -2,6 +2,7 @@
 //! MI keeps about a message.
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -67,7 +68,8 @@ struct Request {
 #[derive(Debug, Clone)]
 pub struct MessageContext {
     /// Made on first use: most messages never need one, and a v4 UUID costs a system call.
-    message_id: std::sync::OnceLock<String>,
+    /// Shared by clones, so a clone has its original's ID whenever the ID is first asked for.
+    message_id: Arc<OnceLock<String>>,
     payload: Payload,
     properties: PropertyMap,
     axis2: PropertyMap,
@@ -88,7 +90,7 @@ fn new_message_id() -> String {
 impl MessageContext {
     fn with_payload(payload: Payload) -> Self {
         Self {
-            message_id: std::sync::OnceLock::new(),
+            message_id: Arc::new(OnceLock::new()),
             payload,
             properties: PropertyMap::new(),
             axis2: PropertyMap::new(),
@@ -195,7 +197,7 @@ impl MessageContext {
 
     /// Replaces the message ID.
     pub fn set_message_id(&mut self, id: impl Into<String>) {
-        self.message_id = std::sync::OnceLock::from(id.into());
+        self.message_id = Arc::new(OnceLock::from(id.into()));
     }
 
     /// Whether this is a response message.
