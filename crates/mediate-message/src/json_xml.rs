@@ -61,6 +61,7 @@
 //! | `<a>123</a>`, `<a>-1.5e3</a>`, `<a>true</a>`, `<a>null</a>` | `123`, `-1.5e3` (as a number), `true`, `null` | `AutoPrimitiveTarget`, `synapse.commons.json.output.autoPrimitive=true` |
 //! | `<a/>`, `<a>  </a>` | `"a":null` | `JsonXMLStreamWriter.writeEndElementTag`; whitespace-only text is dropped (`JsonUtil.removeIndentations`) |
 //! | `<a/>` with [`XmlToJsonOptions::xml_nil`] | `"a":""`; `<a nil="true"/>` → `null` | StAXON `readWriteXmlNil` |
+//! | `<a/>` with [`XmlToJsonOptions::null_for_empty_element`] `false` | `"a":""` | `synapse.commons.enableXmlNullForEmptyElement=false` |
 //! | `<a id="7"/>` | `"a":{"@id":"7"}` (attributes stay strings) | StAXON; `AutoPrimitiveTarget(…, false)` skips attributes |
 //! | `<a id="7">x</a>` | `"a":{"@id":"7","$":"x"}` | StAXON `$` convention |
 //! | `<a><b>1</b><b>2</b></a>` | `"a":{"b":[1,2]}` | StAXON auto-array (`jsonoutAutoArray=true`) |
@@ -188,6 +189,10 @@ pub struct XmlToJsonOptions {
     pub multiple_pi: bool,
     /// `synapse.commons.enableXmlNilReadWrite` (default `false`).
     pub xml_nil: bool,
+    /// `synapse.commons.enableXmlNullForEmptyElement` (default `true`): an
+    /// empty element is `null`; with `false` it is `""` (MI docs, "Empty XML
+    /// elements"; StAXON `writeNullForEmptyElement`).
+    pub null_for_empty_element: bool,
 }
 
 impl Default for XmlToJsonOptions {
@@ -198,6 +203,7 @@ impl Default for XmlToJsonOptions {
             namespace_separator: '_',
             multiple_pi: true,
             xml_nil: false,
+            null_for_empty_element: true,
         }
     }
 }
@@ -517,6 +523,7 @@ pub fn xml_to_json_with(
     match tag.name() {
         JSON_OBJECT => match reader.value(element)? {
             Value::Null => Ok(Value::Object(Map::new())),
+            Value::String(s) if s.is_empty() => Ok(Value::Object(Map::new())),
             v => Ok(v),
         },
         JSON_ARRAY => reader.array(element),
@@ -667,7 +674,7 @@ impl Reader<'_> {
         if attrs.is_empty() && !has_children {
             return Ok(if !text.is_empty() {
                 self.primitive(&text)
-            } else if self.options.xml_nil {
+            } else if self.options.xml_nil || !self.options.null_for_empty_element {
                 Value::String(String::new())
             } else {
                 Value::Null
