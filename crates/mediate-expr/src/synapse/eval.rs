@@ -83,8 +83,8 @@ fn negate(v: ExprValue) -> Result<ExprValue, ExprError> {
         })),
         ExprValue::Double(d) => Ok(ExprValue::Double(-d)),
         other => Err(ExprError::type_err(format!(
-            "cannot negate a non-numeric value: {other} ({})",
-            other.type_name()
+            "cannot negate a non-numeric value: {}",
+            other.describe()
         ))),
     }
 }
@@ -93,8 +93,8 @@ fn invert(v: ExprValue) -> Result<ExprValue, ExprError> {
     match v {
         ExprValue::Bool(b) => Ok(ExprValue::Bool(!b)),
         other => Err(ExprError::type_err(format!(
-            "'!' needs a boolean, got {other} ({})",
-            other.type_name()
+            "'!' needs a boolean, got {}",
+            other.describe()
         ))),
     }
 }
@@ -103,8 +103,8 @@ fn condition(v: ExprValue, c: &Node) -> Result<bool, ExprError> {
     match v {
         ExprValue::Bool(b) => Ok(b),
         other => Err(ExprError::type_err(format!(
-            "the condition of '?:' must be a boolean, got {other} ({})",
-            other.type_name()
+            "the condition of '?:' must be a boolean, got {}",
+            other.describe()
         ))
         .with_column(c.col)),
     }
@@ -177,13 +177,17 @@ pub(crate) fn binop(op: BinOp, l: ExprValue, r: ExprValue) -> Result<ExprValue, 
         BinOp::And | BinOp::Or => match (l, r) {
             (V::Bool(a), V::Bool(b)) => Ok(V::Bool(if op == BinOp::And { a && b } else { a || b })),
             (l, r) => Err(ExprError::type_err(format!(
-                "logical operation between non-boolean values: {l} and {r}"
+                "logical operation between non-boolean values: {} and {}",
+                l.describe(),
+                r.describe()
             ))),
         },
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
             if !l.is_number() || !r.is_number() {
                 return Err(ExprError::type_err(format!(
-                    "comparison between non-numeric values: {l} and {r}"
+                    "comparison between non-numeric values: {} and {}",
+                    l.describe(),
+                    r.describe()
                 )));
             }
             let ord = match (&l, &r) {
@@ -210,16 +214,18 @@ pub(crate) fn binop(op: BinOp, l: ExprValue, r: ExprValue) -> Result<ExprValue, 
             }
             _ if l.is_number() && r.is_number() => Ok(arith(op, &l, &r)?),
             _ => Err(ExprError::type_err(format!(
-                "addition between non-numeric values: {l} ({}) and {r} ({})",
-                l.type_name(),
-                r.type_name()
+                "addition between non-numeric values: {} and {}",
+                l.describe(),
+                r.describe()
             ))),
         },
         BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
             if !l.is_number() || !r.is_number() {
                 return Err(ExprError::type_err(format!(
-                    "arithmetic operation: {} between non-numeric values: {l} and {r}",
-                    op.name()
+                    "arithmetic operation: {} between non-numeric values: {} and {}",
+                    op.name(),
+                    l.describe(),
+                    r.describe()
                 )));
             }
             arith(op, &l, &r)
@@ -512,8 +518,8 @@ fn walk_definite<'v>(root: &'v Value, path: &Path, cx: &Ctx<'_>) -> Result<&'v V
                 ExprValue::Int(k) => step_index(cur, k, &path.segs, i)?,
                 other => {
                     return Err(ExprError::type_err(format!(
-                        "invalid path index: {other} ({})",
-                        other.type_name()
+                        "invalid path index: {}",
+                        other.describe()
                     ))
                     .with_column(n.col));
                 }
@@ -634,8 +640,8 @@ fn selector(v: ExprValue, out: &mut String) -> Result<(), ExprError> {
         ExprValue::Int(i) => out.push_str(&i.to_string()),
         other => {
             return Err(ExprError::type_err(format!(
-                "invalid path selector: {other} ({})",
-                other.type_name()
+                "invalid path selector: {}",
+                other.describe()
             )));
         }
     }
@@ -646,8 +652,8 @@ fn slice_bound(v: ExprValue) -> Result<String, ExprError> {
     match v {
         ExprValue::Int(i) => Ok(i.to_string()),
         other => Err(ExprError::type_err(format!(
-            "slice bounds must be integers, got {other} ({})",
-            other.type_name()
+            "slice bounds must be integers, got {}",
+            other.describe()
         ))),
     }
 }

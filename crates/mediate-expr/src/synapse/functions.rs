@@ -156,10 +156,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 fn invalid(f: Func, args: &[ExprValue]) -> ExprError {
-    let shown: Vec<String> = args
-        .iter()
-        .map(|a| format!("{} ({})", short(a), a.type_name()))
-        .collect();
+    let shown: Vec<String> = args.iter().map(ExprValue::describe).collect();
     ExprError::type_err(format!(
         "invalid argument provided for {} function: {}",
         f.name(),

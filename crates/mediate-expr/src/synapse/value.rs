@@ -74,6 +74,22 @@ impl ExprValue {
         }
     }
 
+    /// The value for an error message: `null`, or the (shortened) value and its type,
+    /// `2 (string)`, so that `"2" > 1` does not read as "non-numeric values: 2 and 1".
+    pub(crate) fn describe(&self) -> String {
+        if self.is_null() {
+            return "null".to_owned();
+        }
+        let s = self.to_string();
+        let s = if s.chars().count() > 40 {
+            let cut: String = s.chars().take(40).collect();
+            format!("{cut}…")
+        } else {
+            s
+        };
+        format!("{s} ({})", self.type_name())
+    }
+
     /// `true` for `Null`.
     pub fn is_null(&self) -> bool {
         matches!(self, ExprValue::Null)
