@@ -58,9 +58,7 @@ pub(crate) fn evaluate(args: &EvalArgs) -> Result<String, String> {
             "error: invalid {} at column {}: {}\n",
             e.kind, e.column, e.message
         );
-        let _ = writeln!(out, "  {}", args.expression);
-        let caret = e.column.saturating_sub(1);
-        let _ = writeln!(out, "  {}^", " ".repeat(caret));
+        let _ = writeln!(out, "{}", caret(&args.expression, e.column));
         if let Some(hint) = prefix_hint(&e.message, &msg) {
             let _ = writeln!(out, "hint: {hint}");
         }
@@ -72,6 +70,15 @@ pub(crate) fn evaluate(args: &EvalArgs) -> Result<String, String> {
             Some((line, col)) => format!("error: {}:{line}:{col}: {p}", path.display()),
             None => format!("error: {}: {p}", path.display()),
         },
+        mediate::expr::EvaluationError::Synapse(e) if e.column().is_some() => {
+            let column = e.column().unwrap_or(1);
+            format!(
+                "error: evaluating {} failed at column {column}: {}\n{}",
+                expr.kind(),
+                e.message(),
+                caret(&args.expression, column)
+            )
+        }
         other => format!(
             "error: evaluating {} '{}': {other}",
             expr.kind(),
@@ -79,6 +86,14 @@ pub(crate) fn evaluate(args: &EvalArgs) -> Result<String, String> {
         ),
     })?;
     Ok(render(&result))
+}
+
+/// The expression with a caret under 1-based character `column`.
+fn caret(expression: &str, column: usize) -> String {
+    format!(
+        "  {expression}\n  {}^",
+        " ".repeat(column.saturating_sub(1))
+    )
 }
 
 /// For an undeclared prefix that the payload declares on an inner element, say how to bind it.

@@ -332,3 +332,20 @@ fn string_variables_stay_strings() {
         "hi acme\n"
     );
 }
+
+#[test]
+fn evaluation_errors_point_at_the_column_too() {
+    let json = file("order.json");
+    let err = eval_err(&[
+        "eval",
+        "--json",
+        &json,
+        "${payload.order.total + payload.order.id}",
+    ]);
+    assert!(err.contains("failed at column"), "{err}");
+    assert!(
+        err.contains("  ${payload.order.total + payload.order.id}\n  "),
+        "{err}"
+    );
+    assert!(err.contains('^'), "{err}");
+}

@@ -877,12 +877,13 @@ fn xpath_examples() {
 }
 
 #[test]
-#[ignore = "BUG (outside synapse/): MI evaluates xpath(e, 'Students') as the Synapse XPath \
-            `$var:Students` + e, but the XPath environment (crates/mediate-expr/src/xpath/\
-            synapse.rs, MessageEnv::variable) has no `var` prefix: 'unknown variable $var:Students'"]
 fn xpath_on_variable() {
     // XPath functions: "Syntax for calling an XPath function on a variable"
-    check_message(&[("${xpath('//student/text()', 'Students')}", "Bob")]);
+    check_message(&[
+        ("${xpath('//student/text()', 'Students')}", "Bob"),
+        ("$var:Students//student", "Bob"),
+        ("count($var:Students/student)", "1.0"),
+    ]);
 }
 
 #[test]

@@ -302,7 +302,11 @@ fn error_columns() {
     assert!(e.message().contains("synapse"), "{e}");
     let e = err("${payload.num1 + 'x'}");
     assert_eq!(e.kind(), ExprErrorKind::Type);
-    assert_eq!(e.column(), Some(3));
+    assert_eq!(
+        e.column(),
+        Some(16),
+        "a failing operation points at its operator"
+    );
     let e = err("${1 +  payload.nope}");
     assert_eq!(e.column(), Some(8), "{e}");
     let e = err("${vars.a");

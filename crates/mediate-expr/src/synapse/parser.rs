@@ -241,15 +241,16 @@ impl<'a> Parser<'a> {
 
     /// Precedence climbing; all binary operators are left-associative.
     fn parse_bin(&mut self, min_prec: u8) -> Result<Node, ExprError> {
-        let start = self.peek()?.start;
         let mut l = self.parse_unary()?;
         while let Some((op, prec)) = self.bin_op()? {
             if prec < min_prec {
                 break;
             }
+            // A failing operation is reported at its operator.
+            let op_start = self.peek()?.start;
             self.bump()?;
             let r = self.parse_bin(prec + 1)?;
-            l = self.node(Kind::Bin(op, Box::new(l), Box::new(r)), start)?;
+            l = self.node(Kind::Bin(op, Box::new(l), Box::new(r)), op_start)?;
         }
         Ok(l)
     }

@@ -15,6 +15,7 @@
 //! | `$ctx:N`, `$axis2:N`, `$trp:N`, `$operation:N` | properties of those scopes (`$trp` ignores case) |
 //! | `$url:N` | query parameter `N` of the request URL (decoded; `""` when absent) |
 //! | `$func:N` | parameter `N` of the enclosing sequence template |
+//! | `$var:N` | MI 4.4 variable `N` (an XML variable is its element, so `$var:N//a` works) |
 //! | `$system:N` | system property `N` (here: the process environment variable `N`; `""` when absent) |
 //!
 //! Special names of `get-property` (default scope): `To`, `From`, `Action`, `FaultTo`, `ReplyTo`,
@@ -30,6 +31,7 @@ use std::collections::HashMap;
 
 use mediate_message::{
     Envelope, EnvelopeOrigin, MessageContext, PayloadKind, PropertyValue, Scope, SoapVersion,
+    VariableValue,
 };
 use mediate_xpath::{
     EvalError, FunctionLibrary, Namespaces, ParseError, QName, Value, XNode, XPath,
@@ -417,6 +419,18 @@ impl<'m> mediate_xpath::Environment<'m, 'm> for MessageEnv<'m> {
                     .find(|(k, _)| k.eq_ignore_ascii_case(local))
                     .map_or("", |(_, v)| v.as_str()),
             )),
+            // MI 4.4 variables; `${xpath('//a', 'v')}` evaluates `$var:v//a`.
+            Some("var") => Some(match self.msg.variable(local) {
+                None => nothing(),
+                Some(VariableValue::String(s)) => string(s.as_str()),
+                Some(VariableValue::Boolean(b)) => Value::Boolean(*b),
+                Some(VariableValue::Double(d)) => Value::Number(*d),
+                Some(VariableValue::Xml(xml)) => match xml.document() {
+                    Ok(doc) => Value::NodeSet(vec![XNode::Node(doc.root_element())]),
+                    Err(_) => string(xml.text().into_owned()),
+                },
+                Some(other) => string(other.as_string()),
+            }),
             Some("func") => Some(
                 self.function_params
                     .and_then(|p| p.get(local))
