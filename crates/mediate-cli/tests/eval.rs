@@ -301,6 +301,32 @@ fn bad_payloads_are_located() {
 }
 
 #[test]
+fn bad_payload_positions_are_the_files_own() {
+    // An empty JSON file: column 1, not serde's column 0; the position said once.
+    let empty = Scratch::new("empty.json", "");
+    let p = empty.0.to_string_lossy().into_owned();
+    let err = eval_err(&["eval", "--json", &p, "json-eval($.a)"]);
+    assert!(err.contains("empty.json:1:1: "), "{err}");
+    assert!(!err.contains("column"), "{err}");
+    // A position inside the XML parser's message is the file's, not the implicit envelope's;
+    // an unclosed root does not mention the implicit envelope.
+    let dup = Scratch::new("dup.xml", "<r>\n  <a b='1' b='2'/></r>");
+    let p = dup.0.to_string_lossy().into_owned();
+    let err = eval_err(&["eval", "--xml", &p, "//a"]);
+    assert!(err.contains("dup.xml:2:12: "), "{err}");
+    assert!(err.contains("at 2:12 is already defined"), "{err}");
+    let unclosed = Scratch::new("unclosed.xml", "<r>\n<a>x</a>\n");
+    let p = unclosed.0.to_string_lossy().into_owned();
+    let err = eval_err(&["eval", "--xml", &p, "//a"]);
+    assert!(!err.contains("soapenv"), "{err}");
+    // The implicit envelope's prefix is not bound in the payload.
+    let unbound = Scratch::new("unbound.xml", "<soapenv:r><a>x</a></soapenv:r>");
+    let p = unbound.0.to_string_lossy().into_owned();
+    let err = eval_err(&["eval", "--xml", &p, "//a"]);
+    assert!(err.contains("unbound.xml:1:"), "{err}");
+}
+
+#[test]
 fn runtime_failures_exit_non_zero() {
     let json = file("order.json");
     let err = eval_err(&["eval", "--json", &json, "${vars.missing + 1}"]);

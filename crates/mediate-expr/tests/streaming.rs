@@ -146,6 +146,79 @@ fn xpath_streaming_agrees_on_examples() {
     }
 }
 
+/// Adversarial payloads: the streamed answer must be the tree's, and what the tree rejects
+/// must be rejected (not answered) by the stream.
+#[test]
+fn xpath_streaming_agrees_on_adversarial_payloads() {
+    for (payload, expr) in [
+        ("\u{feff}<r><a>x</a></r>", "//a"),
+        ("<r>\r\n<a>x\r\ny</a></r>", "//a/text()"),
+        ("<r><a b='x\r\ny'/></r>", "//a/@b"),
+        // Java's String.trim: only characters up to U+0020.
+        ("<r><a>\u{3000}x\u{2003}</a></r>", "//a"),
+        ("<r><a>\u{85}x</a></r>", "//a"),
+        ("<r><a>&#x85;x</a></r>", "//a"),
+        ("<r><a>\u{a0}x\u{a0}</a></r>", "//a"),
+        // Non-characters are malformed XML.
+        ("<r><a>x\u{fffe}</a></r>", "//a"),
+        ("<r><a>&#xFFFE;x</a></r>", "//a"),
+        ("<r><a b='\u{ffff}'>x</a></r>", "//a"),
+        // Content after the root element.
+        ("<r><a>x</a></r>\u{a0}", "//a"),
+        ("<r><a>x</a></r><![CDATA[ ]]>", "//a"),
+        ("<r><a>x</a></r>&#32;", "//a"),
+        // The implicit envelope's prefix is not the payload's.
+        ("<soapenv:r><a>x</a></soapenv:r>", "//a"),
+        ("<r><a soapenv:k='1'>x</a></r>", "//a"),
+        ("<r xmlns='urn:p'><a xmlns=''>x</a></r>", "//a"),
+        ("<r xml:lang='en'><a xml:lang='fr'>x</a></r>", "//a/@lang"),
+        ("<p:a xmlns:p='urn:p' xmlns='urn:d'>x</p:a>", "//p:a/@xmlns"),
+    ] {
+        let (streamed, tree) = both_xml(payload, expr);
+        assert_eq!(streamed, tree, "{payload:?} {expr}");
+    }
+    let (_, tree) = both_xml("<r><a>\u{3000}x\u{2003}</a></r>", "//a");
+    assert_eq!(tree.as_deref(), Ok("\u{3000}x\u{2003}"));
+    for malformed in [
+        "<r><a>x</a></r>\u{a0}",
+        "<r><a>x</a></r>&#32;",
+        "<soapenv:r><a>x</a></soapenv:r>",
+        "<r><a>&#xFFFE;x</a></r>",
+    ] {
+        let (streamed, _) = both_xml(malformed, "//a");
+        assert!(streamed.is_err(), "{malformed:?}: {streamed:?}");
+    }
+}
+
+/// JSON that a full parse rejects is rejected by `json-eval` and `${payload…}` however little
+/// of it the path reads: a number beyond `f64`, a lone surrogate escape.
+#[test]
+fn json_streaming_rejects_what_the_full_parse_rejects() {
+    for doc in [
+        r#"{"a":1,"b":1e400}"#,
+        r#"{"a":1,"b":"\ud800"}"#,
+        r#"{"a":1,"b":[{"c":"\udc00"}]}"#,
+    ] {
+        assert!(serde_json::from_str::<Value>(doc).is_err());
+        for expr in ["json-eval($.a)", "${payload.a}"] {
+            let (streamed, tree) = both(doc, expr);
+            assert!(streamed.is_err(), "{doc} {expr}: {streamed:?}");
+            assert_eq!(streamed, tree, "{doc} {expr}");
+        }
+    }
+    let ok = r#"{"a":-0,"b":[18446744073709551616,"\ud83d\ude00",1.0],"\u00e9":"\u00e9"}"#;
+    for expr in [
+        "json-eval($.a)",
+        "json-eval($.b)",
+        "json-eval($['é'])",
+        "${payload.a}",
+    ] {
+        let (streamed, tree) = both(ok, expr);
+        assert!(streamed.is_ok(), "{expr}");
+        assert_eq!(streamed, tree, "{expr}");
+    }
+}
+
 fn xml_doc() -> impl Strategy<Value = String> {
     #[derive(Debug, Clone)]
     enum N {

@@ -106,10 +106,17 @@ impl Error {
     }
 
     pub(crate) fn from_json(err: &serde_json::Error) -> Self {
+        // serde_json appends " at line L column C"; the position has its own fields. Its
+        // column is 0 at the very start of a line (an empty payload): point at column 1.
+        let mut message = err.to_string();
+        let suffix = format!(" at line {} column {}", err.line(), err.column());
+        if let Some(head) = message.strip_suffix(&suffix) {
+            message = head.to_owned();
+        }
         Self::JsonParse {
-            line: err.line(),
-            column: err.column(),
-            message: err.to_string(),
+            line: err.line().max(1),
+            column: err.column().max(1),
+            message,
         }
     }
 

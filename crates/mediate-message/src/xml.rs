@@ -261,8 +261,19 @@ impl Envelope {
             rest = &rest[decl..];
         }
         body.push_str(rest);
+        // The implicit envelope binds `soapenv`: a payload using that prefix without declaring
+        // it would resolve it there. Parse such a payload on its own, as MI does, so an unbound
+        // prefix is the error it is (at the payload's own position).
+        if rest.contains("soapenv:") {
+            XmlDocument::parse(payload.to_vec())?;
+        }
         let shift = IMPLICIT_PREFIX.chars().count() as u32;
         let env = Self::implicit(&body, EnvelopeOrigin::Pox).map_err(|e| match e {
+            // Report the error of the payload parsed on its own: a message can hold positions
+            // of its own (`attribute 'b' at 1:103 is already defined`) and name the implicit
+            // envelope (`expected 'a' tag, not 'soapenv:Body'` for an unclosed root), which
+            // shifting the error's position would not fix.
+            Error::XmlParse { .. } if let Err(own) = XmlDocument::parse(payload.to_vec()) => own,
             Error::XmlParse {
                 line: 1,
                 column,
@@ -276,13 +287,24 @@ impl Envelope {
         })?;
         // A document has exactly one root element and no text around it.
         let body_node = env.body();
+        let body_end = env.as_str().len() - IMPLICIT_SUFFIX.len();
         let mut elements = 0;
         for child in body_node.children() {
             let bad = if child.is_element() {
                 elements += 1;
                 elements > 1
             } else {
-                child.is_text() && !child.text().unwrap_or("").trim().is_empty()
+                // Only XML white space, as written: not NBSP, nor a CDATA section or a character
+                // reference (even of a space). A text node's range covers only its first piece
+                // when the parser merged several (` <![CDATA[ ]]>`), so read up to the next node.
+                let end = child.next_sibling().map_or(body_end, |n| n.range().start);
+                child.is_text()
+                    && !env
+                        .as_str()
+                        .get(child.range().start..end)
+                        .unwrap_or("")
+                        .bytes()
+                        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
             };
             if bad {
                 let pos = env.doc.document().text_pos_at(child.range().start);
@@ -528,8 +550,44 @@ mod tests {
         let err = Envelope::from_pox(b"<?xml version=\"1.0\"?>\n<a>\n<b></a>").unwrap_err();
         let direct = XmlDocument::parse(&b"<?xml version=\"1.0\"?>\n<a>\n<b></a>"[..]).unwrap_err();
         assert_eq!(err, direct);
+        // Positions inside the message and the unclosed root are the payload's too.
+        for bad in [
+            &b"<r><a b='1' b='2'/></r>"[..],
+            b"<r>\n  <xmlns:a/></r>",
+            b"<r><a>",
+            b"<r><p:a/></r>",
+            b"\xEF\xBB\xBF<r><a></b></r>",
+        ] {
+            let err = Envelope::from_pox(bad).unwrap_err();
+            assert_eq!(err, XmlDocument::parse(bad.to_vec()).unwrap_err());
+            assert!(!err.to_string().contains("soapenv"), "{err}");
+        }
         assert!(Envelope::from_pox(b"<a/><b/>").unwrap_err().is_xml_parse());
         assert!(Envelope::from_pox(b"<a/>text").unwrap_err().is_xml_parse());
+        for outside in [
+            "<a/>\u{a0}",
+            "<a/><![CDATA[ ]]>",
+            "<a/> <![CDATA[ ]]>\n",
+            "<a/>&#32;",
+            "\n<!-- c -->&#10;<a/>",
+        ] {
+            let err = Envelope::from_pox(outside.as_bytes()).unwrap_err();
+            assert!(err.is_xml_parse(), "{outside:?}: {err:?}");
+        }
+        assert!(Envelope::from_pox(b"\r\n<!-- c -->\t<a/>\r\n<?p?>\n").is_ok());
+        // The implicit envelope's `soapenv` is not in scope for the payload.
+        let err = Envelope::from_pox(b"<soapenv:a>x</soapenv:a>").unwrap_err();
+        assert_eq!(
+            err,
+            XmlDocument::parse(&b"<soapenv:a>x</soapenv:a>"[..]).unwrap_err()
+        );
+        assert!(Envelope::from_pox(b"<r><a soapenv:x='1'/></r>").is_err());
+        assert!(
+            Envelope::from_pox(
+                b"<soapenv:a xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/'/>"
+            )
+            .is_ok()
+        );
         assert_eq!(
             Envelope::from_pox(b"<!DOCTYPE a><a/>").unwrap_err(),
             Error::DtdNotAllowed

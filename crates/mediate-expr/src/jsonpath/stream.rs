@@ -2,14 +2,16 @@
 //! non-negative indexes (`$.order.id`, `$['a b'][0].c`) read straight from the payload text.
 //!
 //! Instead of building the whole `serde_json::Value` tree and then walking it, the text is
-//! scanned once with serde: members and elements off the path are skipped
-//! ([`serde::de::IgnoredAny`] allocates nothing), and only the selected value is built. The whole
-//! text is still scanned, so malformed JSON anywhere is reported exactly as a full parse would,
-//! and a repeated member name resolves to its last occurrence, as `serde_json::Value` does.
+//! scanned once with serde: members and elements off the path are skipped (checked as a
+//! `serde_json::Value` would check them, but not built), and only the selected value is built. The
+//! whole text is still scanned, so malformed JSON anywhere is reported exactly as a full parse
+//! would (including what serde's `IgnoredAny` lets through: a number out of `f64` range such as
+//! `1e400`, a lone surrogate escape `"\ud800"`), and a repeated member name resolves to its last
+//! occurrence, as `serde_json::Value` does.
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// One step of a path that can be read straight from JSON text: a member name or an index.
@@ -130,7 +132,7 @@ impl<'de> Visitor<'de> for FindVisitor<'_> {
             if hit {
                 found = map.next_value_seed(Find(rest))?;
             } else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Skip>()?;
             }
         }
         Ok(found)
@@ -149,12 +151,69 @@ impl<'de> Visitor<'de> for FindVisitor<'_> {
                     Some(v) => found = v,
                     None => break,
                 }
-            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+            } else if seq.next_element::<Skip>()?.is_none() {
                 break;
             }
             i += 1;
         }
         Ok(found)
+    }
+}
+
+/// A value off the path: read and checked exactly as `serde_json::Value` reads it (numbers
+/// parsed, string escapes decoded), but nothing is kept. serde's `IgnoredAny` would not do:
+/// serde_json skips an ignored number or string without checking that `Value` can hold it.
+struct Skip;
+
+impl<'de> serde::Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Skip, D::Error> {
+        d.deserialize_any(SkipVisitor)
+    }
+}
+
+struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skip;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        while map.next_key::<Skip>()?.is_some() {
+            map.next_value::<Skip>()?;
+        }
+        Ok(Skip)
     }
 }
 
@@ -230,6 +289,23 @@ mod tests {
         assert_eq!(s("$"), Some(serde_json::from_str(text).unwrap()));
         assert!(select(r#"{"a":1} x"#, &[]).is_err());
         assert!(select(r#"{"a":1,"b":[1,}"#, &simple_segments("$.a").unwrap()).is_err());
+    }
+
+    #[test]
+    fn values_off_the_path_are_checked_as_a_full_parse_checks_them() {
+        let a = simple_segments("$.a").unwrap();
+        for text in [
+            r#"{"a":1,"b":1e400}"#,
+            r#"{"a":1,"b":[-1e400]}"#,
+            r#"{"a":1,"b":"\ud800"}"#,
+            r#"{"a":1,"b":{"c":"x\udc00y"}}"#,
+            r#"[{"a":1},{"b":1e999}]"#,
+        ] {
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
+            assert!(select(text, &a).is_err(), "{text}");
+        }
+        let ok = r#"{"a":1,"b":[18446744073709551616,-9223372036854775809,"\ud83d\ude00",-0]}"#;
+        assert_eq!(select(ok, &a).unwrap(), Some(Value::from(1)));
     }
 
     fn json() -> impl Strategy<Value = Value> {

@@ -94,9 +94,16 @@ fn write_element(n: Node<'_, '_>, out: &mut String) {
         match ns.name() {
             Some("xml") => {}
             Some(prefix) => {
-                let decl = format!("xmlns:{prefix}=");
-                let used = src.contains(&format!("{prefix}:"));
-                if used && !start_tag.contains(&decl) {
+                // Used where an element or attribute name in the subtree has this prefix and
+                // it resolves to this binding there (not text that happens to hold `p:`).
+                let used = n.descendants().filter(|d| d.is_element()).any(|d| {
+                    tag_names(start_tag_of(d))
+                        .any(|name| name.split_once(':').is_some_and(|(p, _)| p == prefix))
+                        && d.lookup_namespace_uri(Some(prefix)) == Some(ns.uri())
+                });
+                let declared =
+                    tag_names(start_tag).any(|name| name.strip_prefix("xmlns:") == Some(prefix));
+                if used && !declared {
                     extra.push_str(&format!(" xmlns:{prefix}=\""));
                     escape_into(ns.uri(), true, &mut extra);
                     extra.push('"');
@@ -140,9 +147,39 @@ fn element_qname<'a>(n: Node<'a, '_>) -> &'a str {
 }
 
 fn has_default_decl(start_tag: &str) -> bool {
-    start_tag
-        .match_indices("xmlns")
-        .any(|(i, _)| start_tag[i + 5..].trim_start().starts_with('='))
+    tag_names(start_tag).any(|name| name == "xmlns")
+}
+
+/// The start tag of an element as written.
+fn start_tag_of<'a>(n: Node<'a, '_>) -> &'a str {
+    let src = n.document().input_text().get(n.range()).unwrap_or("");
+    &src[..start_tag_len(src)]
+}
+
+/// The names in a well-formed start tag: the element's qualified name, then each attribute's
+/// (namespace declarations included), skipping the quoted values.
+fn tag_names(start_tag: &str) -> impl Iterator<Item = &str> {
+    const WS: [char; 4] = [' ', '\t', '\n', '\r'];
+    let mut rest = start_tag.strip_prefix('<').unwrap_or("");
+    std::iter::from_fn(move || {
+        rest = rest.trim_start_matches(WS);
+        if rest.is_empty() || rest.starts_with(['/', '>']) {
+            return None;
+        }
+        let end = rest
+            .find(|c: char| WS.contains(&c) || matches!(c, '=' | '/' | '>'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        rest = rest[end..].trim_start_matches(WS);
+        if let Some(value) = rest.strip_prefix('=') {
+            let value = value.trim_start_matches(WS);
+            rest = match value.chars().next() {
+                Some(q @ ('"' | '\'')) => value[1..].find(q).map_or("", |i| &value[i + 2..]),
+                _ => "",
+            };
+        }
+        (!name.is_empty()).then_some(name)
+    })
 }
 
 /// Length of the start tag at the beginning of `src`, honouring quoted attribute values.
@@ -209,6 +246,47 @@ mod tests {
         assert_eq!(
             node_to_xml(&XNode::Node(r)),
             r#"<r xmlns="urn:d"><a x=">"><b/></a></r>"#
+        );
+    }
+
+    #[test]
+    fn only_prefixes_used_in_names_are_declared() {
+        // `Status:` and `data:` in text are not uses of the prefixes `s` and `a`.
+        let doc = Document::parse(
+            r#"<r xmlns:s="urn:s" xmlns:a="urn:a"><x><m k="s:v">Status: data:1</m></x><y><s:z/></y></r>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            node_to_xml(&XNode::Node(first(&doc, "x"))),
+            r#"<x><m k="s:v">Status: data:1</m></x>"#
+        );
+        assert_eq!(
+            node_to_xml(&XNode::Node(first(&doc, "y"))),
+            r#"<y xmlns:s="urn:s"><s:z/></y>"#
+        );
+        // An attribute prefix counts; a declaration written with spaces around `=` is seen.
+        let doc = Document::parse(r#"<r xmlns:a="urn:a"><x a:k="1"/><a:y xmlns:a = "urn:a"/></r>"#)
+            .unwrap();
+        assert_eq!(
+            node_to_xml(&XNode::Node(first(&doc, "x"))),
+            r#"<x xmlns:a="urn:a" a:k="1"/>"#
+        );
+        assert_eq!(
+            node_to_xml(&XNode::Node(first(&doc, "y"))),
+            r#"<a:y xmlns:a = "urn:a"/>"#
+        );
+        // A prefix rebound below, and used only there, needs no outer declaration.
+        let doc =
+            Document::parse(r#"<r xmlns:p="urn:1"><x><p:y xmlns:p="urn:2"/></x></r>"#).unwrap();
+        assert_eq!(
+            node_to_xml(&XNode::Node(first(&doc, "x"))),
+            r#"<x><p:y xmlns:p="urn:2"/></x>"#
+        );
+        // `myxmlns="…"` is not a default namespace declaration.
+        let doc = Document::parse(r#"<r xmlns="urn:d"><x myxmlns="1"/></r>"#).unwrap();
+        assert_eq!(
+            node_to_xml(&XNode::Node(first(&doc, "x"))),
+            r#"<x xmlns="urn:d" myxmlns="1"/>"#
         );
     }
 

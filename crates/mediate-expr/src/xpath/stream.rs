@@ -112,7 +112,7 @@ fn parse_attributes<'a>(raw: &'a str, out: &mut Vec<(&'a str, &'a str)>) -> bool
             return false;
         };
         let v = &value[1..1 + close];
-        if v.contains(['<', '&']) || v.bytes().any(|b| b < b' ') {
+        if v.contains(['<', '&', '\u{fffe}', '\u{ffff}']) || v.bytes().any(|b| b < b' ') {
             return false;
         }
         out.push((name, v));
@@ -133,10 +133,12 @@ fn lookup<'a>(scope: &[(&str, &'a str, usize)], prefix: &str) -> Option<&'a str>
         .map(|(_, u, _)| *u)
 }
 
-/// A character XML 1.0 does not allow (C0 controls other than tab, newline and return).
+/// A character XML 1.0 does not allow: C0 controls other than tab, newline and return, and the
+/// non-characters U+FFFE and U+FFFF (`EF BF BE`, `EF BF BF` in UTF-8).
 fn has_control_char(s: &str) -> bool {
     s.bytes()
         .any(|b| b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r'))
+        || s.contains(['\u{fffe}', '\u{ffff}'])
 }
 
 impl StreamPath {
@@ -179,7 +181,8 @@ impl StreamPath {
                 continue;
             }
             if let Some(attr) = token.strip_prefix('@') {
-                if descendant || !is_ncname(attr) {
+                // `@xmlns` selects nothing in XPath: declarations are not attributes.
+                if descendant || !is_ncname(attr) || attr == "xmlns" {
                     return None;
                 }
                 tail = Tail::Attribute(attr.to_owned());
@@ -366,7 +369,9 @@ impl StreamPath {
                     let c;
                     let resolved = if r.is_char_ref() {
                         c = r.resolve_char_ref().ok()??;
-                        if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') {
+                        if ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+                            || matches!(c, '\u{fffe}' | '\u{ffff}')
+                        {
                             return None;
                         }
                         c.encode_utf8(&mut [0; 4]).to_owned()
@@ -504,6 +509,7 @@ mod tests {
             "//a/text()/b",
             "$ctx:x",
             "//c:*",
+            "//a/@xmlns",
         ] {
             assert!(StreamPath::compile(no, &ns()).is_none(), "{no}");
         }
@@ -555,6 +561,10 @@ mod tests {
             "<a x='1' x='2'>x</a>",
             "<p:a>x</p:a>",
             "<a>\u{1}</a>",
+            "<a>\u{fffe}</a>",
+            "<a>&#xFFFF;</a>",
+            "<a b='\u{ffff}'>x</a>",
+            "<a><!-- \u{fffe} --></a>",
             "<a><!-- a -- b --></a>",
             "<a>",
             "",

@@ -49,7 +49,9 @@ pub fn synapse_string_value(value: &Value<'_, '_>, expression: &str) -> String {
                                 .filter_map(|c| c.text())
                                 .collect();
                             let trimmed = own.replace('\u{a0}', " ");
-                            let trimmed = trimmed.trim();
+                            // Java's `String.trim`: characters up to U+0020 only, not
+                            // Unicode white space such as U+3000 or U+0085.
+                            let trimmed = trimmed.trim_matches(|c: char| c <= ' ');
                             if trimmed.is_empty() {
                                 write_node(&node, &mut out);
                             } else if single && !node_fn {
@@ -104,6 +106,13 @@ mod tests {
         let b = doc.descendants().find(|n| n.has_tag_name("b")).unwrap();
         let one = |n| Value::NodeSet(vec![XNode::Node(n)]);
         assert_eq!(synapse_string_value(&one(a), "//a"), "x");
+        let doc2 = Document::parse("<r><a>\u{3000}x\u{85}\u{a0}\t</a></r>").unwrap();
+        let a2 = doc2.descendants().find(|n| n.has_tag_name("a")).unwrap();
+        assert_eq!(
+            synapse_string_value(&one(a2), "//a"),
+            "\u{3000}x\u{85}",
+            "trimmed as Java's String.trim"
+        );
         assert_eq!(synapse_string_value(&one(b), "//b"), "<b><c>1</c></b>");
         let both = Value::NodeSet(vec![XNode::Node(a), XNode::Node(b)]);
         assert_eq!(
