@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// One step of a path that can be read straight from JSON text: a member name or an index.
@@ -81,12 +81,44 @@ fn bracket(r: &str) -> Option<(Seg, &str)> {
 /// when nothing is there. The whole text is still checked to be well-formed JSON.
 pub fn select(text: &str, segs: &[Seg]) -> Result<Option<Value>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let found = Find(segs).deserialize(&mut de)?;
+    let found = Find(segs, needs_strict_skip(text)).deserialize(&mut de)?;
     de.end()?;
     Ok(found)
 }
 
-struct Find<'p>(&'p [Seg]);
+/// Whether values off the path must be read number by number and string by string ([`Skip`])
+/// rather than skipped with serde's cheap [`IgnoredAny`]: only when the text has what
+/// `IgnoredAny` would let through and a full parse would not — an exponent or a very long run
+/// of digits (a number out of `f64` range), or a surrogate escape (`\ud800` alone).
+fn needs_strict_skip(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut digits = 0usize;
+    for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits > 300 {
+                return true;
+            }
+            continue;
+        }
+        let after_number = digits > 0;
+        digits = 0;
+        match c {
+            b'e' | b'E' if after_number => return true,
+            b'\\'
+                if matches!(b.get(i + 1), Some(b'u'))
+                    && matches!(b.get(i + 2), Some(b'd' | b'D')) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Find the value at a path; `strict` chooses how values off the path are skipped.
+struct Find<'p>(&'p [Seg], bool);
 
 impl<'de> DeserializeSeed<'de> for Find<'_> {
     type Value = Option<Value>;
@@ -95,11 +127,11 @@ impl<'de> DeserializeSeed<'de> for Find<'_> {
         if self.0.is_empty() {
             return serde::Deserialize::deserialize(d).map(Some);
         }
-        d.deserialize_any(FindVisitor(self.0))
+        d.deserialize_any(FindVisitor(self.0, self.1))
     }
 }
 
-struct FindVisitor<'p>(&'p [Seg]);
+struct FindVisitor<'p>(&'p [Seg], bool);
 
 macro_rules! scalar_is_nothing {
     ($($f:ident: $t:ty),*) => {$(
@@ -130,9 +162,11 @@ impl<'de> Visitor<'de> for FindVisitor<'_> {
         let mut found = None;
         while let Some(hit) = map.next_key_seed(KeyIs(want))? {
             if hit {
-                found = map.next_value_seed(Find(rest))?;
-            } else {
+                found = map.next_value_seed(Find(rest, self.1))?;
+            } else if self.1 {
                 map.next_value::<Skip>()?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
             }
         }
         Ok(found)
@@ -147,11 +181,15 @@ impl<'de> Visitor<'de> for FindVisitor<'_> {
         let mut i = 0usize;
         loop {
             if want == Some(i) {
-                match seq.next_element_seed(Find(rest))? {
+                match seq.next_element_seed(Find(rest, self.1))? {
                     Some(v) => found = v,
                     None => break,
                 }
-            } else if seq.next_element::<Skip>()?.is_none() {
+            } else if self.1 {
+                if seq.next_element::<Skip>()?.is_none() {
+                    break;
+                }
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
                 break;
             }
             i += 1;
