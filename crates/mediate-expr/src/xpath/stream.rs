@@ -112,7 +112,7 @@ fn parse_attributes<'a>(raw: &'a str, out: &mut Vec<(&'a str, &'a str)>) -> bool
             return false;
         };
         let v = &value[1..1 + close];
-        if v.contains(['<', '&', '\u{fffe}', '\u{ffff}']) || v.bytes().any(|b| b < b' ') {
+        if v.bytes().any(|b| matches!(b, b'<' | b'&') || b < b' ') || has_control_char(v) {
             return false;
         }
         out.push((name, v));
@@ -136,9 +136,13 @@ fn lookup<'a>(scope: &[(&str, &'a str, usize)], prefix: &str) -> Option<&'a str>
 /// A character XML 1.0 does not allow: C0 controls other than tab, newline and return, and the
 /// non-characters U+FFFE and U+FFFF (`EF BF BE`, `EF BF BF` in UTF-8).
 fn has_control_char(s: &str) -> bool {
-    s.bytes()
-        .any(|b| b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r'))
-        || s.contains(['\u{fffe}', '\u{ffff}'])
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        (c < b' ' && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || (c == 0xEF
+                && b.get(i + 1) == Some(&0xBF)
+                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    })
 }
 
 impl StreamPath {
