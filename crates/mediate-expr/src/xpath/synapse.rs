@@ -28,6 +28,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use mediate_message::{
     Envelope, EnvelopeOrigin, MessageContext, PayloadKind, PropertyValue, Scope, SoapVersion,
@@ -75,7 +77,14 @@ pub struct SynapseXPath {
     xpath: XPath,
     /// The streaming form, for simple paths (see the `stream` module).
     stream: Option<StreamPath>,
+    /// How many times in a row the streaming form had to leave the answer to the tree (it
+    /// selects XML, several nodes…); past [`STREAM_GIVE_UP`] it is not tried any more, so an
+    /// expression the fast path cannot answer does not pay for a scan and a parse every time.
+    stream_declined: Arc<AtomicU32>,
 }
+
+/// See [`SynapseXPath::stream_declined`].
+const STREAM_GIVE_UP: u32 = 8;
 
 /// Why evaluating a Synapse XPath failed.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -100,11 +109,19 @@ impl SynapseXPath {
             let (rewritten, ns) = rewrite_clark_names(expr, namespaces);
             let xpath = XPath::compile_with(&rewritten, &ns, &SynapseFunctions)?;
             let stream = StreamPath::compile(&rewritten, &ns);
-            return Ok(SynapseXPath { xpath, stream });
+            return Ok(SynapseXPath {
+                xpath,
+                stream,
+                stream_declined: Arc::default(),
+            });
         }
         let xpath = XPath::compile_with(expr, namespaces, &SynapseFunctions)?;
         let stream = StreamPath::compile(expr, namespaces);
-        Ok(SynapseXPath { xpath, stream })
+        Ok(SynapseXPath {
+            xpath,
+            stream,
+            stream_declined: Arc::default(),
+        })
     }
 
     /// The expression as written.
@@ -181,12 +198,21 @@ impl SynapseXPath {
             && msg.payload_kind() == PayloadKind::Xml
             && !msg.payload().is_empty()
             && !msg.envelope_is_parsed()
-            && let Some(s) = msg
+            && self.stream_declined.load(Ordering::Relaxed) < STREAM_GIVE_UP
+        {
+            match msg
                 .payload_as_text()
                 .ok()
                 .and_then(|t| stream.string_value(t))
-        {
-            return Ok(s);
+            {
+                Some(s) => {
+                    self.stream_declined.store(0, Ordering::Relaxed);
+                    return Ok(s);
+                }
+                None => {
+                    self.stream_declined.fetch_add(1, Ordering::Relaxed);
+                }
+            }
         }
         let v = self.evaluate(msg)?;
         Ok(synapse_string_value(&v, self.source()))
