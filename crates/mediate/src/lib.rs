@@ -51,6 +51,10 @@ pub mod guide {
     /// The three expression languages and their MI semantics (`docs/expressions.md`).
     #[doc = include_str!("../../../docs/expressions.md")]
     pub mod expressions {}
+
+    /// The workspace README, whose embedding example is compiled and run.
+    #[doc = include_str!("../../../README.md")]
+    pub mod readme {}
 }
 
 /// The names most programs need.
