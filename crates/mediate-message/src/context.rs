@@ -269,12 +269,6 @@ impl MessageContext {
         self.payload.json_if_parsed()
     }
 
-    /// Whether something has built the envelope view already; a reader that needs one value
-    /// may scan the raw bytes instead while it has not.
-    pub fn envelope_is_parsed(&self) -> bool {
-        self.payload.envelope_is_parsed()
-    }
-
     /// MI's envelope view of the payload (see [`Envelope`]).
     pub fn envelope(&self) -> Result<&Envelope, Error> {
         self.payload.envelope()

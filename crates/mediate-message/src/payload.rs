@@ -130,11 +130,6 @@ impl Payload {
             .map_err(Clone::clone)
     }
 
-    /// Whether the envelope view has been built already (no parsing here).
-    pub(crate) fn envelope_is_parsed(&self) -> bool {
-        self.envelope.get().is_some()
-    }
-
     /// The JSON view if it has been parsed already (no parsing here).
     pub(crate) fn json_if_parsed(&self) -> Option<&Value> {
         match self.json.get() {

@@ -1,7 +1,6 @@
 //! Synapse's XPath: XPath 1.0 plus Synapse's functions and variables, evaluated over a message.
 
 mod serialize;
-mod stream;
 mod string_value;
 mod synapse;
 

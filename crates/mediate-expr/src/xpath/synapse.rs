@@ -28,18 +28,14 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use mediate_message::{
-    Envelope, EnvelopeOrigin, MessageContext, PayloadKind, PropertyValue, Scope, SoapVersion,
-    VariableValue,
+    Envelope, EnvelopeOrigin, MessageContext, PropertyValue, Scope, SoapVersion, VariableValue,
 };
 use mediate_xpath::{
     EvalError, FunctionLibrary, Namespaces, ParseError, QName, Value, XNode, XPath,
 };
 
-use super::stream::StreamPath;
 use super::string_value::synapse_string_value;
 use crate::datefmt::JavaDateFormat;
 use crate::java::codec;
@@ -75,16 +71,7 @@ pub struct XPathScope<'s> {
 #[derive(Clone, Debug)]
 pub struct SynapseXPath {
     xpath: XPath,
-    /// The streaming form, for simple paths (see the `stream` module).
-    stream: Option<StreamPath>,
-    /// How many times in a row the streaming form had to leave the answer to the tree (it
-    /// selects XML, several nodes…); past [`STREAM_GIVE_UP`] it is not tried any more, so an
-    /// expression the fast path cannot answer does not pay for a scan and a parse every time.
-    stream_declined: Arc<AtomicU32>,
 }
-
-/// See [`SynapseXPath::stream_declined`].
-const STREAM_GIVE_UP: u32 = 8;
 
 /// Why evaluating a Synapse XPath failed.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -108,20 +95,10 @@ impl SynapseXPath {
         if expr.contains('{') && !expr.contains('\'') && !expr.contains('"') {
             let (rewritten, ns) = rewrite_clark_names(expr, namespaces);
             let xpath = XPath::compile_with(&rewritten, &ns, &SynapseFunctions)?;
-            let stream = StreamPath::compile(&rewritten, &ns);
-            return Ok(SynapseXPath {
-                xpath,
-                stream,
-                stream_declined: Arc::default(),
-            });
+            return Ok(SynapseXPath { xpath });
         }
         let xpath = XPath::compile_with(expr, namespaces, &SynapseFunctions)?;
-        let stream = StreamPath::compile(expr, namespaces);
-        Ok(SynapseXPath {
-            xpath,
-            stream,
-            stream_declined: Arc::default(),
-        })
+        Ok(SynapseXPath { xpath })
     }
 
     /// The expression as written.
@@ -190,30 +167,7 @@ impl SynapseXPath {
 
     /// The string Synapse's `stringValueOf` gives (what property, log and filter mediators use):
     /// see [`synapse_string_value`].
-    ///
-    /// A simple path over a POX payload that nothing has parsed yet is answered by scanning the
-    /// payload bytes, without building the envelope tree, whenever that gives the same string.
     pub fn string_value_of(&self, msg: &MessageContext) -> Result<String, XPathEvalError> {
-        if let Some(stream) = &self.stream
-            && msg.payload_kind() == PayloadKind::Xml
-            && !msg.payload().is_empty()
-            && !msg.envelope_is_parsed()
-            && self.stream_declined.load(Ordering::Relaxed) < STREAM_GIVE_UP
-        {
-            match msg
-                .payload_as_text()
-                .ok()
-                .and_then(|t| stream.string_value(t))
-            {
-                Some(s) => {
-                    self.stream_declined.store(0, Ordering::Relaxed);
-                    return Ok(s);
-                }
-                None => {
-                    self.stream_declined.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }
         let v = self.evaluate(msg)?;
         Ok(synapse_string_value(&v, self.source()))
     }
