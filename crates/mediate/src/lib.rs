@@ -9,8 +9,9 @@
 //! | [`message`] | `mediate-message` | [`MessageContext`](message::MessageContext): payload, envelope, properties, variables |
 //! | [`expr`] | `mediate-expr` | [`Expression`](expr::Expression): XPath, `json-eval`, `${…}` compiled once |
 //! | [`xpath`] | `mediate-xpath` | the XPath 1.0 engine on its own |
+//! | [`core`] | `mediate-core` | [`Mediator`](core::Mediator), [`Sequence`](core::Sequence), [`Env`](core::Env), [`Registry`](core::Registry), [`MediationError`](core::MediationError) |
 //!
-//! The mediator trait, built-in mediators, endpoints, transports, Synapse XML configuration and
+//! Built-in mediators, endpoints, transports, Synapse XML configuration and
 //! the runtime join this facade as they land.
 //!
 //! ```
@@ -41,6 +42,12 @@ pub mod expr {
     pub use mediate_expr::*;
 }
 
+/// The mediator trait, sequences with onError/fault handling, the environment and the
+/// registry (`mediate-core`).
+pub mod core {
+    pub use mediate_core::*;
+}
+
 /// XPath 1.0 over roxmltree (`mediate-xpath`).
 pub mod xpath {
     pub use mediate_xpath::*;
@@ -59,6 +66,7 @@ pub mod guide {
 
 /// The names most programs need.
 pub mod prelude {
+    pub use mediate_core::{Flow, MediationError, Mediator, Sequence};
     pub use mediate_expr::{CompileError, Evaluated, EvaluationError, Expression, ExpressionKind};
     pub use mediate_message::{MessageContext, PropertyValue, Scope, VariableValue};
     pub use mediate_xpath::Namespaces;

@@ -1,0 +1,123 @@
+//! [`Env`]: the read-only environment passed beside the message.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mediate_message::MessageContext;
+
+use crate::fault::record_fault;
+use crate::{Flow, MediationError, Mediator, Sequence};
+
+/// The key of the default fault sequence (Synapse's `fault`).
+pub const FAULT_SEQUENCE_KEY: &str = "fault";
+
+/// The read-only environment every mediator gets beside the message: the deployed sequences by
+/// key (endpoints and local entries join later).
+///
+/// It is never stored on the message. Build one with [`Env::builder`].
+///
+/// ```
+/// use mediate_core::{mediator_fn, Env, Flow, MediationError, MessageContext, Sequence};
+///
+/// let env = Env::builder()
+///     .sequence("fault", Sequence::named("fault").then(mediator_fn("mark", |msg: &mut MessageContext| {
+///         msg.set_property("handled", true);
+///         Ok::<_, MediationError>(Flow::Continue)
+///     })))
+///     .build();
+/// let main = Sequence::named("main").then(mediator_fn("fail", |_: &mut MessageContext| {
+///     Err::<Flow, _>(MediationError::mediator("boom"))
+/// }));
+/// let mut msg = MessageContext::empty();
+/// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+/// assert_eq!(rt.block_on(env.run(&main, &mut msg))?, Flow::Stop);
+/// assert!(msg.property("handled").is_some());
+/// assert_eq!(msg.fault().unwrap().message.as_deref(), Some("boom"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    sequences: HashMap<String, Arc<Sequence>>,
+}
+
+impl Env {
+    /// A builder for an environment.
+    pub fn builder() -> EnvBuilder {
+        EnvBuilder::default()
+    }
+
+    /// The sequence deployed under `key`.
+    pub fn get_sequence(&self, key: &str) -> Option<&Arc<Sequence>> {
+        self.sequences.get(key)
+    }
+
+    /// The keys of the deployed sequences, in no particular order.
+    pub fn sequence_keys(&self) -> impl Iterator<Item = &str> {
+        self.sequences.keys().map(String::as_str)
+    }
+
+    /// Runs `seq` on a message as the top of a flow, with the default fault sequence
+    /// ([`FAULT_SEQUENCE_KEY`]) as the last fault handler.
+    ///
+    /// A fault that no `on_error` handled is recorded on the message and handed to the `fault`
+    /// sequence; after it the result is `Ok(Flow::Stop)` (the faulted flow never resumes), or the
+    /// fault sequence's own error. Without a `fault` sequence the error is returned.
+    pub async fn run(
+        &self,
+        seq: &Sequence,
+        msg: &mut MessageContext,
+    ) -> Result<Flow, MediationError> {
+        self.run_with_fault(
+            seq,
+            self.get_sequence(FAULT_SEQUENCE_KEY).map(|s| &**s),
+            msg,
+        )
+        .await
+    }
+
+    /// Runs `seq` as [`run`](Self::run) does, with `fault` (a proxy's or API's fault sequence)
+    /// as the last fault handler instead of the default; `None` means the default.
+    ///
+    /// As in Synapse, a failing fault sequence is not handed to yet another one: its error is
+    /// returned.
+    pub async fn run_with_fault(
+        &self,
+        seq: &Sequence,
+        fault: Option<&Sequence>,
+        msg: &mut MessageContext,
+    ) -> Result<Flow, MediationError> {
+        let err = match seq.mediate(msg, self).await {
+            Ok(flow) => return Ok(flow),
+            Err(err) => err,
+        };
+        record_fault(msg, &err);
+        let handler = fault.or_else(|| self.get_sequence(FAULT_SEQUENCE_KEY).map(|s| &**s));
+        let Some(handler) = handler else {
+            return Err(err);
+        };
+        tracing::warn!(code = err.code(), error = %err, "executing fault sequence");
+        handler.mediate(msg, self).await.map(|_| Flow::Stop)
+    }
+}
+
+/// Builds an [`Env`].
+#[derive(Debug, Default)]
+pub struct EnvBuilder {
+    sequences: HashMap<String, Arc<Sequence>>,
+}
+
+impl EnvBuilder {
+    /// Deploys `seq` under `key`; a later sequence with the same key replaces it.
+    #[must_use]
+    pub fn sequence(mut self, key: impl Into<String>, seq: impl Into<Arc<Sequence>>) -> Self {
+        self.sequences.insert(key.into(), seq.into());
+        self
+    }
+
+    /// The environment.
+    pub fn build(self) -> Env {
+        Env {
+            sequences: self.sequences,
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! [`Registry`]: mediator names to factories.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::{Mediator, MediatorSpec};
+
+/// Why a mediator could not be built from its [`MediatorSpec`].
+///
+/// Match on the variants; the `Display` text may change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No factory is registered under the name.
+    #[error("unknown mediator `{kind}`{}", did_you_mean(.suggestions))]
+    UnknownMediator {
+        /// The name asked for.
+        kind: String,
+        /// The closest registered names, best first (possibly none).
+        suggestions: Vec<String>,
+    },
+    /// A required property is missing.
+    #[error("mediator `{kind}`: missing property `{property}`")]
+    MissingProperty {
+        /// The mediator's name.
+        kind: String,
+        /// The property's name.
+        property: String,
+    },
+    /// A property's value is not acceptable.
+    #[error("mediator `{kind}`: invalid value `{value}` for property `{property}`: {reason}")]
+    InvalidProperty {
+        /// The mediator's name.
+        kind: String,
+        /// The property's name.
+        property: String,
+        /// The value given.
+        value: String,
+        /// Why it was refused.
+        reason: String,
+    },
+}
+
+fn did_you_mean(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => String::new(),
+        names => {
+            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            format!("; did you mean {}?", quoted.join(" or "))
+        }
+    }
+}
+
+/// What a factory is: it turns a [`MediatorSpec`] into a mediator.
+pub type Factory =
+    dyn Fn(&MediatorSpec) -> Result<Arc<dyn Mediator>, BuildError> + Send + Sync + 'static;
+
+/// Mediator names (`log`, `com.acme.Audit`…) to the factories that build them.
+///
+/// Configuration is data and a mediator is behaviour: [`build`](Self::build) is the one step
+/// between them. An unknown name fails with [`BuildError::UnknownMediator`], listing the closest
+/// registered names.
+///
+/// ```
+/// use std::sync::Arc;
+/// use mediate_core::{mediator_fn, BuildError, Flow, MediationError, MediatorSpec, MessageContext, Registry};
+///
+/// let mut registry = Registry::new();
+/// registry.register("com.acme.Audit", |spec: &MediatorSpec| {
+///     let level: u8 = spec.parse("level")?.unwrap_or(1);
+///     Ok(Arc::new(mediator_fn("class:com.acme.Audit", move |msg: &mut MessageContext| {
+///         msg.set_property("audit.level", i32::from(level));
+///         Ok::<_, MediationError>(Flow::Continue)
+///     })) as Arc<dyn mediate_core::Mediator>)
+/// });
+/// let audit = registry.build(&MediatorSpec::new("com.acme.Audit").property("level", "3"))?;
+/// assert_eq!(audit.kind(), "class:com.acme.Audit");
+///
+/// let err = registry.build(&MediatorSpec::new("com.acme.Audti")).unwrap_err();
+/// assert!(matches!(err, BuildError::UnknownMediator { ref suggestions, .. } if suggestions == &["com.acme.Audit"]));
+/// # Ok::<(), BuildError>(())
+/// ```
+#[derive(Default)]
+pub struct Registry {
+    factories: BTreeMap<String, Box<Factory>>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `factory` under `name`; a later registration under the same name replaces it.
+    pub fn register<F>(&mut self, name: impl Into<String>, factory: F) -> &mut Self
+    where
+        F: Fn(&MediatorSpec) -> Result<Arc<dyn Mediator>, BuildError> + Send + Sync + 'static,
+    {
+        self.factories.insert(name.into(), Box::new(factory));
+        self
+    }
+
+    /// Whether a factory is registered under `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.factories.contains_key(name)
+    }
+
+    /// The registered names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.factories.keys().map(String::as_str)
+    }
+
+    /// Builds the mediator `spec.kind` names.
+    pub fn build(&self, spec: &MediatorSpec) -> Result<Arc<dyn Mediator>, BuildError> {
+        match self.factories.get(&spec.kind) {
+            Some(factory) => factory(spec),
+            None => Err(BuildError::UnknownMediator {
+                kind: spec.kind.clone(),
+                suggestions: closest(&spec.kind, self.names()),
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("names", &self.factories.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// At most three candidates close to `name`, best first: by edit distance (case-insensitive),
+/// within a third of the name's length (at least 2), or whose last dotted segment equals the
+/// name's (`Audit` finds `com.acme.Audit`).
+fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let lower = name.to_lowercase();
+    let last = |s: &str| s.rsplit('.').next().unwrap_or_default().to_lowercase();
+    let limit = (name.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = candidates
+        .filter_map(|c| {
+            let d = levenshtein(&lower, &c.to_lowercase());
+            if d <= limit {
+                Some((d, c))
+            } else if last(c) == last(name) {
+                Some((limit + 1, c))
+            } else {
+                None
+            }
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| c.to_owned())
+        .collect()
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levenshtein_basics() {
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("log", "log"), 0);
+    }
+
+    #[test]
+    fn closest_ranks_and_limits() {
+        let names = ["log", "loopback", "property", "com.acme.Audit"];
+        assert_eq!(closest("lg", names.into_iter()), ["log"]);
+        assert_eq!(closest("Audit", names.into_iter()), ["com.acme.Audit"]);
+        assert!(closest("zzzzzzzz", names.into_iter()).is_empty());
+        assert_eq!(closest("proprety", names.into_iter()), ["property"]);
+    }
+
+    #[test]
+    fn message_lists_suggestions() {
+        let err = BuildError::UnknownMediator {
+            kind: "lg".into(),
+            suggestions: vec!["log".into()],
+        };
+        assert!(err.to_string().contains("did you mean `log`?"));
+    }
+}
