@@ -77,5 +77,5 @@ pub mod expr {
     pub use mediate_expr::*;
 }
 
-pub use mediate_expr::{EvaluationError, Expression};
+pub use mediate_expr::{EvaluationError, Expression, Namespaces};
 pub use mediate_message::{Fault, MessageContext, PropertyValue, Scope, VariableValue};

@@ -36,4 +36,6 @@ pub mod synapse;
 pub mod xpath;
 
 pub use expression::{CompileError, Evaluated, EvaluationError, Expression, ExpressionKind};
+/// Prefix bindings for compiling expressions (from `mediate-xpath`).
+pub use mediate_xpath::Namespaces;
 pub use message_env::{MessageEnv, property_to_expr, variable_to_expr, xpath_to_expr};
