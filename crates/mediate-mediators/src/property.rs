@@ -1,1 +1,607 @@
-//! (in progress)
+//! The property mediator (`<property>`), with the semantics of Synapse's `PropertyMediator`.
+//!
+//! ```xml
+//! <property name="string" [action=set|remove] [type="STRING|INTEGER|BOOLEAN|DOUBLE|FLOAT|LONG|SHORT|OM|JSON"]
+//!           (value="literal" | expression="expression") [scope=default|transport|axis2|axis2-client|operation]
+//!           [pattern="regex" [group="integer"]]>
+//!     <xml-element/>?
+//! </property>
+//! ```
+//!
+//! Behaviour (from `PropertyMediator.java`):
+//!
+//! - a literal `value` is converted to its `type` once, when the mediator is built (Synapse's
+//!   `setValue`), so a bad literal is a [`BuildError`]; an `expression` is evaluated with
+//!   `stringValueOf` and converted on each message, a failed conversion being a
+//!   [`MediationError`] ("Unknown type : … cannot be converted into the specified type.");
+//! - `BOOLEAN` is Axis2's `JavaUtils.isTrueExplicitly` (`true`/`yes` ignoring case, or `1`);
+//!   numbers follow Java's `parseInt`/`parseLong`/`parseShort`/`parseDouble`/`parseFloat`;
+//!   `JSON` is Gson's lenient parse, a malformed text giving `null` (the property is then
+//!   unset, as a Java `null` reads the same as a missing property);
+//! - `pattern` applies only to a string result (no type or `STRING`), with `Matcher.matches`:
+//!   the whole value must match, else the result is `""`; `group` (default 0) picks the group,
+//!   `""` when the pattern has fewer groups, unset (Java `null`) when the group did not take
+//!   part in the match;
+//! - an inline XML child is an `OM` value, whatever the `type`;
+//! - axis2-scope `messageType`, `ContentType`, `HTTP_SC` and `REST_URL_POSTFIX` also update the
+//!   message's own facts; all other special properties are just stored.
+
+use std::fmt;
+use std::str::FromStr;
+
+use mediate_core::expr::ExpressionKind;
+use mediate_core::expr::synapse::SynapseExpression;
+use mediate_core::message::{XmlDocument, XmlValue};
+use mediate_core::{
+    BuildError, Env, Expression, Flow, MediationError, Mediator, MessageContext, Namespaces,
+    PropertyValue, Scope, async_trait,
+};
+use regex::Regex;
+
+use crate::value::ValueSource;
+
+const KIND: &str = "property";
+
+/// Where a mediator's value comes from, as written in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueSpec {
+    /// `value="…"`.
+    Value(String),
+    /// `expression="…"` (XPath, `json-eval(…)` or `${…}`).
+    Expression(String),
+    /// An inline XML child (`<property name="p"><a>1</a></property>`), kept as its text.
+    Inline(String),
+}
+
+/// `action="set|remove"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Action {
+    /// `set` (the default).
+    #[default]
+    Set,
+    /// `remove`.
+    Remove,
+}
+
+impl FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "set" => Ok(Action::Set),
+            "remove" => Ok(Action::Remove),
+            other => Err(format!("unknown action `{other}` (set or remove)")),
+        }
+    }
+}
+
+/// The `type` attribute of the property mediator (`XMLConfigConstants.DATA_TYPES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyType {
+    /// `STRING`.
+    String,
+    /// `INTEGER`.
+    Integer,
+    /// `BOOLEAN`.
+    Boolean,
+    /// `DOUBLE`.
+    Double,
+    /// `FLOAT`.
+    Float,
+    /// `LONG`.
+    Long,
+    /// `SHORT`.
+    Short,
+    /// `OM`.
+    Om,
+    /// `JSON`.
+    Json,
+}
+
+impl FromStr for PropertyType {
+    type Err = String;
+    /// Exact, case-sensitive names, as Java's `DATA_TYPES.valueOf`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "STRING" => Self::String,
+            "INTEGER" => Self::Integer,
+            "BOOLEAN" => Self::Boolean,
+            "DOUBLE" => Self::Double,
+            "FLOAT" => Self::Float,
+            "LONG" => Self::Long,
+            "SHORT" => Self::Short,
+            "OM" => Self::Om,
+            "JSON" => Self::Json,
+            other => return Err(format!("unknown type `{other}`")),
+        })
+    }
+}
+
+/// The scopes a property mediator can write to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PropertyScope {
+    /// `default`: the Synapse message context.
+    #[default]
+    Default,
+    /// `transport`: transport headers.
+    Transport,
+    /// `axis2`.
+    Axis2,
+    /// `axis2-client` (Axis2 client options). Kept in the axis2 property map: the message has
+    /// no separate store for client options.
+    Axis2Client,
+    /// `operation`.
+    Operation,
+}
+
+impl FromStr for PropertyScope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "default" => Self::Default,
+            "transport" => Self::Transport,
+            "axis2" => Self::Axis2,
+            "axis2-client" => Self::Axis2Client,
+            "operation" => Self::Operation,
+            "registry" | "system" | "env" => {
+                return Err(format!(
+                    "scope `{s}` is not supported by this engine's property mediator \
+                     (only default, transport, axis2, axis2-client and operation)"
+                ));
+            }
+            other => return Err(format!("unknown scope `{other}`")),
+        })
+    }
+}
+
+impl PropertyScope {
+    fn store(self) -> Scope {
+        match self {
+            Self::Default => Scope::Default,
+            Self::Transport => Scope::Transport,
+            Self::Axis2 | Self::Axis2Client => Scope::Axis2,
+            Self::Operation => Scope::Operation,
+        }
+    }
+}
+
+/// The configuration of a property mediator: the attributes of `<property>` as written.
+#[derive(Debug, Clone, Default)]
+pub struct PropertyConfig {
+    /// `name` (required).
+    pub name: String,
+    /// `action` (default `set`).
+    pub action: Action,
+    /// `value`, `expression` or an inline XML child; required for `set`.
+    pub value: Option<ValueSpec>,
+    /// `type` as written (`STRING`, `INTEGER`, …); `None` is a string.
+    pub value_type: Option<String>,
+    /// `scope` as written; `None` is `default`.
+    pub scope: Option<String>,
+    /// `pattern`: a Java regular expression the string result must match as a whole.
+    pub pattern: Option<String>,
+    /// `group` (default 0): the group of `pattern` to keep.
+    pub group: usize,
+    /// Namespace prefixes for the expression.
+    pub namespaces: Namespaces,
+}
+
+impl PropertyConfig {
+    /// `<property name="…" value="…"/>`.
+    pub fn set_value(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: Some(ValueSpec::Value(value.into())),
+            ..Self::default()
+        }
+    }
+
+    /// `<property name="…" expression="…"/>`.
+    pub fn set_expression(name: impl Into<String>, expression: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: Some(ValueSpec::Expression(expression.into())),
+            ..Self::default()
+        }
+    }
+
+    /// `<property name="…" action="remove"/>`.
+    pub fn remove(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            action: Action::Remove,
+            ..Self::default()
+        }
+    }
+
+    /// Sets `type`.
+    #[must_use]
+    pub fn with_type(mut self, ty: impl Into<String>) -> Self {
+        self.value_type = Some(ty.into());
+        self
+    }
+
+    /// Sets `scope`.
+    #[must_use]
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Sets `pattern` and `group`.
+    #[must_use]
+    pub fn with_pattern(mut self, pattern: impl Into<String>, group: usize) -> Self {
+        self.pattern = Some(pattern.into());
+        self.group = group;
+        self
+    }
+
+    /// Checks and compiles the configuration.
+    pub fn build(self) -> Result<PropertyMediator, BuildError> {
+        if self.name.is_empty() {
+            return Err(missing("name"));
+        }
+        let scope = match &self.scope {
+            None => PropertyScope::Default,
+            Some(s) => s.parse().map_err(|reason| invalid("scope", s, reason))?,
+        };
+        let ty = match &self.value_type {
+            None => None,
+            Some(t) => Some(
+                t.parse::<PropertyType>()
+                    .map_err(|reason| invalid("type", t, reason))?,
+            ),
+        };
+        let pattern = match &self.pattern {
+            None => None,
+            Some(p) => {
+                Some(compile_whole_match(p).map_err(|reason| invalid("pattern", p, reason))?)
+            }
+        };
+        let source = match (self.action, self.value) {
+            (Action::Remove, _) => Source::None,
+            (Action::Set, None) => return Err(missing("value")),
+            (Action::Set, Some(ValueSpec::Value(v))) => {
+                Source::Const(convert(&v, ty).map_err(|reason| invalid("value", &v, reason))?)
+            }
+            (Action::Set, Some(ValueSpec::Inline(xml))) => {
+                XmlDocument::parse(xml.clone().into_bytes())
+                    .map_err(|e| invalid("value", &xml, e.to_string()))?;
+                Source::Const(Some(PropertyValue::Om(XmlValue::new(xml.into_bytes()))))
+            }
+            (Action::Set, Some(ValueSpec::Expression(e))) => {
+                let content_aware = expression_reads_body(&e);
+                match ValueSource::expression(KIND, "expression", &e, &self.namespaces)? {
+                    ValueSource::Expression(expr) => Source::Expr {
+                        expr,
+                        content_aware,
+                    },
+                    ValueSource::Literal(_) => unreachable!("expression() yields an expression"),
+                }
+            }
+        };
+        Ok(PropertyMediator {
+            name: self.name,
+            action: self.action,
+            scope,
+            ty,
+            source,
+            pattern,
+            group: self.group,
+        })
+    }
+}
+
+/// Compiles a Java regular expression for `Matcher.matches()`: anchored at both ends of the
+/// whole input (`\A(?:…)\z`).
+pub fn compile_whole_match(pattern: &str) -> Result<Regex, String> {
+    Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| e.to_string())
+}
+
+/// Synapse's `getMatchedValue`: `""` when the value does not match as a whole or the pattern
+/// has fewer than `group` groups; `None` (Java `null`) when the group did not participate.
+pub fn matched_value(regex: &Regex, group: usize, value: &str) -> Option<String> {
+    let Some(caps) = regex.captures(value) else {
+        return Some(String::new());
+    };
+    // `groupCount()` excludes group 0; `captures_len()` includes it.
+    if regex.captures_len() - 1 < group {
+        return Some(String::new());
+    }
+    caps.get(group).map(|m| m.as_str().to_owned())
+}
+
+/// Whether an expression's text could read the body: a `${…}` says so itself; an XPath or a
+/// `json-eval` is assumed to (the safe answer).
+pub(crate) fn expression_reads_body(text: &str) -> bool {
+    if text.trim_start().starts_with("${") {
+        SynapseExpression::compile(text).map_or(true, |e| e.is_content_aware())
+    } else {
+        true
+    }
+}
+
+/// MI's `stringValueOf` of an expression: a failing `${…}` gives `""` (as
+/// `SynapseExpression.stringValueOf`); a failing XPath or `json-eval` is an error (Synapse
+/// throws a `SynapseException`).
+pub(crate) fn string_value_of(
+    expr: &Expression,
+    msg: &MessageContext,
+) -> Result<String, MediationError> {
+    match expr.evaluate_string(msg) {
+        Ok(s) => Ok(s),
+        Err(_) if expr.kind() == ExpressionKind::Synapse => Ok(String::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug)]
+enum Source {
+    None,
+    Const(Option<PropertyValue>),
+    Expr {
+        expr: Expression,
+        content_aware: bool,
+    },
+}
+
+/// The property mediator, built from a [`PropertyConfig`].
+#[derive(Debug)]
+pub struct PropertyMediator {
+    name: String,
+    action: Action,
+    scope: PropertyScope,
+    ty: Option<PropertyType>,
+    source: Source,
+    pattern: Option<Regex>,
+    group: usize,
+}
+
+impl PropertyMediator {
+    /// The property's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The scope written to.
+    pub fn scope(&self) -> PropertyScope {
+        self.scope
+    }
+
+    /// The value the mediator would set on `msg` (`None`: Java `null`, the property is unset).
+    pub fn resolve(&self, msg: &MessageContext) -> Result<Option<PropertyValue>, MediationError> {
+        let value = match &self.source {
+            Source::None => return Ok(None),
+            Source::Const(v) => v.clone(),
+            Source::Expr { expr, .. } => {
+                let s = string_value_of(expr, msg)?;
+                convert(&s, self.ty).map_err(|reason| {
+                    MediationError::mediator(format!(
+                        "Unknown type : {} for the property mediator or the property value \
+                         cannot be converted into the specified type.",
+                        self.ty
+                            .map_or("STRING".into(), |t| format!("{t:?}").to_uppercase())
+                    ))
+                    .with_detail(reason)
+                })?
+            }
+        };
+        Ok(match (value, &self.pattern) {
+            (Some(PropertyValue::String(s)), Some(re)) => {
+                matched_value(re, self.group, &s).map(PropertyValue::String)
+            }
+            (v, _) => v,
+        })
+    }
+
+    fn set(
+        &self,
+        msg: &mut MessageContext,
+        value: Option<PropertyValue>,
+    ) -> Result<(), MediationError> {
+        let store = self.scope.store();
+        let value = match (self.scope, value) {
+            // A null header value is sent as "" (PropertyMediator, transport scope).
+            (PropertyScope::Transport, None) => Some(PropertyValue::String(String::new())),
+            (_, v) => v,
+        };
+        let Some(value) = value else {
+            msg.remove_scoped_property(store, &self.name);
+            return Ok(());
+        };
+        if self.scope == PropertyScope::Axis2 {
+            match self.name.as_str() {
+                "messageType" => msg.set_message_type(value.as_string()),
+                "ContentType" => msg.set_content_type(value.as_string()),
+                "REST_URL_POSTFIX" => msg.set_rest_url_postfix(value.as_string()),
+                "HTTP_SC" => {
+                    let text = value.as_string();
+                    let code: u16 = text.trim().parse().map_err(|_| {
+                        MediationError::mediator(format!("HTTP_SC `{text}` is not a status code"))
+                    })?;
+                    msg.set_status(
+                        code.try_into().map_err(|e| {
+                            MediationError::mediator(format!("HTTP_SC `{text}`: {e}"))
+                        })?,
+                    );
+                }
+                _ => {}
+            }
+        }
+        msg.set_scoped_property(store, &self.name, value)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Mediator for PropertyMediator {
+    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
+        match self.action {
+            Action::Set => {
+                let value = self.resolve(msg)?;
+                tracing::trace!(name = %self.name, scope = ?self.scope, value = ?value, "setting property");
+                self.set(msg, value)?;
+            }
+            Action::Remove => {
+                msg.remove_scoped_property(self.scope.store(), &self.name);
+                if self.scope == PropertyScope::Axis2 && self.name == "REST_URL_POSTFIX" {
+                    msg.set_rest_url_postfix("");
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn kind(&self) -> &str {
+        KIND
+    }
+
+    /// `PropertyMediator.isContentAware`: the expression's, and always for axis2 `messageType`,
+    /// `DISABLE_CHUNKING`, `FORCE_HTTP_1.0` and transport `Content-Encoding`.
+    fn reads_body(&self) -> bool {
+        let expr = matches!(
+            self.source,
+            Source::Expr {
+                content_aware: true,
+                ..
+            }
+        );
+        let special = match self.scope {
+            PropertyScope::Axis2 => matches!(
+                self.name.as_str(),
+                "messageType" | "DISABLE_CHUNKING" | "FORCE_HTTP_1.0"
+            ),
+            PropertyScope::Transport => self.name == "Content-Encoding",
+            _ => false,
+        };
+        expr || special
+    }
+}
+
+impl fmt::Display for PropertyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format!("{self:?}").to_uppercase())
+    }
+}
+
+/// Synapse's `PropertyMediator.convertValue`.
+fn convert(value: &str, ty: Option<PropertyType>) -> Result<Option<PropertyValue>, String> {
+    let Some(ty) = ty else {
+        return Ok(Some(PropertyValue::String(value.to_owned())));
+    };
+    Ok(Some(match ty {
+        PropertyType::String => PropertyValue::String(value.to_owned()),
+        PropertyType::Boolean => PropertyValue::Boolean(java_is_true_explicitly(value)),
+        PropertyType::Double => PropertyValue::Double(java_parse_double(value)?),
+        PropertyType::Float => PropertyValue::Float(java_parse_float(value)?),
+        PropertyType::Integer => PropertyValue::Integer(java_parse_int(value)?),
+        PropertyType::Long => PropertyValue::Long(java_parse_int(value)?),
+        PropertyType::Short => PropertyValue::Short(java_parse_int(value)?),
+        PropertyType::Om => {
+            XmlDocument::parse(value.to_owned().into_bytes()).map_err(|e| e.to_string())?;
+            PropertyValue::Om(XmlValue::new(value.to_owned().into_bytes()))
+        }
+        PropertyType::Json => match gson_lenient_parse(value) {
+            Some(v) => PropertyValue::Json(v),
+            None => {
+                tracing::error!(payload = value, "Malformed JSON payload");
+                return Ok(None);
+            }
+        },
+    }))
+}
+
+/// Axis2's `JavaUtils.isTrueExplicitly(String)`: `true`, `yes` (any case) or `1`.
+pub(crate) fn java_is_true_explicitly(value: &str) -> bool {
+    value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("yes") || value == "1"
+}
+
+/// Java's `Integer.parseInt` / `Long.parseLong` / `Short.parseShort`: an optional sign and
+/// ASCII digits, nothing else (no blanks), within range.
+pub(crate) fn java_parse_int<T: FromStr>(value: &str) -> Result<T, String> {
+    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("For input string: \"{value}\""));
+    }
+    value
+        .parse::<T>()
+        .map_err(|_| format!("For input string: \"{value}\" (out of range)"))
+}
+
+/// Java's `Double.parseDouble` for decimal input: surrounding blanks (≤ U+0020) are ignored, a
+/// trailing `d`/`D`/`f`/`F` is allowed, `NaN` and `[+-]Infinity` are exact words. Hexadecimal
+/// floating literals are not supported.
+pub(crate) fn java_parse_double(value: &str) -> Result<f64, String> {
+    let t = value.trim_matches(|c: char| c <= ' ');
+    let err = || format!("For input string: \"{value}\"");
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    match unsigned {
+        // FloatingDecimal reads the sign first, so `+NaN` and `-NaN` are NaN too.
+        "NaN" => return Ok(f64::NAN),
+        "Infinity" => {
+            return Ok(if t.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            });
+        }
+        _ => {}
+    }
+    let body = t.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(t);
+    let ok = !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    if !ok {
+        return Err(err());
+    }
+    body.parse::<f64>().map_err(|_| err())
+}
+
+/// Java's `Float.parseFloat` (see [`java_parse_double`]).
+pub(crate) fn java_parse_float(value: &str) -> Result<f32, String> {
+    let t = value.trim_matches(|c: char| c <= ' ');
+    let body = t.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(t);
+    java_parse_double(value)?;
+    match body.trim_start_matches(['+', '-']) {
+        "NaN" => Ok(f32::NAN),
+        "Infinity" if body.starts_with('-') => Ok(f32::NEG_INFINITY),
+        "Infinity" => Ok(f32::INFINITY),
+        _ => body
+            .parse::<f32>()
+            .map_err(|_| format!("For input string: \"{value}\"")),
+    }
+}
+
+/// Gson's lenient `JsonParser.parse`: strict JSON, or a bare unquoted token (a string). `None`
+/// for malformed structured text.
+pub(crate) fn gson_lenient_parse(value: &str) -> Option<serde_json::Value> {
+    if let Ok(v) = serde_json::from_str(value) {
+        return Some(v);
+    }
+    let t = value.trim();
+    let bare = !t.is_empty()
+        && !t.contains(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '{' | '}' | '[' | ']' | ',' | ':' | '"' | '\'' | ';' | '=' | '#' | '/' | '\\'
+                )
+        });
+    bare.then(|| serde_json::Value::String(t.to_owned()))
+}
+
+fn missing(property: &str) -> BuildError {
+    BuildError::MissingProperty {
+        kind: KIND.into(),
+        property: property.into(),
+    }
+}
+
+fn invalid(property: &str, value: &str, reason: String) -> BuildError {
+    BuildError::InvalidProperty {
+        kind: KIND.into(),
+        property: property.into(),
+        value: value.into(),
+        reason,
+    }
+}

@@ -1,1 +1,181 @@
-//! (in progress)
+//! The small flow mediators: `drop`, `respond`, `loopback`, and the `sequence` reference
+//! (`<sequence key="…"/>`).
+
+use mediate_core::{
+    BuildError, Env, Flow, MediationError, Mediator, MessageContext, Namespaces, async_trait,
+};
+
+use crate::filter::compile;
+use crate::value::ValueSource;
+
+/// `<drop/>`: Synapse's `DropMediator`. It clears the message's `To` address and stops the
+/// flow ([`Flow::Stop`]); nothing is sent. Reads no body.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Drop;
+
+#[async_trait]
+impl Mediator for Drop {
+    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
+        msg.addressing_mut().to = None;
+        tracing::debug!(response = msg.is_response(), "message dropped");
+        Ok(Flow::Stop)
+    }
+
+    fn kind(&self) -> &str {
+        "drop"
+    }
+
+    fn reads_body(&self) -> bool {
+        false
+    }
+}
+
+/// `<respond/>`: Synapse's `RespondMediator`. It clears `To`, marks the message as a response
+/// and stops the flow; the runtime sends the message back to the client. Reads no body.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Respond;
+
+#[async_trait]
+impl Mediator for Respond {
+    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
+        msg.addressing_mut().to = None;
+        msg.set_response(true);
+        Ok(Flow::Stop)
+    }
+
+    fn kind(&self) -> &str {
+        "respond"
+    }
+
+    fn reads_body(&self) -> bool {
+        false
+    }
+}
+
+/// `<loopback/>`: Synapse's `LoopBackMediator`. On a request (in flow) it marks the message as
+/// a response and clears `To`; on a message already in the response flow it changes nothing
+/// (MI: a message cannot be moved to the out flow twice). Either way the rest of the current
+/// flow is skipped ([`Flow::Stop`]).
+///
+/// Synapse then re-injects the message into the engine, which runs it through the
+/// outSequence / response path; here the runtime does that on seeing a stopped message marked
+/// as a response. Reads no body.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Loopback;
+
+#[async_trait]
+impl Mediator for Loopback {
+    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
+        if !msg.is_response() {
+            msg.set_response(true);
+            msg.addressing_mut().to = None;
+        }
+        Ok(Flow::Stop)
+    }
+
+    fn kind(&self) -> &str {
+        "loopback"
+    }
+
+    fn reads_body(&self) -> bool {
+        false
+    }
+}
+
+/// The configuration of a sequence reference, `<sequence key="…"/>` (data).
+///
+/// `key` is a static key (`key="audit"`) or a dynamic one written in braces
+/// (`key="{get-property('seq')}"`, `key="{json-eval($.route)}"`, also `key="${vars.seq}"`),
+/// whose string value names the sequence for each message.
+#[derive(Clone, Debug)]
+pub struct SequenceRefConfig {
+    /// The key as written.
+    pub key: String,
+    /// Prefixes used by a dynamic key's expression.
+    pub namespaces: Namespaces,
+}
+
+impl SequenceRefConfig {
+    /// A reference to the sequence `key` (static, or `{expr}` / `${…}` for a dynamic key).
+    pub fn new(key: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            namespaces: Namespaces::default(),
+        }
+    }
+
+    /// Sets the namespace prefixes of a dynamic key's expression.
+    #[must_use]
+    pub fn namespaces(mut self, namespaces: Namespaces) -> Self {
+        self.namespaces = namespaces;
+        self
+    }
+
+    /// Compiles a dynamic key's expression; an empty key is refused.
+    pub fn build(self) -> Result<SequenceRef, BuildError> {
+        let key = self.key.trim();
+        if key.is_empty() {
+            return Err(BuildError::MissingProperty {
+                kind: "sequence".into(),
+                property: "key".into(),
+            });
+        }
+        let key = if key.starts_with("${") {
+            ValueSource::Expression(compile("sequence", "key", key, &self.namespaces)?)
+        } else if let Some(inner) = key.strip_prefix('{').and_then(|k| k.strip_suffix('}')) {
+            ValueSource::Expression(compile("sequence", "key", inner, &self.namespaces)?)
+        } else {
+            ValueSource::Literal(key.to_owned())
+        };
+        Ok(SequenceRef { key })
+    }
+}
+
+/// The runtime sequence reference: it looks the sequence up in the [`Env`] and runs it,
+/// returning its [`Flow`]. An unknown key is a [`MediationError`] with Synapse's message
+/// (`Sequence named Value {name ='key', keyValue ='…'} cannot be found`).
+#[derive(Debug)]
+pub struct SequenceRef {
+    key: ValueSource,
+}
+
+impl SequenceRef {
+    /// The key, a literal or an expression.
+    pub fn key(&self) -> &ValueSource {
+        &self.key
+    }
+
+    /// Synapse's `Value.toString()` of the key attribute.
+    fn describe(&self) -> String {
+        match &self.key {
+            ValueSource::Literal(k) => format!("Value {{name ='key', keyValue ='{k}'}}"),
+            ValueSource::Expression(e) => {
+                format!("Value {{name ='key', expression ={}}}", e.source())
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Mediator for SequenceRef {
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
+        let key = self.key.evaluate_string(msg)?;
+        let Some(seq) = env.get_sequence(&key) else {
+            return Err(MediationError::mediator(format!(
+                "Sequence named {} cannot be found",
+                self.describe()
+            )));
+        };
+        tracing::debug!(key = %key, "executing sequence by key");
+        seq.mediate(msg, env).await
+    }
+
+    fn kind(&self) -> &str {
+        "sequence"
+    }
+
+    /// The referenced sequence is only known at run time, so it may read the body.
+    fn reads_body(&self) -> bool {
+        true
+    }
+}

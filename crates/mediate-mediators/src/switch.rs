@@ -1,1 +1,168 @@
-//! (in progress)
+//! The switch mediator (`<switch source="…">`): Synapse's `SwitchMediator`.
+//!
+//! The `source` expression is evaluated to a string (`stringValueOf`) and matched against each
+//! `<case regex="…">` in order; the first case whose regex matches the *whole* string
+//! (`SwitchCase.matches`, Java's `Matcher.matches`) runs, else the `<default>` if any. The
+//! switch returns the [`Flow`] of the case it ran, or [`Flow::Continue`] when none ran.
+//!
+//! As in Synapse:
+//! - the switch sets no property on the message;
+//! - when the source evaluates to nothing (`null`: a `json-eval` that matched nothing, a `${…}`
+//!   `null`) no case is tried and the default runs (nothing runs without a default). An XPath
+//!   always gives a string; an empty string is matched against the cases like any other
+//!   (a `case regex=".*"` takes it);
+//! - a case without mediators does nothing and continues.
+
+use mediate_core::{
+    BuildError, Env, Expression, Flow, MediationError, Mediator, MessageContext, Namespaces,
+    async_trait,
+};
+use regex::Regex;
+
+use crate::filter::{
+    Branch, Target, compile, expression_reads_body, source_string, whole_match_regex,
+};
+
+const KIND: &str = "switch";
+
+/// One `<case regex="…">`.
+#[derive(Debug)]
+pub struct SwitchCase {
+    /// The regular expression the whole source string must match.
+    pub regex: String,
+    /// The case's mediators (or a sequence key).
+    pub branch: Branch,
+}
+
+/// The configuration of a switch mediator (data); [`build`](Self::build) makes the runtime
+/// [`Switch`].
+#[derive(Debug)]
+pub struct SwitchConfig {
+    /// The `source` expression.
+    pub source: String,
+    /// Prefixes used by the expression.
+    pub namespaces: Namespaces,
+    /// The cases, in order.
+    pub cases: Vec<SwitchCase>,
+    /// The `<default>` case.
+    pub default: Option<Branch>,
+}
+
+impl SwitchConfig {
+    /// A switch on `source`, with no cases yet.
+    pub fn new(source: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            namespaces: Namespaces::default(),
+            cases: Vec::new(),
+            default: None,
+        }
+    }
+
+    /// Sets the namespace prefixes of the expression.
+    #[must_use]
+    pub fn namespaces(mut self, namespaces: Namespaces) -> Self {
+        self.namespaces = namespaces;
+        self
+    }
+
+    /// Appends a case.
+    #[must_use]
+    pub fn case(mut self, regex: impl Into<String>, branch: impl Into<Branch>) -> Self {
+        self.cases.push(SwitchCase {
+            regex: regex.into(),
+            branch: branch.into(),
+        });
+        self
+    }
+
+    /// Sets the default case.
+    #[must_use]
+    pub fn default_case(mut self, branch: impl Into<Branch>) -> Self {
+        self.default = Some(branch.into());
+        self
+    }
+
+    /// Compiles the source expression and the case regexes.
+    pub fn build(self) -> Result<Switch, BuildError> {
+        let source = compile(KIND, "source", &self.source, &self.namespaces)?;
+        let cases = self
+            .cases
+            .into_iter()
+            .map(|c| {
+                Ok((
+                    whole_match_regex(KIND, "regex", &c.regex)?,
+                    Target::from(c.branch),
+                ))
+            })
+            .collect::<Result<Vec<_>, BuildError>>()?;
+        let default = self.default.map(Target::from);
+        let reads_body = expression_reads_body(&source)
+            || cases.iter().any(|(_, t)| t.reads_body())
+            || default.as_ref().is_some_and(Target::reads_body);
+        Ok(Switch {
+            source,
+            cases,
+            default,
+            reads_body,
+        })
+    }
+}
+
+/// The runtime switch mediator; build it from a [`SwitchConfig`].
+#[derive(Debug)]
+pub struct Switch {
+    source: Expression,
+    cases: Vec<(Regex, Target)>,
+    default: Option<Target>,
+    reads_body: bool,
+}
+
+impl Switch {
+    /// The index of the case that takes `msg` (`None`: the default, or nothing).
+    pub fn select(&self, msg: &MessageContext) -> Result<Option<usize>, MediationError> {
+        let Some(text) = source_string(&self.source, msg)? else {
+            tracing::debug!(
+                source = self.source.source(),
+                "switch source evaluates to null"
+            );
+            return Ok(None);
+        };
+        Ok(self.cases.iter().position(|(r, _)| r.is_match(&text)))
+    }
+}
+
+fn missing(key: &str) -> String {
+    format!("Sequence named {key} cannot be found")
+}
+
+#[async_trait]
+impl Mediator for Switch {
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
+        match self.select(msg)? {
+            Some(i) => {
+                let (regex, target) = &self.cases[i];
+                tracing::debug!(case = regex.as_str(), "matching switch case found");
+                target.run(msg, env, missing).await
+            }
+            None => match &self.default {
+                Some(target) => {
+                    tracing::debug!("no switch case matched: running the default");
+                    target.run(msg, env, missing).await
+                }
+                None => {
+                    tracing::debug!("no switch case matched and no default");
+                    Ok(Flow::Continue)
+                }
+            },
+        }
+    }
+
+    fn kind(&self) -> &str {
+        KIND
+    }
+
+    fn reads_body(&self) -> bool {
+        self.reads_body
+    }
+}

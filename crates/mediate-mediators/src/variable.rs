@@ -1,1 +1,436 @@
-//! (in progress)
+//! The variable mediator of MI 4.4 (`<variable>`), with the semantics of Synapse's
+//! `v2.VariableMediator` and `ScatterGatherUtils`.
+//!
+//! ```xml
+//! <variable name="string" [action="set|remove"] [type="STRING|BOOLEAN|INTEGER|DOUBLE|LONG|XML|JSON"]
+//!           (value="literal" | expression="expression")/>
+//! ```
+//!
+//! - A literal `value` is converted once at build (`ScatterGatherUtils.convertValue`):
+//!   `BOOLEAN` is `JavaUtils.isTrueExplicitly`, numbers Java's `parse*`, `XML` must be
+//!   well-formed, `JSON` is Gson's lenient parse, retried as a quoted string, else `null`
+//!   (the variable is unset).
+//! - An `expression` with type `XML` is its string value parsed as XML; with `STRING` its string
+//!   value; otherwise its typed value (`objectValueOf`) checked against the type
+//!   (`convertExpressionResult`): a JSON primitive gives `BOOLEAN` from a boolean, `DOUBLE`/
+//!   `INTEGER`/`LONG` from a number, and for any other type its string; a non-primitive must
+//!   already be of the type (`JSON` an object/array, `XML` an element). A mismatch is the error
+//!   `Expression '${…}' result does not match the expected data type 'T'`.
+//! - Without a type, the expression's value is stored as it is.
+
+use std::str::FromStr;
+
+use mediate_core::expr::Evaluated;
+use mediate_core::expr::synapse::ExprValue;
+use mediate_core::message::{XmlDocument, XmlValue};
+use mediate_core::{
+    BuildError, Env, Expression, Flow, MediationError, Mediator, MessageContext, Namespaces,
+    VariableValue, async_trait,
+};
+
+use crate::property::{
+    Action, ValueSpec, expression_reads_body, gson_lenient_parse, java_is_true_explicitly,
+    java_parse_double, java_parse_int, string_value_of,
+};
+use crate::value::ValueSource;
+
+const KIND: &str = "variable";
+
+/// The `type` of a variable (`XMLConfigConstants.VARIABLE_DATA_TYPES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariableType {
+    /// `STRING`.
+    String,
+    /// `BOOLEAN`.
+    Boolean,
+    /// `INTEGER`.
+    Integer,
+    /// `DOUBLE`.
+    Double,
+    /// `LONG`.
+    Long,
+    /// `XML`.
+    Xml,
+    /// `JSON`.
+    Json,
+}
+
+impl VariableType {
+    /// MI's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "STRING",
+            Self::Boolean => "BOOLEAN",
+            Self::Integer => "INTEGER",
+            Self::Double => "DOUBLE",
+            Self::Long => "LONG",
+            Self::Xml => "XML",
+            Self::Json => "JSON",
+        }
+    }
+}
+
+impl FromStr for VariableType {
+    type Err = String;
+    /// Exact names, as Java's `valueOf`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "STRING" => Self::String,
+            "BOOLEAN" => Self::Boolean,
+            "INTEGER" => Self::Integer,
+            "DOUBLE" => Self::Double,
+            "LONG" => Self::Long,
+            "XML" => Self::Xml,
+            "JSON" => Self::Json,
+            other => return Err(format!("unknown type `{other}`")),
+        })
+    }
+}
+
+/// The configuration of a variable mediator, as written.
+#[derive(Debug, Clone, Default)]
+pub struct VariableConfig {
+    /// `name` (required).
+    pub name: String,
+    /// `action` (default `set`).
+    pub action: Action,
+    /// `value` or `expression` (required for `set`; an inline child is refused).
+    pub value: Option<ValueSpec>,
+    /// `type` as written; `None` keeps strings as strings and expression results as they are.
+    pub value_type: Option<String>,
+    /// Namespace prefixes for the expression.
+    pub namespaces: Namespaces,
+}
+
+impl VariableConfig {
+    /// `<variable name="…" value="…" type="…"/>`.
+    pub fn set_value(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: Some(ValueSpec::Value(value.into())),
+            ..Self::default()
+        }
+    }
+
+    /// `<variable name="…" expression="…" type="…"/>`.
+    pub fn set_expression(name: impl Into<String>, expression: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: Some(ValueSpec::Expression(expression.into())),
+            ..Self::default()
+        }
+    }
+
+    /// `<variable name="…" action="remove"/>`.
+    pub fn remove(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            action: Action::Remove,
+            ..Self::default()
+        }
+    }
+
+    /// Sets `type`.
+    #[must_use]
+    pub fn with_type(mut self, ty: impl Into<String>) -> Self {
+        self.value_type = Some(ty.into());
+        self
+    }
+
+    /// Checks and compiles the configuration.
+    pub fn build(self) -> Result<VariableMediator, BuildError> {
+        if self.name.is_empty() {
+            return Err(missing("name"));
+        }
+        let ty = match &self.value_type {
+            None => None,
+            Some(t) => Some(
+                t.parse::<VariableType>()
+                    .map_err(|reason| invalid("type", t, reason))?,
+            ),
+        };
+        let source = match (self.action, self.value) {
+            (Action::Remove, _) => Source::None,
+            (Action::Set, None) => return Err(missing("value")),
+            (Action::Set, Some(ValueSpec::Inline(x))) => {
+                return Err(invalid(
+                    "value",
+                    &x,
+                    "the variable mediator takes `value` or `expression`, not inline XML".into(),
+                ));
+            }
+            (Action::Set, Some(ValueSpec::Value(v))) => {
+                Source::Const(convert_literal(&v, ty).map_err(|r| invalid("value", &v, r))?)
+            }
+            (Action::Set, Some(ValueSpec::Expression(e))) => {
+                let content_aware = expression_reads_body(&e);
+                let ValueSource::Expression(expr) =
+                    ValueSource::expression(KIND, "expression", &e, &self.namespaces)?
+                else {
+                    unreachable!("expression() yields an expression")
+                };
+                Source::Expr {
+                    expr,
+                    content_aware,
+                }
+            }
+        };
+        Ok(VariableMediator {
+            name: self.name,
+            ty,
+            source,
+        })
+    }
+}
+
+#[derive(Debug)]
+enum Source {
+    None,
+    Const(Option<VariableValue>),
+    Expr {
+        expr: Expression,
+        content_aware: bool,
+    },
+}
+
+/// The variable mediator, built from a [`VariableConfig`].
+#[derive(Debug)]
+pub struct VariableMediator {
+    name: String,
+    ty: Option<VariableType>,
+    source: Source,
+}
+
+impl VariableMediator {
+    /// The variable's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value the mediator would set on `msg` (`None`: Java `null`, the variable is unset).
+    pub fn resolve(&self, msg: &MessageContext) -> Result<Option<VariableValue>, MediationError> {
+        match &self.source {
+            Source::None => Ok(None),
+            Source::Const(v) => Ok(v.clone()),
+            Source::Expr { expr, .. } => match self.ty {
+                Some(VariableType::Xml) => {
+                    let s = string_value_of(expr, msg)?;
+                    parse_xml(&s).map(Some).map_err(|r| {
+                        MediationError::mediator(format!(
+                            "variable `{}`: the value is not XML",
+                            self.name
+                        ))
+                        .with_detail(r)
+                    })
+                }
+                Some(VariableType::String) => {
+                    Ok(Some(VariableValue::String(string_value_of(expr, msg)?)))
+                }
+                ty => convert_expression_result(object_value_of(expr, msg)?, ty, expr.source()),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl Mediator for VariableMediator {
+    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
+        match self.resolve(msg)? {
+            Some(v) => {
+                tracing::trace!(name = %self.name, value = %v, "setting variable");
+                msg.set_variable(self.name.clone(), v);
+            }
+            None => {
+                msg.remove_variable(&self.name);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn kind(&self) -> &str {
+        KIND
+    }
+
+    /// `VariableMediator.isContentAware`: the expression's.
+    fn reads_body(&self) -> bool {
+        matches!(
+            self.source,
+            Source::Expr {
+                content_aware: true,
+                ..
+            }
+        )
+    }
+}
+
+/// What `objectValueOf` gives, with whether a scalar is a JSON primitive (`${…}`, `json-eval`)
+/// or a plain Java object (XPath: `Double`, `Boolean`, `String`, nodes).
+struct Object {
+    value: ExprValue,
+    json: bool,
+}
+
+fn object_value_of(expr: &Expression, msg: &MessageContext) -> Result<Object, MediationError> {
+    Ok(match expr.evaluate(msg)? {
+        Evaluated::Synapse(v) => Object {
+            value: v,
+            json: true,
+        },
+        Evaluated::XPath(v) => Object {
+            value: mediate_core::expr::xpath_to_expr(&v, expr.source()),
+            json: false,
+        },
+        Evaluated::Json(_) => {
+            // json-eval's result as JSON text, read back as a JSON value.
+            let s = string_value_of(expr, msg)?;
+            let value = serde_json::from_str::<serde_json::Value>(&s)
+                .map_or(ExprValue::String(s), ExprValue::from);
+            Object { value, json: true }
+        }
+    })
+}
+
+/// `ScatterGatherUtils.convertExpressionResult` and `convertJsonPrimitive`.
+fn convert_expression_result(
+    obj: Object,
+    ty: Option<VariableType>,
+    source: &str,
+) -> Result<Option<VariableValue>, MediationError> {
+    let Some(ty) = ty else {
+        return Ok(natural(obj.value));
+    };
+    let mismatch = || {
+        let body = source
+            .trim()
+            .strip_prefix("${")
+            .and_then(|s| s.strip_suffix('}'))
+            .unwrap_or(source);
+        MediationError::mediator(format!(
+            "Expression '${{{body}}}' result does not match the expected data type '{}'",
+            ty.as_str()
+        ))
+    };
+    let v = obj.value;
+    let primitive = obj.json
+        && matches!(
+            v,
+            ExprValue::Bool(_) | ExprValue::Int(_) | ExprValue::Double(_) | ExprValue::String(_)
+        );
+    if primitive {
+        return Ok(Some(match (ty, v) {
+            (VariableType::Boolean, ExprValue::Bool(b)) => VariableValue::Boolean(b),
+            (VariableType::Double, ExprValue::Int(i)) => VariableValue::Double(i as f64),
+            (VariableType::Double, ExprValue::Double(d)) => VariableValue::Double(d),
+            (VariableType::Integer, ExprValue::Int(i)) => {
+                VariableValue::Integer(i32::try_from(i).map_err(|_| mismatch())?)
+            }
+            (VariableType::Integer, ExprValue::Double(d)) if d.fract() == 0.0 => {
+                VariableValue::Integer(float_to_int(d).ok_or_else(mismatch)?)
+            }
+            (VariableType::Long, ExprValue::Int(i)) => VariableValue::Long(i),
+            (VariableType::Long, ExprValue::Double(d)) if d.fract() == 0.0 => {
+                VariableValue::Long(float_to_int(d).ok_or_else(mismatch)?)
+            }
+            (
+                VariableType::Boolean
+                | VariableType::Double
+                | VariableType::Integer
+                | VariableType::Long,
+                _,
+            ) => return Err(mismatch()),
+            // `getAsString` for every other type.
+            (_, v) => VariableValue::String(v.to_string()),
+        }));
+    }
+    let ok = match (ty, &v) {
+        (VariableType::Boolean, ExprValue::Bool(_)) => true,
+        (VariableType::Double, ExprValue::Double(_)) => true,
+        (VariableType::Integer, ExprValue::Int(i)) => i32::try_from(*i).is_ok(),
+        (VariableType::Long, ExprValue::Int(_)) => true,
+        (VariableType::Xml, ExprValue::Xml(_)) => true,
+        (VariableType::Json, ExprValue::Array(_) | ExprValue::Object(_)) => true,
+        (VariableType::String, _) => true,
+        _ => false,
+    };
+    if !ok {
+        return Err(mismatch());
+    }
+    Ok(match (ty, v) {
+        (VariableType::Long, ExprValue::Int(i)) => Some(VariableValue::Long(i)),
+        (_, v) => natural(v),
+    })
+}
+
+fn float_to_int<T: TryFrom<i64>>(d: f64) -> Option<T> {
+    if d.is_finite() && d.abs() < 9.2e18 {
+        T::try_from(d as i64).ok()
+    } else {
+        None
+    }
+}
+
+/// A value stored as it came: integers as `INTEGER` when they fit a Java `int`, else `LONG`;
+/// `null` unsets.
+fn natural(v: ExprValue) -> Option<VariableValue> {
+    Some(match v {
+        ExprValue::Null => return None,
+        ExprValue::Bool(b) => VariableValue::Boolean(b),
+        ExprValue::Int(i) => match i32::try_from(i) {
+            Ok(i) => VariableValue::Integer(i),
+            Err(_) => VariableValue::Long(i),
+        },
+        ExprValue::Double(d) => VariableValue::Double(d),
+        ExprValue::String(s) => VariableValue::String(s),
+        ExprValue::Xml(x) => VariableValue::Xml(XmlValue::new(x.into_bytes())),
+        v @ (ExprValue::Array(_) | ExprValue::Object(_)) => VariableValue::Json(v.into_json()),
+    })
+}
+
+/// `ScatterGatherUtils.convertValue` for a literal.
+fn convert_literal(value: &str, ty: Option<VariableType>) -> Result<Option<VariableValue>, String> {
+    let Some(ty) = ty else {
+        return Ok(Some(VariableValue::String(value.to_owned())));
+    };
+    Ok(Some(match ty {
+        VariableType::String => VariableValue::String(value.to_owned()),
+        VariableType::Boolean => VariableValue::Boolean(java_is_true_explicitly(value)),
+        VariableType::Double => VariableValue::Double(java_parse_double(value)?),
+        VariableType::Integer => VariableValue::Integer(java_parse_int(value)?),
+        VariableType::Long => VariableValue::Long(java_parse_int(value)?),
+        VariableType::Xml => parse_xml(value)?,
+        VariableType::Json => match gson_lenient_parse(value) {
+            Some(v) => VariableValue::Json(v),
+            // Retried enclosed in quotes (gson issue 1286): a JSON string.
+            None if !value.contains('"') => {
+                VariableValue::Json(serde_json::Value::String(value.to_owned()))
+            }
+            None => {
+                tracing::error!(payload = value, "Malformed JSON payload");
+                return Ok(None);
+            }
+        },
+    }))
+}
+
+fn parse_xml(text: &str) -> Result<VariableValue, String> {
+    XmlDocument::parse(text.to_owned().into_bytes()).map_err(|e| e.to_string())?;
+    Ok(VariableValue::Xml(XmlValue::new(
+        text.to_owned().into_bytes(),
+    )))
+}
+
+fn missing(property: &str) -> BuildError {
+    BuildError::MissingProperty {
+        kind: KIND.into(),
+        property: property.into(),
+    }
+}
+
+fn invalid(property: &str, value: &str, reason: String) -> BuildError {
+    BuildError::InvalidProperty {
+        kind: KIND.into(),
+        property: property.into(),
+        value: value.into(),
+        reason,
+    }
+}

@@ -48,6 +48,12 @@ pub mod core {
     pub use mediate_core::*;
 }
 
+/// The built-in mediators: log, property, variable, filter, switch, drop, respond, loopback,
+/// sequence (`mediate-mediators`).
+pub mod mediators {
+    pub use mediate_mediators::*;
+}
+
 /// XPath 1.0 over roxmltree (`mediate-xpath`).
 pub mod xpath {
     pub use mediate_xpath::*;
