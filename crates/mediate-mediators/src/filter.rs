@@ -20,6 +20,8 @@ use mediate_core::{
 };
 use regex::Regex;
 
+use crate::value::compile_expression;
+
 const KIND: &str = "filter";
 
 /// What decides which branch runs.
@@ -120,10 +122,10 @@ impl FilterConfig {
     pub fn build(self) -> Result<Filter, BuildError> {
         let condition = match self.condition {
             FilterCondition::Expression(text) => {
-                Condition::Test(compile(KIND, "xpath", &text, &self.namespaces)?)
+                Condition::Test(compile_expression(KIND, "xpath", &text, &self.namespaces)?)
             }
             FilterCondition::Regex { source, regex } => Condition::Regex {
-                source: compile(KIND, "source", &source, &self.namespaces)?,
+                source: compile_expression(KIND, "source", &source, &self.namespaces)?,
                 pattern: whole_match_regex(KIND, "regex", &regex)?,
             },
         };
@@ -248,21 +250,6 @@ impl Mediator for Filter {
     fn reads_body(&self) -> bool {
         self.reads_body
     }
-}
-
-/// Compiles an expression attribute, reporting a bad one as [`BuildError::InvalidProperty`].
-pub(crate) fn compile(
-    kind: &str,
-    attribute: &str,
-    text: &str,
-    namespaces: &Namespaces,
-) -> Result<Expression, BuildError> {
-    Expression::compile(text, namespaces).map_err(|e| BuildError::InvalidProperty {
-        kind: kind.to_owned(),
-        property: attribute.to_owned(),
-        value: text.to_owned(),
-        reason: format!("invalid {} at column {}: {}", e.kind, e.column, e.message),
-    })
 }
 
 /// Compiles `regex` so that it must match the whole input, as Java's `Matcher.matches` does.

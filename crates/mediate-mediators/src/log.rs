@@ -36,7 +36,7 @@ use mediate_core::{
 };
 
 use crate::property::{ValueSpec, expression_reads_body, string_value_of};
-use crate::value::ValueSource;
+use crate::value::compile_expression;
 
 const KIND: &str = "log";
 
@@ -198,12 +198,12 @@ impl LogConfig {
                 ValueSpec::Value(v) => Value::Literal(v),
                 ValueSpec::Expression(e) => {
                     content_aware |= expression_reads_body(&e);
-                    let ValueSource::Expression(expr) =
-                        ValueSource::expression(KIND, "expression", &e, &self.namespaces)?
-                    else {
-                        unreachable!("expression() yields an expression")
-                    };
-                    Value::Expr(expr)
+                    Value::Expr(compile_expression(
+                        KIND,
+                        "expression",
+                        &e,
+                        &self.namespaces,
+                    )?)
                 }
                 ValueSpec::Inline(x) => {
                     return Err(BuildError::InvalidProperty {

@@ -38,7 +38,7 @@ use mediate_core::{
 };
 use regex::Regex;
 
-use crate::value::ValueSource;
+use crate::value::compile_expression;
 
 const KIND: &str = "property";
 
@@ -270,12 +270,9 @@ impl PropertyConfig {
             }
             (Action::Set, Some(ValueSpec::Expression(e))) => {
                 let content_aware = expression_reads_body(&e);
-                match ValueSource::expression(KIND, "expression", &e, &self.namespaces)? {
-                    ValueSource::Expression(expr) => Source::Expr {
-                        expr,
-                        content_aware,
-                    },
-                    ValueSource::Literal(_) => unreachable!("expression() yields an expression"),
+                Source::Expr {
+                    expr: compile_expression(KIND, "expression", &e, &self.namespaces)?,
+                    content_aware,
                 }
             }
         };

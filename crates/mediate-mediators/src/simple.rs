@@ -5,8 +5,8 @@ use mediate_core::{
     BuildError, Env, Flow, MediationError, Mediator, MessageContext, Namespaces, async_trait,
 };
 
-use crate::filter::compile;
 use crate::value::ValueSource;
+use crate::value::compile_expression;
 
 /// `<drop/>`: Synapse's `DropMediator`. It clears the message's `To` address and stops the
 /// flow ([`Flow::Stop`]); nothing is sent. Reads no body.
@@ -121,9 +121,19 @@ impl SequenceRefConfig {
             });
         }
         let key = if key.starts_with("${") {
-            ValueSource::Expression(compile("sequence", "key", key, &self.namespaces)?)
+            ValueSource::Expression(compile_expression(
+                "sequence",
+                "key",
+                key,
+                &self.namespaces,
+            )?)
         } else if let Some(inner) = key.strip_prefix('{').and_then(|k| k.strip_suffix('}')) {
-            ValueSource::Expression(compile("sequence", "key", inner, &self.namespaces)?)
+            ValueSource::Expression(compile_expression(
+                "sequence",
+                "key",
+                inner,
+                &self.namespaces,
+            )?)
         } else {
             ValueSource::Literal(key.to_owned())
         };

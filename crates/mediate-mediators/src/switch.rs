@@ -19,9 +19,9 @@ use mediate_core::{
 };
 use regex::Regex;
 
-use crate::filter::{
-    Branch, Target, compile, expression_reads_body, source_string, whole_match_regex,
-};
+use crate::filter::{Branch, Target, expression_reads_body, source_string, whole_match_regex};
+
+use crate::value::compile_expression;
 
 const KIND: &str = "switch";
 
@@ -85,7 +85,7 @@ impl SwitchConfig {
 
     /// Compiles the source expression and the case regexes.
     pub fn build(self) -> Result<Switch, BuildError> {
-        let source = compile(KIND, "source", &self.source, &self.namespaces)?;
+        let source = compile_expression(KIND, "source", &self.source, &self.namespaces)?;
         let cases = self
             .cases
             .into_iter()

@@ -3,6 +3,23 @@
 
 use mediate_core::{BuildError, Expression, MediationError, MessageContext, Namespaces};
 
+/// Compile the expression attribute `attribute` of mediator `kind`; a bad expression is a
+/// [`BuildError::InvalidProperty`] that says where it failed. The one place mediators compile
+/// expressions.
+pub(crate) fn compile_expression(
+    kind: &str,
+    attribute: &str,
+    text: &str,
+    namespaces: &Namespaces,
+) -> Result<Expression, BuildError> {
+    Expression::compile(text, namespaces).map_err(|e| BuildError::InvalidProperty {
+        kind: kind.to_owned(),
+        property: attribute.to_owned(),
+        value: text.to_owned(),
+        reason: format!("invalid {} at column {}: {}", e.kind, e.column, e.message),
+    })
+}
+
 /// A literal value or a compiled expression.
 #[derive(Clone, Debug)]
 pub enum ValueSource {
@@ -26,14 +43,7 @@ impl ValueSource {
         text: &str,
         namespaces: &Namespaces,
     ) -> Result<ValueSource, BuildError> {
-        Expression::compile(text, namespaces)
-            .map(ValueSource::Expression)
-            .map_err(|e| BuildError::InvalidProperty {
-                kind: kind.to_owned(),
-                property: attribute.to_owned(),
-                value: text.to_owned(),
-                reason: format!("invalid {} at column {}: {}", e.kind, e.column, e.message),
-            })
+        compile_expression(kind, attribute, text, namespaces).map(ValueSource::Expression)
     }
 
     /// The string a mediator uses: the literal, or the expression's string as Synapse gives it

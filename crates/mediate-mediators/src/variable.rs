@@ -32,7 +32,7 @@ use crate::property::{
     Action, ValueSpec, expression_reads_body, gson_lenient_parse, java_is_true_explicitly,
     java_parse_double, java_parse_int, string_value_of,
 };
-use crate::value::ValueSource;
+use crate::value::compile_expression;
 
 const KIND: &str = "variable";
 
@@ -164,11 +164,7 @@ impl VariableConfig {
             }
             (Action::Set, Some(ValueSpec::Expression(e))) => {
                 let content_aware = expression_reads_body(&e);
-                let ValueSource::Expression(expr) =
-                    ValueSource::expression(KIND, "expression", &e, &self.namespaces)?
-                else {
-                    unreachable!("expression() yields an expression")
-                };
+                let expr = compile_expression(KIND, "expression", &e, &self.namespaces)?;
                 Source::Expr {
                     expr,
                     content_aware,
