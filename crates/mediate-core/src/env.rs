@@ -11,8 +11,13 @@ use crate::{Flow, MediationError, Mediator, Sequence};
 /// The key of the default fault sequence (Synapse's `fault`).
 pub const FAULT_SEQUENCE_KEY: &str = "fault";
 
-/// The read-only environment every mediator gets beside the message: the deployed sequences by
-/// key (endpoints and local entries join later).
+/// The read-only environment every mediator gets beside the message: the deployed sequences
+/// and local entries by key (endpoints join later).
+///
+/// A local entry (`<localEntry key="…">`) or registry resource (`conf:/…`, `gov:/…`) is held
+/// as the text it was deployed with: an XML fragment, a payload template, a plain string.
+/// Mediators that take a `key` (payloadFactory's `<format key>`, enrich's inline `key`) read it
+/// with [`local_entry`](Env::local_entry).
 ///
 /// It is never stored on the message. Build one with [`Env::builder`].
 ///
@@ -38,6 +43,7 @@ pub const FAULT_SEQUENCE_KEY: &str = "fault";
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     sequences: HashMap<String, Arc<Sequence>>,
+    local_entries: HashMap<String, Arc<str>>,
 }
 
 impl Env {
@@ -49,6 +55,11 @@ impl Env {
     /// The sequence deployed under `key`.
     pub fn get_sequence(&self, key: &str) -> Option<&Arc<Sequence>> {
         self.sequences.get(key)
+    }
+
+    /// The local entry (or registry resource) deployed under `key`, as text.
+    pub fn local_entry(&self, key: &str) -> Option<&Arc<str>> {
+        self.local_entries.get(key)
     }
 
     /// The keys of the deployed sequences, in no particular order.
@@ -104,6 +115,7 @@ impl Env {
 #[derive(Debug, Default)]
 pub struct EnvBuilder {
     sequences: HashMap<String, Arc<Sequence>>,
+    local_entries: HashMap<String, Arc<str>>,
 }
 
 impl EnvBuilder {
@@ -114,10 +126,19 @@ impl EnvBuilder {
         self
     }
 
+    /// Deploys a local entry (or registry resource) under `key`; a later one with the same
+    /// key replaces it.
+    #[must_use]
+    pub fn local_entry(mut self, key: impl Into<String>, value: impl Into<Arc<str>>) -> Self {
+        self.local_entries.insert(key.into(), value.into());
+        self
+    }
+
     /// The environment.
     pub fn build(self) -> Env {
         Env {
             sequences: self.sequences,
+            local_entries: self.local_entries,
         }
     }
 }

@@ -59,7 +59,7 @@ pub use error::{MediationError, Origin, codes};
 pub use flow::Flow;
 pub use mediator::Mediator;
 pub use mediator_fn::{MediatorFn, mediator_fn};
-pub use registry::{BuildError, Factory, Registry};
+pub use registry::{BuildError, Factory, NestedFactory, Registry};
 pub use sequence::Sequence;
 pub use spec::MediatorSpec;
 pub use stats::SequenceStats;

@@ -40,6 +40,15 @@ pub enum BuildError {
         /// Why it was refused.
         reason: String,
     },
+    /// The spec's children or content do not fit the mediator (a `<case>` without `regex`, an
+    /// unknown child element, a missing `<format>`…).
+    #[error("mediator `{kind}`: {reason}")]
+    InvalidStructure {
+        /// The mediator's (or child element's) name.
+        kind: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 fn did_you_mean(suggestions: &[String]) -> String {
@@ -55,6 +64,13 @@ fn did_you_mean(suggestions: &[String]) -> String {
 /// What a factory is: it turns a [`MediatorSpec`] into a mediator.
 pub type Factory =
     dyn Fn(&MediatorSpec) -> Result<Arc<dyn Mediator>, BuildError> + Send + Sync + 'static;
+
+/// What a factory of a mediator that holds mediators is: it gets the registry too, to build
+/// its children (see [`Registry::register_nested`]).
+pub type NestedFactory = dyn Fn(&MediatorSpec, &Registry) -> Result<Arc<dyn Mediator>, BuildError>
+    + Send
+    + Sync
+    + 'static;
 
 /// Mediator names (`log`, `com.acme.Audit`…) to the factories that build them.
 ///
@@ -83,7 +99,7 @@ pub type Factory =
 /// ```
 #[derive(Default)]
 pub struct Registry {
-    factories: BTreeMap<String, Box<Factory>>,
+    factories: BTreeMap<String, Box<NestedFactory>>,
 }
 
 impl Registry {
@@ -96,6 +112,21 @@ impl Registry {
     pub fn register<F>(&mut self, name: impl Into<String>, factory: F) -> &mut Self
     where
         F: Fn(&MediatorSpec) -> Result<Arc<dyn Mediator>, BuildError> + Send + Sync + 'static,
+    {
+        self.factories
+            .insert(name.into(), Box::new(move |spec, _| factory(spec)));
+        self
+    }
+
+    /// Registers the factory of a mediator that holds other mediators (a filter's branches, a
+    /// switch's cases…): it gets the registry to build them, with
+    /// [`build_all`](Self::build_all). A later registration under the same name replaces it.
+    pub fn register_nested<F>(&mut self, name: impl Into<String>, factory: F) -> &mut Self
+    where
+        F: Fn(&MediatorSpec, &Registry) -> Result<Arc<dyn Mediator>, BuildError>
+            + Send
+            + Sync
+            + 'static,
     {
         self.factories.insert(name.into(), Box::new(factory));
         self
@@ -114,12 +145,18 @@ impl Registry {
     /// Builds the mediator `spec.kind` names.
     pub fn build(&self, spec: &MediatorSpec) -> Result<Arc<dyn Mediator>, BuildError> {
         match self.factories.get(&spec.kind) {
-            Some(factory) => factory(spec),
+            Some(factory) => factory(spec, self),
             None => Err(BuildError::UnknownMediator {
                 kind: spec.kind.clone(),
                 suggestions: closest(&spec.kind, self.names()),
             }),
         }
+    }
+
+    /// Builds each spec in order (the mediators of a sequence, a `<then>`, a `<case>`…),
+    /// stopping at the first error.
+    pub fn build_all(&self, specs: &[MediatorSpec]) -> Result<Vec<Arc<dyn Mediator>>, BuildError> {
+        specs.iter().map(|spec| self.build(spec)).collect()
     }
 }
 

@@ -1,23 +1,55 @@
-//! [`MediatorSpec`]: the typed configuration a mediator factory gets.
+//! [`MediatorSpec`]: the configuration value a mediator factory gets.
+
+use mediate_expr::Namespaces;
 
 use crate::BuildError;
 
-/// The configuration of one mediator, as a [`Registry`](crate::Registry) factory receives it:
-/// what MI's `<class name="com.acme.Audit"><property name="level" value="3"/></class>` carries.
+/// The configuration of one mediator as a [`Registry`](crate::Registry) factory receives it:
+/// an element-shaped value, the same shape as the Synapse XML it is usually read from.
+///
+/// - [`kind`](Self::kind): the registered name to build: the element's name for a built-in
+///   (`log`, `payloadFactory`, `filter`…), the class name for a custom mediator
+///   (`com.acme.Audit`, what `<class name="com.acme.Audit">` names);
+/// - [`properties`](Self::properties): name/value pairs in document order: the element's
+///   attributes for a built-in (`level="full"`), the `<property name value/>` children for a
+///   class mediator;
+/// - [`children`](Self::children): child elements, each a spec of its own (`<then>`,
+///   `<case regex>`, `<property>` of a log, `<format>`, `<source>`…), whose own children are
+///   the nested mediators where the element holds a sequence;
+/// - [`text`](Self::text): the element's content as written, for an element that holds
+///   inline content rather than structure (payloadFactory's `<format>`, enrich's inline
+///   `<source>`, makefault's `<detail>`): its text, or its child elements serialized as XML with
+///   the namespaces in scope declared; elements written without a prefix in Synapse XML are in
+///   the Synapse namespace (`xmlns="http://ws.apache.org/ns/synapse"`), as MI builds them;
+/// - [`namespaces`](Self::namespaces): the prefixes in scope, for the expressions of the
+///   element and its children.
 ///
 /// ```
 /// use mediate_core::MediatorSpec;
 ///
+/// // <class name="com.acme.Audit"><property name="level" value="3"/></class>
 /// let spec = MediatorSpec::new("com.acme.Audit").property("level", "3");
 /// assert_eq!(spec.get("level"), Some("3"));
 /// assert!(spec.require("missing").is_err());
+///
+/// // <filter xpath="//vip"><then><drop/></then></filter>
+/// let filter = MediatorSpec::new("filter")
+///     .property("xpath", "//vip")
+///     .child(MediatorSpec::new("then").child(MediatorSpec::new("drop")));
+/// assert_eq!(filter.child_named("then").unwrap().children[0].kind, "drop");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MediatorSpec {
-    /// The registered name to build (`com.acme.Audit`, `log`…).
+    /// The registered name to build (`com.acme.Audit`, `log`…), or a structural element's name.
     pub kind: String,
-    /// The `<property name value>` pairs, in document order.
+    /// Name/value pairs (attributes, or a class mediator's `<property>`s), in document order.
     pub properties: Vec<(String, String)>,
+    /// Child elements, in document order.
+    pub children: Vec<MediatorSpec>,
+    /// Inline content as written (text, or serialized XML), when the element holds any.
+    pub text: Option<String>,
+    /// Namespace prefixes in scope.
+    pub namespaces: Namespaces,
 }
 
 impl MediatorSpec {
@@ -25,7 +57,7 @@ impl MediatorSpec {
     pub fn new(kind: impl Into<String>) -> Self {
         Self {
             kind: kind.into(),
-            properties: Vec::new(),
+            ..Self::default()
         }
     }
 
@@ -33,6 +65,27 @@ impl MediatorSpec {
     #[must_use]
     pub fn property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.properties.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a child element.
+    #[must_use]
+    pub fn child(mut self, child: MediatorSpec) -> Self {
+        self.children.push(child);
+        self
+    }
+
+    /// Sets the inline content.
+    #[must_use]
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(text.into());
+        self
+    }
+
+    /// Sets the namespace prefixes in scope.
+    #[must_use]
+    pub fn namespaces(mut self, namespaces: Namespaces) -> Self {
+        self.namespaces = namespaces;
         self
     }
 
@@ -63,13 +116,41 @@ impl MediatorSpec {
             .map(|value| {
                 value
                     .parse()
-                    .map_err(|e: T::Err| BuildError::InvalidProperty {
-                        kind: self.kind.clone(),
-                        property: name.to_owned(),
-                        value: value.to_owned(),
-                        reason: e.to_string(),
-                    })
+                    .map_err(|e: T::Err| self.invalid(name, value, e.to_string()))
             })
             .transpose()
+    }
+
+    /// The first child element named `name`.
+    pub fn child_named(&self, name: &str) -> Option<&MediatorSpec> {
+        self.children.iter().find(|c| c.kind == name)
+    }
+
+    /// The child elements named `name`, in order.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a MediatorSpec> {
+        self.children.iter().filter(move |c| c.kind == name)
+    }
+
+    /// A [`BuildError::InvalidProperty`] for this spec's property `name`.
+    pub fn invalid(
+        &self,
+        name: &str,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> BuildError {
+        BuildError::InvalidProperty {
+            kind: self.kind.clone(),
+            property: name.to_owned(),
+            value: value.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A [`BuildError::InvalidStructure`] for this spec.
+    pub fn invalid_structure(&self, reason: impl Into<String>) -> BuildError {
+        BuildError::InvalidStructure {
+            kind: self.kind.clone(),
+            reason: reason.into(),
+        }
     }
 }

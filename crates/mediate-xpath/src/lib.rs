@@ -83,7 +83,7 @@ pub struct QName<'s> {
 }
 
 /// Prefix → namespace URI bindings used to compile an expression.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Namespaces {
     bindings: Vec<(String, String)>,
 }
