@@ -17,6 +17,7 @@
 //! | [`Sequence`], [`SequenceStats`] | ordered mediators, onError, counters |
 //! | [`Env`], [`EnvBuilder`] | sequences by key; running a flow with its fault sequence |
 //! | [`Registry`], [`MediatorSpec`], [`BuildError`] | name → factory; configuration → mediator |
+//! | [`SequenceBuilder`], [`IntoMediator`] | a flow built in code, one `?` at the end |
 //!
 //! ```
 //! use std::sync::Arc;
@@ -43,6 +44,7 @@
 //!
 //! The crate emits `tracing` spans and events; installing a subscriber is the binary's job.
 
+mod builder;
 mod env;
 mod error;
 mod fault;
@@ -54,6 +56,7 @@ mod sequence;
 mod spec;
 mod stats;
 
+pub use builder::{IntoMediator, SequenceBuilder};
 pub use env::{Env, EnvBuilder, FAULT_SEQUENCE_KEY};
 pub use error::{MediationError, Origin, codes};
 pub use flow::Flow;

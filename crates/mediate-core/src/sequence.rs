@@ -140,7 +140,12 @@ impl Sequence {
         env: &Env,
     ) -> Result<Flow, MediationError> {
         for (index, mediator) in self.mediators.iter().enumerate() {
-            let span = tracing::debug_span!("mediator", kind = mediator.kind(), index);
+            let span = tracing::debug_span!(
+                "mediator",
+                kind = mediator.kind(),
+                index,
+                sequence = self.name.as_deref().unwrap_or("anonymous")
+            );
             if mediator.mediate(msg, env).instrument(span).await? == Flow::Stop {
                 return Ok(Flow::Stop);
             }

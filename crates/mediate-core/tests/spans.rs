@@ -1,4 +1,5 @@
-//! Each mediator of a sequence runs inside a `mediator` span with `kind` and `index` fields.
+//! Each mediator of a sequence runs inside a `mediator` span with `kind`, `index` and
+//! `sequence` (the enclosing sequence's name, or `anonymous`) fields.
 
 mod support;
 
@@ -59,9 +60,9 @@ fn each_mediator_gets_a_span_with_kind_and_index() {
     assert_eq!(
         recorded,
         [
-            r#"mediator kind="first" index=0"#,
-            r#"mediator kind="sequence" index=1"#,
-            r#"mediator kind="inner" index=0"#,
+            r#"mediator kind="first" index=0 sequence="main""#,
+            r#"mediator kind="sequence" index=1 sequence="main""#,
+            r#"mediator kind="inner" index=0 sequence="anonymous""#,
         ]
     );
 }
