@@ -15,12 +15,14 @@ use mediate_core::expr::jsonpath::JsonEvalResult;
 use mediate_core::expr::synapse::ExprValue;
 use mediate_core::expr::{Evaluated, ExpressionKind};
 use mediate_core::{
-    BuildError, Env, Expression, Flow, MediationError, Mediator, MessageContext, Namespaces,
-    Sequence, async_trait,
+    BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
+    Namespaces, Registry, Sequence, SequenceBuilder, async_trait,
 };
-use regex::Regex;
 
-use crate::value::compile_expression;
+use crate::java_regex::JavaRegex;
+/// Re-exported from [`crate::value`], where the one implementation lives.
+pub use crate::value::expression_reads_body;
+use crate::value::{check_attributes, compile_expression, inline_sequence};
 
 const KIND: &str = "filter";
 
@@ -34,7 +36,7 @@ pub enum FilterCondition {
     Regex {
         /// The source expression.
         source: String,
-        /// The regular expression (Rust `regex` syntax, which covers Java's common subset).
+        /// The regular expression, in Java syntax (see [`JavaRegex`]).
         regex: String,
     },
 }
@@ -46,6 +48,19 @@ pub enum Branch {
     Inline(Sequence),
     /// A deployed sequence, found in the [`Env`] at run time (`<then sequence="key"/>`).
     Key(String),
+    /// Inline mediators given as a [`SequenceBuilder`] that failed to build: the enclosing
+    /// mediator's `build` reports the error.
+    Invalid(BuildError),
+}
+
+impl From<SequenceBuilder> for Branch {
+    /// A branch built in code: `FilterConfig::expression(…).then(SequenceBuilder::anonymous().then(…))`.
+    fn from(builder: SequenceBuilder) -> Self {
+        match builder.build() {
+            Ok(seq) => Branch::Inline(seq),
+            Err(err) => Branch::Invalid(err),
+        }
+    }
 }
 
 impl From<Vec<Arc<dyn Mediator>>> for Branch {
@@ -75,6 +90,87 @@ pub struct FilterConfig {
 }
 
 impl FilterConfig {
+    /// Reads `<filter>` as Synapse's `FilterMediatorFactory` does:
+    ///
+    /// - `xpath="…"` (an expression, taken as a boolean), or `source="…"` with `regex="…"`
+    ///   (a Java regex the source's string must match as a whole); one of the two forms is
+    ///   required, an empty value is refused, and giving both forms is refused (MI would
+    ///   silently use `xpath`);
+    /// - `<then [sequence="key"]>` and `<else [sequence="key"]>`, each with mediators as its
+    ///   children or a sequence key (not both: MI ignores the children of a branch with a key,
+    ///   here that is refused);
+    /// - MI's short form: without `<then>`, the filter's own children are the mediators of the
+    ///   `then` branch and there is no `else`.
+    ///
+    /// Nested mediators are built with `registry` into inline anonymous sequences.
+    pub fn from_spec(spec: &MediatorSpec, registry: &Registry) -> Result<Self, BuildError> {
+        check_attributes(spec, &["xpath", "source", "regex", "description"])?;
+        let non_blank = |name: &str| -> Result<Option<String>, BuildError> {
+            match spec.get(name) {
+                Some(v) if v.trim().is_empty() => Err(spec.invalid(
+                    name,
+                    v,
+                    format!("Invalid attribute value specified for {name}"),
+                )),
+                other => Ok(other.map(str::to_owned)),
+            }
+        };
+        let (xpath, source, regex) = (
+            non_blank("xpath")?,
+            non_blank("source")?,
+            non_blank("regex")?,
+        );
+        let condition = match (xpath, source, regex) {
+            (Some(x), None, None) => FilterCondition::Expression(x),
+            (None, Some(source), Some(regex)) => FilterCondition::Regex { source, regex },
+            (Some(_), _, _) => {
+                return Err(spec
+                    .invalid_structure("give either `xpath` or `source` with `regex`, not both"));
+            }
+            _ => {
+                return Err(spec.invalid_structure(
+                    "An xpath or (source, regex) attributes are required for a filter",
+                ));
+            }
+        };
+        let mut config = Self::with(condition).namespaces(spec.namespaces.clone());
+        let then = spec.children.iter().find(|c| c.kind == "then");
+        match then {
+            Some(then) => {
+                for child in &spec.children {
+                    if child.kind != "then" && child.kind != "else" {
+                        return Err(spec.invalid_structure(format!(
+                            "unknown child element `<{}>` (with `<then>`, only `<then>` and \
+                             `<else>` are allowed)",
+                            child.kind
+                        )));
+                    }
+                }
+                for name in ["then", "else"] {
+                    if spec.children_named(name).count() > 1 {
+                        return Err(
+                            spec.invalid_structure(format!("more than one `<{name}>` element"))
+                        );
+                    }
+                }
+                config.then = branch_from_spec(then, registry)?;
+                if let Some(otherwise) = spec.child_named("else") {
+                    config.otherwise = Some(branch_from_spec(otherwise, registry)?);
+                }
+            }
+            None => {
+                if spec.child_named("else").is_some() {
+                    return Err(spec.invalid_structure(
+                        "`<else>` needs a `<then>` element before it (the short form, mediators \
+                         directly under `<filter>`, has no else branch)",
+                    ));
+                }
+                config.then = Branch::Inline(inline_sequence(&spec.children, registry)?);
+            }
+        }
+        Ok(config)
+    }
+
     /// A filter on an expression (`xpath="…"`).
     pub fn expression(expr: impl Into<String>) -> Self {
         Self::with(FilterCondition::Expression(expr.into()))
@@ -126,13 +222,15 @@ impl FilterConfig {
             }
             FilterCondition::Regex { source, regex } => Condition::Regex {
                 source: compile_expression(KIND, "source", &source, &self.namespaces)?,
-                pattern: whole_match_regex(KIND, "regex", &regex)?,
+                pattern: Box::new(JavaRegex::for_attribute(KIND, "regex", &regex)?),
             },
         };
-        let then = Target::from(self.then);
-        let otherwise = self.otherwise.map(Target::from);
+        let then = Target::build(self.then)?;
+        let otherwise = self.otherwise.map(Target::build).transpose()?;
         let expr_reads = match &condition {
-            Condition::Test(e) | Condition::Regex { source: e, .. } => expression_reads_body(e),
+            Condition::Test(e) | Condition::Regex { source: e, .. } => {
+                expression_reads_body(e.source())
+            }
         };
         let reads_body =
             expr_reads || then.reads_body() || otherwise.as_ref().is_some_and(Target::reads_body);
@@ -148,7 +246,31 @@ impl FilterConfig {
 #[derive(Debug)]
 enum Condition {
     Test(Expression),
-    Regex { source: Expression, pattern: Regex },
+    Regex {
+        source: Expression,
+        pattern: Box<JavaRegex>,
+    },
+}
+
+/// `<then>`/`<else>` (or a similar branch element): a `sequence="key"` attribute or mediators
+/// as children, not both.
+pub(crate) fn branch_from_spec(
+    spec: &MediatorSpec,
+    registry: &Registry,
+) -> Result<Branch, BuildError> {
+    check_attributes(spec, &["sequence"])?;
+    match spec.get("sequence") {
+        Some(key) if !spec.children.is_empty() => Err(spec.invalid(
+            "sequence",
+            key,
+            "a branch takes either a sequence key or mediators, not both",
+        )),
+        Some(key) if key.trim().is_empty() => {
+            Err(spec.invalid("sequence", key, "the sequence key is empty"))
+        }
+        Some(key) => Ok(Branch::Key(key.to_owned())),
+        None => Ok(Branch::Inline(inline_sequence(&spec.children, registry)?)),
+    }
 }
 
 /// A built branch.
@@ -158,11 +280,13 @@ pub(crate) enum Target {
     Key(String),
 }
 
-impl From<Branch> for Target {
-    fn from(b: Branch) -> Self {
+impl Target {
+    /// The built branch, or the error of a branch that failed to build.
+    pub(crate) fn build(b: Branch) -> Result<Self, BuildError> {
         match b {
-            Branch::Inline(seq) => Target::Inline(Arc::new(seq)),
-            Branch::Key(k) => Target::Key(k),
+            Branch::Inline(seq) => Ok(Target::Inline(Arc::new(seq))),
+            Branch::Key(k) => Ok(Target::Key(k)),
+            Branch::Invalid(err) => Err(err),
         }
     }
 }
@@ -213,9 +337,10 @@ impl Filter {
                 ))
                 .with_source(e)
             }),
-            Condition::Regex { source, pattern } => {
-                Ok(source_string(source, msg)?.is_some_and(|s| pattern.is_match(&s)))
-            }
+            Condition::Regex { source, pattern } => match source_string(source, msg)? {
+                Some(s) => pattern.matches(&s),
+                None => Ok(false),
+            },
         }
     }
 }
@@ -252,26 +377,13 @@ impl Mediator for Filter {
     }
 }
 
-/// Compiles `regex` so that it must match the whole input, as Java's `Matcher.matches` does.
-pub(crate) fn whole_match_regex(
-    kind: &str,
-    attribute: &str,
-    regex: &str,
-) -> Result<Regex, BuildError> {
-    Regex::new(&format!(r"\A(?:{regex})\z")).map_err(|e| BuildError::InvalidProperty {
-        kind: kind.to_owned(),
-        property: attribute.to_owned(),
-        value: regex.to_owned(),
-        reason: e.to_string(),
-    })
-}
-
-/// Whether `regex` matches the whole of `input` (Java's `Pattern.matches(regex, input)`);
-/// `None` if the regex does not compile.
+/// Whether `regex` (Java syntax) matches the whole of `input` (Java's
+/// `Pattern.matches(regex, input)`); `None` if the regex is refused or the match fails (the
+/// backtracking limit).
 pub fn matches_whole(regex: &str, input: &str) -> Option<bool> {
-    whole_match_regex(KIND, "regex", regex)
+    JavaRegex::new(regex)
         .ok()
-        .map(|r| r.is_match(input))
+        .and_then(|r| r.matches(input).ok())
 }
 
 /// The boolean of an expression as Synapse's `booleanValueOf` gives it: XPath `boolean()`;
@@ -323,168 +435,5 @@ pub(crate) fn source_string(
             Evaluated::Synapse(v) => Ok(Some(v.to_string())),
             _ => Ok(Some(expr.evaluate_string(msg)?)),
         },
-    }
-}
-
-/// Whether an expression may read the payload (Synapse's `isContentAware` of a path), decided
-/// conservatively from its text: `false` only when every part is known not to touch the body.
-///
-/// - `json-eval($ctx:…)`, `$axis2:`, `$trp:` read a property; any other `json-eval` reads the
-///   payload.
-/// - `${…}` reads the body when it names `payload`, `xpath(…)` or `$`.
-/// - XPath is body-free when it only uses `$ctx:`/`$trp:`/`$axis2:`/`$url:`/`$func:`/`$env:`
-///   variables, `get-property(…)` and other functions given arguments, literals, numbers and
-///   operators; a location path, `.`, `@`, `*`, `/`, `$body`, `$header` or a zero-argument
-///   `string()`-like call reads it.
-pub fn expression_reads_body(expr: &Expression) -> bool {
-    let text = expr.source().trim();
-    match expr.kind() {
-        ExpressionKind::JsonEval => {
-            let arg = text.strip_prefix("json-eval(").unwrap_or(text).trim_start();
-            !["$ctx:", "$axis2:", "$trp:"]
-                .iter()
-                .any(|p| arg.starts_with(p))
-        }
-        ExpressionKind::Synapse => {
-            let inner = text
-                .strip_prefix("${")
-                .and_then(|t| t.strip_suffix('}'))
-                .unwrap_or(text);
-            let code = strip_literals(inner);
-            code.contains('$') || has_word(&code, "payload") || has_word(&code, "xpath")
-        }
-        ExpressionKind::XPath => xpath_reads_body(&strip_literals(text)),
-    }
-}
-
-/// Replaces quoted literals by `''` so that their content is not taken for code.
-fn strip_literals(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut quote: Option<char> = None;
-    for c in text.chars() {
-        match quote {
-            Some(q) if c == q => {
-                quote = None;
-                out.push(c);
-            }
-            Some(_) => {}
-            None => {
-                if c == '\'' || c == '"' {
-                    quote = Some(c);
-                }
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
-fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '-' | '.')
-}
-
-fn has_word(code: &str, word: &str) -> bool {
-    code.match_indices(word).any(|(i, _)| {
-        let before = code[..i].chars().next_back();
-        let after = code[i + word.len()..].chars().next();
-        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-            && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-    })
-}
-
-fn xpath_reads_body(code: &str) -> bool {
-    const BODY_FREE_VARS: [&str; 6] = ["ctx", "trp", "axis2", "url", "func", "env"];
-    const CONTEXT_FNS: [&str; 7] = [
-        "string",
-        "number",
-        "normalize-space",
-        "string-length",
-        "name",
-        "local-name",
-        "namespace-uri",
-    ];
-    let chars: Vec<char> = code.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() || matches!(c, '(' | ')' | ',' | '=' | '!' | '<' | '>' | '+' | '-') {
-            i += 1;
-        } else if c == '\'' || c == '"' {
-            // strip_literals left an empty pair.
-            i += 1;
-        } else if c.is_ascii_digit() {
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                i += 1;
-            }
-        } else if c == '$' {
-            let start = i + 1;
-            i = start;
-            while i < chars.len() && (is_name_char(chars[i]) || chars[i] == ':') {
-                i += 1;
-            }
-            let name: String = chars[start..i].iter().collect();
-            let prefix = name.split(':').next().unwrap_or_default();
-            if !(name.contains(':') && BODY_FREE_VARS.contains(&prefix)) {
-                return true;
-            }
-        } else if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (is_name_char(chars[i]) || chars[i] == ':') {
-                i += 1;
-            }
-            let name: String = chars[start..i].iter().collect();
-            if matches!(name.as_str(), "and" | "or" | "div" | "mod") {
-                continue;
-            }
-            let mut j = i;
-            while j < chars.len() && chars[j].is_whitespace() {
-                j += 1;
-            }
-            if chars.get(j) != Some(&'(') {
-                return true; // a location step
-            }
-            let mut k = j + 1;
-            while k < chars.len() && chars[k].is_whitespace() {
-                k += 1;
-            }
-            if chars.get(k) == Some(&')') && CONTEXT_FNS.contains(&name.as_str()) {
-                return true; // string() and friends read the context node
-            }
-            if matches!(
-                name.as_str(),
-                "node" | "text" | "comment" | "processing-instruction"
-            ) {
-                return true;
-            }
-        } else {
-            return true; // `/`, `.`, `@`, `*`, `|`, `[`…
-        }
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn reads(text: &str) -> bool {
-        expression_reads_body(&Expression::compile(text, &Namespaces::default()).unwrap())
-    }
-
-    #[test]
-    fn content_awareness_of_expressions() {
-        assert!(reads("//order/id"));
-        assert!(reads("$body/a"));
-        assert!(reads("string()"));
-        assert!(reads("count(a) > 1"));
-        assert!(!reads("get-property('x') = 'y'"));
-        assert!(!reads("$ctx:a.b = 'gold' and $trp:Host != ''"));
-        assert!(!reads("string-length(get-property('x')) > 2"));
-        assert!(reads("json-eval($.a)"));
-        assert!(!reads("json-eval($ctx:p.a)"));
-        assert!(reads("${payload.a == 1}"));
-        assert!(reads("${xpath('//a')}"));
-        assert!(!reads("${vars.x == 'payload'}"));
-        assert!(!reads("${vars.a > 2}"));
     }
 }

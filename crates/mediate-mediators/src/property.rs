@@ -30,15 +30,16 @@ use std::fmt;
 use std::str::FromStr;
 
 use mediate_core::expr::ExpressionKind;
-use mediate_core::expr::synapse::SynapseExpression;
 use mediate_core::message::{XmlDocument, XmlValue};
 use mediate_core::{
-    BuildError, Env, Expression, Flow, MediationError, Mediator, MessageContext, Namespaces,
-    PropertyValue, Scope, async_trait,
+    BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
+    Namespaces, PropertyValue, Registry, Scope, async_trait,
 };
-use regex::Regex;
 
-use crate::value::compile_expression;
+use crate::java_regex::JavaRegex;
+/// Re-exported from [`crate::value`], where the one implementation lives.
+pub use crate::value::expression_reads_body;
+use crate::value::{check_attributes, compile_expression};
 
 const KIND: &str = "property";
 
@@ -186,6 +187,114 @@ pub struct PropertyConfig {
 }
 
 impl PropertyConfig {
+    /// Reads `<property>` as Synapse's `PropertyMediatorFactory` does: `name` (required),
+    /// `value` | `expression` | one inline XML child element (`spec.text`), `action`
+    /// (`set`/`remove`), `scope`, `type`, `pattern` and `group` (a non-negative integer, only
+    /// with `pattern`). For `action="set"` one value source is required; more than one is
+    /// refused (MI silently prefers `value`, then the child, then `expression`). A dynamic
+    /// name (`name="{…}"`) is refused: this engine's property names are static.
+    pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
+        check_attributes(
+            spec,
+            &[
+                "name",
+                "value",
+                "expression",
+                "action",
+                "scope",
+                "type",
+                "pattern",
+                "group",
+                "description",
+            ],
+        )?;
+        let name = match spec.get("name") {
+            Some(n) if !n.is_empty() => n,
+            _ => {
+                return Err(spec.invalid_structure(
+                    "The 'name' attribute is required for the configuration of a property \
+                     mediator",
+                ));
+            }
+        };
+        if name.starts_with('{') && name.ends_with('}') {
+            return Err(spec.invalid(
+                "name",
+                name,
+                "dynamic property names (`{expression}`) are not supported",
+            ));
+        }
+        let action = match spec.get("action") {
+            None => Action::Set,
+            Some(a) => a
+                .parse()
+                .map_err(|reason| spec.invalid("action", a, reason))?,
+        };
+        let inline = match spec.children.as_slice() {
+            [] => {
+                if let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty()) {
+                    return Err(spec.invalid_structure(format!(
+                        "text content `{}` is not a value: use `value=\"…\"` (only an XML \
+                         element is taken as inline content)",
+                        text.trim()
+                    )));
+                }
+                None
+            }
+            [_] => Some(spec.text.clone().unwrap_or_default()),
+            [_, second, ..] => {
+                return Err(spec.invalid_structure(format!(
+                    "only one inline XML element is allowed as the value (found `<{}>` after \
+                     the first)",
+                    second.kind
+                )));
+            }
+        };
+        let sources = [
+            spec.get("value").map(|v| ValueSpec::Value(v.to_owned())),
+            inline.map(ValueSpec::Inline),
+            spec.get("expression")
+                .map(|e| ValueSpec::Expression(e.to_owned())),
+        ];
+        let mut given = sources.into_iter().flatten();
+        let value = given.next();
+        if given.next().is_some() {
+            return Err(spec.invalid_structure(
+                "give only one of `value`, `expression` or an inline XML element",
+            ));
+        }
+        if value.is_none() && action == Action::Set {
+            return Err(spec.invalid_structure(
+                "Either a child element or one of 'value', 'expression' attributes is required \
+                 for a property mediator when action is SET",
+            ));
+        }
+        let group = match (spec.get("group"), spec.get("pattern")) {
+            (None, _) => 0,
+            (Some(g), Some(_)) => g
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| spec.invalid("group", g, "group can have a positive value only"))?,
+            (Some(g), None) => {
+                return Err(spec.invalid(
+                    "group",
+                    g,
+                    "group is only allowed when a pattern is specified",
+                ));
+            }
+        };
+        Ok(PropertyConfig {
+            name: name.to_owned(),
+            action,
+            value,
+            value_type: spec.get("type").map(str::to_owned),
+            scope: spec.get("scope").map(str::to_owned),
+            pattern: spec.get("pattern").map(str::to_owned),
+            group,
+            namespaces: spec.namespaces.clone(),
+        })
+    }
+
     /// `<property name="…" value="…"/>`.
     pub fn set_value(name: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
@@ -253,9 +362,7 @@ impl PropertyConfig {
         };
         let pattern = match &self.pattern {
             None => None,
-            Some(p) => {
-                Some(compile_whole_match(p).map_err(|reason| invalid("pattern", p, reason))?)
-            }
+            Some(p) => Some(JavaRegex::for_attribute(KIND, "pattern", p)?),
         };
         let source = match (self.action, self.value) {
             (Action::Remove, _) => Source::None,
@@ -288,33 +395,26 @@ impl PropertyConfig {
     }
 }
 
-/// Compiles a Java regular expression for `Matcher.matches()`: anchored at both ends of the
-/// whole input (`\A(?:…)\z`).
-pub fn compile_whole_match(pattern: &str) -> Result<Regex, String> {
-    Regex::new(&format!(r"\A(?:{pattern})\z")).map_err(|e| e.to_string())
+/// Compiles a Java regular expression for `Matcher.matches()` (see [`JavaRegex`]).
+pub fn compile_whole_match(pattern: &str) -> Result<JavaRegex, String> {
+    JavaRegex::new(pattern).map_err(|e| e.to_string())
 }
 
 /// Synapse's `getMatchedValue`: `""` when the value does not match as a whole or the pattern
-/// has fewer than `group` groups; `None` (Java `null`) when the group did not participate.
-pub fn matched_value(regex: &Regex, group: usize, value: &str) -> Option<String> {
-    let Some(caps) = regex.captures(value) else {
-        return Some(String::new());
+/// has fewer than `group` groups; `None` (Java `null`) when the group did not participate. A
+/// match that exceeds the backtracking limit is an error.
+pub fn matched_value(
+    regex: &JavaRegex,
+    group: usize,
+    value: &str,
+) -> Result<Option<String>, MediationError> {
+    let Some(caps) = regex.match_whole(value)? else {
+        return Ok(Some(String::new()));
     };
-    // `groupCount()` excludes group 0; `captures_len()` includes it.
-    if regex.captures_len() - 1 < group {
-        return Some(String::new());
+    if regex.group_count() < group {
+        return Ok(Some(String::new()));
     }
-    caps.get(group).map(|m| m.as_str().to_owned())
-}
-
-/// Whether an expression's text could read the body: a `${…}` says so itself; an XPath or a
-/// `json-eval` is assumed to (the safe answer).
-pub(crate) fn expression_reads_body(text: &str) -> bool {
-    if text.trim_start().starts_with("${") {
-        SynapseExpression::compile(text).map_or(true, |e| e.is_content_aware())
-    } else {
-        true
-    }
+    Ok(caps.get(group).map(str::to_owned))
 }
 
 /// MI's `stringValueOf` of an expression: a failing `${…}` gives `""` (as
@@ -349,7 +449,7 @@ pub struct PropertyMediator {
     scope: PropertyScope,
     ty: Option<PropertyType>,
     source: Source,
-    pattern: Option<Regex>,
+    pattern: Option<JavaRegex>,
     group: usize,
 }
 
@@ -384,7 +484,7 @@ impl PropertyMediator {
         };
         Ok(match (value, &self.pattern) {
             (Some(PropertyValue::String(s)), Some(re)) => {
-                matched_value(re, self.group, &s).map(PropertyValue::String)
+                matched_value(re, self.group, &s)?.map(PropertyValue::String)
             }
             (v, _) => v,
         })

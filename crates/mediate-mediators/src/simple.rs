@@ -2,16 +2,31 @@
 //! (`<sequence key="…"/>`).
 
 use mediate_core::{
-    BuildError, Env, Flow, MediationError, Mediator, MessageContext, Namespaces, async_trait,
+    BuildError, Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Namespaces,
+    Registry, async_trait,
 };
 
 use crate::value::ValueSource;
-use crate::value::compile_expression;
+use crate::value::{check_attributes, check_no_children, compile_expression};
+
+/// `from_spec` of a mediator written as an empty element: only `description` is accepted.
+fn empty_element(spec: &MediatorSpec) -> Result<(), BuildError> {
+    check_attributes(spec, &["description"])?;
+    check_no_children(spec)
+}
 
 /// `<drop/>`: Synapse's `DropMediator`. It clears the message's `To` address and stops the
 /// flow ([`Flow::Stop`]); nothing is sent. Reads no body.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Drop;
+
+impl Drop {
+    /// Reads `<drop/>`: no attributes but `description`, no children.
+    pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
+        empty_element(spec)?;
+        Ok(Drop)
+    }
+}
 
 #[async_trait]
 impl Mediator for Drop {
@@ -34,6 +49,14 @@ impl Mediator for Drop {
 /// and stops the flow; the runtime sends the message back to the client. Reads no body.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Respond;
+
+impl Respond {
+    /// Reads `<respond/>`: no attributes but `description`, no children.
+    pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
+        empty_element(spec)?;
+        Ok(Respond)
+    }
+}
 
 #[async_trait]
 impl Mediator for Respond {
@@ -62,6 +85,14 @@ impl Mediator for Respond {
 /// as a response. Reads no body.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Loopback;
+
+impl Loopback {
+    /// Reads `<loopback/>`: no attributes but `description`, no children.
+    pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
+        empty_element(spec)?;
+        Ok(Loopback)
+    }
+}
 
 #[async_trait]
 impl Mediator for Loopback {
@@ -96,6 +127,17 @@ pub struct SequenceRefConfig {
 }
 
 impl SequenceRefConfig {
+    /// Reads `<sequence key="…"/>` (Synapse's `SequenceMediatorFactory` for a reference): `key`
+    /// is required; a static key, `{expression}` or `${…}`. Children and other attributes are
+    /// refused (an inline `<sequence>` with mediators is a named sequence definition, not a
+    /// mediator).
+    pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
+        check_attributes(spec, &["key", "description"])?;
+        check_no_children(spec)?;
+        let key = spec.require("key")?;
+        Ok(Self::new(key).namespaces(spec.namespaces.clone()))
+    }
+
     /// A reference to the sequence `key` (static, or `{expr}` / `${…}` for a dynamic key).
     pub fn new(key: impl Into<String>) -> Self {
         Self {

@@ -14,21 +14,21 @@
 //! - a case without mediators does nothing and continues.
 
 use mediate_core::{
-    BuildError, Env, Expression, Flow, MediationError, Mediator, MessageContext, Namespaces,
-    async_trait,
+    BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
+    Namespaces, Registry, async_trait,
 };
-use regex::Regex;
 
-use crate::filter::{Branch, Target, expression_reads_body, source_string, whole_match_regex};
-
-use crate::value::compile_expression;
+use crate::filter::{Branch, Target, source_string};
+use crate::java_regex::JavaRegex;
+use crate::value::{check_attributes, compile_expression, expression_reads_body, inline_sequence};
 
 const KIND: &str = "switch";
 
 /// One `<case regex="…">`.
 #[derive(Debug)]
 pub struct SwitchCase {
-    /// The regular expression the whole source string must match.
+    /// The regular expression (Java syntax, see [`JavaRegex`]) the whole source string must
+    /// match.
     pub regex: String,
     /// The case's mediators (or a sequence key).
     pub branch: Branch,
@@ -49,6 +49,56 @@ pub struct SwitchConfig {
 }
 
 impl SwitchConfig {
+    /// Reads `<switch>` as Synapse's `SwitchMediatorFactory` does: a required `source`
+    /// expression, `<case regex="…">` children (in order, each with its mediators as
+    /// children) and at most one `<default>` (mediators as children). A case without `regex`
+    /// is refused with Synapse's message; so is a second `<default>` (MI silently keeps the
+    /// first) and any other child element or attribute.
+    pub fn from_spec(spec: &MediatorSpec, registry: &Registry) -> Result<Self, BuildError> {
+        check_attributes(spec, &["source", "description"])?;
+        let source = match spec.get("source") {
+            Some(s) if !s.trim().is_empty() => s,
+            Some(s) => return Err(spec.invalid("source", s, "the source expression is empty")),
+            None => {
+                return Err(spec.invalid_structure(
+                    "A 'source' XPath attribute is required for a switch mediator",
+                ));
+            }
+        };
+        let mut config = Self::new(source).namespaces(spec.namespaces.clone());
+        for child in &spec.children {
+            match child.kind.as_str() {
+                "case" => {
+                    check_attributes(child, &["regex"])?;
+                    let Some(regex) = child.get("regex") else {
+                        return Err(child.invalid_structure(
+                            "The 'regex' attribute is required for a switch case definition",
+                        ));
+                    };
+                    config.cases.push(SwitchCase {
+                        regex: regex.to_owned(),
+                        branch: Branch::Inline(inline_sequence(&child.children, registry)?),
+                    });
+                }
+                "default" => {
+                    check_attributes(child, &[])?;
+                    if config.default.is_some() {
+                        return Err(spec.invalid_structure("more than one `<default>` element"));
+                    }
+                    config.default =
+                        Some(Branch::Inline(inline_sequence(&child.children, registry)?));
+                }
+                other => {
+                    return Err(spec.invalid_structure(format!(
+                        "unknown child element `<{other}>` (expected `<case regex>` or \
+                         `<default>`)"
+                    )));
+                }
+            }
+        }
+        Ok(config)
+    }
+
     /// A switch on `source`, with no cases yet.
     pub fn new(source: impl Into<String>) -> Self {
         Self {
@@ -91,13 +141,13 @@ impl SwitchConfig {
             .into_iter()
             .map(|c| {
                 Ok((
-                    whole_match_regex(KIND, "regex", &c.regex)?,
-                    Target::from(c.branch),
+                    JavaRegex::for_attribute(KIND, "regex", &c.regex)?,
+                    Target::build(c.branch)?,
                 ))
             })
             .collect::<Result<Vec<_>, BuildError>>()?;
-        let default = self.default.map(Target::from);
-        let reads_body = expression_reads_body(&source)
+        let default = self.default.map(Target::build).transpose()?;
+        let reads_body = expression_reads_body(source.source())
             || cases.iter().any(|(_, t)| t.reads_body())
             || default.as_ref().is_some_and(Target::reads_body);
         Ok(Switch {
@@ -113,7 +163,7 @@ impl SwitchConfig {
 #[derive(Debug)]
 pub struct Switch {
     source: Expression,
-    cases: Vec<(Regex, Target)>,
+    cases: Vec<(JavaRegex, Target)>,
     default: Option<Target>,
     reads_body: bool,
 }
@@ -128,7 +178,12 @@ impl Switch {
             );
             return Ok(None);
         };
-        Ok(self.cases.iter().position(|(r, _)| r.is_match(&text)))
+        for (i, (regex, _)) in self.cases.iter().enumerate() {
+            if regex.matches(&text)? {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
     }
 }
 

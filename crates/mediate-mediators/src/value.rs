@@ -1,7 +1,12 @@
 //! What a mediator attribute holds: a literal (`value="…"`) or an expression
 //! (`expression="…"`, XPath, `json-eval(…)` or `${…}`), compiled once when the mediator is built.
 
-use mediate_core::{BuildError, Expression, MediationError, MessageContext, Namespaces};
+use mediate_core::expr::ExpressionKind;
+use mediate_core::expr::synapse::SynapseExpression;
+use mediate_core::{
+    BuildError, Expression, MediationError, MediatorSpec, MessageContext, Namespaces, Registry,
+    Sequence,
+};
 
 /// Compile the expression attribute `attribute` of mediator `kind`; a bad expression is a
 /// [`BuildError::InvalidProperty`] that says where it failed. The one place mediators compile
@@ -56,6 +61,208 @@ impl ValueSource {
     }
 }
 
+/// Refuses any attribute of `spec` not in `allowed`, naming it.
+pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
+    match spec
+        .properties
+        .iter()
+        .find(|(name, _)| !allowed.contains(&name.as_str()))
+    {
+        None => Ok(()),
+        Some((name, _)) if allowed.is_empty() => Err(spec.invalid_structure(format!(
+            "unknown attribute `{name}` (`<{}>` takes no attributes)",
+            spec.kind
+        ))),
+        Some((name, _)) => Err(spec.invalid_structure(format!(
+            "unknown attribute `{name}` (expected {})",
+            allowed
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Refuses any child element or inline content of `spec`.
+pub(crate) fn check_no_children(spec: &MediatorSpec) -> Result<(), BuildError> {
+    if let Some(child) = spec.children.first() {
+        return Err(spec.invalid_structure(format!(
+            "unknown child element `<{}>` (`<{}>` takes no children)",
+            child.kind, spec.kind
+        )));
+    }
+    if let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        return Err(spec.invalid_structure(format!(
+            "unexpected content `{}` (`<{}>` takes no content)",
+            text.trim(),
+            spec.kind
+        )));
+    }
+    Ok(())
+}
+
+/// Builds `children` with `registry` into an inline anonymous sequence (a `<then>`, a
+/// `<case>`…).
+pub(crate) fn inline_sequence(
+    children: &[MediatorSpec],
+    registry: &Registry,
+) -> Result<Sequence, BuildError> {
+    Ok(Sequence::new(None, registry.build_all(children)?))
+}
+
+/// The language of an expression's text, decided as [`Expression::compile`] does.
+pub(crate) fn expression_kind(text: &str) -> ExpressionKind {
+    let t = text.trim();
+    if t.starts_with("${") {
+        ExpressionKind::Synapse
+    } else if t.starts_with("json-eval(") {
+        ExpressionKind::JsonEval
+    } else {
+        ExpressionKind::XPath
+    }
+}
+
+/// Whether an expression may read the payload (Synapse's `isContentAware` of a path), decided
+/// conservatively from its text: `false` only when every part is known not to touch the body.
+///
+/// - `json-eval($ctx:…)`, `$axis2:`, `$trp:` read a property; any other `json-eval` reads the
+///   payload.
+/// - `${…}` reads the body when it names `payload`, `xpath(…)` or `$`.
+/// - XPath is body-free when it only uses `$ctx:`/`$trp:`/`$axis2:`/`$url:`/`$func:`/`$env:`
+///   variables, `get-property(…)` and other functions given arguments, literals, numbers and
+///   operators; a location path, `.`, `@`, `*`, `/`, `$body`, `$header` or a zero-argument
+///   `string()`-like call reads it.
+pub fn expression_reads_body(text: &str) -> bool {
+    let text = text.trim();
+    match expression_kind(text) {
+        ExpressionKind::JsonEval => {
+            let arg = text.strip_prefix("json-eval(").unwrap_or(text).trim_start();
+            !["$ctx:", "$axis2:", "$trp:"]
+                .iter()
+                .any(|p| arg.starts_with(p))
+        }
+        ExpressionKind::Synapse => match SynapseExpression::compile(text) {
+            Ok(e) => e.is_content_aware(),
+            Err(_) => {
+                let inner = text
+                    .strip_prefix("${")
+                    .and_then(|t| t.strip_suffix('}'))
+                    .unwrap_or(text);
+                let code = strip_literals(inner);
+                code.contains('$') || has_word(&code, "payload") || has_word(&code, "xpath")
+            }
+        },
+        ExpressionKind::XPath => xpath_reads_body(&strip_literals(text)),
+    }
+}
+
+/// Replaces quoted literals by `''` so that their content is not taken for code.
+fn strip_literals(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            Some(_) => {}
+            None => {
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | '.')
+}
+
+fn has_word(code: &str, word: &str) -> bool {
+    code.match_indices(word).any(|(i, _)| {
+        let before = code[..i].chars().next_back();
+        let after = code[i + word.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+fn xpath_reads_body(code: &str) -> bool {
+    const BODY_FREE_VARS: [&str; 6] = ["ctx", "trp", "axis2", "url", "func", "env"];
+    const CONTEXT_FNS: [&str; 7] = [
+        "string",
+        "number",
+        "normalize-space",
+        "string-length",
+        "name",
+        "local-name",
+        "namespace-uri",
+    ];
+    let chars: Vec<char> = code.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() || matches!(c, '(' | ')' | ',' | '=' | '!' | '<' | '>' | '+' | '-') {
+            i += 1;
+        } else if c == '\'' || c == '"' {
+            // strip_literals left an empty pair.
+            i += 1;
+        } else if c.is_ascii_digit() {
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+        } else if c == '$' {
+            let start = i + 1;
+            i = start;
+            while i < chars.len() && (is_name_char(chars[i]) || chars[i] == ':') {
+                i += 1;
+            }
+            let name: String = chars[start..i].iter().collect();
+            let prefix = name.split(':').next().unwrap_or_default();
+            if !(name.contains(':') && BODY_FREE_VARS.contains(&prefix)) {
+                return true;
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (is_name_char(chars[i]) || chars[i] == ':') {
+                i += 1;
+            }
+            let name: String = chars[start..i].iter().collect();
+            if matches!(name.as_str(), "and" | "or" | "div" | "mod") {
+                continue;
+            }
+            let mut j = i;
+            while j < chars.len() && chars[j].is_whitespace() {
+                j += 1;
+            }
+            if chars.get(j) != Some(&'(') {
+                return true; // a location step
+            }
+            let mut k = j + 1;
+            while k < chars.len() && chars[k].is_whitespace() {
+                k += 1;
+            }
+            if chars.get(k) == Some(&')') && CONTEXT_FNS.contains(&name.as_str()) {
+                return true; // string() and friends read the context node
+            }
+            if matches!(
+                name.as_str(),
+                "node" | "text" | "comment" | "processing-instruction"
+            ) {
+                return true;
+            }
+        } else {
+            return true; // `/`, `.`, `@`, `*`, `|`, `[`…
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +279,26 @@ mod tests {
         assert_eq!(e.evaluate_string(&msg).unwrap(), "7");
         let bad = ValueSource::expression("log", "expression", "count(//a", &ns).unwrap_err();
         assert!(bad.to_string().contains("column 10"), "{bad}");
+    }
+
+    fn reads(text: &str) -> bool {
+        expression_reads_body(text)
+    }
+
+    #[test]
+    fn content_awareness_of_expressions() {
+        assert!(reads("//order/id"));
+        assert!(reads("$body/a"));
+        assert!(reads("string()"));
+        assert!(reads("count(a) > 1"));
+        assert!(!reads("get-property('x') = 'y'"));
+        assert!(!reads("$ctx:a.b = 'gold' and $trp:Host != ''"));
+        assert!(!reads("string-length(get-property('x')) > 2"));
+        assert!(reads("json-eval($.a)"));
+        assert!(!reads("json-eval($ctx:p.a)"));
+        assert!(reads("${payload.a == 1}"));
+        assert!(reads("${xpath('//a')}"));
+        assert!(!reads("${vars.x == 'payload'}"));
+        assert!(!reads("${vars.a > 2}"));
     }
 }

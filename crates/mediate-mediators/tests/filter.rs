@@ -1,10 +1,15 @@
 //! Filter mediator tests. Facts cited from Synapse's `FilterMediator.java` (FM) and MI's
 //! `filter-mediator.md` (doc).
 
+use std::sync::Arc;
+
 use mediate_core::{
-    BuildError, Env, Flow, MediationError, Mediator, MessageContext, Sequence, mediator_fn,
+    BuildError, Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Registry,
+    Sequence, mediator_fn,
 };
 use mediate_mediators::filter::{Branch, FilterConfig, matches_whole};
+use mediate_mediators::property::PropertyConfig;
+use mediate_mediators::simple::Drop;
 use proptest::prelude::*;
 
 /// A sequence whose one mediator records `name` in the `ran` property.
@@ -259,4 +264,223 @@ proptest! {
         let anchored = regex::Regex::new(&format!("^(?:{regex})$")).unwrap();
         prop_assert_eq!(matches_whole(regex, &input), Some(anchored.is_match(&input)));
     }
+}
+
+// ---- from_spec: the Synapse XML shape (FilterMediatorFactory) ----
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    r.register_nested("property", |s: &MediatorSpec, r: &Registry| {
+        Ok(Arc::new(PropertyConfig::from_spec(s, r)?.build()?) as Arc<dyn Mediator>)
+    });
+    r.register_nested("drop", |s: &MediatorSpec, r: &Registry| {
+        Ok(Arc::new(Drop::from_spec(s, r)?) as Arc<dyn Mediator>)
+    });
+    r.register_nested("filter", |s: &MediatorSpec, r: &Registry| {
+        Ok(Arc::new(FilterConfig::from_spec(s, r)?.build()?) as Arc<dyn Mediator>)
+    });
+    r
+}
+
+/// `<property name="ran" value="{value}"/>`
+fn set_ran(value: &str) -> MediatorSpec {
+    MediatorSpec::new("property")
+        .property("name", "ran")
+        .property("value", value)
+}
+
+fn build_spec(spec: &MediatorSpec) -> Result<Arc<dyn Mediator>, BuildError> {
+    registry().build(spec)
+}
+
+fn tier_msg(tier: &str) -> MessageContext {
+    let mut msg = MessageContext::from_json("{}");
+    msg.set_property("tier", tier);
+    msg
+}
+
+// Doc: short form `<filter xpath>mediator+</filter>`: the children run when the condition holds.
+#[tokio::test(flavor = "current_thread")]
+async fn from_spec_short_form_children_are_the_then_branch() {
+    let spec = MediatorSpec::new("filter")
+        .property("xpath", "//vip")
+        .child(set_ran("then"));
+    let f = build_spec(&spec).unwrap();
+    let mut msg = MessageContext::from_xml("<o><vip/></o>");
+    assert_eq!(run(f.as_ref(), &mut msg).await.unwrap(), Flow::Continue);
+    assert_eq!(ran(&msg).as_deref(), Some("then"));
+    let mut msg = MessageContext::from_xml("<o/>");
+    assert_eq!(run(f.as_ref(), &mut msg).await.unwrap(), Flow::Continue);
+    assert_eq!(ran(&msg), None);
+}
+
+// Doc: `<then>`/`<else>`; FM.test with source+regex uses Matcher.matches (whole match), so
+// `gold|plat.*` does not take "golden".
+#[tokio::test(flavor = "current_thread")]
+async fn from_spec_then_else_with_whole_match_regex() {
+    let spec = MediatorSpec::new("filter")
+        .property("source", "get-property('tier')")
+        .property("regex", "gold|plat.*")
+        .child(MediatorSpec::new("then").child(set_ran("then")))
+        .child(MediatorSpec::new("else").child(set_ran("else")));
+    let f = build_spec(&spec).unwrap();
+    for (tier, want) in [("gold", "then"), ("platinum", "then"), ("golden", "else")] {
+        let mut msg = tier_msg(tier);
+        assert_eq!(run(f.as_ref(), &mut msg).await.unwrap(), Flow::Continue);
+        assert_eq!(ran(&msg).as_deref(), Some(want), "tier {tier}");
+    }
+    assert!(
+        !f.reads_body(),
+        "get-property and property mediators read no body"
+    );
+}
+
+// MI takes Java regexes: lookahead (refused by Rust's regex crate) works in `regex`.
+#[tokio::test(flavor = "current_thread")]
+async fn from_spec_java_lookahead_regex() {
+    let spec = MediatorSpec::new("filter")
+        .property("source", "get-property('tier')")
+        .property("regex", "^(?!test).*")
+        .child(MediatorSpec::new("then").child(MediatorSpec::new("drop")));
+    let f = build_spec(&spec).unwrap();
+    let mut msg = tier_msg("test-env");
+    assert_eq!(run(f.as_ref(), &mut msg).await.unwrap(), Flow::Continue);
+    let mut msg = tier_msg("prod");
+    assert_eq!(run(f.as_ref(), &mut msg).await.unwrap(), Flow::Stop);
+}
+
+// FilterMediatorFactory: `<then sequence="key">` / `<else sequence="key">` name deployed sequences.
+#[tokio::test(flavor = "current_thread")]
+async fn from_spec_branch_sequence_keys() {
+    let spec = MediatorSpec::new("filter")
+        .property("xpath", "get-property('tier') = 'gold'")
+        .child(MediatorSpec::new("then").property("sequence", "vip"))
+        .child(MediatorSpec::new("else").property("sequence", "std"));
+    let f = build_spec(&spec).unwrap();
+    let env = Env::builder()
+        .sequence("vip", recorder("vip", Flow::Continue))
+        .sequence("std", recorder("std", Flow::Continue))
+        .build();
+    let mut msg = tier_msg("gold");
+    assert_eq!(f.mediate(&mut msg, &env).await.unwrap(), Flow::Continue);
+    assert_eq!(ran(&msg).as_deref(), Some("vip"));
+    let mut msg = tier_msg("silver");
+    assert_eq!(f.mediate(&mut msg, &env).await.unwrap(), Flow::Continue);
+    assert_eq!(ran(&msg).as_deref(), Some("std"));
+    assert!(f.reads_body(), "a keyed sequence may read the body");
+}
+
+#[test]
+fn from_spec_nested_filters_build() {
+    let inner = MediatorSpec::new("filter")
+        .property("xpath", "1 = 1")
+        .child(MediatorSpec::new("drop"));
+    let outer = MediatorSpec::new("filter")
+        .property("xpath", "1 = 1")
+        .child(MediatorSpec::new("then").child(inner));
+    assert_eq!(build_spec(&outer).unwrap().kind(), "filter");
+}
+
+fn spec_error(spec: &MediatorSpec) -> String {
+    match build_spec(spec) {
+        Ok(m) => panic!("accepted: {m:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+// FilterMediatorFactory's refusals, plus the ones MI makes silently (both forms, branch with
+// key and children, unknown children and attributes).
+#[test]
+fn from_spec_refusals_name_the_problem() {
+    let f = || MediatorSpec::new("filter");
+    let cases: Vec<(MediatorSpec, &str)> = vec![
+        (f().property("xpth", "//a"), "unknown attribute `xpth`"),
+        (f(), "An xpath or (source, regex) attributes are required"),
+        (f().property("source", "//a"), "An xpath or (source, regex)"),
+        (f().property("regex", "a"), "An xpath or (source, regex)"),
+        (
+            f().property("xpath", "//a")
+                .property("source", "//b")
+                .property("regex", "x"),
+            "not both",
+        ),
+        (
+            f().property("xpath", "  "),
+            "Invalid attribute value specified for xpath",
+        ),
+        (
+            f().property("source", "//a").property("regex", ""),
+            "Invalid attribute value specified for regex",
+        ),
+        (
+            f().property("xpath", "//a")
+                .child(MediatorSpec::new("else")),
+            "`<else>` needs a `<then>`",
+        ),
+        (
+            f().property("xpath", "//a")
+                .child(MediatorSpec::new("then"))
+                .child(MediatorSpec::new("drop")),
+            "unknown child element `<drop>`",
+        ),
+        (
+            f().property("xpath", "//a").child(
+                MediatorSpec::new("then")
+                    .property("sequence", "k")
+                    .child(set_ran("x")),
+            ),
+            "either a sequence key or mediators",
+        ),
+        (
+            f().property("xpath", "//a")
+                .child(MediatorSpec::new("then").property("key", "k")),
+            "unknown attribute `key`",
+        ),
+        (
+            f().property("xpath", "//a")
+                .child(MediatorSpec::new("then"))
+                .child(MediatorSpec::new("then")),
+            "more than one `<then>`",
+        ),
+        (
+            f().property("source", "//a")
+                .property("regex", r"\p{InGreek}"),
+            "column 1",
+        ),
+        (f().property("xpath", "count(//a"), "column"),
+        (
+            f().property("xpath", "//a")
+                .child(MediatorSpec::new("dorp")),
+            "unknown mediator `dorp`",
+        ),
+    ];
+    for (spec, want) in cases {
+        let err = spec_error(&spec);
+        assert!(err.contains(want), "{spec:?}: {err} (wanted {want})");
+    }
+}
+
+#[test]
+fn from_spec_accepts_description() {
+    let spec = MediatorSpec::new("filter")
+        .property("xpath", "//a")
+        .property("description", "route VIPs");
+    assert!(build_spec(&spec).is_ok());
+}
+
+// The Rust example of docs/mediators/filter.md builds.
+#[test]
+fn docs_example_builds() -> Result<(), BuildError> {
+    use mediate_mediators::simple::Drop;
+
+    let discount = PropertyConfig::set_value("discount", "10").build()?;
+    let filter = FilterConfig::regex("get-property('tier')", "gold|plat.*")
+        .then(Sequence::anonymous().then(discount))
+        .otherwise(Branch::Key("standardPricing".into()))
+        .build()?;
+    let guard = FilterConfig::expression("$trp:X-Env = 'test'")
+        .then(Sequence::anonymous().then(Drop))
+        .build()?;
+    assert_eq!((filter.kind(), guard.kind()), ("filter", "filter"));
+    Ok(())
 }

@@ -3,7 +3,8 @@
 //! `SequenceMediator.java`.
 
 use mediate_core::{
-    BuildError, Env, Flow, MediationError, Mediator, MessageContext, Sequence, mediator_fn,
+    BuildError, Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Registry,
+    Sequence, mediator_fn,
 };
 use mediate_mediators::simple::{Drop, Loopback, Respond, SequenceRefConfig};
 
@@ -163,4 +164,120 @@ fn empty_or_bad_key_is_a_build_error() {
         SequenceRefConfig::new("{count(}").build().unwrap_err(),
         BuildError::InvalidProperty { .. }
     ));
+}
+
+// ---- from_spec: the Synapse XML shapes ----
+
+// `<drop/>`, `<respond/>`, `<loopback/>` take no attributes (but MI's common `description`) and
+// no children.
+#[test]
+fn from_spec_empty_elements() {
+    let r = Registry::new();
+    for kind in ["drop", "respond", "loopback"] {
+        let build = |spec: &MediatorSpec| -> Result<(), BuildError> {
+            match kind {
+                "drop" => Drop::from_spec(spec, &r).map(|_| ()),
+                "respond" => Respond::from_spec(spec, &r).map(|_| ()),
+                _ => Loopback::from_spec(spec, &r).map(|_| ()),
+            }
+        };
+        assert!(build(&MediatorSpec::new(kind)).is_ok());
+        assert!(build(&MediatorSpec::new(kind).property("description", "bye")).is_ok());
+        let e = build(&MediatorSpec::new(kind).property("key", "x")).unwrap_err();
+        assert!(e.to_string().contains("unknown attribute `key`"), "{e}");
+        let e = build(&MediatorSpec::new(kind).child(MediatorSpec::new("log"))).unwrap_err();
+        assert!(
+            e.to_string().contains("unknown child element `<log>`"),
+            "{e}"
+        );
+        let e = build(&MediatorSpec::new(kind).text("x")).unwrap_err();
+        assert!(e.to_string().contains("unexpected content"), "{e}");
+    }
+}
+
+// SequenceMediatorFactory: `<sequence key="…"/>` refers to a deployed sequence; `{expr}` keys are
+// dynamic.
+#[tokio::test(flavor = "current_thread")]
+async fn from_spec_sequence_reference() {
+    let r = Registry::new();
+    let env = Env::builder()
+        .sequence("audit", recorder("audit", Flow::Continue))
+        .build();
+    let static_ref =
+        SequenceRefConfig::from_spec(&MediatorSpec::new("sequence").property("key", "audit"), &r)
+            .unwrap()
+            .build()
+            .unwrap();
+    let mut msg = with_to("{}");
+    assert_eq!(
+        static_ref.mediate(&mut msg, &env).await.unwrap(),
+        Flow::Continue
+    );
+    assert_eq!(ran(&msg).as_deref(), Some("audit"));
+
+    let dynamic = SequenceRefConfig::from_spec(
+        &MediatorSpec::new("sequence").property("key", "{get-property('seq')}"),
+        &r,
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let mut msg = with_to("{}");
+    msg.set_property("seq", "audit");
+    assert_eq!(
+        dynamic.mediate(&mut msg, &env).await.unwrap(),
+        Flow::Continue
+    );
+    assert_eq!(ran(&msg).as_deref(), Some("audit"));
+}
+
+#[test]
+fn from_spec_sequence_refusals() {
+    let r = Registry::new();
+    let err = |spec: MediatorSpec| {
+        SequenceRefConfig::from_spec(&spec, &r)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err(MediatorSpec::new("sequence")).contains("missing property `key`"));
+    assert!(
+        err(MediatorSpec::new("sequence")
+            .property("key", "a")
+            .property("name", "b"))
+        .contains("unknown attribute `name`")
+    );
+    assert!(
+        err(MediatorSpec::new("sequence")
+            .property("key", "a")
+            .child(MediatorSpec::new("log")))
+        .contains("unknown child element `<log>`")
+    );
+}
+
+// The Rust examples of docs/mediators/{drop,respond,loopback,sequence}.md build.
+#[test]
+fn docs_examples_build() -> Result<(), BuildError> {
+    use mediate_mediators::property::PropertyConfig;
+
+    let drop_seq = Sequence::anonymous().then(Drop);
+    let respond_seq = Sequence::anonymous()
+        .then(
+            PropertyConfig::set_value("HTTP_SC", "200")
+                .with_scope("axis2")
+                .build()?,
+        )
+        .then(Respond);
+    let in_sequence = Sequence::anonymous().then(Loopback);
+    assert_eq!(
+        (
+            drop_seq.mediators().len(),
+            respond_seq.mediators().len(),
+            in_sequence.mediators().len()
+        ),
+        (1, 2, 1)
+    );
+    let audit = SequenceRefConfig::new("audit").build()?;
+    let routed = SequenceRefConfig::new("{get-property('route')}").build()?;
+    assert_eq!((audit.kind(), routed.kind()), ("sequence", "sequence"));
+    Ok(())
 }

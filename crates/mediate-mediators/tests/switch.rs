@@ -1,10 +1,15 @@
 //! Switch mediator tests. Facts cited from Synapse's `SwitchMediator.java` (SM),
 //! `SwitchCase.java` (SC) and MI's `switch-mediator.md`.
 
+use std::sync::Arc;
+
 use mediate_core::{
-    BuildError, Env, Flow, MediationError, Mediator, MessageContext, Sequence, mediator_fn,
+    BuildError, Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Registry,
+    Sequence, mediator_fn,
 };
 use mediate_mediators::filter::Branch;
+use mediate_mediators::property::PropertyConfig;
+use mediate_mediators::simple::Drop;
 use mediate_mediators::switch::{Switch, SwitchConfig};
 
 fn recorder(name: &'static str, flow: Flow) -> Sequence {
@@ -174,4 +179,166 @@ async fn doc_example_synapse_source_on_json() {
         assert_eq!(ran(&msg).as_deref(), Some(want), "{sym}");
     }
     assert!(sw.reads_body());
+}
+
+// ---- from_spec: the Synapse XML shape (SwitchMediatorFactory) ----
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    r.register_nested("property", |s: &MediatorSpec, r: &Registry| {
+        Ok(Arc::new(PropertyConfig::from_spec(s, r)?.build()?) as Arc<dyn Mediator>)
+    });
+    r.register_nested("drop", |s: &MediatorSpec, r: &Registry| {
+        Ok(Arc::new(Drop::from_spec(s, r)?) as Arc<dyn Mediator>)
+    });
+    r.register_nested("switch", |s: &MediatorSpec, r: &Registry| {
+        Ok(Arc::new(SwitchConfig::from_spec(s, r)?.build()?) as Arc<dyn Mediator>)
+    });
+    r
+}
+
+fn set_ran(value: &str) -> MediatorSpec {
+    MediatorSpec::new("property")
+        .property("name", "ran")
+        .property("value", value)
+}
+
+fn case(regex: &str, ran: &str) -> MediatorSpec {
+    MediatorSpec::new("case")
+        .property("regex", regex)
+        .child(set_ran(ran))
+}
+
+// Doc: `<switch source><case regex>mediator+</case>+<default>mediator+</default>?</switch>`;
+// SC.matches is a whole match, cases in order, the default when none matches.
+#[tokio::test(flavor = "current_thread")]
+async fn from_spec_cases_in_order_then_default() {
+    let spec = MediatorSpec::new("switch")
+        .property("source", "json-eval($.tier)")
+        .child(case("gold", "gold"))
+        .child(case("gold|plat.*", "gold-or-plat"))
+        // Java lookahead: anything that is not a test tier.
+        .child(case("^(?!test).+", "not-test"))
+        .child(MediatorSpec::new("default").child(set_ran("default")));
+    let sw = registry().build(&spec).unwrap();
+    for (tier, want) in [
+        ("gold", "gold"),
+        ("platinum", "gold-or-plat"),
+        ("golden", "not-test"),
+        ("test-1", "default"),
+    ] {
+        let mut msg = MessageContext::from_json(format!(r#"{{"tier":"{tier}"}}"#));
+        assert_eq!(run(sw.as_ref(), &mut msg).await.unwrap(), Flow::Continue);
+        assert_eq!(ran(&msg).as_deref(), Some(want), "tier {tier}");
+    }
+}
+
+// A case's mediators can stop the flow (drop).
+#[tokio::test(flavor = "current_thread")]
+async fn from_spec_case_mediators_decide_the_flow() {
+    let spec = MediatorSpec::new("switch")
+        .property("source", "get-property('x')")
+        .child(
+            MediatorSpec::new("case")
+                .property("regex", "stop")
+                .child(MediatorSpec::new("drop")),
+        )
+        .child(MediatorSpec::new("case").property("regex", "empty"));
+    let sw = registry().build(&spec).unwrap();
+    let mut msg = MessageContext::from_json("{}");
+    msg.set_property("x", "stop");
+    assert_eq!(run(sw.as_ref(), &mut msg).await.unwrap(), Flow::Stop);
+    msg.set_property("x", "empty");
+    assert_eq!(run(sw.as_ref(), &mut msg).await.unwrap(), Flow::Continue);
+    assert!(!sw.reads_body());
+}
+
+fn spec_error(spec: &MediatorSpec) -> String {
+    match registry().build(spec) {
+        Ok(m) => panic!("accepted: {m:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+// SwitchMediatorFactory's refusals (with its messages), plus those MI makes silently.
+#[test]
+fn from_spec_refusals_name_the_problem() {
+    let sw = || MediatorSpec::new("switch").property("source", "//a");
+    let cases: Vec<(MediatorSpec, &str)> = vec![
+        (
+            MediatorSpec::new("switch"),
+            "A 'source' XPath attribute is required for a switch mediator",
+        ),
+        (sw().property("sorce", "x"), "unknown attribute `sorce`"),
+        (
+            sw().child(MediatorSpec::new("case")),
+            "The 'regex' attribute is required for a switch case definition",
+        ),
+        (
+            sw().child(
+                MediatorSpec::new("case")
+                    .property("regex", "a")
+                    .property("sequence", "k"),
+            ),
+            "unknown attribute `sequence`",
+        ),
+        (
+            sw().child(MediatorSpec::new("default"))
+                .child(MediatorSpec::new("default")),
+            "more than one `<default>`",
+        ),
+        (
+            sw().child(MediatorSpec::new("default").property("regex", "a")),
+            "unknown attribute `regex`",
+        ),
+        (
+            sw().child(MediatorSpec::new("drop")),
+            "unknown child element `<drop>`",
+        ),
+        (sw().child(case("(a", "x")), "unclosed group"),
+        (sw().child(case(r"\p{InGreek}", "x")), "column 1"),
+        (
+            MediatorSpec::new("switch").property("source", "count(//a"),
+            "column",
+        ),
+        (
+            sw().child(
+                MediatorSpec::new("case")
+                    .property("regex", "a")
+                    .child(MediatorSpec::new("dorp")),
+            ),
+            "unknown mediator `dorp`",
+        ),
+    ];
+    for (spec, want) in cases {
+        let err = spec_error(&spec);
+        assert!(err.contains(want), "{spec:?}: {err} (wanted {want})");
+    }
+}
+
+// A runaway Java regex on the backtracking engine is a mediation error, not a hang.
+#[tokio::test(flavor = "current_thread")]
+async fn backtracking_limit_is_a_mediation_error() {
+    let sw = SwitchConfig::new("get-property('x')")
+        .case("((?=a)a|a)*b", recorder("never", Flow::Continue))
+        .build()
+        .unwrap();
+    let mut msg = MessageContext::from_json("{}");
+    msg.set_property("x", "a".repeat(64));
+    let err = run(&sw, &mut msg).await.unwrap_err();
+    assert!(err.message().contains("backtracking limit"), "{err}");
+}
+
+// The Rust example of docs/mediators/switch.md builds.
+#[test]
+fn docs_example_builds() -> Result<(), BuildError> {
+    let gold = PropertyConfig::set_value("discount", "20").build()?;
+    let other = PropertyConfig::set_value("discount", "5").build()?;
+    let switch = SwitchConfig::new("json-eval($.tier)")
+        .case("gold", Sequence::anonymous().then(gold))
+        .case("silver|bronze", Sequence::anonymous().then(other))
+        .default_case(Sequence::anonymous().then(Drop))
+        .build()?;
+    assert_eq!(switch.kind(), "switch");
+    Ok(())
 }
