@@ -2,7 +2,8 @@
 //! MI 4.4 `<message>` template.
 //!
 //! ```xml
-//! <log [category="INFO|TRACE|DEBUG|WARN|ERROR|FATAL"] [level="simple|headers|full|custom"] [separator="string"]>
+//! <log [category="INFO|TRACE|DEBUG|WARN|ERROR|FATAL"] [level="simple|headers|full|custom"] [separator="string"]
+//!      [logMessageID="true|false"] [logFullPayload="true|false"]>
 //!    <message>text with ${expressions}</message>?
 //!    <property name="string" (value="literal" | expression="expression")/>*
 //! </log>
@@ -21,6 +22,14 @@
 //! - with an MI 4.4 `<message>`, the rendered template, then the properties (the legacy level
 //!   fields are not printed: MI 4.4's form has no level).
 //!
+//! MI 4.4's "Append Message ID" (`logMessageID`, default `false`) and "Append Payload"
+//! (`logFullPayload`, default `false`) apply to the MI 4.4 form (a `<message>`, or the `custom`
+//! level; the legacy `simple`/`full` levels print the message ID and envelope already): the line
+//! is `MessageID: <id>`, the template, the properties, then `Payload: <payload>` (a JSON payload as
+//! its JSON text, any other as MI's envelope), each part joined by the separator. The MI doc
+//! names the two options and their defaults but not where in the line they go; this order is the
+//! one the legacy levels use (identity first, payload last).
+//!
 //! A leading separator is trimmed (`trimLeadingSeparator`). A property's expression is printed
 //! with `stringValueOf`: a failing `${…}` prints as `""`; a failing XPath/`json-eval` (or an
 //! envelope that cannot be built for `full`/`headers`) fails the mediation, as Synapse throws.
@@ -30,9 +39,10 @@ use std::str::FromStr;
 
 use mediate_core::expr::MessageEnv;
 use mediate_core::expr::synapse::SynapseTemplate;
+use mediate_core::message::PayloadKind;
 use mediate_core::{
-    BuildError, Env, Expression, Flow, MediationError, Mediator, MessageContext, Namespaces,
-    async_trait,
+    BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
+    Namespaces, Registry, async_trait,
 };
 
 use crate::property::{ValueSpec, expression_reads_body, string_value_of};
@@ -151,11 +161,168 @@ pub struct LogConfig {
     pub message: Option<String>,
     /// The `<property>` children, in order.
     pub properties: Vec<LogProperty>,
+    /// MI 4.4 `logMessageID` (default `false`): start the line with `MessageID: <id>`.
+    pub log_message_id: bool,
+    /// MI 4.4 `logFullPayload` (default `false`): end the line with `Payload: <payload>`.
+    pub log_full_payload: bool,
     /// Namespace prefixes for the expressions.
     pub namespaces: Namespaces,
 }
 
 impl LogConfig {
+    /// The MI 4.4 form: `<log><message>template</message></log>`.
+    pub fn message(template: impl Into<String>) -> Self {
+        Self {
+            message: Some(template.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets `category`.
+    #[must_use]
+    pub fn with_category(mut self, category: LogCategory) -> Self {
+        self.category = category;
+        self
+    }
+
+    /// Adds a `<property>`.
+    #[must_use]
+    pub fn with_property(mut self, property: LogProperty) -> Self {
+        self.properties.push(property);
+        self
+    }
+
+    /// Sets `logMessageID`.
+    #[must_use]
+    pub fn log_message_id(mut self, on: bool) -> Self {
+        self.log_message_id = on;
+        self
+    }
+
+    /// Sets `logFullPayload`.
+    #[must_use]
+    pub fn log_full_payload(mut self, on: bool) -> Self {
+        self.log_full_payload = on;
+        self
+    }
+
+    /// Reads `<log>` as Synapse's `LogMediatorFactory` does: `category` is trimmed and
+    /// upper-cased before it is matched; `separator`, `level`, `logMessageID`, `logFullPayload`
+    /// as written; `<message>`'s text is the template; each `<property>` takes `name` and
+    /// `value` or `expression`. Unknown attributes and child elements are refused.
+    pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
+        for (name, value) in &spec.properties {
+            if !matches!(
+                name.as_str(),
+                "level"
+                    | "category"
+                    | "separator"
+                    | "logMessageID"
+                    | "logFullPayload"
+                    | "description"
+            ) {
+                return Err(spec.invalid(
+                    name,
+                    value,
+                    format!(
+                        "unknown attribute `{name}` (level, category, separator, logMessageID, \
+                         logFullPayload, description)"
+                    ),
+                ));
+            }
+        }
+        let level = match spec.get("level") {
+            None => LogLevel::default(),
+            Some(l) => l.parse().map_err(|r: String| spec.invalid("level", l, r))?,
+        };
+        let category = match spec.get("category") {
+            None => LogCategory::default(),
+            Some(c) => c.trim().to_uppercase().parse().map_err(|_| {
+                spec.invalid(
+                    "category",
+                    c,
+                    "Invalid log category. Category has to be one of the following : INFO, \
+                     TRACE, DEBUG, WARN, ERROR, FATAL",
+                )
+            })?,
+        };
+        let flag = |name: &str| -> Result<bool, BuildError> {
+            match spec.get(name) {
+                None => Ok(false),
+                Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+                Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+                Some(v) => Err(spec.invalid(name, v, "expected `true` or `false`")),
+            }
+        };
+        let log_message_id = flag("logMessageID")?;
+        let log_full_payload = flag("logFullPayload")?;
+        let mut namespaces = spec.namespaces.clone();
+        let mut message = None;
+        let mut properties = Vec::new();
+        for child in &spec.children {
+            for (p, u) in child.namespaces.iter() {
+                namespaces.insert(p, u);
+            }
+            match child.kind.as_str() {
+                "message" => {
+                    if message.is_some() {
+                        return Err(spec.invalid_structure("more than one <message>"));
+                    }
+                    if let Some((name, value)) = child.properties.first() {
+                        return Err(child.invalid(
+                            name,
+                            value,
+                            format!("unknown attribute `{name}` (none allowed)"),
+                        ));
+                    }
+                    message = Some(child.text.clone().unwrap_or_default());
+                }
+                "property" => {
+                    for (name, value) in &child.properties {
+                        if !matches!(name.as_str(), "name" | "value" | "expression") {
+                            return Err(child.invalid(
+                                name,
+                                value,
+                                format!("unknown attribute `{name}` (name, value, expression)"),
+                            ));
+                        }
+                    }
+                    let name = child.require("name")?.to_owned();
+                    let value = match (child.get("value"), child.get("expression")) {
+                        (Some(v), None) => ValueSpec::Value(v.to_owned()),
+                        (None, Some(e)) => ValueSpec::Expression(e.to_owned()),
+                        (Some(_), Some(_)) => {
+                            return Err(child.invalid_structure(format!(
+                                "property `{name}`: only one of `value` and `expression`"
+                            )));
+                        }
+                        (None, None) => {
+                            return Err(child.invalid_structure(format!(
+                                "property `{name}`: `value` or `expression` is required"
+                            )));
+                        }
+                    };
+                    properties.push(LogProperty { name, value });
+                }
+                other => {
+                    return Err(spec.invalid_structure(format!(
+                        "unknown child element `<{other}>` (message, property)"
+                    )));
+                }
+            }
+        }
+        Ok(Self {
+            level,
+            category,
+            separator: spec.get("separator").map(str::to_owned),
+            message,
+            properties,
+            log_message_id,
+            log_full_payload,
+            namespaces,
+        })
+    }
+
     /// Checks and compiles the configuration.
     pub fn build(self) -> Result<LogMediator, BuildError> {
         let separator = match self.separator.as_deref() {
@@ -224,7 +391,9 @@ impl LogConfig {
             separator,
             message,
             properties,
-            reads_body: !custom || content_aware,
+            log_message_id: custom && self.log_message_id,
+            log_full_payload: custom && self.log_full_payload,
+            reads_body: !custom || content_aware || self.log_full_payload,
         })
     }
 }
@@ -243,6 +412,8 @@ pub struct LogMediator {
     separator: String,
     message: Option<SynapseTemplate>,
     properties: Vec<(String, Value)>,
+    log_message_id: bool,
+    log_full_payload: bool,
     reads_body: bool,
 }
 
@@ -262,8 +433,17 @@ impl LogMediator {
     pub fn try_render(&self, msg: &MessageContext) -> Result<String, MediationError> {
         let sep = self.separator.as_str();
         let mut sb = String::new();
+        if self.log_message_id {
+            sb.push_str(sep);
+            sb.push_str("MessageID: ");
+            sb.push_str(msg.message_id());
+        }
         if let Some(template) = &self.message {
-            sb.push_str(&template.render_lenient(&MessageEnv::new(msg)));
+            let text = template.render_lenient(&MessageEnv::new(msg));
+            if !text.is_empty() {
+                sb.push_str(sep);
+                sb.push_str(&text);
+            }
         } else {
             match self.level {
                 LogLevel::Custom => {}
@@ -303,6 +483,15 @@ impl LogMediator {
             match value {
                 Value::Literal(v) => sb.push_str(v),
                 Value::Expr(e) => sb.push_str(&string_value_of(e, msg)?),
+            }
+        }
+        if self.log_full_payload {
+            sb.push_str(sep);
+            sb.push_str("Payload: ");
+            if msg.payload_kind() == PayloadKind::Json {
+                sb.push_str(msg.payload_as_text()?);
+            } else {
+                sb.push_str(msg.envelope()?.as_str());
             }
         }
         Ok(match sb.strip_prefix(sep) {

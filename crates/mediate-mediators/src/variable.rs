@@ -24,8 +24,8 @@ use mediate_core::expr::Evaluated;
 use mediate_core::expr::synapse::ExprValue;
 use mediate_core::message::{XmlDocument, XmlValue};
 use mediate_core::{
-    BuildError, Env, Expression, Flow, MediationError, Mediator, MessageContext, Namespaces,
-    VariableValue, async_trait,
+    BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
+    Namespaces, Registry, VariableValue, async_trait,
 };
 
 use crate::property::{
@@ -135,6 +135,58 @@ impl VariableConfig {
     pub fn with_type(mut self, ty: impl Into<String>) -> Self {
         self.value_type = Some(ty.into());
         self
+    }
+
+    /// Reads `<variable name="…" [action="set|remove"] [type="…"] (value="…" | expression="…")/>`
+    /// (MI 4.4, `VariableMediatorFactory`). Unknown attributes and any child element are refused;
+    /// `value` and `expression` together are refused; `type` is checked by [`build`](Self::build).
+    pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
+        for (name, value) in &spec.properties {
+            if !matches!(
+                name.as_str(),
+                "name" | "value" | "expression" | "type" | "action" | "description"
+            ) {
+                return Err(spec.invalid(
+                    name,
+                    value,
+                    format!(
+                        "unknown attribute `{name}` (name, value, expression, type, action, \
+                         description)"
+                    ),
+                ));
+            }
+        }
+        if let Some(child) = spec.children.first() {
+            return Err(spec.invalid_structure(format!(
+                "unknown child element `<{}>`: the variable mediator takes `value` or \
+                 `expression`, not content",
+                child.kind
+            )));
+        }
+        let name = spec.require("name")?.to_owned();
+        let action = match spec.get("action") {
+            None => Action::Set,
+            Some(a) => a
+                .parse()
+                .map_err(|r: String| spec.invalid("action", a, r))?,
+        };
+        let value = match (spec.get("value"), spec.get("expression")) {
+            (Some(_), Some(_)) => {
+                return Err(
+                    spec.invalid_structure("only one of `value` and `expression` may be given")
+                );
+            }
+            (Some(v), None) => Some(ValueSpec::Value(v.to_owned())),
+            (None, Some(e)) => Some(ValueSpec::Expression(e.to_owned())),
+            (None, None) => None,
+        };
+        Ok(Self {
+            name,
+            action,
+            value,
+            value_type: spec.get("type").map(str::to_owned),
+            namespaces: spec.namespaces.clone(),
+        })
     }
 
     /// Checks and compiles the configuration.

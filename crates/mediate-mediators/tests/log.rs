@@ -1,7 +1,7 @@
 //! Log mediator tests. Facts cited from Synapse's `builtin/LogMediator.java` (LM) and the MI 4.4
 //! log-mediator reference (doc).
 
-use mediate_core::{Env, Flow, Mediator, MessageContext};
+use mediate_core::{Env, Flow, Mediator, MediatorSpec, MessageContext, Registry};
 use mediate_mediators::log::{LogCategory, LogConfig, LogLevel, LogProperty};
 
 fn cfg(level: LogLevel) -> LogConfig {
@@ -219,4 +219,141 @@ fn bad_template_refused() {
         ..LogConfig::default()
     };
     assert!(m.build().is_err());
+}
+
+// doc (MI 4.4 "Append Message ID", logMessageID): the message ID joins the line; default false.
+#[test]
+fn log_message_id() {
+    let mut msg = MessageContext::from_json(r#"{"a":1}"#);
+    msg.set_message_id("urn:uuid:42");
+    let on = LogConfig::message("hello ${payload.a}")
+        .log_message_id(true)
+        .with_property(LogProperty::value("k", "v"))
+        .build()
+        .unwrap();
+    assert_eq!(on.render(&msg), "MessageID: urn:uuid:42, hello 1, k = v");
+    let off = LogConfig::message("hello ${payload.a}").build().unwrap();
+    assert_eq!(off.render(&msg), "hello 1");
+    // An empty <message> with the ID only: no dangling separator.
+    let empty = LogConfig::message("").log_message_id(true).build().unwrap();
+    assert_eq!(empty.render(&msg), "MessageID: urn:uuid:42");
+}
+
+// doc (MI 4.4 "Append Payload", logFullPayload): the full payload joins the line (a JSON payload
+// as its JSON text); default false. The payload must be read: reads_body.
+#[test]
+fn log_full_payload_json() {
+    let msg = MessageContext::from_json(r#"{"user":"ann"}"#);
+    let log = LogConfig::message("got ${payload.user}")
+        .log_full_payload(true)
+        .build()
+        .unwrap();
+    assert!(log.reads_body());
+    assert_eq!(log.render(&msg), r#"got ann, Payload: {"user":"ann"}"#);
+    assert!(!LogConfig::message("x").build().unwrap().reads_body());
+}
+
+// The docs-mi RabbitMQ sample: `<log logMessageID="false" logFullPayload="true"><message></message>`
+// logs only the payload; an XML payload is shown as MI's envelope.
+#[test]
+fn log_full_payload_xml_only() {
+    let msg = MessageContext::from_xml("<order><id>1</id></order>");
+    let log = LogConfig::message("")
+        .log_full_payload(true)
+        .build()
+        .unwrap();
+    assert_eq!(
+        log.render(&msg),
+        "Payload: <soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+         <soapenv:Body><order><id>1</id></order></soapenv:Body></soapenv:Envelope>"
+    );
+}
+
+// The two flags belong to the MI 4.4 form: with a legacy simple level they add nothing (the
+// simple line already has the MessageID).
+#[test]
+fn flags_ignored_by_legacy_levels() {
+    let mut msg = MessageContext::from_xml("<a/>");
+    msg.set_message_id("m");
+    let log = cfg(LogLevel::Simple)
+        .log_message_id(true)
+        .log_full_payload(true)
+        .build()
+        .unwrap();
+    assert_eq!(log.render(&msg), "To: , MessageID: m, Direction: request");
+}
+
+// LogMediatorFactory: category is trimmed and upper-cased; separator, level, properties;
+// MI 4.4 <message> and the two flags.
+#[test]
+fn from_spec_reads_all_options() {
+    let spec = MediatorSpec::new("log")
+        .property("category", " warn ")
+        .property("separator", " | ")
+        .property("logMessageID", "true")
+        .property("logFullPayload", "false")
+        .child(MediatorSpec::new("message").text("id=${payload.id}"))
+        .child(
+            MediatorSpec::new("property")
+                .property("name", "k")
+                .property("value", "v"),
+        )
+        .child(
+            MediatorSpec::new("property")
+                .property("name", "e")
+                .property("expression", "${payload.id * 2}"),
+        );
+    let cfg = LogConfig::from_spec(&spec, &Registry::new()).unwrap();
+    assert_eq!(cfg.category, LogCategory::Warn);
+    assert!(cfg.log_message_id && !cfg.log_full_payload);
+    let mut msg = MessageContext::from_json(r#"{"id":3}"#);
+    msg.set_message_id("m");
+    assert_eq!(
+        cfg.build().unwrap().render(&msg),
+        "MessageID: m | id=3 | k = v | e = 6"
+    );
+
+    let legacy = MediatorSpec::new("log").property("level", "custom").child(
+        MediatorSpec::new("property")
+            .property("name", "x")
+            .property("value", "1"),
+    );
+    let cfg = LogConfig::from_spec(&legacy, &Registry::new()).unwrap();
+    assert_eq!(cfg.level, LogLevel::Custom);
+    assert_eq!(cfg.build().unwrap().render(&msg), "x = 1");
+}
+
+// LogMediatorFactory: "Invalid log category…"; unknown attributes/children refused by name.
+#[test]
+fn from_spec_errors() {
+    let r = Registry::new();
+    let err = LogConfig::from_spec(&MediatorSpec::new("log").property("category", "LOUD"), &r)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Invalid log category"), "{err}");
+    let err = LogConfig::from_spec(&MediatorSpec::new("log").property("colour", "red"), &r)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown attribute `colour`"), "{err}");
+    let err = LogConfig::from_spec(
+        &MediatorSpec::new("log").child(MediatorSpec::new("msg")),
+        &r,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("unknown child element `<msg>`"), "{err}");
+    let err = LogConfig::from_spec(
+        &MediatorSpec::new("log").property("logMessageID", "yes"),
+        &r,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("logMessageID"), "{err}");
+    let err = LogConfig::from_spec(
+        &MediatorSpec::new("log").child(MediatorSpec::new("property").property("name", "p")),
+        &r,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("`value` or `expression` is required"), "{err}");
 }

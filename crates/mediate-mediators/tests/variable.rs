@@ -3,7 +3,9 @@
 //! `convertExpressionResult`, `convertJsonPrimitive`).
 
 use mediate_core::message::XmlValue;
-use mediate_core::{Env, Flow, MediationError, Mediator, MessageContext, VariableValue};
+use mediate_core::{
+    Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Registry, VariableValue,
+};
 use mediate_mediators::variable::VariableConfig;
 use serde_json::json;
 
@@ -252,5 +254,97 @@ fn reads_body() {
     assert_eq!(
         VariableConfig::set_value("v", "1").build().unwrap().kind(),
         "variable"
+    );
+}
+
+// VariableMediatorFactory (MI 4.4): name, value | expression, type, action.
+#[tokio::test(flavor = "current_thread")]
+async fn from_spec_forms() {
+    let r = Registry::new();
+    let spec = MediatorSpec::new("variable")
+        .property("name", "count")
+        .property("type", "INTEGER")
+        .property("value", "5");
+    let mut msg = MessageContext::from_json(r#"{"n":7}"#);
+    run(VariableConfig::from_spec(&spec, &r).unwrap(), &mut msg)
+        .await
+        .unwrap();
+    assert_eq!(msg.variable("count"), Some(&VariableValue::Integer(5)));
+
+    let spec = MediatorSpec::new("variable")
+        .property("name", "n")
+        .property("expression", "${payload.n}")
+        .property("type", "LONG");
+    run(VariableConfig::from_spec(&spec, &r).unwrap(), &mut msg)
+        .await
+        .unwrap();
+    assert_eq!(msg.variable("n"), Some(&VariableValue::Long(7)));
+
+    // action="remove" needs no value.
+    let spec = MediatorSpec::new("variable")
+        .property("name", "count")
+        .property("action", "remove");
+    run(VariableConfig::from_spec(&spec, &r).unwrap(), &mut msg)
+        .await
+        .unwrap();
+    assert_eq!(msg.variable("count"), None);
+}
+
+// VariableMediatorFactory: name required; value or expression required for set; the type is
+// checked at build; unknown attributes and children refused by name.
+#[test]
+fn from_spec_errors() {
+    let r = Registry::new();
+    let build = |spec: MediatorSpec| {
+        VariableConfig::from_spec(&spec, &r)
+            .and_then(VariableConfig::build)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(build(MediatorSpec::new("variable").property("value", "1")).contains("name"));
+    assert!(build(MediatorSpec::new("variable").property("name", "a")).contains("value"));
+    assert!(
+        build(
+            MediatorSpec::new("variable")
+                .property("name", "a")
+                .property("value", "1")
+                .property("type", "FLOAT")
+        )
+        .contains("unknown type `FLOAT`")
+    );
+    assert!(
+        build(
+            MediatorSpec::new("variable")
+                .property("name", "a")
+                .property("value", "1")
+                .property("scope", "default")
+        )
+        .contains("unknown attribute `scope`")
+    );
+    assert!(
+        build(
+            MediatorSpec::new("variable")
+                .property("name", "a")
+                .property("value", "1")
+                .property("expression", "${vars.b}")
+        )
+        .contains("only one of `value` and `expression`")
+    );
+    assert!(
+        build(
+            MediatorSpec::new("variable")
+                .property("name", "a")
+                .child(MediatorSpec::new("a"))
+        )
+        .contains("unknown child element `<a>`")
+    );
+    assert!(
+        build(
+            MediatorSpec::new("variable")
+                .property("name", "a")
+                .property("action", "delete")
+        )
+        .contains("unknown action `delete`")
     );
 }
