@@ -1,0 +1,262 @@
+//! The default template (Synapse's `RegexTemplateProcessor`): a format split once into text,
+//! `$n` placeholders and inline `${…}` expressions, then rendered for each message.
+
+use std::sync::LazyLock;
+
+use mediate_core::expr::synapse::ExprValue;
+use mediate_core::expr::{Evaluated, ExpressionKind};
+use mediate_core::{Expression, MediationError, MessageContext, Namespaces};
+use regex::Regex;
+
+use super::MediaType;
+use super::escape::{
+    escape_xml10, escape_xml10_into, is_xml, json_escape, json_escape_into, json_to_xml_fragment,
+    xml_to_json_text,
+};
+
+/// MI 4.4's pattern, matched leftmost-first as Java does: `"${…}"` (quoted), `${…}`, `$n`.
+/// `.` stops at a line break and `+?` at the first `}`, exactly as in Java.
+static PLACEHOLDER: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#""\$\{(.+?)\}"|\$\{(.+?)\}|\$(\d+)"#).ok());
+
+#[derive(Debug)]
+enum Part {
+    Text(String),
+    /// `$n`, 0-based.
+    Arg(usize),
+    Inline {
+        expr: Expression,
+        quoted: bool,
+    },
+}
+
+/// A parsed default template.
+#[derive(Debug)]
+pub(super) struct Template {
+    parts: Vec<Part>,
+    reads_body: bool,
+    capacity: usize,
+}
+
+impl Template {
+    /// Splits `format`. `nargs` is the number of `<arg>`s: at the first `$n` out of range
+    /// (`$0`, or `n > nargs`) MI's `ArrayIndexOutOfBoundsException` stops the replacement and
+    /// the rest of the format is kept as written; so it is here (with a warning).
+    ///
+    /// In an xml format the expression of a `${…}` is the serialized XML text, so `&lt;`,
+    /// `&gt;`, `&amp;`, `&quot;` and `&apos;` in it are read as the characters they stand for
+    /// (`xml_format`): `${payload.n &gt; 1}` is `payload.n > 1`.
+    pub(super) fn parse(
+        format: &str,
+        nargs: usize,
+        namespaces: &Namespaces,
+        xml_format: bool,
+    ) -> Result<Self, String> {
+        let Some(re) = PLACEHOLDER.as_ref() else {
+            return Err("placeholder pattern failed to compile".into());
+        };
+        let mut parts = Vec::new();
+        let mut reads_body = false;
+        let mut pos = 0;
+        for caps in re.captures_iter(format) {
+            let Some(whole) = caps.get(0) else { continue };
+            let (part, quoted_expr) = if let Some(inner) = caps.get(1) {
+                (None, Some((inner.as_str(), true)))
+            } else if let Some(inner) = caps.get(2) {
+                (None, Some((inner.as_str(), false)))
+            } else if let Some(n) = caps.get(3) {
+                match n.as_str().parse::<usize>() {
+                    Ok(n) if (1..=nargs).contains(&n) => (Some(Part::Arg(n - 1)), None),
+                    _ => {
+                        tracing::warn!(
+                            placeholder = whole.as_str(),
+                            args = nargs,
+                            "payloadFactory: mis-match detected between number of formatters and \
+                             arguments; the format is kept as written from here on"
+                        );
+                        break;
+                    }
+                }
+            } else {
+                continue;
+            };
+            if whole.start() > pos {
+                parts.push(Part::Text(format[pos..whole.start()].to_owned()));
+            }
+            pos = whole.end();
+            if let Some(part) = part {
+                parts.push(part);
+            }
+            if let Some((inner, quoted)) = quoted_expr {
+                let inner = if xml_format && inner.contains('&') {
+                    std::borrow::Cow::Owned(unescape_xml(inner))
+                } else {
+                    std::borrow::Cow::Borrowed(inner)
+                };
+                let text = format!("${{{inner}}}");
+                let expr = Expression::compile(&text, namespaces).map_err(|e| {
+                    format!(
+                        "invalid expression `{text}` at column {}: {}",
+                        e.column, e.message
+                    )
+                })?;
+                reads_body |= crate::value::expression_reads_body(&text);
+                parts.push(Part::Inline { expr, quoted });
+            }
+        }
+        if pos < format.len() {
+            parts.push(Part::Text(format[pos..].to_owned()));
+        }
+        Ok(Template {
+            parts,
+            reads_body,
+            capacity: format.len() + 64,
+        })
+    }
+
+    /// Whether an inline expression reads the body.
+    pub(super) fn reads_body(&self) -> bool {
+        self.reads_body
+    }
+
+    /// The largest `$n` used (0 if none).
+    pub(super) fn max_arg(&self) -> usize {
+        self.parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Arg(i) => Some(i + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Renders with the prepared argument values (see `prepare_arg`).
+    pub(super) fn render(
+        &self,
+        msg: &MessageContext,
+        args: &[String],
+        media: MediaType,
+    ) -> Result<String, MediationError> {
+        let mut out = String::with_capacity(self.capacity);
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Arg(i) => out.push_str(args.get(*i).map_or("", String::as_str)),
+                Part::Inline { expr, quoted } => {
+                    // SynapseExpression.objectValueOf: a failed evaluation is logged and
+                    // gives "" (a plain string, written as it is).
+                    let value = match expr.evaluate(msg) {
+                        Ok(Evaluated::Synapse(v)) => v,
+                        Ok(_) => ExprValue::Xml(String::new()),
+                        Err(e) => {
+                            tracing::warn!(
+                                expression = expr.source(),
+                                cause = %e,
+                                "Error evaluating expression"
+                            );
+                            ExprValue::Xml(String::new())
+                        }
+                    };
+                    debug_assert_eq!(expr.kind(), ExpressionKind::Synapse);
+                    if *quoted {
+                        render_quoted(&mut out, value, media)?;
+                    } else {
+                        render_unquoted(&mut out, value, media)?;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The five predefined XML entities replaced by their characters; anything else kept.
+fn unescape_xml(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// `"${…}"`: the value as the inside of a string, quotes kept.
+fn render_quoted(
+    out: &mut String,
+    value: ExprValue,
+    media: MediaType,
+) -> Result<(), MediationError> {
+    out.push('"');
+    match value {
+        ExprValue::Bool(_) | ExprValue::Int(_) | ExprValue::Double(_) | ExprValue::String(_) => {
+            // JsonPrimitive.getAsString, escaped for the target.
+            let s = value.to_string();
+            match media {
+                MediaType::Xml => escape_xml10_into(&s, out),
+                MediaType::Json => json_escape_into(&s, out),
+                MediaType::Text => out.push_str(&s),
+            }
+        }
+        ExprValue::Null if media == MediaType::Xml => out.push_str("null"),
+        ExprValue::Null | ExprValue::Array(_) | ExprValue::Object(_) => {
+            if media == MediaType::Xml {
+                return Err(MediationError::mediator(
+                    "Error converting JSON to XML, please check your expressions return valid JSON: ",
+                )
+                .with_detail("a JSON object or array cannot be written inside quotes of an XML format"));
+            }
+            // gson.toJson, then `"` and `\` escaped: a JSON string holding the JSON text.
+            json_escape_into(&value.to_string(), out);
+        }
+        ExprValue::Xml(s) => {
+            if media == MediaType::Json && is_xml(&s) {
+                json_escape_into(&s, out);
+            } else {
+                out.push_str(&s);
+            }
+        }
+    }
+    out.push('"');
+    Ok(())
+}
+
+/// `${…}`: the value as it is (strings unquoted), XML and JSON converted to the target.
+fn render_unquoted(
+    out: &mut String,
+    value: ExprValue,
+    media: MediaType,
+) -> Result<(), MediationError> {
+    let s = match value {
+        ExprValue::Bool(_) | ExprValue::Int(_) | ExprValue::Double(_) | ExprValue::String(_) => {
+            let s = value.to_string();
+            if media == MediaType::Xml {
+                escape_xml10(&s)
+            } else {
+                s
+            }
+        }
+        ExprValue::Null | ExprValue::Array(_) | ExprValue::Object(_) => {
+            let json = value.to_string();
+            if media == MediaType::Xml {
+                json_to_xml_fragment(&json).map_err(|e| {
+                    MediationError::mediator(
+                        "Error converting JSON to XML, please check your expressions return valid JSON: ",
+                    )
+                    .with_detail(e)
+                })?
+            } else {
+                json
+            }
+        }
+        ExprValue::Xml(s) => s,
+    };
+    if media == MediaType::Json && is_xml(&s) {
+        match xml_to_json_text(&s) {
+            Ok(json) => out.push_str(&json),
+            Err(_) => out.push_str(&json_escape(&s)),
+        }
+    } else {
+        out.push_str(&s);
+    }
+    Ok(())
+}
