@@ -65,6 +65,11 @@ pub mod guide {
     #[doc = include_str!("../../../docs/expressions.md")]
     pub mod expressions {}
 
+    /// How to write, register, configure and test a custom mediator
+    /// (`docs/writing-a-mediator.md`).
+    #[doc = include_str!("../../../docs/writing-a-mediator.md")]
+    pub mod writing_a_mediator {}
+
     /// The workspace README, whose embedding example is compiled and run.
     #[doc = include_str!("../../../README.md")]
     pub mod readme {}
@@ -72,7 +77,10 @@ pub mod guide {
 
 /// The names most programs need.
 pub mod prelude {
-    pub use mediate_core::{Flow, MediationError, Mediator, Sequence};
+    pub use mediate_core::{
+        Env, Flow, IntoMediator, MediationError, Mediator, MediatorSpec, Registry, Sequence,
+        SequenceBuilder, async_trait, mediator_fn,
+    };
     pub use mediate_expr::{CompileError, Evaluated, EvaluationError, Expression, ExpressionKind};
     pub use mediate_message::{MessageContext, PropertyValue, Scope, VariableValue};
     pub use mediate_xpath::Namespaces;

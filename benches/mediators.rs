@@ -1,0 +1,199 @@
+//! Mediator benches: `cargo bench -p benches --bench mediators`.
+//!
+//! A ten-mediator sequence of the kind an MI integration runs on every request (property,
+//! variable, log, filter, switch, header, enrich, payloadFactory, property remove, respond),
+//! timed per message from the raw payload bytes (the message context is built inside the
+//! timing, so payload parsing is included), for a 1 KiB JSON order and a 1 KiB XML order.
+//! Building the sequence (compiling expressions) happens once, outside the timing.
+
+use std::hint::black_box;
+
+use bytes::Bytes;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use mediate::core::{Env, Sequence, SequenceBuilder};
+use mediate::mediators::enrich::{EnrichConfig, Source, Target};
+use mediate::mediators::filter::FilterConfig;
+use mediate::mediators::header::HeaderConfig;
+use mediate::mediators::log::{LogConfig, LogLevel, LogProperty};
+use mediate::mediators::payload_factory::{Arg, PayloadFactoryConfig};
+use mediate::mediators::property::PropertyConfig;
+use mediate::mediators::simple::Respond;
+use mediate::mediators::switch::SwitchConfig;
+use mediate::mediators::variable::VariableConfig;
+use mediate::prelude::*;
+
+fn order_json() -> Bytes {
+    let mut s = String::from(
+        r#"{"order":{"id":"A-1001","customer":{"name":"acme","tier":"gold"},"country":"FR","total":1800,"items":["#,
+    );
+    let mut i = 0;
+    while s.len() + 60 < 1024 {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!(
+            r#"{{"sku":"P-{i}","name":"Item {i}","price":{}}}"#,
+            i * 3 + 1
+        ));
+        i += 1;
+    }
+    s.push_str("]}}");
+    Bytes::from(s)
+}
+
+fn order_xml() -> Bytes {
+    let mut s = String::from(
+        "<order><id>A-1001</id><customer><name>acme</name><tier>gold</tier></customer><country>FR</country><total>1800</total><items>",
+    );
+    let mut i = 0;
+    while s.len() + 80 < 1024 {
+        s.push_str(&format!(
+            "<item sku=\"P-{i}\"><name>Item {i}</name><price>{}</price></item>",
+            i * 3 + 1
+        ));
+        i += 1;
+    }
+    s.push_str("</items></order>");
+    Bytes::from(s)
+}
+
+fn json_flow() -> Sequence {
+    SequenceBuilder::named("json")
+        .then(PropertyConfig::set_expression(
+            "orderId",
+            "json-eval($.order.id)",
+        ))
+        .then(VariableConfig::set_expression(
+            "tier",
+            "${payload.order.customer.tier}",
+        ))
+        .then(LogConfig {
+            level: LogLevel::Custom,
+            properties: vec![LogProperty::expression("order", "get-property('orderId')")],
+            ..LogConfig::default()
+        })
+        .then(
+            FilterConfig::expression("${payload.order.total > 1000}").then(
+                SequenceBuilder::anonymous().then(PropertyConfig::set_value("priority", "high")),
+            ),
+        )
+        .then(
+            SwitchConfig::new("json-eval($.order.country)")
+                .case(
+                    "US|CA",
+                    SequenceBuilder::anonymous()
+                        .then(PropertyConfig::set_value("region", "americas")),
+                )
+                .case(
+                    "DE|FR|NL",
+                    SequenceBuilder::anonymous()
+                        .then(PropertyConfig::set_value("region", "europe")),
+                ),
+        )
+        .then(HeaderConfig::transport("X-Order").expression("get-property('orderId')"))
+        .then(EnrichConfig::new(
+            Source::custom("json-eval($.order.customer)"),
+            Target::property("customer"),
+        ))
+        .then(
+            PayloadFactoryConfig::json(r#"{"id":"$1","region":"$2","tier":"$3","customer":$4}"#)
+                .arg(Arg::expression("get-property('orderId')"))
+                .arg(Arg::expression("get-property('region')"))
+                .arg(Arg::expression("${vars.tier}"))
+                .arg(Arg::expression("json-eval($.order.customer)")),
+        )
+        .then(PropertyConfig::remove("priority"))
+        .then(Respond)
+        .build()
+        .expect("the bench flow builds")
+}
+
+fn xml_flow() -> Sequence {
+    SequenceBuilder::named("xml")
+        .then(PropertyConfig::set_expression("orderId", "//order/id"))
+        .then(VariableConfig::set_expression(
+            "tier",
+            "string(//customer/tier)",
+        ))
+        .then(LogConfig {
+            level: LogLevel::Custom,
+            properties: vec![LogProperty::expression("order", "get-property('orderId')")],
+            ..LogConfig::default()
+        })
+        .then(
+            FilterConfig::expression("//order/total > 1000").then(
+                SequenceBuilder::anonymous().then(PropertyConfig::set_value("priority", "high")),
+            ),
+        )
+        .then(
+            SwitchConfig::new("//order/country")
+                .case(
+                    "US|CA",
+                    SequenceBuilder::anonymous()
+                        .then(PropertyConfig::set_value("region", "americas")),
+                )
+                .case(
+                    "DE|FR|NL",
+                    SequenceBuilder::anonymous()
+                        .then(PropertyConfig::set_value("region", "europe")),
+                ),
+        )
+        .then(HeaderConfig::transport("X-Order").expression("get-property('orderId')"))
+        .then(EnrichConfig::new(
+            Source::custom("//order/customer"),
+            Target::property("customer"),
+        ))
+        .then(
+            PayloadFactoryConfig::xml(
+                "<route xmlns=\"\"><id>$1</id><region>$2</region><tier>$3</tier></route>",
+            )
+            .arg(Arg::expression("get-property('orderId')"))
+            .arg(Arg::expression("get-property('region')"))
+            .arg(Arg::expression("$var:tier")),
+        )
+        .then(PropertyConfig::remove("priority"))
+        .then(Respond)
+        .build()
+        .expect("the bench flow builds")
+}
+
+fn ten_mediators(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let env = Env::default();
+    let mut g = c.benchmark_group("mediate_mediators::ten_mediator_flow");
+    g.throughput(Throughput::Elements(1));
+    for (name, payload, flow, json) in [
+        ("json-1KiB", order_json(), json_flow(), true),
+        ("xml-1KiB", order_xml(), xml_flow(), false),
+    ] {
+        // The flow must do its job before it is timed.
+        let mut msg = if json {
+            MessageContext::from_json(payload.clone())
+        } else {
+            MessageContext::from_xml(payload.clone())
+        };
+        assert_eq!(rt.block_on(env.run(&flow, &mut msg)).unwrap(), Flow::Stop);
+        assert!(
+            msg.payload_as_text().unwrap().contains("europe"),
+            "{:?}",
+            msg.payload_as_text()
+        );
+        g.bench_with_input(BenchmarkId::from_parameter(name), &payload, |b, payload| {
+            b.iter(|| {
+                let mut msg = if json {
+                    MessageContext::from_json(payload.clone())
+                } else {
+                    MessageContext::from_xml(payload.clone())
+                };
+                let flow = rt.block_on(env.run(&flow, &mut msg));
+                black_box((flow.is_ok(), msg))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ten_mediators);
+criterion_main!(benches);
