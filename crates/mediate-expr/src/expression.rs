@@ -207,9 +207,10 @@ impl Expression {
             Inner::JsonEval { target, path, .. } => {
                 // A simple definite path over a JSON payload nobody has parsed yet: scan the
                 // bytes for the one value instead of building the whole tree.
-                if let (JsonTarget::Payload, PayloadKind::Json, None) =
-                    (target, msg.payload_kind(), msg.json_if_parsed())
+                if let (JsonTarget::Payload, PayloadKind::Json) = (target, msg.payload_kind())
                     && !msg.payload().is_empty()
+                    && path.is_streamable()
+                    && msg.claim_json_scan()
                     && let Some(r) = path.evaluate_text(msg.payload_as_text()?)
                 {
                     return r.map(Evaluated::Json).map_err(|_| {

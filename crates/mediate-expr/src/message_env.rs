@@ -107,7 +107,7 @@ impl SynapseEnv for MessageEnv<'_> {
         // Only a JSON payload that nothing has parsed yet: scan its bytes for the one value.
         if self.msg.payload_kind() != PayloadKind::Json
             || self.msg.payload().is_empty()
-            || self.msg.json_if_parsed().is_some()
+            || !self.msg.claim_json_scan()
         {
             return None;
         }

@@ -138,10 +138,25 @@ fn json_streaming_rejects_what_the_full_parse_rejects() {
 #[test]
 fn simple_paths_do_not_build_the_tree() {
     let ns = Namespaces::new();
-    let msg = MessageContext::from_json(r#"{"order":{"id":"A-1"}}"#);
     for text in ["json-eval($.order.id)", "${payload.order.id}"] {
+        let msg = MessageContext::from_json(r#"{"order":{"id":"A-1"}}"#);
         let e = Expression::compile(text, &ns).unwrap();
         assert_eq!(e.evaluate_string(&msg).unwrap(), "A-1");
+        assert!(msg.json_if_parsed().is_none(), "answered from the bytes");
     }
-    assert!(msg.json_if_parsed().is_none(), "answered from the bytes");
+}
+
+#[test]
+fn the_second_reader_parses_once_for_everyone_after() {
+    // One scan is cheaper than a parse; two scans are not: from the second reader on, the
+    // tree is built once and cached.
+    let ns = Namespaces::new();
+    let msg = MessageContext::from_json(r#"{"order":{"id":"A-1","total":7}}"#);
+    let id = Expression::compile("json-eval($.order.id)", &ns).unwrap();
+    let total = Expression::compile("${payload.order.total}", &ns).unwrap();
+    assert_eq!(id.evaluate_string(&msg).unwrap(), "A-1");
+    assert!(msg.json_if_parsed().is_none(), "the first reader scanned");
+    assert_eq!(total.evaluate_string(&msg).unwrap(), "7");
+    assert!(msg.json_if_parsed().is_some(), "the second reader parsed");
+    assert_eq!(id.evaluate_string(&msg).unwrap(), "A-1");
 }

@@ -35,7 +35,8 @@ pub struct Fault {
     pub exception: Option<String>,
 }
 
-/// WS-Addressing-like facts (`To`, `From`, `Action`, `ReplyTo`, `RelatesTo`).
+/// WS-Addressing-like facts (`To`, `From`, `Action`, `ReplyTo`, `FaultTo`, `RelatesTo`): the
+/// addresses of Synapse's `MessageContext` EPRs (`getTo()`, `getFaultTo()`… `.getAddress()`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Addressing {
     /// `To` (the request URL for HTTP requests).
@@ -46,6 +47,10 @@ pub struct Addressing {
     pub action: Option<String>,
     /// `ReplyTo`.
     pub reply_to: Option<String>,
+    /// `FaultTo` (WS-Addressing `wsa:FaultTo`): where a fault about this message goes. Set by the
+    /// header mediator (`<header name="FaultTo" …/>`), read by `get-property('FaultTo')`; the
+    /// fault mediator sends the fault `To` it (Synapse's `FaultMediator.makeSOAPFault`).
+    pub fault_to: Option<String>,
     /// `RelatesTo`.
     pub relates_to: Option<String>,
 }
@@ -267,6 +272,25 @@ impl MessageContext {
     /// needs one value scan the raw bytes instead of building the whole tree.
     pub fn json_if_parsed(&self) -> Option<&Value> {
         self.payload.json_if_parsed()
+    }
+
+    /// The XML view if something has parsed it already, without parsing.
+    pub fn xml_if_parsed(&self) -> Option<&XmlDocument> {
+        self.payload.xml_if_parsed()
+    }
+
+    /// The envelope view if something has built it already, without building it.
+    pub fn envelope_if_parsed(&self) -> Option<&Envelope> {
+        self.payload.envelope_if_parsed()
+    }
+
+    /// Whether a reader that needs one value may scan the raw JSON bytes for it instead of
+    /// parsing the whole payload: `true` for the first such reader of a payload that nothing
+    /// has parsed, `false` afterwards. One scan is cheaper than a parse, but a second scan of
+    /// the same bytes costs more than the parse it avoids (the parsed tree is cached for every
+    /// later reader), so from the second reader on the payload is parsed.
+    pub fn claim_json_scan(&self) -> bool {
+        self.payload.claim_json_scan()
     }
 
     /// MI's envelope view of the payload (see [`Envelope`]).

@@ -59,6 +59,8 @@ pub(crate) struct Payload {
     xml: OnceLock<Result<XmlDocument, Error>>,
     json: OnceLock<Result<Arc<Value>, Error>>,
     envelope: OnceLock<Result<Envelope, Error>>,
+    /// Set by the first reader that scanned the raw JSON bytes instead of parsing them.
+    scanned: OnceLock<()>,
 }
 
 impl std::fmt::Debug for Payload {
@@ -85,6 +87,7 @@ impl Payload {
             xml: OnceLock::new(),
             json: OnceLock::new(),
             envelope: OnceLock::new(),
+            scanned: OnceLock::new(),
         }
     }
 
@@ -128,6 +131,21 @@ impl Payload {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// Whether a reader may scan the raw JSON bytes for one value: only the first one may.
+    pub(crate) fn claim_json_scan(&self) -> bool {
+        self.json_if_parsed().is_none() && self.scanned.set(()).is_ok()
+    }
+
+    /// The XML view if it has been parsed already (no parsing here).
+    pub(crate) fn xml_if_parsed(&self) -> Option<&XmlDocument> {
+        self.xml.get().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The envelope view if it has been built already (no parsing here).
+    pub(crate) fn envelope_if_parsed(&self) -> Option<&Envelope> {
+        self.envelope.get().and_then(|r| r.as_ref().ok())
     }
 
     /// The JSON view if it has been parsed already (no parsing here).

@@ -52,7 +52,10 @@ impl PropertyValue {
 
     /// The value as MI prints it (`get-property()`, log mediator): Java's
     /// `toString` — `25.0` for a double 25, `1.0E10`, `true`, the XML text of
-    /// an OM, the compact JSON text.
+    /// an OM, the compact JSON text. A `JSON` property is Gson's `JsonElement`,
+    /// whose `toString` is its JSON text even for a string: `"Tom"` with its
+    /// quotes (MI enrich doc, JSON example 4: a property set from
+    /// `json-eval($.data.students[0].name)` logs `Student name is :  = "Tom"`).
     pub fn as_string(&self) -> String {
         match self {
             Self::String(s) => s.clone(),
@@ -63,10 +66,7 @@ impl PropertyValue {
             Self::Double(d) => java_double_to_string(*d),
             Self::Float(f) => java_float_to_string(*f),
             Self::Om(xml) => xml.text().into_owned(),
-            Self::Json(v) => match v {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            },
+            Self::Json(v) => v.to_string(),
         }
     }
 
@@ -415,7 +415,11 @@ mod tests {
             PropertyValue::Json(serde_json::json!({"a":[1]})).as_string(),
             "{\"a\":[1]}"
         );
-        assert_eq!(PropertyValue::Json(serde_json::json!("s")).as_string(), "s");
+        // Gson's JsonPrimitive.toString keeps a JSON string's quotes (MI enrich doc example 4).
+        assert_eq!(
+            PropertyValue::Json(serde_json::json!("s")).as_string(),
+            "\"s\""
+        );
         assert_eq!(VariableValue::Double(2.0).as_string(), "2.0");
         assert_eq!(PropertyValue::Short(7).type_name(), "SHORT");
     }

@@ -8,6 +8,14 @@
 //! Jaxen, which Synapse uses. Variables and extension functions come from an
 //! [`Environment`]; compile-time knowledge of extension functions from a [`FunctionLibrary`].
 //!
+//! Function names are resolved as Jaxen resolves them, which MI configurations rely on
+//! (`fn:concat(…)` is written all over MI's documentation without declaring `fn`): the prefix
+//! of a function name gives its namespace when it is declared and none when it is not, so an
+//! undeclared `fn:concat` is the core `concat`; a name in [`XPATH_FUNCTIONS_NAMESPACE`] is the
+//! core function too. A prefixed name that still names no function is an error at its column
+//! (for an undeclared prefix, "undeclared namespace prefix"). Prefixes in location steps and
+//! variables are unchanged: an undeclared prefix in a step is an error.
+//!
 //! It is hand-written because no maintained crate evaluates XPath 1.0 over roxmltree with
 //! caller-supplied functions and variables.
 //!
@@ -35,6 +43,11 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use node::{XML_NAMESPACE, XNodeType};
+
+/// The namespace of the XPath/XQuery functions (`fn:`). A function name whose prefix is bound
+/// to it names the core function of that local name: `fn:concat('a', 'b')` with
+/// `xmlns:fn="http://www.w3.org/2005/xpath-functions"` is `concat('a', 'b')`.
+pub const XPATH_FUNCTIONS_NAMESPACE: &str = "http://www.w3.org/2005/xpath-functions";
 pub use roxmltree;
 
 /// Maximum nesting of parentheses, predicates and function arguments; deeper expressions are
@@ -75,8 +88,8 @@ pub enum Value<'a, 'i> {
 pub struct QName<'s> {
     /// The prefix as written, if any.
     pub prefix: Option<&'s str>,
-    /// The namespace URI the prefix is bound to; None when unprefixed or (for variables)
-    /// when the prefix is not declared.
+    /// The namespace URI the prefix is bound to; None when unprefixed or (for variables and
+    /// function names, as Jaxen reads them) when the prefix is not declared.
     pub namespace: Option<&'s str>,
     /// The local part.
     pub local: &'s str,

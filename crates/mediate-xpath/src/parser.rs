@@ -396,22 +396,55 @@ impl Parser<'_> {
         })
     }
 
+    /// A function call. The name's prefix is resolved as Jaxen (Synapse's XPath engine) resolves
+    /// it: a declared prefix gives the name its namespace, an undeclared one gives it none
+    /// (`ContextSupport.translateNamespacePrefixToUri` answers `null`, and the core functions are
+    /// registered without a namespace), so `fn:concat(…)` with `fn` undeclared is `concat(…)`.
+    /// A name in the XPath functions namespace ([`crate::XPATH_FUNCTIONS_NAMESPACE`]) is the core
+    /// function of that local name. An undeclared prefix on a name that is no known function is
+    /// reported as the undeclared prefix, at the name's column.
     fn call(
         &mut self,
         prefix: Option<String>,
         local: String,
         col: usize,
     ) -> Result<Expr, ParseError> {
-        let namespace = match &prefix {
-            Some(p) => Some(self.resolve_prefix(p, col)?),
-            None => None,
-        };
-        if self.functions.is_none() && (prefix.is_some() || CoreFn::from_name(&local).is_none()) {
+        // Jaxen: an undeclared prefix means no namespace.
+        let namespace = prefix
+            .as_deref()
+            .and_then(|p| self.resolve_prefix(p, col).ok());
+        if self.functions.is_none()
+            && !(core_namespace(namespace.as_deref()) && CoreFn::from_name(&local).is_some())
+        {
             // Without a library the name is unknown whatever the arguments.
-            return Err(unknown_function(prefix.as_deref(), &local, col));
+            return Err(self.unknown_function(
+                prefix.as_deref(),
+                namespace.as_deref(),
+                &local,
+                col,
+            ));
         }
         let args = self.call_args()?;
         self.finish_call(prefix, namespace, local, col, args)
+    }
+
+    /// The error for a function name that names no function: an undeclared prefix is reported
+    /// as such, any other name as an unknown function.
+    #[cold]
+    fn unknown_function(
+        &self,
+        prefix: Option<&str>,
+        namespace: Option<&str>,
+        local: &str,
+        col: usize,
+    ) -> ParseError {
+        match (prefix, namespace) {
+            (Some(p), None) => self
+                .resolve_prefix(p, col)
+                .err()
+                .unwrap_or_else(|| unknown_function(prefix, local, col)),
+            _ => unknown_function(prefix, local, col),
+        }
     }
 
     #[inline(never)]
@@ -445,7 +478,7 @@ impl Parser<'_> {
             namespace,
             local,
         };
-        if name.prefix.is_none()
+        if core_namespace(name.namespace.as_deref())
             && let Some(f) = CoreFn::from_name(&name.local)
         {
             let (min, max) = f.arity();
@@ -475,9 +508,20 @@ impl Parser<'_> {
         {
             Ok(Expr::Ext(name, args))
         } else {
-            Err(unknown_function(name.prefix.as_deref(), &name.local, col))
+            Err(self.unknown_function(
+                name.prefix.as_deref(),
+                name.namespace.as_deref(),
+                &name.local,
+                col,
+            ))
         }
     }
+}
+
+/// Whether a function name in `namespace` may be a core function: no namespace (unprefixed, or
+/// an undeclared prefix as Jaxen reads it), or the XPath functions namespace.
+fn core_namespace(namespace: Option<&str>) -> bool {
+    namespace.is_none_or(|ns| ns == crate::XPATH_FUNCTIONS_NAMESPACE)
 }
 
 /// Append `op rhs` to `lhs`, extending `lhs`'s chain when it has the same precedence.

@@ -193,6 +193,11 @@ impl JsonPath {
         self.singular || self.function.is_some()
     }
 
+    /// Whether [`evaluate_text`](Self::evaluate_text) can answer this path from the text.
+    pub fn is_streamable(&self) -> bool {
+        self.stream.is_some()
+    }
+
     /// Evaluates against the JSON *text* of a document when the path allows it, without building
     /// the document's tree: only the selected value is built (see the `stream` module). `None`
     /// when the path needs the whole tree; then use [`evaluate`](Self::evaluate).

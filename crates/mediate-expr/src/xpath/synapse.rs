@@ -138,15 +138,18 @@ impl SynapseXPath {
         // An XPath that can see no node of the message (`get-property('id')`, `$ctx:x`,
         // `concat($trp:a, 'b')`) never builds the envelope: a JSON payload is not mapped to XML
         // for it, as Synapse does not build the message for it.
-        let envelope = match msg.envelope() {
-            _ if !self.reads_nodes => empty_envelope(),
-            Ok(envelope) => envelope,
-            // Synapse builds the message only for a content-aware XPath (one with a `/`, or
-            // `get-property('From'…` / `get-property('FAULT')`); any other runs over the
-            // unbuilt, empty envelope, so `get-property('ERROR_MESSAGE')` still works on a
-            // payload that does not parse.
-            Err(_) if !self.content_aware() => empty_envelope(),
-            Err(e) => return Err(e.into()),
+        let envelope = if !self.reads_nodes {
+            empty_envelope()
+        } else {
+            match msg.envelope() {
+                Ok(envelope) => envelope,
+                // Synapse builds the message only for a content-aware XPath (one with a `/`, or
+                // `get-property('From'…` / `get-property('FAULT')`); any other runs over the
+                // unbuilt, empty envelope, so `get-property('ERROR_MESSAGE')` still works on a
+                // payload that does not parse.
+                Err(_) if !self.content_aware() => empty_envelope(),
+                Err(e) => return Err(e.into()),
+            }
         };
         let env = MessageEnv {
             msg,
@@ -438,7 +441,7 @@ impl<'m> MessageEnv<'m> {
                 "Action" => return special(a.action.as_ref()),
                 "ReplyTo" => return special(a.reply_to.as_ref()),
                 "RelatesTo" => return special(a.relates_to.as_ref()),
-                "FaultTo" => return Ok(string("")),
+                "FaultTo" => return special(a.fault_to.as_ref()),
                 "MessageID" => return Ok(string(self.msg.message_id())),
                 "MESSAGE_FORMAT" => return Ok(string(self.message_format())),
                 "FAULT" => {
