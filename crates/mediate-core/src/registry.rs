@@ -51,6 +51,62 @@ pub enum BuildError {
     },
 }
 
+impl BuildError {
+    /// A [`BuildError::MissingProperty`]: mediator `kind` needs the property `property`.
+    ///
+    /// ```
+    /// use mediate_core::BuildError;
+    ///
+    /// let err = BuildError::missing("log", "level");
+    /// assert_eq!(err.to_string(), "mediator `log`: missing property `level`");
+    /// ```
+    pub fn missing(kind: impl Into<String>, property: impl Into<String>) -> Self {
+        Self::MissingProperty {
+            kind: kind.into(),
+            property: property.into(),
+        }
+    }
+
+    /// A [`BuildError::InvalidProperty`]: mediator `kind` refuses `value` for its property
+    /// `property`, for `reason`.
+    ///
+    /// ```
+    /// use mediate_core::BuildError;
+    ///
+    /// let err = BuildError::invalid("log", "level", "loud", "expected `simple` or `full`");
+    /// assert!(matches!(err, BuildError::InvalidProperty { ref property, .. } if property == "level"));
+    /// ```
+    pub fn invalid(
+        kind: impl Into<String>,
+        property: impl Into<String>,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::InvalidProperty {
+            kind: kind.into(),
+            property: property.into(),
+            value: value.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A [`BuildError::InvalidStructure`]: the children or content of mediator (or child
+    /// element) `kind` do not fit, for `reason`.
+    ///
+    /// ```
+    /// use mediate_core::BuildError;
+    ///
+    /// let err = BuildError::structure("enrich", "source element is mandatory");
+    /// assert_eq!(err.to_string(), "mediator `enrich`: source element is mandatory");
+    /// ```
+    pub fn structure(kind: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidStructure {
+            kind: kind.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 fn did_you_mean(suggestions: &[String]) -> String {
     match suggestions {
         [] => String::new(),

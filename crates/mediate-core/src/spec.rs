@@ -99,10 +99,8 @@ impl MediatorSpec {
 
     /// The value of the property named `name`, or [`BuildError::MissingProperty`].
     pub fn require(&self, name: &str) -> Result<&str, BuildError> {
-        self.get(name).ok_or_else(|| BuildError::MissingProperty {
-            kind: self.kind.clone(),
-            property: name.to_owned(),
-        })
+        self.get(name)
+            .ok_or_else(|| BuildError::missing(&self.kind, name))
     }
 
     /// Parses the property named `name` with [`str::parse`], if present; a value that does not
@@ -138,19 +136,11 @@ impl MediatorSpec {
         value: impl Into<String>,
         reason: impl Into<String>,
     ) -> BuildError {
-        BuildError::InvalidProperty {
-            kind: self.kind.clone(),
-            property: name.to_owned(),
-            value: value.into(),
-            reason: reason.into(),
-        }
+        BuildError::invalid(&self.kind, name, value, reason)
     }
 
     /// A [`BuildError::InvalidStructure`] for this spec.
     pub fn invalid_structure(&self, reason: impl Into<String>) -> BuildError {
-        BuildError::InvalidStructure {
-            kind: self.kind.clone(),
-            reason: reason.into(),
-        }
+        BuildError::structure(&self.kind, reason)
     }
 }

@@ -41,11 +41,9 @@
 //! `tracing::error!` and the flow continues with the message unchanged.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
 use mediate_core::expr::jsonpath::{JsonEvalResult, JsonPath};
-use mediate_core::expr::{Evaluated, ExpressionKind};
+use mediate_core::expr::{Evaluated, ExpressionKind, XNode};
 use mediate_core::message::roxmltree::{Document, Node};
 use mediate_core::message::{
     EnvelopeOrigin, PayloadKind, SOAP11_NS, SOAP12_NS, XmlValue, json_xml,
@@ -57,7 +55,7 @@ use mediate_core::{
 use serde_json::Value;
 
 use crate::property::gson_lenient_parse;
-use crate::value::compile_expression;
+use crate::value::{attribute_enum, check_attributes, compile_expression};
 use crate::xml_edit::{self, Edit};
 
 const KIND: &str = "enrich";
@@ -174,29 +172,12 @@ pub enum Action {
     Remove,
 }
 
-impl FromStr for Action {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "replace" => Ok(Action::Replace),
-            "child" => Ok(Action::Child),
-            "sibling" => Ok(Action::Sibling),
-            "remove" => Ok(Action::Remove),
-            _ => Err("Unexpected target action".into()),
-        }
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Action::Replace => "replace",
-            Action::Child => "child",
-            Action::Sibling => "sibling",
-            Action::Remove => "remove",
-        })
-    }
-}
+attribute_enum!(Action {
+    "replace" => Replace,
+    "child" => Child,
+    "sibling" => Sibling,
+    "remove" => Remove,
+} else "Unexpected target action");
 
 /// `<target>`: where to put the content, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,7 +288,7 @@ impl EnrichConfig {
     /// `Boolean.parseBoolean`), `action` to `replace`; an inline source is the child element
     /// (or the text, or `key`) of `<source>`. Unknown attributes and children are refused.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        only_attributes(spec, &["description"])?;
+        check_attributes(spec, &["description"])?;
         for child in &spec.children {
             if !matches!(child.kind.as_str(), "source" | "target") {
                 return Err(spec.invalid_structure(format!(
@@ -374,7 +355,8 @@ impl EnrichConfig {
                 if let BuiltPath::Json { root: true, .. } = path
                     && self.target.action == Action::Replace
                 {
-                    return Err(invalid(
+                    return Err(BuildError::invalid(
+                        KIND,
                         "xpath",
                         text,
                         "Acting replace is not supported for root path in type custom. Please \
@@ -387,7 +369,8 @@ impl EnrichConfig {
                         BuiltTarget::GetProperty(scope, name)
                     }
                     Some(PropertyRef::Malformed) => {
-                        return Err(invalid(
+                        return Err(BuildError::invalid(
+                            KIND,
                             "xpath",
                             text,
                             "get-property() needs a quoted property name",
@@ -401,7 +384,8 @@ impl EnrichConfig {
             TargetKind::Property(p) => BuiltTarget::Property(p.clone()),
             TargetKind::Key(text) => {
                 let arg = json_eval_arg(text).ok_or_else(|| {
-                    invalid(
+                    BuildError::invalid(
+                        KIND,
                         "xpath",
                         text,
                         "the target type 'key' needs a json-eval(<path>.<key>) path",
@@ -409,7 +393,8 @@ impl EnrichConfig {
                 })?;
                 let normalized = normalize_json_path(arg);
                 let Some(dot) = normalized.rfind('.').filter(|&d| d > 0) else {
-                    return Err(invalid(
+                    return Err(BuildError::invalid(
+                        KIND,
                         "xpath",
                         text,
                         "the path must end with the key to rename: <json path>.<key name>",
@@ -417,7 +402,12 @@ impl EnrichConfig {
                 };
                 let (parent, key) = (&normalized[..dot], &normalized[dot + 1..]);
                 if key.is_empty() {
-                    return Err(invalid("xpath", text, "the key name is empty"));
+                    return Err(BuildError::invalid(
+                        KIND,
+                        "xpath",
+                        text,
+                        "the key name is empty",
+                    ));
                 }
                 BuiltTarget::Key {
                     parent: compile_json("xpath", text, parent)?,
@@ -442,12 +432,21 @@ impl EnrichConfig {
 fn inline_source(content: &str) -> Result<BuiltSource, BuildError> {
     let t = content.trim();
     if t.is_empty() {
-        return Err(structure("XML element is required for INLINE type"));
+        return Err(BuildError::structure(
+            KIND,
+            "XML element is required for INLINE type",
+        ));
     }
     if t.starts_with('<') {
         let wrapped = format!("<w>{t}</w>");
-        let doc = Document::parse(&wrapped)
-            .map_err(|e| invalid("source", t, format!("inline XML is not well-formed: {e}")))?;
+        let doc = Document::parse(&wrapped).map_err(|e| {
+            BuildError::invalid(
+                KIND,
+                "source",
+                t,
+                format!("inline XML is not well-formed: {e}"),
+            )
+        })?;
         let root = doc.root_element();
         if let Some(first) = root.first_element_child() {
             return Ok(BuiltSource::InlineXml {
@@ -469,34 +468,49 @@ fn inline_source(content: &str) -> Result<BuiltSource, BuildError> {
 }
 
 fn read_source(spec: &MediatorSpec) -> Result<Source, BuildError> {
-    only_attributes(spec, &["clone", "type", "xpath", "property", "key"])?;
+    check_attributes(spec, &["clone", "type", "xpath", "property", "key"])?;
     let clone = spec
         .get("clone")
         .is_none_or(|c| c.eq_ignore_ascii_case("true"));
     let kind = match spec.get("type").unwrap_or("custom") {
         "custom" => SourceKind::Custom(
             spec.get("xpath")
-                .ok_or_else(|| structure("xpath attribute is required for CUSTOM type"))?
+                .ok_or_else(|| {
+                    BuildError::structure(KIND, "xpath attribute is required for CUSTOM type")
+                })?
                 .to_owned(),
         ),
         "envelope" => SourceKind::Envelope,
         "body" => SourceKind::Body,
         "property" => SourceKind::Property(
             spec.get("property")
-                .ok_or_else(|| missing("property"))?
+                .ok_or_else(|| BuildError::missing(KIND, "property"))?
                 .to_owned(),
         ),
         "inline" => match (&spec.text, spec.get("key")) {
             (Some(text), _) if !text.trim().is_empty() => SourceKind::Inline(text.clone()),
             (_, Some(key)) => SourceKind::InlineKey(key.to_owned()),
-            _ => return Err(structure("XML element is required for INLINE type")),
+            _ => {
+                return Err(BuildError::structure(
+                    KIND,
+                    "XML element is required for INLINE type",
+                ));
+            }
         },
-        other => return Err(invalid("type", other, "Unexpected source type")),
+        other => {
+            return Err(BuildError::invalid(
+                KIND,
+                "type",
+                other,
+                "Unexpected source type",
+            ));
+        }
     };
     if !matches!(kind, SourceKind::Inline(_))
         && let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty())
     {
-        return Err(invalid(
+        return Err(BuildError::invalid(
+            KIND,
             "source",
             text,
             "inline content is only read for type=\"inline\"",
@@ -512,22 +526,29 @@ fn read_source(spec: &MediatorSpec) -> Result<Source, BuildError> {
 }
 
 fn read_target(spec: &MediatorSpec) -> Result<Target, BuildError> {
-    only_attributes(spec, &["action", "type", "xpath", "property"])?;
+    check_attributes(spec, &["action", "type", "xpath", "property"])?;
     if let Some(child) = spec.children.first() {
         return Err(spec.invalid_structure(format!("unknown child element <{}>", child.kind)));
     }
     if let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        return Err(invalid("target", text, "<target> takes no content"));
+        return Err(BuildError::invalid(
+            KIND,
+            "target",
+            text,
+            "<target> takes no content",
+        ));
     }
     let action = match spec.get("action") {
         None => Action::Replace,
-        Some(a) => a.parse().map_err(|r: String| invalid("action", a, r))?,
+        Some(a) => a
+            .parse()
+            .map_err(|r: String| BuildError::invalid(KIND, "action", a, r))?,
     };
     let ty = spec.get("type");
     let xpath = |what: &str| -> Result<String, BuildError> {
         spec.get("xpath")
             .map(str::to_owned)
-            .ok_or_else(|| structure(what))
+            .ok_or_else(|| BuildError::structure(KIND, what))
     };
     let kind = match ty.unwrap_or("custom") {
         "custom" => TargetKind::Custom(xpath("xpath attribute is required for CUSTOM type")?),
@@ -535,18 +556,26 @@ fn read_target(spec: &MediatorSpec) -> Result<Target, BuildError> {
         "body" => TargetKind::Body,
         "property" => TargetKind::Property(
             spec.get("property")
-                .ok_or_else(|| missing("property"))?
+                .ok_or_else(|| BuildError::missing(KIND, "property"))?
                 .to_owned(),
         ),
         "key" => TargetKind::Key(xpath("Xpath must be defined for the target type 'key'.")?),
         "inline" => {
-            return Err(invalid(
+            return Err(BuildError::invalid(
+                KIND,
                 "type",
                 "inline",
                 "Inline not support for target attribute",
             ));
         }
-        other => return Err(invalid("type", other, "Unexpected target type")),
+        other => {
+            return Err(BuildError::invalid(
+                KIND,
+                "type",
+                other,
+                "Unexpected target type",
+            ));
+        }
     };
     Ok(Target {
         kind,
@@ -559,7 +588,7 @@ fn read_target(spec: &MediatorSpec) -> Result<Target, BuildError> {
 fn validate_combination(source: &Source, target: &Target) -> Result<(), BuildError> {
     let s = source.type_code();
     let t = target.type_code();
-    let wrong = |what: &str| structure(what.to_owned());
+    let wrong = |what: &str| BuildError::structure(KIND, what.to_owned());
     let bad_types = match s {
         1 => matches!(t, Some(0..=2)),
         2 => matches!(t, Some(1 | 2)),
@@ -981,11 +1010,10 @@ impl EnrichMediator {
                 Evaluated::XPath(value) => match value.as_nodes() {
                     Some(nodes) => {
                         for x in nodes {
-                            let n = x.node();
-                            let attribute_like = x.parent().is_some_and(|p| p.node() == n);
-                            if attribute_like {
+                            // Attribute and namespace nodes are not copied.
+                            let &XNode::Node(n) = x else {
                                 continue;
-                            }
+                            };
                             if n.is_element() {
                                 items.push(Item::element(n));
                                 if !self.clone && std::ptr::eq(n.document(), env_doc) {
@@ -1069,16 +1097,8 @@ impl EnrichMediator {
                 if !std::ptr::eq(n.document(), env_doc) {
                     return Err(invalid_target());
                 }
-                if x.parent().is_some_and(|p| p.node() == n) {
+                if let XNode::Attribute(_, attr) = x {
                     // An attribute: its value becomes the first source's text.
-                    let name = x.local_name();
-                    let ns = x.namespace_uri();
-                    let Some(attr) = n
-                        .attributes()
-                        .find(|a| a.name() == name && a.namespace().unwrap_or("") == ns)
-                    else {
-                        return Err(invalid_target());
-                    };
                     let Some(Item::Text(text)) = items.first() else {
                         return Err(MediationError::mediator(
                             "Invalid source object: an attribute can only take text",
@@ -1644,7 +1664,8 @@ fn normalize_json_path(arg: &str) -> String {
 
 fn compile_json(attribute: &str, text: &str, arg: &str) -> Result<JsonPath, BuildError> {
     let normalized = normalize_json_path(arg);
-    JsonPath::compile(&normalized).map_err(|e| invalid(attribute, text, e.to_string()))
+    JsonPath::compile(&normalized)
+        .map_err(|e| BuildError::invalid(KIND, attribute, text, e.to_string()))
 }
 
 fn compile_path(attribute: &str, text: &str, ns: &Namespaces) -> Result<BuiltPath, BuildError> {
@@ -1657,7 +1678,12 @@ fn compile_path(attribute: &str, text: &str, ns: &Namespaces) -> Result<BuiltPat
     }
     let expr = compile_expression(KIND, attribute, text, ns)?;
     if expr.kind() == ExpressionKind::JsonEval {
-        return Err(invalid(attribute, text, "malformed json-eval(…) path"));
+        return Err(BuildError::invalid(
+            KIND,
+            attribute,
+            text,
+            "malformed json-eval(…) path",
+        ));
     }
     Ok(BuiltPath::XPath(expr))
 }
@@ -1721,43 +1747,6 @@ fn property_target(text: &str) -> Option<PropertyRef> {
         },
         [] => PropertyRef::Malformed,
     })
-}
-
-fn only_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
-    for (name, value) in &spec.properties {
-        if !allowed.contains(&name.as_str()) {
-            return Err(BuildError::InvalidProperty {
-                kind: spec.kind.clone(),
-                property: name.clone(),
-                value: value.clone(),
-                reason: format!("unknown attribute `{name}` ({})", allowed.join(", ")),
-            });
-        }
-    }
-    Ok(())
-}
-
-fn structure(reason: impl Into<String>) -> BuildError {
-    BuildError::InvalidStructure {
-        kind: KIND.into(),
-        reason: reason.into(),
-    }
-}
-
-fn missing(property: &str) -> BuildError {
-    BuildError::MissingProperty {
-        kind: KIND.into(),
-        property: property.into(),
-    }
-}
-
-fn invalid(property: &str, value: &str, reason: impl Into<String>) -> BuildError {
-    BuildError::InvalidProperty {
-        kind: KIND.into(),
-        property: property.into(),
-        value: value.into(),
-        reason: reason.into(),
-    }
 }
 
 #[cfg(test)]

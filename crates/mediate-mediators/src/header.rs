@@ -13,10 +13,10 @@
 //!   block to the `soapenv:Header` (created before the Body if missing) — a second `set`
 //!   adds a second block, as Axiom's `addHeaderBlock` does; `remove` removes every header
 //!   block with that namespace and local name. Unqualified names are the WS-Addressing
-//!   facts Synapse knows: `To`, `From`, `Action`, `ReplyTo`, `RelatesTo` set or clear the
-//!   message's addressing; `MessageID` sets the message ID (MI documents it among the
-//!   special names); `FaultTo` is accepted but has no place on the message yet (logged). Any
-//!   other unqualified name is refused when the mediator is built, with Synapse's text
+//!   facts Synapse knows: `To`, `From`, `Action`, `ReplyTo`, `FaultTo`, `RelatesTo` set or
+//!   clear the message's addressing (`synCtx.setFaultTo(new EndpointReference(value))`, `null`
+//!   on remove); `MessageID` sets the message ID (MI documents it among the special names).
+//!   Any other unqualified name is refused when the mediator is built, with Synapse's text
 //!   ("All SOAP headers must be namespace qualified.").
 //! - Inline XML: each child element is added as a header block.
 //!
@@ -26,8 +26,6 @@
 //! envelope beside the payload, so the block is dropped (logged at debug level): a later
 //! `$header/…` expression on such a message does not see it.
 
-use std::str::FromStr;
-
 use mediate_core::message::roxmltree::Document;
 use mediate_core::message::{EnvelopeOrigin, PayloadKind};
 use mediate_core::{
@@ -36,10 +34,20 @@ use mediate_core::{
 };
 
 use crate::property::{expression_reads_body, string_value_of};
-use crate::value::compile_expression;
+use crate::value::{attribute_enum, check_attributes, compile_expression};
 use crate::xml_edit::{self, Edit};
 
 const KIND: &str = "header";
+
+/// The attributes `<header>` takes.
+const ATTRIBUTES: &[&str] = &[
+    "name",
+    "value",
+    "expression",
+    "action",
+    "scope",
+    "description",
+];
 
 /// `scope`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,19 +59,13 @@ pub enum HeaderScope {
     Transport,
 }
 
-impl FromStr for HeaderScope {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "default" => Ok(HeaderScope::Default),
-            "transport" => Ok(HeaderScope::Transport),
-            other => Err(format!(
-                "Only 'transport' or 'default' values are allowed for attribute scope for a \
-                 header mediator, Unsupported scope {other}"
-            )),
-        }
-    }
-}
+attribute_enum!(HeaderScope {
+    "default" => Default,
+    "transport" => Transport,
+} else |other| format!(
+    "Only 'transport' or 'default' values are allowed for attribute scope for a header \
+     mediator, Unsupported scope {other}"
+));
 
 /// `action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -170,21 +172,7 @@ impl HeaderConfig {
     /// Reads `<header>` as `HeaderMediatorFactory` does; the inline XML is the element's
     /// content (`spec.text`). Unknown attributes are refused; `action` is `set` or `remove`.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        for (name, value) in &spec.properties {
-            if !matches!(
-                name.as_str(),
-                "name" | "value" | "expression" | "action" | "scope" | "description"
-            ) {
-                return Err(spec.invalid(
-                    name,
-                    value,
-                    format!(
-                        "unknown attribute `{name}` (name, value, expression, action, scope, \
-                         description)"
-                    ),
-                ));
-            }
-        }
+        check_attributes(spec, ATTRIBUTES)?;
         let action = match spec.get("action") {
             None | Some("set") => HeaderAction::Set,
             Some("remove") => HeaderAction::Remove,
@@ -234,25 +222,30 @@ impl HeaderConfig {
                     .as_ref()
                     .filter(|_| scope == HeaderScope::Default)
                 else {
-                    return Err(structure(
+                    return Err(BuildError::structure(
+                        KIND,
                         "A valid name attribute is required for the header mediator",
                     ));
                 };
                 if self.action == HeaderAction::Remove {
-                    return Err(structure("action=\"remove\" needs a name attribute"));
+                    return Err(BuildError::structure(
+                        KIND,
+                        "action=\"remove\" needs a name attribute",
+                    ));
                 }
                 Target::Inline(inline_blocks(xml)?)
             }
             (Some(name), HeaderScope::Transport) => {
                 if name.is_empty() {
-                    return Err(missing("name"));
+                    return Err(BuildError::missing(KIND, "name"));
                 }
                 Target::Transport(name.clone())
             }
             (Some(name), HeaderScope::Default) => match name.split_once(':') {
                 Some((prefix, local)) => {
                     let Some(uri) = self.namespaces.get(prefix) else {
-                        return Err(invalid(
+                        return Err(BuildError::invalid(
+                            KIND,
                             "name",
                             name,
                             format!("Invalid namespace prefix '{prefix}' in name attribute"),
@@ -267,7 +260,8 @@ impl HeaderConfig {
                 None => match Addressing::from_name(name) {
                     Some(a) => Target::Addressing(a),
                     None => {
-                        return Err(invalid(
+                        return Err(BuildError::invalid(
+                            KIND,
                             "name",
                             name,
                             format!(
@@ -289,7 +283,8 @@ impl HeaderConfig {
                 &self.namespaces,
             )?)),
             None if needs_value => {
-                return Err(structure(
+                return Err(BuildError::structure(
+                    KIND,
                     "A 'value' or 'expression' attribute is required for a [set] header mediator",
                 ));
             }
@@ -421,10 +416,7 @@ impl HeaderMediator {
                             remove_blocks(header, "", "MessageID")
                         })?,
                     },
-                    Addressing::FaultTo => tracing::warn!(
-                        "header: FaultTo has no place on this message (no FaultTo EPR is kept); \
-                         ignored"
-                    ),
+                    Addressing::FaultTo => addressing.fault_to = value,
                 }
             }
             (Target::Soap { prefix, local, uri }, HeaderAction::Set) => {
@@ -538,8 +530,14 @@ fn remove_blocks(
 /// The inline header blocks: each child element of the content, with its namespaces.
 fn inline_blocks(xml: &str) -> Result<Vec<String>, BuildError> {
     let wrapped = format!("<w>{xml}</w>");
-    let doc = Document::parse(&wrapped)
-        .map_err(|e| invalid("header", xml, format!("inline XML is not well-formed: {e}")))?;
+    let doc = Document::parse(&wrapped).map_err(|e| {
+        BuildError::invalid(
+            KIND,
+            "header",
+            xml,
+            format!("inline XML is not well-formed: {e}"),
+        )
+    })?;
     let blocks: Vec<String> = doc
         .root_element()
         .children()
@@ -547,33 +545,11 @@ fn inline_blocks(xml: &str) -> Result<Vec<String>, BuildError> {
         .map(xml_edit::element_xml)
         .collect();
     if blocks.is_empty() {
-        return Err(structure(
+        return Err(BuildError::structure(
+            KIND,
             "A non standard header with both value and expression are null must contain an \
              embedded XML definition.",
         ));
     }
     Ok(blocks)
-}
-
-fn structure(reason: impl Into<String>) -> BuildError {
-    BuildError::InvalidStructure {
-        kind: KIND.into(),
-        reason: reason.into(),
-    }
-}
-
-fn missing(property: &str) -> BuildError {
-    BuildError::MissingProperty {
-        kind: KIND.into(),
-        property: property.into(),
-    }
-}
-
-fn invalid(property: &str, value: &str, reason: impl Into<String>) -> BuildError {
-    BuildError::InvalidProperty {
-        kind: KIND.into(),
-        property: property.into(),
-        value: value.into(),
-        reason: reason.into(),
-    }
 }

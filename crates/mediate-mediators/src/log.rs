@@ -35,8 +35,6 @@
 //! envelope that cannot be built for `full`/`headers`) fails the mediation, as Synapse throws.
 //! The message is never changed.
 
-use std::str::FromStr;
-
 use mediate_core::expr::MessageEnv;
 use mediate_core::expr::synapse::SynapseTemplate;
 use mediate_core::message::PayloadKind;
@@ -46,9 +44,19 @@ use mediate_core::{
 };
 
 use crate::property::{ValueSpec, expression_reads_body, string_value_of};
-use crate::value::compile_expression;
+use crate::value::{attribute_enum, check_attributes, compile_expression};
 
 const KIND: &str = "log";
+
+/// The attributes `<log>` takes.
+const ATTRIBUTES: &[&str] = &[
+    "level",
+    "category",
+    "separator",
+    "logMessageID",
+    "logFullPayload",
+    "description",
+];
 
 /// The tracing target log lines are emitted with.
 pub const TARGET: &str = "mediate::log";
@@ -67,22 +75,12 @@ pub enum LogLevel {
     Full,
 }
 
-impl FromStr for LogLevel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "custom" => Self::Custom,
-            "simple" => Self::Simple,
-            "headers" => Self::Headers,
-            "full" => Self::Full,
-            other => {
-                return Err(format!(
-                    "unknown level `{other}` (custom, simple, headers, full)"
-                ));
-            }
-        })
-    }
-}
+attribute_enum!(LogLevel {
+    "custom" => Custom,
+    "simple" => Simple,
+    "headers" => Headers,
+    "full" => Full,
+} else |other| format!("unknown level `{other}` (custom, simple, headers, full)"));
 
 /// `category`: the severity the line is logged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -102,24 +100,14 @@ pub enum LogCategory {
     Fatal,
 }
 
-impl FromStr for LogCategory {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "INFO" => Self::Info,
-            "DEBUG" => Self::Debug,
-            "TRACE" => Self::Trace,
-            "WARN" => Self::Warn,
-            "ERROR" => Self::Error,
-            "FATAL" => Self::Fatal,
-            other => {
-                return Err(format!(
-                    "unknown category `{other}` (INFO, DEBUG, TRACE, WARN, ERROR, FATAL)"
-                ));
-            }
-        })
-    }
-}
+attribute_enum!(LogCategory {
+    "INFO" => Info,
+    "DEBUG" => Debug,
+    "TRACE" => Trace,
+    "WARN" => Warn,
+    "ERROR" => Error,
+    "FATAL" => Fatal,
+} else |other| format!("unknown category `{other}` (INFO, DEBUG, TRACE, WARN, ERROR, FATAL)"));
 
 /// A `<property name="…" value|expression="…"/>` of the log mediator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,26 +199,7 @@ impl LogConfig {
     /// as written; `<message>`'s text is the template; each `<property>` takes `name` and
     /// `value` or `expression`. Unknown attributes and child elements are refused.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        for (name, value) in &spec.properties {
-            if !matches!(
-                name.as_str(),
-                "level"
-                    | "category"
-                    | "separator"
-                    | "logMessageID"
-                    | "logFullPayload"
-                    | "description"
-            ) {
-                return Err(spec.invalid(
-                    name,
-                    value,
-                    format!(
-                        "unknown attribute `{name}` (level, category, separator, logMessageID, \
-                         logFullPayload, description)"
-                    ),
-                ));
-            }
-        }
+        check_attributes(spec, ATTRIBUTES)?;
         let level = match spec.get("level") {
             None => LogLevel::default(),
             Some(l) => l.parse().map_err(|r: String| spec.invalid("level", l, r))?,
@@ -268,25 +237,11 @@ impl LogConfig {
                     if message.is_some() {
                         return Err(spec.invalid_structure("more than one <message>"));
                     }
-                    if let Some((name, value)) = child.properties.first() {
-                        return Err(child.invalid(
-                            name,
-                            value,
-                            format!("unknown attribute `{name}` (none allowed)"),
-                        ));
-                    }
+                    check_attributes(child, &[])?;
                     message = Some(child.text.clone().unwrap_or_default());
                 }
                 "property" => {
-                    for (name, value) in &child.properties {
-                        if !matches!(name.as_str(), "name" | "value" | "expression") {
-                            return Err(child.invalid(
-                                name,
-                                value,
-                                format!("unknown attribute `{name}` (name, value, expression)"),
-                            ));
-                        }
-                    }
+                    check_attributes(child, &["name", "value", "expression"])?;
                     let name = child.require("name")?.to_owned();
                     let value = match (child.get("value"), child.get("expression")) {
                         (Some(v), None) => ValueSpec::Value(v.to_owned()),
@@ -340,11 +295,8 @@ impl LogConfig {
                     .collect();
                 Some(
                     SynapseTemplate::compile(text)
-                        .map_err(|e| BuildError::InvalidProperty {
-                            kind: KIND.into(),
-                            property: "message".into(),
-                            value: text.clone(),
-                            reason: e.to_string(),
+                        .map_err(|e| {
+                            BuildError::invalid(KIND, "message", text.clone(), e.to_string())
                         })?
                         .with_namespaces(ns),
                 )
@@ -356,10 +308,7 @@ impl LogConfig {
             .is_some_and(SynapseTemplate::is_content_aware);
         for p in self.properties {
             if p.name.is_empty() {
-                return Err(BuildError::MissingProperty {
-                    kind: KIND.into(),
-                    property: "property name".into(),
-                });
+                return Err(BuildError::missing(KIND, "property name"));
             }
             let value = match p.value {
                 ValueSpec::Value(v) => Value::Literal(v),
@@ -373,12 +322,12 @@ impl LogConfig {
                     )?)
                 }
                 ValueSpec::Inline(x) => {
-                    return Err(BuildError::InvalidProperty {
-                        kind: KIND.into(),
-                        property: p.name,
-                        value: x,
-                        reason: "a log property takes `value` or `expression`".into(),
-                    });
+                    return Err(BuildError::invalid(
+                        KIND,
+                        p.name,
+                        x,
+                        "a log property takes `value` or `expression`",
+                    ));
                 }
             };
             properties.push((p.name, value));

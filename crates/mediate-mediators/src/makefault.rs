@@ -26,13 +26,15 @@
 //! - SOAP 1.2: `Code/Value`, `Reason/Text xml:lang="en"`, `Node`, `Role`, `Detail`;
 //! - the new envelope (Axiom's default fault envelope: `Header`, `Body`, `Fault`) gets the header
 //!   blocks of the original SOAP envelope; it replaces the payload, with content type `text/xml`
-//!   (1.1) or `application/soap+xml` (1.2); `To` becomes `ReplyTo` (or nothing), `RelatesTo` the
-//!   original message ID;
+//!   (1.1) or `application/soap+xml` (1.2); `To` becomes `FaultTo`, else `ReplyTo`, else nothing
+//!   (MI: "the fault message's To header is set to the Fault-To of the original message");
+//!   `RelatesTo` becomes the original message ID. A POX fault leaves `To` as it is;
 //! - POX: the body's content becomes `<Exception>text</Exception>`, the text being the detail
 //!   (literal text, else the detail expression's string), else the reason; inline detail XML is
 //!   not used for POX, as in Synapse;
 //! - `response` (default `true`, as `FaultMediator.markAsResponse`): the message is marked as a
-//!   response and `To` is set to `ReplyTo`;
+//!   response and `To` is set to `ReplyTo` afterwards, as Synapse does — so the `FaultTo` above
+//!   decides `To` only with `response="false"`;
 //! - the HTTP status: MI's transport answers 500 for a message whose body holds a fault (or a
 //!   POX fault, `processingFault`) unless `HTTP_SC` is set or the axis2 property
 //!   `FAULTS_AS_HTTP_200` is `true`. This engine has no such transport step, so the mediator sets
@@ -42,11 +44,8 @@
 //! gets the fault through the JSON formatter (`{"Fault":…}` / `{"Exception":…}`), which is the
 //! formatter's job, not this mediator's.
 
-use std::fmt;
-use std::str::FromStr;
-
-use mediate_core::expr::Evaluated;
 use mediate_core::expr::xpath::write_node;
+use mediate_core::expr::{Evaluated, XNode};
 use mediate_core::message::{PayloadKind, SOAP11_NS, SOAP12_NS};
 use mediate_core::{
     BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
@@ -54,7 +53,8 @@ use mediate_core::{
 };
 
 use crate::property::string_value_of;
-use crate::value::compile_expression;
+use crate::value::{attribute_enum, check_attributes, compile_expression};
+use crate::xml_edit;
 
 const KIND: &str = "makefault";
 
@@ -70,27 +70,11 @@ pub enum FaultVersion {
     Pox,
 }
 
-impl FromStr for FaultVersion {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "soap11" => Ok(Self::Soap11),
-            "soap12" => Ok(Self::Soap12),
-            "pox" => Ok(Self::Pox),
-            _ => Err("Invalid SOAP version".into()),
-        }
-    }
-}
-
-impl fmt::Display for FaultVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Soap11 => "soap11",
-            Self::Soap12 => "soap12",
-            Self::Pox => "pox",
-        })
-    }
-}
+attribute_enum!(FaultVersion {
+    "soap11" => Soap11,
+    "soap12" => Soap12,
+    "pox" => Pox,
+} else "Invalid SOAP version");
 
 /// `<code>`: the fault code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -430,12 +414,11 @@ impl MakeFaultConfig {
         let ns = &self.namespaces;
         let code = match self.code {
             None if self.version != FaultVersion::Pox => {
-                return Err(BuildError::InvalidStructure {
-                    kind: KIND.into(),
-                    reason: "The fault code is a required attribute for the makefault mediator \
-                             unless it is a pox fault"
-                        .into(),
-                });
+                return Err(BuildError::structure(
+                    KIND,
+                    "The fault code is a required attribute for the makefault mediator \
+                     unless it is a pox fault",
+                ));
             }
             None => None,
             Some(FaultCode::QName {
@@ -456,12 +439,11 @@ impl MakeFaultConfig {
         };
         let reason = match self.reason {
             None if self.version != FaultVersion::Pox => {
-                return Err(BuildError::InvalidStructure {
-                    kind: KIND.into(),
-                    reason: "The fault reason is a required attribute for the makefault mediator \
-                             unless it is a pox fault"
-                        .into(),
-                });
+                return Err(BuildError::structure(
+                    KIND,
+                    "The fault reason is a required attribute for the makefault mediator \
+                     unless it is a pox fault",
+                ));
             }
             None => None,
             Some(ReasonSpec::Value(v)) => Some(Text::Literal(v)),
@@ -476,14 +458,8 @@ impl MakeFaultConfig {
                 // The children of <detail> must be well-formed XML (checked wrapped, as there
                 // may be several).
                 let wrapped = format!("<detail>{x}</detail>");
-                mediate_core::message::XmlDocument::parse(wrapped.into_bytes()).map_err(|e| {
-                    BuildError::InvalidProperty {
-                        kind: KIND.into(),
-                        property: "detail".into(),
-                        value: x.clone(),
-                        reason: e.to_string(),
-                    }
-                })?;
+                mediate_core::message::XmlDocument::parse(wrapped.into_bytes())
+                    .map_err(|e| BuildError::invalid(KIND, "detail", x.clone(), e.to_string()))?;
                 Some(Detail::Xml(x))
             }
             Some(FaultDetail::Expression(e)) => {
@@ -496,10 +472,7 @@ impl MakeFaultConfig {
         };
         let header_blocks =
             Expression::compile(HEADER_BLOCKS, &Namespaces::new()).map_err(|e| {
-                BuildError::InvalidStructure {
-                    kind: KIND.into(),
-                    reason: format!("header block selector: {}", e.message),
-                }
+                BuildError::structure(KIND, format!("header block selector: {}", e.message))
             })?;
         Ok(FaultMediator {
             header_blocks,
@@ -518,23 +491,6 @@ fn merge(into: &mut Namespaces, from: &Namespaces) {
     for (p, u) in from.iter() {
         into.insert(p, u);
     }
-}
-
-fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
-    for (name, value) in &spec.properties {
-        if !allowed.contains(&name.as_str()) {
-            return Err(spec.invalid(
-                name,
-                value,
-                if allowed.is_empty() {
-                    format!("unknown attribute `{name}` (none allowed)")
-                } else {
-                    format!("unknown attribute `{name}` ({})", allowed.join(", "))
-                },
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// `FaultMediatorFactory`'s validation of a literal code.
@@ -565,27 +521,27 @@ fn validate_code(
     };
     let value = format!("{prefix}:{local}");
     if namespace != ns {
-        return Err(BuildError::InvalidProperty {
-            kind: KIND.into(),
-            property: "code".into(),
+        return Err(BuildError::invalid(
+            KIND,
+            "code",
             value,
-            reason: format!(
+            format!(
                 "Invalid namespace in fault code for {label} version. Namespace should be \
                  corrected as {ns}."
             ),
-        });
+        ));
     }
     if !names.contains(&local) {
-        return Err(BuildError::InvalidProperty {
-            kind: KIND.into(),
-            property: "code".into(),
+        return Err(BuildError::invalid(
+            KIND,
+            "code",
             value,
-            reason: format!(
+            format!(
                 "Invalid code value for {label} version. Code value has to be one of the \
                  following : {}",
                 names.join(", ")
             ),
-        });
+        ));
     }
     Ok(())
 }
@@ -670,7 +626,7 @@ impl FaultMediator {
         match text {
             Some(t) if !t.is_empty() => {
                 out.push_str("<Exception>");
-                escape_text(&t, &mut out);
+                xml_edit::escape_text_into(&t, &mut out);
                 out.push_str("</Exception>");
             }
             _ => out.push_str("<Exception/>"),
@@ -713,7 +669,7 @@ impl FaultMediator {
                 out.push_str(" xmlns:");
                 out.push_str(&prefix);
                 out.push_str("=\"");
-                escape_attr(&namespace, out);
+                xml_edit::escape_attr_into(&namespace, out);
                 out.push('"');
             }
         };
@@ -726,9 +682,9 @@ impl FaultMediator {
             declare(&mut out);
             out.push('>');
         }
-        escape_text(&prefix, &mut out);
+        xml_edit::escape_text_into(&prefix, &mut out);
         out.push(':');
-        escape_text(&local, &mut out);
+        xml_edit::escape_text_into(&local, &mut out);
         out.push_str(if soap12 {
             "</soapenv:Value></soapenv:Code>"
         } else {
@@ -745,7 +701,7 @@ impl FaultMediator {
         };
         if soap12 {
             out.push_str("<soapenv:Reason><soapenv:Text xml:lang=\"en\">");
-            escape_text(&reason, &mut out);
+            xml_edit::escape_text_into(&reason, &mut out);
             out.push_str("</soapenv:Text></soapenv:Reason>");
         } else {
             element(&mut out, "faultstring", &reason);
@@ -779,10 +735,7 @@ impl FaultMediator {
                     Ok(Evaluated::XPath(v)) => match v.as_nodes() {
                         Some(nodes) => {
                             for n in nodes {
-                                // An attribute or namespace node's `node()` is its owner, which
-                                // is also its parent; a tree node's parent is another node.
-                                let tree = n.parent().is_none_or(|p| p.node() != n.node());
-                                if tree {
+                                if let XNode::Node(_) = n {
                                     write_node(n, &mut content);
                                 }
                             }
@@ -793,7 +746,7 @@ impl FaultMediator {
                     _ => false,
                 };
                 if !copied {
-                    escape_text(&string_value_of(e, msg)?, &mut content);
+                    xml_edit::escape_text_into(&string_value_of(e, msg)?, &mut content);
                 }
                 if content.is_empty() {
                     out.push('<');
@@ -858,30 +811,8 @@ fn element(out: &mut String, tag: &str, text: &str) {
         return;
     }
     open(out, tag);
-    escape_text(text, out);
+    xml_edit::escape_text_into(text, out);
     close(out, tag);
-}
-
-fn escape_text(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-}
-
-fn escape_attr(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[async_trait]
@@ -902,7 +833,7 @@ impl Mediator for FaultMediator {
                 // makeSOAPFault: To ← FaultTo, else ReplyTo, else none; RelatesTo ← MessageID.
                 let id = msg.message_id().to_owned();
                 let a = msg.addressing_mut();
-                a.to = a.reply_to.clone();
+                a.to = a.fault_to.clone().or_else(|| a.reply_to.clone());
                 a.relates_to = Some(id);
             }
         }

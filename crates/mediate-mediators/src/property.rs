@@ -26,7 +26,6 @@
 //! - axis2-scope `messageType`, `ContentType`, `HTTP_SC` and `REST_URL_POSTFIX` also update the
 //!   message's own facts; all other special properties are just stored.
 
-use std::fmt;
 use std::str::FromStr;
 
 use mediate_core::expr::ExpressionKind;
@@ -39,9 +38,22 @@ use mediate_core::{
 use crate::java_regex::JavaRegex;
 /// Re-exported from [`crate::value`], where the one implementation lives.
 pub use crate::value::expression_reads_body;
-use crate::value::{check_attributes, compile_expression};
+use crate::value::{attribute_enum, check_attributes, compile_expression};
 
 const KIND: &str = "property";
+
+/// The attributes `<property>` takes.
+const ATTRIBUTES: &[&str] = &[
+    "name",
+    "value",
+    "expression",
+    "action",
+    "scope",
+    "type",
+    "pattern",
+    "group",
+    "description",
+];
 
 /// Where a mediator's value comes from, as written in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,16 +76,10 @@ pub enum Action {
     Remove,
 }
 
-impl FromStr for Action {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "set" => Ok(Action::Set),
-            "remove" => Ok(Action::Remove),
-            other => Err(format!("unknown action `{other}` (set or remove)")),
-        }
-    }
-}
+attribute_enum!(Action {
+    "set" => Set,
+    "remove" => Remove,
+} else |other| format!("unknown action `{other}` (set or remove)"));
 
 /// The `type` attribute of the property mediator (`XMLConfigConstants.DATA_TYPES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,24 +104,17 @@ pub enum PropertyType {
     Json,
 }
 
-impl FromStr for PropertyType {
-    type Err = String;
-    /// Exact, case-sensitive names, as Java's `DATA_TYPES.valueOf`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "STRING" => Self::String,
-            "INTEGER" => Self::Integer,
-            "BOOLEAN" => Self::Boolean,
-            "DOUBLE" => Self::Double,
-            "FLOAT" => Self::Float,
-            "LONG" => Self::Long,
-            "SHORT" => Self::Short,
-            "OM" => Self::Om,
-            "JSON" => Self::Json,
-            other => return Err(format!("unknown type `{other}`")),
-        })
-    }
-}
+attribute_enum!(PropertyType {
+    "STRING" => String,
+    "INTEGER" => Integer,
+    "BOOLEAN" => Boolean,
+    "DOUBLE" => Double,
+    "FLOAT" => Float,
+    "LONG" => Long,
+    "SHORT" => Short,
+    "OM" => Om,
+    "JSON" => Json,
+} else |other| format!("unknown type `{other}`"));
 
 /// The scopes a property mediator can write to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -134,25 +133,22 @@ pub enum PropertyScope {
     Operation,
 }
 
-impl FromStr for PropertyScope {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "default" => Self::Default,
-            "transport" => Self::Transport,
-            "axis2" => Self::Axis2,
-            "axis2-client" => Self::Axis2Client,
-            "operation" => Self::Operation,
-            "registry" | "system" | "env" => {
-                return Err(format!(
-                    "scope `{s}` is not supported by this engine's property mediator \
-                     (only default, transport, axis2, axis2-client and operation)"
-                ));
-            }
-            other => return Err(format!("unknown scope `{other}`")),
-        })
+attribute_enum!(PropertyScope {
+    "default" => Default,
+    "transport" => Transport,
+    "axis2" => Axis2,
+    "axis2-client" => Axis2Client,
+    "operation" => Operation,
+} else |other| {
+    if matches!(other, "registry" | "system" | "env") {
+        format!(
+            "scope `{other}` is not supported by this engine's property mediator \
+             (only default, transport, axis2, axis2-client and operation)"
+        )
+    } else {
+        format!("unknown scope `{other}`")
     }
-}
+});
 
 impl PropertyScope {
     fn store(self) -> Scope {
@@ -194,20 +190,7 @@ impl PropertyConfig {
     /// refused (MI silently prefers `value`, then the child, then `expression`). A dynamic
     /// name (`name="{…}"`) is refused: this engine's property names are static.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(
-            spec,
-            &[
-                "name",
-                "value",
-                "expression",
-                "action",
-                "scope",
-                "type",
-                "pattern",
-                "group",
-                "description",
-            ],
-        )?;
+        check_attributes(spec, ATTRIBUTES)?;
         let name = match spec.get("name") {
             Some(n) if !n.is_empty() => n,
             _ => {
@@ -347,17 +330,19 @@ impl PropertyConfig {
     /// Checks and compiles the configuration.
     pub fn build(self) -> Result<PropertyMediator, BuildError> {
         if self.name.is_empty() {
-            return Err(missing("name"));
+            return Err(BuildError::missing(KIND, "name"));
         }
         let scope = match &self.scope {
             None => PropertyScope::Default,
-            Some(s) => s.parse().map_err(|reason| invalid("scope", s, reason))?,
+            Some(s) => s
+                .parse()
+                .map_err(|reason| BuildError::invalid(KIND, "scope", s, reason))?,
         };
         let ty = match &self.value_type {
             None => None,
             Some(t) => Some(
                 t.parse::<PropertyType>()
-                    .map_err(|reason| invalid("type", t, reason))?,
+                    .map_err(|reason| BuildError::invalid(KIND, "type", t, reason))?,
             ),
         };
         let pattern = match &self.pattern {
@@ -366,13 +351,13 @@ impl PropertyConfig {
         };
         let source = match (self.action, self.value) {
             (Action::Remove, _) => Source::None,
-            (Action::Set, None) => return Err(missing("value")),
-            (Action::Set, Some(ValueSpec::Value(v))) => {
-                Source::Const(convert(&v, ty).map_err(|reason| invalid("value", &v, reason))?)
-            }
+            (Action::Set, None) => return Err(BuildError::missing(KIND, "value")),
+            (Action::Set, Some(ValueSpec::Value(v))) => Source::Const(
+                convert(&v, ty).map_err(|reason| BuildError::invalid(KIND, "value", &v, reason))?,
+            ),
             (Action::Set, Some(ValueSpec::Inline(xml))) => {
                 XmlDocument::parse(xml.clone().into_bytes())
-                    .map_err(|e| invalid("value", &xml, e.to_string()))?;
+                    .map_err(|e| BuildError::invalid(KIND, "value", &xml, e.to_string()))?;
                 Source::Const(Some(PropertyValue::Om(XmlValue::new(xml.into_bytes()))))
             }
             (Action::Set, Some(ValueSpec::Expression(e))) => {
@@ -574,12 +559,6 @@ impl Mediator for PropertyMediator {
     }
 }
 
-impl fmt::Display for PropertyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format!("{self:?}").to_uppercase())
-    }
-}
-
 /// Synapse's `PropertyMediator.convertValue`.
 fn convert(value: &str, ty: Option<PropertyType>) -> Result<Option<PropertyValue>, String> {
     let Some(ty) = ty else {
@@ -685,20 +664,4 @@ pub(crate) fn gson_lenient_parse(value: &str) -> Option<serde_json::Value> {
                 )
         });
     bare.then(|| serde_json::Value::String(t.to_owned()))
-}
-
-fn missing(property: &str) -> BuildError {
-    BuildError::MissingProperty {
-        kind: KIND.into(),
-        property: property.into(),
-    }
-}
-
-fn invalid(property: &str, value: &str, reason: String) -> BuildError {
-    BuildError::InvalidProperty {
-        kind: KIND.into(),
-        property: property.into(),
-        value: value.into(),
-        reason,
-    }
 }

@@ -157,10 +157,7 @@ impl SequenceRefConfig {
     pub fn build(self) -> Result<SequenceRef, BuildError> {
         let key = self.key.trim();
         if key.is_empty() {
-            return Err(BuildError::MissingProperty {
-                kind: "sequence".into(),
-                property: "key".into(),
-            });
+            return Err(BuildError::missing("sequence", "key"));
         }
         let key = if key.starts_with("${") {
             ValueSource::Expression(compile_expression(

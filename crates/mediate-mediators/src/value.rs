@@ -17,13 +17,58 @@ pub(crate) fn compile_expression(
     text: &str,
     namespaces: &Namespaces,
 ) -> Result<Expression, BuildError> {
-    Expression::compile(text, namespaces).map_err(|e| BuildError::InvalidProperty {
-        kind: kind.to_owned(),
-        property: attribute.to_owned(),
-        value: text.to_owned(),
-        reason: format!("invalid {} at column {}: {}", e.kind, e.column, e.message),
+    Expression::compile(text, namespaces).map_err(|e| {
+        BuildError::invalid(
+            kind.to_owned(),
+            attribute.to_owned(),
+            text.to_owned(),
+            format!("invalid {} at column {}: {}", e.kind, e.column, e.message),
+        )
     })
 }
+
+/// Gives a fieldless enum of attribute values its one table of names: `FromStr` (exact and
+/// case-sensitive, as Synapse's factories compare them; any other text is refused with the
+/// message the `else` closure makes of it, or the fixed `else` text), `as_str` and `Display` (the name as written).
+///
+/// ```ignore
+/// attribute_enum!(Action { "set" => Set, "remove" => Remove }
+///     else |other| format!("unknown action `{other}` (set or remove)"));
+/// ```
+macro_rules! attribute_enum {
+    ($ty:ident { $($name:literal => $variant:ident),+ $(,)? } else $refuse:literal) => {
+        $crate::value::attribute_enum!(
+            $ty { $($name => $variant),+ } else |_other| $refuse.to_owned()
+        );
+    };
+    ($ty:ident { $($name:literal => $variant:ident),+ $(,)? } else |$other:ident| $refuse:expr) => {
+        impl ::std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($name => Ok(Self::$variant),)+
+                    $other => Err($refuse),
+                }
+            }
+        }
+
+        impl $ty {
+            /// The attribute value naming this, as written in Synapse XML.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use attribute_enum;
 
 /// A literal value or a compiled expression.
 #[derive(Clone, Debug)]
@@ -61,27 +106,32 @@ impl ValueSource {
     }
 }
 
-/// Refuses any attribute of `spec` not in `allowed`, naming it.
+/// Refuses any attribute of `spec` not in `allowed` with a [`BuildError::InvalidProperty`]
+/// that names the element, the attribute and its value, and lists what the element takes.
 pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
-    match spec
+    let Some((name, value)) = spec
         .properties
         .iter()
         .find(|(name, _)| !allowed.contains(&name.as_str()))
-    {
-        None => Ok(()),
-        Some((name, _)) if allowed.is_empty() => Err(spec.invalid_structure(format!(
+    else {
+        return Ok(());
+    };
+    let reason = if allowed.is_empty() {
+        format!(
             "unknown attribute `{name}` (`<{}>` takes no attributes)",
             spec.kind
-        ))),
-        Some((name, _)) => Err(spec.invalid_structure(format!(
+        )
+    } else {
+        format!(
             "unknown attribute `{name}` (expected {})",
             allowed
                 .iter()
                 .map(|a| format!("`{a}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ))),
-    }
+        )
+    };
+    Err(spec.invalid(name, value, reason))
 }
 
 /// Refuses any child element or inline content of `spec`.

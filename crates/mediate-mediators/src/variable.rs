@@ -18,8 +18,6 @@
 //!   `Expression '${…}' result does not match the expected data type 'T'`.
 //! - Without a type, the expression's value is stored as it is.
 
-use std::str::FromStr;
-
 use mediate_core::expr::Evaluated;
 use mediate_core::expr::synapse::ExprValue;
 use mediate_core::message::{XmlDocument, XmlValue};
@@ -32,9 +30,19 @@ use crate::property::{
     Action, ValueSpec, expression_reads_body, gson_lenient_parse, java_is_true_explicitly,
     java_parse_double, java_parse_int, string_value_of,
 };
-use crate::value::compile_expression;
+use crate::value::{attribute_enum, check_attributes, compile_expression};
 
 const KIND: &str = "variable";
+
+/// The attributes `<variable>` takes.
+const ATTRIBUTES: &[&str] = &[
+    "name",
+    "value",
+    "expression",
+    "type",
+    "action",
+    "description",
+];
 
 /// The `type` of a variable (`XMLConfigConstants.VARIABLE_DATA_TYPES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,37 +63,15 @@ pub enum VariableType {
     Json,
 }
 
-impl VariableType {
-    /// MI's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::String => "STRING",
-            Self::Boolean => "BOOLEAN",
-            Self::Integer => "INTEGER",
-            Self::Double => "DOUBLE",
-            Self::Long => "LONG",
-            Self::Xml => "XML",
-            Self::Json => "JSON",
-        }
-    }
-}
-
-impl FromStr for VariableType {
-    type Err = String;
-    /// Exact names, as Java's `valueOf`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "STRING" => Self::String,
-            "BOOLEAN" => Self::Boolean,
-            "INTEGER" => Self::Integer,
-            "DOUBLE" => Self::Double,
-            "LONG" => Self::Long,
-            "XML" => Self::Xml,
-            "JSON" => Self::Json,
-            other => return Err(format!("unknown type `{other}`")),
-        })
-    }
-}
+attribute_enum!(VariableType {
+    "STRING" => String,
+    "BOOLEAN" => Boolean,
+    "INTEGER" => Integer,
+    "DOUBLE" => Double,
+    "LONG" => Long,
+    "XML" => Xml,
+    "JSON" => Json,
+} else |other| format!("unknown type `{other}`"));
 
 /// The configuration of a variable mediator, as written.
 #[derive(Debug, Clone, Default)]
@@ -141,21 +127,7 @@ impl VariableConfig {
     /// (MI 4.4, `VariableMediatorFactory`). Unknown attributes and any child element are refused;
     /// `value` and `expression` together are refused; `type` is checked by [`build`](Self::build).
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        for (name, value) in &spec.properties {
-            if !matches!(
-                name.as_str(),
-                "name" | "value" | "expression" | "type" | "action" | "description"
-            ) {
-                return Err(spec.invalid(
-                    name,
-                    value,
-                    format!(
-                        "unknown attribute `{name}` (name, value, expression, type, action, \
-                         description)"
-                    ),
-                ));
-            }
-        }
+        check_attributes(spec, ATTRIBUTES)?;
         if let Some(child) = spec.children.first() {
             return Err(spec.invalid_structure(format!(
                 "unknown child element `<{}>`: the variable mediator takes `value` or \
@@ -192,28 +164,29 @@ impl VariableConfig {
     /// Checks and compiles the configuration.
     pub fn build(self) -> Result<VariableMediator, BuildError> {
         if self.name.is_empty() {
-            return Err(missing("name"));
+            return Err(BuildError::missing(KIND, "name"));
         }
         let ty = match &self.value_type {
             None => None,
             Some(t) => Some(
                 t.parse::<VariableType>()
-                    .map_err(|reason| invalid("type", t, reason))?,
+                    .map_err(|reason| BuildError::invalid(KIND, "type", t, reason))?,
             ),
         };
         let source = match (self.action, self.value) {
             (Action::Remove, _) => Source::None,
-            (Action::Set, None) => return Err(missing("value")),
+            (Action::Set, None) => return Err(BuildError::missing(KIND, "value")),
             (Action::Set, Some(ValueSpec::Inline(x))) => {
-                return Err(invalid(
+                return Err(BuildError::invalid(
+                    KIND,
                     "value",
                     &x,
-                    "the variable mediator takes `value` or `expression`, not inline XML".into(),
+                    "the variable mediator takes `value` or `expression`, not inline XML",
                 ));
             }
-            (Action::Set, Some(ValueSpec::Value(v))) => {
-                Source::Const(convert_literal(&v, ty).map_err(|r| invalid("value", &v, r))?)
-            }
+            (Action::Set, Some(ValueSpec::Value(v))) => Source::Const(
+                convert_literal(&v, ty).map_err(|r| BuildError::invalid(KIND, "value", &v, r))?,
+            ),
             (Action::Set, Some(ValueSpec::Expression(e))) => {
                 let content_aware = expression_reads_body(&e);
                 let expr = compile_expression(KIND, "expression", &e, &self.namespaces)?;
@@ -465,20 +438,4 @@ fn parse_xml(text: &str) -> Result<VariableValue, String> {
     Ok(VariableValue::Xml(XmlValue::new(
         text.to_owned().into_bytes(),
     )))
-}
-
-fn missing(property: &str) -> BuildError {
-    BuildError::MissingProperty {
-        kind: KIND.into(),
-        property: property.into(),
-    }
-}
-
-fn invalid(property: &str, value: &str, reason: String) -> BuildError {
-    BuildError::InvalidProperty {
-        kind: KIND.into(),
-        property: property.into(),
-        value: value.into(),
-        reason,
-    }
 }

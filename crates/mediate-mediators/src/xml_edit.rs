@@ -54,17 +54,11 @@ impl Edit {
     /// Append `content` as the last children of `element` (an empty-element tag `<a/>` is
     /// rewritten as `<a>content</a>`).
     pub(crate) fn append_child(element: Node<'_, '_>, content: &str) -> Edit {
-        let text = element.document().input_text();
-        let whole = element.range();
-        let src = &text[whole.clone()];
-        if src.ends_with("/>") {
-            return Edit {
-                range: whole,
-                text: expand_empty(src, content),
-            };
-        }
-        let end_tag = src.rfind("</").map_or(src.len(), |p| p);
-        let at = whole.start + end_tag;
+        let (whole, src) = match with_end_tag(element, content) {
+            Ok(found) => found,
+            Err(expanded) => return expanded,
+        };
+        let at = whole.start + src.rfind("</").unwrap_or(src.len());
         Edit {
             range: at..at,
             text: content.to_owned(),
@@ -73,22 +67,31 @@ impl Edit {
 
     /// Replace the content of `element` (everything between its tags) with `content`.
     pub(crate) fn set_content(element: Node<'_, '_>, content: &str) -> Edit {
-        let text = element.document().input_text();
-        let whole = element.range();
-        let src = &text[whole.clone()];
-        if src.ends_with("/>") {
-            return Edit {
-                range: whole,
-                text: expand_empty(src, content),
-            };
-        }
+        let (whole, src) = match with_end_tag(element, content) {
+            Ok(found) => found,
+            Err(expanded) => return expanded,
+        };
         let start = whole.start + start_tag_len(src);
-        let end = whole.start + src.rfind("</").map_or(src.len(), |p| p);
+        let end = whole.start + src.rfind("</").unwrap_or(src.len());
         Edit {
             range: start..end.max(start),
             text: content.to_owned(),
         }
     }
+}
+
+/// `element`'s range and source text when it has an end tag; for an empty-element tag `<a/>`,
+/// the edit that rewrites it whole as `<a>content</a>`.
+fn with_end_tag<'i>(element: Node<'_, 'i>, content: &str) -> Result<(Range<usize>, &'i str), Edit> {
+    let whole = element.range();
+    let src = &element.document().input_text()[whole.clone()];
+    if src.ends_with("/>") {
+        return Err(Edit {
+            range: whole,
+            text: expand_empty(src, content),
+        });
+    }
+    Ok((whole, src))
 }
 
 /// `<a x="1"/>` with `content` → `<a x="1">content</a>`.
@@ -256,6 +259,12 @@ pub(crate) fn start_tag_len(src: &str) -> usize {
 /// `text` escaped for element content (`&`, `<`, `>`).
 pub(crate) fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_text_into(text, &mut out);
+    out
+}
+
+/// Appends `text` escaped for element content (`&`, `<`, `>`).
+pub(crate) fn escape_text_into(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -264,7 +273,6 @@ pub(crate) fn escape_text(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// Appends `text` escaped for a double-quoted attribute value.

@@ -648,26 +648,28 @@ fn from_spec_reads_every_option() {
 }
 
 #[test]
-fn reads_body_only_when_something_reads_it() {
+fn needs_old_body_only_when_something_reads_it_but_always_reads_body() {
     let values = PayloadFactoryConfig::json(r#"{"a":"$1","b":"${vars.x}"}"#)
         .arg(Arg::value("1"))
         .arg(Arg::expression("$ctx:p"))
         .build()
         .unwrap();
-    assert!(!values.reads_body());
+    // Synapse's PayloadFactoryMediator is content aware: it always reports reading the body.
+    assert!(values.reads_body());
+    assert!(!values.needs_old_body());
     let json_eval = PayloadFactoryConfig::json(r#"{"a":$1}"#)
         .arg(Arg::expression("json-eval($.a)"))
         .build()
         .unwrap();
-    assert!(json_eval.reads_body());
+    assert!(json_eval.needs_old_body());
     let inline = PayloadFactoryConfig::json(r#"{"a":${payload.a}}"#)
         .build()
         .unwrap();
-    assert!(inline.reads_body());
+    assert!(inline.needs_old_body());
     let keyed = PayloadFactoryConfig::from_key(MediaType::Json, "k")
         .build()
         .unwrap();
-    assert!(keyed.reads_body());
+    assert!(keyed.needs_old_body());
 }
 
 // Code-first API: a readable builder, and `render` to see the text without changing the message.
@@ -760,7 +762,7 @@ async fn freemarker_json_template_with_payload_and_args() {
     );
     let pf = from_spec(&spec).unwrap();
     assert_eq!(pf.template_type(), TemplateType::FreeMarker);
-    assert!(pf.reads_body());
+    assert!(pf.needs_old_body());
     let mut msg = MessageContext::from_json(r#"{"first_name":"John","last_name":"Doe"}"#);
     run_in(&pf, &mut msg, &Env::default()).await.unwrap();
     assert_eq!(text(&msg), r#"{"name":"John Doe","id":"A-1"}"#);

@@ -12,9 +12,10 @@
 //! - **fail with a message** ([`Rule::EmptyErrorMessage`]): an `Err` has a non-blank
 //!   [`message`](mediate_core::MediationError::message);
 //! - **keep its `reads_body() == false` promise**: the payload bytes and content type are left
-//!   as they were ([`Rule::BodyChanged`]) and the body was not parsed
-//!   ([`Rule::BodyParsed`]; the message API shows whether the JSON view was built, which any
-//!   JSON read or XML → JSON read does; XML views cannot be observed).
+//!   as they were ([`Rule::BodyChanged`]) and the body was not read ([`Rule::BodyParsed`]:
+//!   none of the payload's JSON, XML and envelope views was built, and its bytes were not
+//!   scanned for one JSON value, which the streaming `json-eval` / `${payload…}` fast path
+//!   does).
 //!
 //! Once per mediator, [`kind`](Mediator::kind) must not be blank ([`Rule::Kind`]); built
 //! from a registry, the spec must build ([`Rule::Build`]).
@@ -175,6 +176,55 @@ fn large_xml() -> String {
     s
 }
 
+/// What had read a message's payload: its built views (by name) and whether its JSON bytes
+/// were scanned for a value.
+struct ReadState {
+    views: Vec<&'static str>,
+    scanned: bool,
+}
+
+impl ReadState {
+    /// The state of `msg`, without changing it.
+    fn of(msg: &MessageContext) -> Self {
+        let mut views = Vec::new();
+        if msg.json_if_parsed().is_some() {
+            views.push("JSON");
+        }
+        if msg.xml_if_parsed().is_some() {
+            views.push("XML");
+        }
+        if msg.envelope_if_parsed().is_some() {
+            views.push("envelope");
+        }
+        // Only the first reader may scan: a copy that may not has been scanned (or parsed).
+        let scanned = !msg.clone().claim_json_scan();
+        Self { views, scanned }
+    }
+
+    /// How `msg` was read since `self` was taken, if it was (`msg` is used up: its scan is
+    /// claimed).
+    fn read_since(&self, msg: &MessageContext) -> Option<String> {
+        let now = Self::of(msg);
+        let built: Vec<&str> = now
+            .views
+            .iter()
+            .filter(|v| !self.views.contains(v))
+            .copied()
+            .collect();
+        match built.as_slice() {
+            [] if now.scanned && !self.scanned && now.views.is_empty() => {
+                Some("read (its JSON bytes were scanned for a value)".into())
+            }
+            [] => None,
+            [one] => Some(format!("parsed (its {one} view was built)")),
+            more => Some(format!(
+                "parsed (its {} views were built)",
+                more.join(" and ")
+            )),
+        }
+    }
+}
+
 /// A rule of the [`Mediator`] contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -191,7 +241,7 @@ pub enum Rule {
     EmptyErrorMessage,
     /// `reads_body()` is false but the payload (bytes or content type) changed.
     BodyChanged,
-    /// `reads_body()` is false but the body was parsed.
+    /// `reads_body()` is false but the body was parsed (a view built) or scanned.
     BodyParsed,
 }
 
@@ -516,7 +566,7 @@ impl Checker {
         let mut msg = case.msg.clone();
         let before_payload = msg.payload().clone();
         let before_type = msg.content_type().to_owned();
-        let before_parsed = msg.json_if_parsed().is_some();
+        let before = ReadState::of(&msg);
         let run = quiet::future(mediator.mediate(&mut msg, &self.env));
         let result = match tokio::time::timeout(self.timeout, run).await {
             Err(_) => {
@@ -560,11 +610,11 @@ impl Checker {
                     preview(msg.payload())
                 ),
             );
-        } else if !before_parsed && msg.json_if_parsed().is_some() {
+        } else if let Some(how) = before.read_since(&msg) {
             report.violation(
                 Rule::BodyParsed,
                 name,
-                "reads_body() is false but the payload was parsed (its JSON view was built)",
+                format!("reads_body() is false but the payload was {how}"),
             );
         }
     }

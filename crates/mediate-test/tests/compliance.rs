@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mediate_core::{
-    Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Registry, Sequence,
-    async_trait, mediator_fn,
+    Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Namespaces,
+    Registry, Sequence, async_trait, mediator_fn,
 };
 use mediate_test::compliance::{self, Case, Checker, Rule, corpus};
 use mediate_test::{Fail, Probe, Recorder, TestMessage};
@@ -155,6 +155,118 @@ fn a_mediator_that_parses_while_claiming_not_to_is_caught() {
         assert!(parsed.contains(&case), "{case}: {report}");
     }
     assert!(!parsed.contains(&"malformed-json"), "{report}");
+    assert_eq!(report.violations_of(Rule::BodyChanged).count(), 0);
+}
+
+// The streaming fast path of `json-eval(…)` / `${payload…}` reads one value straight from the
+// JSON bytes without building the JSON view: that is reading the body too.
+#[test]
+fn a_mediator_that_scans_json_while_claiming_not_to_is_caught() {
+    let id = Expression::compile("json-eval($.order.id)", &Namespaces::new()).unwrap();
+    let scanner = mediator_fn("scanner", move |msg: &mut MessageContext| {
+        let _ = id.evaluate_string(msg);
+        Ok::<_, MediationError>(Flow::Continue)
+    })
+    .with_reads_body(false);
+    let report = compliance::check(&scanner);
+    let json_object = report
+        .violations_of(Rule::BodyParsed)
+        .find(|v| v.case.as_deref() == Some("json-object"))
+        .unwrap_or_else(|| panic!("the scan of json-object is not reported: {report}"));
+    assert_eq!(
+        json_object.detail,
+        "reads_body() is false but the payload was read (its JSON bytes were scanned for a value)"
+    );
+    // The XML payloads are read through the JSON view (MI's XML → JSON mapping).
+    let pox = report
+        .violations_of(Rule::BodyParsed)
+        .find(|v| v.case.as_deref() == Some("pox"))
+        .unwrap_or_else(|| panic!("pox is not reported: {report}"));
+    assert!(
+        pox.detail
+            .starts_with("reads_body() is false but the payload was parsed (its JSON "),
+        "{pox}"
+    );
+    assert_eq!(report.violations_of(Rule::BodyChanged).count(), 0);
+
+    // The same reader saying it reads the body is compliant.
+    let id = Expression::compile("json-eval($.order.id)", &Namespaces::new()).unwrap();
+    compliance::assert_compliant(&mediator_fn(
+        "honest-scanner",
+        move |msg: &mut MessageContext| {
+            let _ = id.evaluate_string(msg);
+            Ok::<_, MediationError>(Flow::Continue)
+        },
+    ));
+}
+
+// A message scanned or parsed before the mediator ran is not held against it.
+#[test]
+fn views_built_before_the_run_are_not_the_mediators() {
+    let id = Expression::compile("json-eval($.a)", &Namespaces::new()).unwrap();
+    let scanned = TestMessage::json(r#"{"a":1}"#).build();
+    assert_eq!(id.evaluate_string(&scanned).unwrap(), "1");
+    let parsed = TestMessage::json(r#"{"a":2}"#).build();
+    assert!(parsed.json().is_ok());
+    let quiet = mediator_fn("quiet", |_: &mut MessageContext| {
+        Ok::<_, MediationError>(Flow::Continue)
+    })
+    .with_reads_body(false);
+    let report = Checker::with_cases(vec![
+        Case::new("scanned", scanned),
+        Case::new("parsed", parsed),
+    ])
+    .check(&quiet);
+    assert!(report.is_compliant(), "{report}");
+    assert_eq!(report.cases, ["scanned", "parsed"]);
+}
+
+// Building the XML or envelope view is reading the body as much as building the JSON view is
+// (MI: a content-unaware mediator never makes the message be built). The check cannot see
+// those views yet: it needs `MessageContext::xml_if_parsed` / `envelope_if_parsed`, which
+// need accessors for the cached views in mediate-message's payload.rs.
+#[test]
+fn a_mediator_that_builds_xml_views_while_claiming_not_to_is_caught() {
+    let xml_peeker = mediator_fn("xml-peeker", |msg: &mut MessageContext| {
+        let _ = msg.xml();
+        Ok::<_, MediationError>(Flow::Continue)
+    })
+    .with_reads_body(false);
+    let report = compliance::check(&xml_peeker);
+    let parsed: Vec<&str> = report
+        .violations_of(Rule::BodyParsed)
+        .filter_map(|v| v.case.as_deref())
+        .collect();
+    for case in ["pox", "soap11", "soap12", "large-xml"] {
+        assert!(parsed.contains(&case), "{case}: {report}");
+    }
+    // A parse that failed built no view, as for malformed JSON.
+    assert!(!parsed.contains(&"malformed-xml"), "{report}");
+    assert!(!parsed.contains(&"text"), "{report}");
+
+    let envelope_peeker = mediator_fn("envelope-peeker", |msg: &mut MessageContext| {
+        let _ = msg.envelope();
+        Ok::<_, MediationError>(Flow::Continue)
+    })
+    .with_reads_body(false);
+    let report = compliance::check(&envelope_peeker);
+    let parsed: Vec<&str> = report
+        .violations_of(Rule::BodyParsed)
+        .filter_map(|v| v.case.as_deref())
+        .collect();
+    // MI's envelope view wraps text and binary payloads too.
+    for case in [
+        "pox",
+        "soap11",
+        "soap12",
+        "text",
+        "binary",
+        "large-xml",
+        "json-object",
+    ] {
+        assert!(parsed.contains(&case), "{case}: {report}");
+    }
+    assert!(!parsed.contains(&"malformed-xml"), "{report}");
     assert_eq!(report.violations_of(Rule::BodyChanged).count(), 0);
 }
 

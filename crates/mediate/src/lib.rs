@@ -48,8 +48,8 @@ pub mod core {
     pub use mediate_core::*;
 }
 
-/// The built-in mediators: log, property, variable, filter, switch, drop, respond, loopback,
-/// sequence (`mediate-mediators`).
+/// The built-in mediators: log, property, variable, filter, switch, payloadFactory, enrich,
+/// header, makefault, respond, drop, loopback, sequence (`mediate-mediators`).
 pub mod mediators {
     pub use mediate_mediators::*;
 }
@@ -69,6 +69,62 @@ pub mod guide {
     /// (`docs/writing-a-mediator.md`).
     #[doc = include_str!("../../../docs/writing-a-mediator.md")]
     pub mod writing_a_mediator {}
+
+    /// One page per built-in mediator (`docs/mediators/`), examples compiled and run.
+    #[doc = include_str!("../../../docs/mediators/README.md")]
+    pub mod mediators {
+        /// `docs/mediators/log.md`.
+        #[doc = include_str!("../../../docs/mediators/log.md")]
+        pub mod log {}
+
+        /// `docs/mediators/property.md`.
+        #[doc = include_str!("../../../docs/mediators/property.md")]
+        pub mod property {}
+
+        /// `docs/mediators/variable.md`.
+        #[doc = include_str!("../../../docs/mediators/variable.md")]
+        pub mod variable {}
+
+        /// `docs/mediators/filter.md`.
+        #[doc = include_str!("../../../docs/mediators/filter.md")]
+        pub mod filter {}
+
+        /// `docs/mediators/switch.md`.
+        #[doc = include_str!("../../../docs/mediators/switch.md")]
+        pub mod switch {}
+
+        /// `docs/mediators/payload-factory.md`.
+        #[doc = include_str!("../../../docs/mediators/payload-factory.md")]
+        pub mod payload_factory {}
+
+        /// `docs/mediators/enrich.md`.
+        #[doc = include_str!("../../../docs/mediators/enrich.md")]
+        pub mod enrich {}
+
+        /// `docs/mediators/header.md`.
+        #[doc = include_str!("../../../docs/mediators/header.md")]
+        pub mod header {}
+
+        /// `docs/mediators/makefault.md`.
+        #[doc = include_str!("../../../docs/mediators/makefault.md")]
+        pub mod makefault {}
+
+        /// `docs/mediators/respond.md`.
+        #[doc = include_str!("../../../docs/mediators/respond.md")]
+        pub mod respond {}
+
+        /// `docs/mediators/drop.md`.
+        #[doc = include_str!("../../../docs/mediators/drop.md")]
+        pub mod drop {}
+
+        /// `docs/mediators/loopback.md`.
+        #[doc = include_str!("../../../docs/mediators/loopback.md")]
+        pub mod loopback {}
+
+        /// `docs/mediators/sequence.md`.
+        #[doc = include_str!("../../../docs/mediators/sequence.md")]
+        pub mod sequence {}
+    }
 
     /// The workspace README, whose embedding example is compiled and run.
     #[doc = include_str!("../../../README.md")]

@@ -36,7 +36,6 @@ mod escape;
 mod fm;
 mod template;
 
-use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
@@ -52,7 +51,7 @@ use mediate_core::{
 };
 
 use crate::property::string_value_of;
-use crate::value::{compile_expression, expression_reads_body};
+use crate::value::{attribute_enum, check_attributes, compile_expression, expression_reads_body};
 
 use escape::{
     escape_json_controls, escape_xml10, is_json_like, is_json_number, is_xml, java_trim,
@@ -79,16 +78,13 @@ pub enum MediaType {
     Text,
 }
 
-impl MediaType {
-    /// The attribute value (`xml`, `json`, `text`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaType::Xml => "xml",
-            MediaType::Json => "json",
-            MediaType::Text => "text",
-        }
-    }
+attribute_enum!(MediaType {
+    "xml" => Xml,
+    "json" => Json,
+    "text" => Text,
+} else |other| format!("unknown media type `{other}` (xml, json or text)"));
 
+impl MediaType {
     /// The content type MI gives the result (`application/xml`, `application/json`,
     /// `text/plain`).
     pub fn content_type(self) -> &'static str {
@@ -96,24 +92,6 @@ impl MediaType {
             MediaType::Xml => XML_CONTENT_TYPE,
             MediaType::Json => JSON_CONTENT_TYPE,
             MediaType::Text => TEXT_CONTENT_TYPE,
-        }
-    }
-}
-
-impl fmt::Display for MediaType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for MediaType {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "xml" => Ok(MediaType::Xml),
-            "json" => Ok(MediaType::Json),
-            "text" => Ok(MediaType::Text),
-            other => Err(format!("unknown media type `{other}` (xml, json or text)")),
         }
     }
 }
@@ -154,16 +132,10 @@ pub enum Evaluator {
     Json,
 }
 
-impl FromStr for Evaluator {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "xml" => Ok(Evaluator::Xml),
-            "json" => Ok(Evaluator::Json),
-            other => Err(format!("unknown evaluator `{other}` (xml or json)")),
-        }
-    }
-}
+attribute_enum!(Evaluator {
+    "xml" => Xml,
+    "json" => Json,
+} else |other| format!("unknown evaluator `{other}` (xml or json)"));
 
 /// Where an argument's value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -407,7 +379,8 @@ impl PayloadFactoryConfig {
     /// compiled.
     pub fn build(self) -> Result<PayloadFactoryMediator, BuildError> {
         let Some(format) = self.format else {
-            return Err(structure(
+            return Err(BuildError::structure(
+                KIND,
                 "format element of payloadFactoryMediator is required",
             ));
         };
@@ -426,7 +399,7 @@ impl PayloadFactoryConfig {
                     args.len(),
                     &self.namespaces,
                 )
-                .map_err(|reason| invalid("format", &text, reason))?,
+                .map_err(|reason| BuildError::invalid(KIND, "format", &text, reason))?,
             )),
             Format::Key(key) => Source::Key(compile_key(&key, &self.namespaces)?),
         };
@@ -444,10 +417,10 @@ impl PayloadFactoryConfig {
 
 fn arg_from_spec(spec: &MediatorSpec) -> Result<Arg, BuildError> {
     if spec.kind != "arg" {
-        return Err(structure(format!(
-            "unknown element <{}> in <args> (arg)",
-            spec.kind
-        )));
+        return Err(BuildError::structure(
+            KIND,
+            format!("unknown element <{}> in <args> (arg)", spec.kind),
+        ));
     }
     check_attributes(
         spec,
@@ -478,47 +451,6 @@ fn arg_from_spec(spec: &MediatorSpec) -> Result<Arg, BuildError> {
             .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         namespaces: Some(spec.namespaces.clone()),
     })
-}
-
-fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
-    match spec
-        .properties
-        .iter()
-        .find(|(n, _)| !allowed.contains(&n.as_str()))
-    {
-        None => Ok(()),
-        Some((name, _)) => Err(BuildError::InvalidStructure {
-            kind: if spec.kind == KIND {
-                KIND.to_owned()
-            } else {
-                format!("{KIND}/{}", spec.kind)
-            },
-            reason: if allowed.is_empty() {
-                format!("unknown attribute `{name}` (none allowed)")
-            } else {
-                format!(
-                    "unknown attribute `{name}` (allowed: {})",
-                    allowed.join(", ")
-                )
-            },
-        }),
-    }
-}
-
-fn structure(reason: impl Into<String>) -> BuildError {
-    BuildError::InvalidStructure {
-        kind: KIND.into(),
-        reason: reason.into(),
-    }
-}
-
-fn invalid(property: &str, value: &str, reason: impl Into<String>) -> BuildError {
-    BuildError::InvalidProperty {
-        kind: KIND.into(),
-        property: property.into(),
-        value: value.into(),
-        reason: reason.into(),
-    }
 }
 
 /// How an argument's result is typed (`SynapsePath.getPathType`).
@@ -658,7 +590,7 @@ fn compile_key(key: &str, ns: &Namespaces) -> Result<Key, BuildError> {
         )?));
     }
     if t.is_empty() {
-        return Err(invalid("format.key", key, "empty key"));
+        return Err(BuildError::invalid(KIND, "format.key", key, "empty key"));
     }
     Ok(Key::Static(key.to_owned()))
 }
@@ -693,6 +625,23 @@ enum Replacement {
 
 impl PayloadFactoryMediator {
     /// The media type produced.
+    /// Whether rendering reads the incoming body: `true` when an argument, an inline `${…}`, a
+    /// dynamic key or a FreeMarker template reads it, or when the format comes from a key
+    /// (unknown until run). A format of values only does not need the old body, which a
+    /// transport may then discard unread.
+    pub fn needs_old_body(&self) -> bool {
+        let args = self.args.iter().any(|a| match a {
+            CompiledArg::Value { .. } => false,
+            CompiledArg::Expr { reads_body, .. } => *reads_body,
+        });
+        let format = match &self.format {
+            Source::Static(c) => c.reads_body(),
+            Source::Key(_) => true,
+        };
+        args || format
+    }
+
+    /// The media type of the payload it builds.
     pub fn media_type(&self) -> MediaType {
         self.media_type
     }
@@ -874,7 +823,8 @@ impl PayloadFactoryMediator {
             MediaType::Json => {
                 // JsonUtil.getNewJsonPayload: an empty text is `{}`.
                 let out = if out.is_empty() { "{}".to_owned() } else { out };
-                if let Err(e) = serde_json::from_str::<serde_json::Value>(&out) {
+                // Validate without building a tree (nothing may read it).
+                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&out) {
                     return Err(MediationError::mediator(format!(
                         "Error creating JSON Payload from source {out}"
                     ))
@@ -976,18 +926,10 @@ impl Mediator for PayloadFactoryMediator {
         KIND
     }
 
-    /// `true` when an argument, an inline `${…}`, a dynamic key or a FreeMarker template reads
-    /// the body, or when the format comes from a key (unknown until run). A format of values
-    /// only does not need the old body.
+    /// Always `true`: the mediator replaces the body (Synapse's PayloadFactoryMediator is
+    /// content aware and content altering). Whether it also needs the *old* body is
+    /// [`PayloadFactoryMediator::needs_old_body`].
     fn reads_body(&self) -> bool {
-        let args = self.args.iter().any(|a| match a {
-            CompiledArg::Value { .. } => false,
-            CompiledArg::Expr { reads_body, .. } => *reads_body,
-        });
-        let format = match &self.format {
-            Source::Static(c) => c.reads_body(),
-            Source::Key(_) => true,
-        };
-        args || format
+        true
     }
 }
