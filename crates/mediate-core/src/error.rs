@@ -82,7 +82,7 @@ type Source = Box<dyn StdError + Send + Sync + 'static>;
 /// assert!(std::error::Error::source(&err).is_some());
 /// ```
 #[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+#[error("{}", self.display())]
 pub struct MediationError {
     code: i32,
     message: String,
@@ -119,6 +119,24 @@ impl MediationError {
     /// The backend failed ([`Origin::Backend`]).
     pub fn backend(code: i32, message: impl Into<String>) -> Self {
         Self::new(code, Origin::Backend, message)
+    }
+
+    /// The message, then the detail when there is one (`Failed to get the source for
+    /// Enriching : No results for path: $.x`): what `Display` shows. The fault facts keep them
+    /// apart (`ERROR_MESSAGE`, `ERROR_DETAIL`).
+    fn display(&self) -> String {
+        match self.detail.as_deref().map(str::trim) {
+            None | Some("") => self.message.clone(),
+            Some(detail) if detail == self.message.trim() => self.message.clone(),
+            Some(detail) => {
+                let message = self.message.trim_end();
+                if message.ends_with(':') {
+                    format!("{message} {detail}")
+                } else {
+                    format!("{message}: {detail}")
+                }
+            }
+        }
     }
 
     /// Sets the detail (`ERROR_DETAIL`).

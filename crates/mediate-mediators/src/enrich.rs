@@ -790,11 +790,11 @@ impl EnrichMediator {
                 .filter(|v| !v.is_null())
                 .ok_or_else(|| {
                     tracing::error!(key = %key, "Source failed to get inline JSON");
-                    failed()
+                    failed().with_detail(format!("no local entry `{key}` holding JSON"))
                 }),
             BuiltSource::Property(_) => property_json.ok_or_else(|| {
                 tracing::error!("Source json object cannot be null");
-                failed()
+                failed().with_detail("the source property holds no JSON value")
             }),
             _ => Err(failed()),
         }

@@ -4,7 +4,11 @@
 //! FreeMarker 2.3.30).
 
 use mediate_core::{MessageContext, Scope, VariableValue};
-use mediate_mediators::freemarker::{Template, TemplateError};
+use mediate_mediators::freemarker::{
+    DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_STEPS, DEFAULT_MAX_STRING_BYTES, Limits, Template,
+    TemplateError,
+};
+use proptest::prelude::*;
 
 fn render(template: &str, msg: &MessageContext) -> String {
     let t = Template::parse(template).expect("template parses");
@@ -857,4 +861,190 @@ fn mi_doc_accessing_arguments() {
     );
     assert!(t.references("args"));
     assert!(!t.references("payload"));
+}
+
+// ----- render limits (mediate's own: Java FreeMarker has none; see `freemarker` module docs) ----
+
+// Review reproduction: doubling a string 40 times asked for a 1 GiB allocation and aborted the
+// process. Now the concatenation that would exceed the string cap fails, where it is written.
+#[test]
+fn limits_string_doubling_fails_with_string_size_limit() {
+    let msg = MessageContext::from_json("{}");
+    let e = render_err(
+        "<#assign s='xxxxxxxx'><#list 1..40 as i><#assign s = s + s></#list>${s?length}",
+        &msg,
+    );
+    assert!(e.message.starts_with("string size limit exceeded"), "{e}");
+    assert!(
+        e.message.contains(&DEFAULT_MAX_STRING_BYTES.to_string()),
+        "{e}"
+    );
+    // The `s + s` of the assignment (line 1, column 54).
+    assert_eq!((e.line, e.column), (1, 54), "{e}");
+}
+
+// Review reproduction: two nested lists of 999 999 items (10^12 iterations) stop at the step
+// budget instead of running for hours.
+#[test]
+fn limits_nested_loops_fail_with_step_limit() {
+    let msg = MessageContext::from_json("{}");
+    let e = render_err(
+        "<#list 1..999999 as i>\n<#list 1..999999 as j>x</#list></#list>",
+        &msg,
+    );
+    assert!(e.message.starts_with("step limit exceeded"), "{e}");
+    assert!(e.message.contains(&DEFAULT_MAX_STEPS.to_string()), "{e}");
+    // Reported at the inner `<#list>` (its sequence expression).
+    assert_eq!((e.line, e.column), (2, 8), "{e}");
+}
+
+#[test]
+fn limits_defaults_are_the_documented_constants() {
+    let t = Template::parse("x").expect("parses");
+    assert_eq!(t.limits(), Limits::default());
+    assert_eq!(Limits::default().max_steps, 10_000_000);
+    assert_eq!(Limits::default().max_string_bytes, 64 * 1024 * 1024);
+    assert_eq!(Limits::default().max_output_bytes, DEFAULT_MAX_OUTPUT_BYTES);
+}
+
+fn small_limits() -> Limits {
+    Limits {
+        max_steps: 100_000,
+        max_string_bytes: 1000,
+        max_output_bytes: 4000,
+        max_sequence_items: 500,
+    }
+}
+
+fn render_limited(template: &str, limits: Limits) -> Result<String, TemplateError> {
+    let msg = MessageContext::from_json(r#"{"a":[1,2,3],"s":"abc"}"#);
+    Template::parse(template)
+        .expect("parses")
+        .with_limits(limits)
+        .render(&msg, &["arg".to_owned()])
+}
+
+#[test]
+fn limits_output_cap() {
+    let e = render_limited("<#list 1..401 as i>0123456789</#list>", small_limits())
+        .expect_err("4010 bytes are over the output cap");
+    assert!(e.message.starts_with("output size limit exceeded"), "{e}");
+    let ok = render_limited("<#list 1..400 as i>0123456789</#list>", small_limits())
+        .expect("4000 bytes fit");
+    assert_eq!(ok.len(), 4000);
+}
+
+#[test]
+fn limits_string_builtins_are_checked_before_allocating() {
+    let limits = small_limits();
+    for t in [
+        "${'x'?left_pad(2000000000)}",
+        "${'x'?right_pad(1001, 'ab')}",
+        "${'xxxxxxxxxxx'?replace('x', 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy')}",
+        "<#assign s>${'x'?left_pad(999)}${'y'?left_pad(2)}</#assign>",
+        "${'x'?left_pad(600)}${('x'?left_pad(600) + 'x'?left_pad(600))?length}",
+        "<#assign s = 'x'?left_pad(999)>${'${s}${s}'?length}",
+        "${(1..400)?join(',')}",
+    ] {
+        let e = render_limited(t, limits).expect_err(t);
+        assert!(
+            e.message.starts_with("string size limit exceeded"),
+            "{t}: {e}"
+        );
+    }
+    assert_eq!(
+        render_limited("${'x'?left_pad(1000)?length?c}", limits).expect("exactly the cap"),
+        "1000"
+    );
+}
+
+#[test]
+fn limits_sequences() {
+    let limits = small_limits();
+    for t in [
+        "<#assign s = [1]><#list 1..20 as i><#assign s = s + s></#list>",
+        "${(1..501)?size}",
+        "${'x'?left_pad(600)?split('')?size}",
+    ] {
+        let e = render_limited(t, limits).expect_err(t);
+        assert!(
+            e.message.starts_with("sequence size limit exceeded"),
+            "{t}: {e}"
+        );
+    }
+    assert_eq!(
+        render_limited("${(1..500)?size}", limits).expect("fits"),
+        "500"
+    );
+}
+
+#[test]
+fn limits_step_budget_counts_string_work() {
+    // Each iteration copies a 50 000-byte string (about 48 steps): it adds up.
+    let limits = Limits {
+        max_steps: 2_000,
+        max_string_bytes: 100_000,
+        ..small_limits()
+    };
+    let e = render_limited(
+        "<#assign s = 'x'?left_pad(50000)><#list 1..400 as i><#if s?contains('y')></#if></#list>",
+        limits,
+    )
+    .expect_err("over the step budget");
+    assert!(e.message.starts_with("step limit exceeded"), "{e}");
+}
+
+#[test]
+fn limits_errors_are_not_swallowed_by_default_operator() {
+    let e = render_limited("${('x'?left_pad(5000))!'fallback'}", small_limits())
+        .expect_err("a limit is not a missing value");
+    assert!(e.message.starts_with("string size limit exceeded"), "{e}");
+}
+
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("<#assign s = s + s>".to_owned()),
+        Just("<#assign s = s + t>".to_owned()),
+        Just("<#assign t = s?replace('x', 'xyz')>".to_owned()),
+        Just("<#assign t = s?left_pad(s?length * 3, '-')>".to_owned()),
+        Just("<#assign t = '${s}${t}${s}'>".to_owned()),
+        Just("<#assign t = [s, t, s]?join(s)>".to_owned()),
+        Just("<#assign s>${s}${t}</#assign>".to_owned()),
+        Just("${s}".to_owned()),
+        Just("${t?upper_case}".to_owned()),
+        (1u32..30).prop_map(|n| format!("<#list 1..{n} as i>${{s}}</#list>")),
+        (1u32..30).prop_map(|n| format!("<#list 1..{n} as i><#assign s = s + i></#list>")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    // Whatever the template does, a render either fails with a limit error or stays within the
+    // caps: no string value over `max_string_bytes` (printing a value shows its size), no
+    // output over `max_output_bytes`.
+    #[test]
+    fn limits_sizes_never_exceed_the_caps(pieces in prop::collection::vec(piece(), 1..12)) {
+        let limits = small_limits();
+        let body: String = pieces.concat();
+        let template = format!("<#assign s = 'x'><#assign t = 'y'>{body}${{s}}${{t}}");
+        match render_limited(&template, limits) {
+            Ok(out) => {
+                prop_assert!(out.len() <= limits.max_output_bytes, "{} bytes", out.len());
+            }
+            Err(e) => prop_assert!(
+                e.message.contains("limit exceeded"),
+                "unexpected error {e} for {template}"
+            ),
+        }
+        // Each value on its own: printed alone with a large output cap.
+        let wide = Limits { max_output_bytes: 1 << 20, ..limits };
+        let quiet = body.replace("${s}", "").replace("${t?upper_case}", "");
+        for var in ["s", "t"] {
+            let alone = format!("<#assign s = 'x'><#assign t = 'y'>{quiet}${{{var}}}");
+            if let Ok(out) = render_limited(&alone, wide) {
+                prop_assert!(out.len() <= limits.max_string_bytes, "{var}: {} bytes", out.len());
+            }
+        }
+    }
 }

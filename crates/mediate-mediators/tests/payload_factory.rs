@@ -847,3 +847,111 @@ async fn inline_expression_in_xml_format_reads_entities() {
         .unwrap();
     assert_eq!(text(&msg), "<r><big>true</big><s>a&amp;b</s></r>");
 }
+
+// ----- limits, deepCheck, long formats in errors ----------------------------------------------
+
+// mediate's FreeMarker render limits (module docs of `freemarker`): a template that would make
+// a string over the cap or loop for ever fails with payloadFactory's usual FreeMarker error
+// ("Error parsing FreeMarker template, Syntax error or invalid reference : … At line: … column:
+// …", Synapse's FreeMarkerTemplateProcessor text), naming the limit.
+#[tokio::test(flavor = "current_thread")]
+async fn freemarker_limits_fail_with_the_freemarker_error() {
+    for (template, limit) in [
+        (
+            "<#assign s='xxxxxxxx'><#list 1..40 as i><#assign s = s + s></#list>${s?length}",
+            "string size limit exceeded",
+        ),
+        (
+            "<#list 1..999999 as i><#list 1..999999 as j>x</#list></#list>",
+            "step limit exceeded",
+        ),
+    ] {
+        let pf = PayloadFactoryConfig::text(template)
+            .template_type(TemplateType::FreeMarker)
+            .build()
+            .unwrap();
+        let mut msg = MessageContext::from_json("{}");
+        let err = run_in(&pf, &mut msg, &Env::default()).await.unwrap_err();
+        let m = err.message();
+        assert!(
+            m.starts_with(
+                "Error parsing FreeMarker template, Syntax error or invalid reference : "
+            ),
+            "{m}"
+        );
+        assert!(m.contains(limit), "{m}");
+        assert!(m.contains(" At line: 1 column: "), "{m}");
+    }
+}
+
+// The default template's output is a sum of argument values, one per `$n` of the format: a
+// format repeating `$1` over a large argument is capped at 64 MiB like a FreeMarker render.
+#[tokio::test(flavor = "current_thread")]
+async fn default_template_output_is_capped() {
+    let big = "a".repeat(1024 * 1024);
+    let pf = PayloadFactoryConfig::text("$1".repeat(65))
+        .arg(Arg::value(big))
+        .build()
+        .unwrap();
+    let mut msg = MessageContext::from_json("{}");
+    let err = run_in(&pf, &mut msg, &Env::default()).await.unwrap_err();
+    assert!(
+        err.message().contains("output size limit exceeded"),
+        "{err}"
+    );
+    // 64 references are exactly the cap and pass.
+    let pf = PayloadFactoryConfig::text("$1".repeat(64))
+        .arg(Arg::value("a".repeat(1024 * 1024)))
+        .build()
+        .unwrap();
+    run_in(&pf, &mut msg, &Env::default()).await.unwrap();
+    assert_eq!(msg.payload().len(), 64 * 1024 * 1024);
+}
+
+// PayloadFactoryMediatorFactory (MI 4.4) reads `value`, `expression`, `evaluator` and
+// `literal` of an <arg> and never `deepCheck`; `Argument.isDeepCheck()` is called by no
+// TemplateProcessor. So `deepCheck` deploys and changes nothing.
+#[tokio::test(flavor = "current_thread")]
+async fn deep_check_is_accepted_and_has_no_effect() {
+    let mut outputs = Vec::new();
+    for deep in [None, Some("false"), Some("true")] {
+        let mut arg = arg_expr("//a");
+        if let Some(d) = deep {
+            arg = arg.property("deepCheck", d);
+        }
+        let spec = with_args(pf_spec("json", r#"{"x":$1}"#), vec![arg]);
+        let pf = from_spec(&spec).expect("deepCheck is accepted");
+        let mut msg = MessageContext::from_xml("<r><a><b>1</b></a></r>");
+        run_in(&pf, &mut msg, &Env::default()).await.unwrap();
+        outputs.push(text(&msg).to_owned());
+    }
+    assert_eq!(outputs[0], r#"{"x":{"a":{"b":1}}}"#);
+    assert_eq!(outputs[1], outputs[0]);
+    assert_eq!(outputs[2], outputs[0]);
+}
+
+// A build error quotes at most 200 characters of the <format>, then its length; the reason
+// keeps the line and column.
+#[test]
+fn long_format_is_truncated_in_build_errors() {
+    let format = format!("{}\n${{payload.a", "x".repeat(100_000));
+    let err = PayloadFactoryConfig::text(format)
+        .template_type(TemplateType::FreeMarker)
+        .build()
+        .unwrap_err();
+    let BuildError::InvalidProperty { value, reason, .. } = &err else {
+        panic!("unexpected error {err}");
+    };
+    assert_eq!(value, &format!("{}… (100012 characters)", "x".repeat(200)));
+    assert!(reason.contains("line 2"), "{reason}");
+    assert!(err.to_string().len() < 1000, "{err}");
+    // A short format is quoted whole.
+    let err = PayloadFactoryConfig::text("${payload.a")
+        .template_type(TemplateType::FreeMarker)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, BuildError::InvalidProperty { value, .. } if value == "${payload.a"),
+        "{err}"
+    );
+}

@@ -554,10 +554,15 @@ impl MessageContext {
 
     /// Sets (replaces) a transport header.
     pub fn set_transport_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
-        let header = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Error::InvalidHeader(name.to_owned()))?;
-        let value =
-            HeaderValue::from_str(value).map_err(|_| Error::InvalidHeader(name.to_owned()))?;
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::InvalidHeader(name.to_owned(), "the name is not a valid HTTP header name")
+        })?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::InvalidHeader(
+                name.to_owned(),
+                "the value holds a character HTTP forbids (a control character such as a line break)",
+            )
+        })?;
         self.transport.insert(header, value);
         Ok(())
     }

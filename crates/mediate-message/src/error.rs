@@ -52,9 +52,10 @@ pub enum Error {
     /// The JSON ↔ XML mapping failed.
     #[error("JSON/XML mapping: {0}")]
     Mapping(#[from] JsonXmlError),
-    /// An invalid HTTP header name or value for the transport scope.
-    #[error("invalid transport header `{0}`")]
-    InvalidHeader(String),
+    /// An invalid HTTP header name or value for the transport scope (the name, and what is
+    /// wrong).
+    #[error("invalid transport header `{0}`: {1}")]
+    InvalidHeader(String, &'static str),
     /// The scope is not kept on the message (`registry`, `system`, `env`).
     #[error("scope `{0}` is not stored on the message")]
     ScopeNotOnMessage(&'static str),

@@ -2,6 +2,7 @@
 //! `var`) and the evaluation of elements and expressions over it.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -9,8 +10,14 @@ use mediate_core::message::roxmltree::{Attribute, Node, NodeType};
 use mediate_core::message::{MessageContext, PayloadKind, Scope as PropScope, VariableValue};
 use serde_json::Value as Json;
 
+use super::Limits;
 use super::ast::{Arg, AssignOp, BinOp, Builtin, Element, Expr, ExprKind, RangeKind, StrPart};
 use super::format::{self, NumberPattern};
+
+/// Bytes of string work that cost one step (copying, scanning, writing).
+const BYTES_PER_STEP: usize = 1024;
+/// Sequence or hash items handled (copied, compared) that cost one step.
+const ITEMS_PER_STEP: usize = 16;
 
 /// A run-time error at a byte offset of the template.
 #[derive(Debug)]
@@ -137,17 +144,132 @@ pub(crate) struct Renderer<'a> {
     args: &'a [String],
     globals: HashMap<&'a str, Value<'a>>,
     locals: Vec<Local<'a>>,
+    limits: Limits,
+    /// Steps spent so far (a `Cell`: `&self` helpers charge for their work too).
+    steps: Cell<u64>,
+    /// The byte offset of the last evaluated expression or loop iteration: where a limit
+    /// exceeded by static text is reported.
+    site: Cell<usize>,
+    /// The size cap of the buffer `element` writes to: the output, or a string while
+    /// `<#assign x>…</#assign>` captures.
+    out_cap: usize,
 }
 
 impl<'a> Renderer<'a> {
-    pub(crate) fn new(src: &'a str, msg: &'a MessageContext, args: &'a [String]) -> Self {
+    pub(crate) fn new(
+        src: &'a str,
+        msg: &'a MessageContext,
+        args: &'a [String],
+        limits: Limits,
+    ) -> Self {
         Self {
             src,
             msg,
             args,
             globals: HashMap::new(),
             locals: Vec::new(),
+            limits,
+            steps: Cell::new(0),
+            site: Cell::new(0),
+            out_cap: limits.max_output_bytes,
         }
+    }
+
+    fn limit_error<T>(&self, at: usize, message: String) -> RResult<T> {
+        Err(RenderError {
+            offset: at,
+            message,
+            missing: false,
+        })
+    }
+
+    /// Spends `units` steps of the render's budget ([`Limits::max_steps`]).
+    fn charge(&self, at: usize, units: u64) -> RResult<()> {
+        let spent = self.steps.get().saturating_add(units);
+        self.steps.set(spent);
+        if spent > self.limits.max_steps {
+            return self.limit_error(
+                at,
+                format!(
+                    "step limit exceeded: the template took more than {} steps (evaluations of \
+                     directives and expressions; long strings and sequences count in proportion \
+                     to their size), see freemarker::Limits::max_steps",
+                    self.limits.max_steps
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Charges for `bytes` of string work.
+    fn charge_bytes(&self, at: usize, bytes: usize) -> RResult<()> {
+        self.charge(at, (bytes / BYTES_PER_STEP) as u64)
+    }
+
+    /// Charges for handling `items` sequence or hash items.
+    fn charge_items(&self, at: usize, items: usize) -> RResult<()> {
+        self.charge(at, (items / ITEMS_PER_STEP) as u64)
+    }
+
+    /// Checks that a string of `len` bytes may be made ([`Limits::max_string_bytes`]), and
+    /// charges for making it.
+    fn check_str(&self, at: usize, len: usize) -> RResult<()> {
+        if len > self.limits.max_string_bytes {
+            return self.limit_error(
+                at,
+                format!(
+                    "string size limit exceeded: a string value of {len} bytes is over the limit \
+                     of {} bytes, see freemarker::Limits::max_string_bytes",
+                    self.limits.max_string_bytes
+                ),
+            );
+        }
+        self.charge_bytes(at, len)
+    }
+
+    /// Checks that a sequence of `len` items may be made ([`Limits::max_sequence_items`]), and
+    /// charges for making it.
+    fn check_seq(&self, at: usize, len: usize) -> RResult<()> {
+        if len > self.limits.max_sequence_items {
+            return self.limit_error(
+                at,
+                format!(
+                    "sequence size limit exceeded: a sequence of {len} items is over the limit \
+                     of {} items, see freemarker::Limits::max_sequence_items",
+                    self.limits.max_sequence_items
+                ),
+            );
+        }
+        self.charge_items(at, len)
+    }
+
+    /// A new string value, within the size limit.
+    fn str_value(&self, e: &Expr, s: String) -> RResult<Option<Value<'a>>> {
+        self.check_str(e.start, s.len())?;
+        Ok(Some(Value::Str(Cow::Owned(s))))
+    }
+
+    /// Appends `s` to `buf`, whose size is capped at `cap` bytes (the output, a captured or an
+    /// interpolated string).
+    fn push_capped(&self, at: usize, buf: &mut String, s: &str, cap: usize) -> RResult<()> {
+        let len = buf.len().saturating_add(s.len());
+        if len > cap {
+            let message = if cap == self.limits.max_output_bytes && cap == self.out_cap {
+                format!(
+                    "output size limit exceeded: the output would be over the limit of {cap} \
+                     bytes, see freemarker::Limits::max_output_bytes"
+                )
+            } else {
+                format!(
+                    "string size limit exceeded: a string value of {len} bytes or more is over \
+                     the limit of {cap} bytes, see freemarker::Limits::max_string_bytes"
+                )
+            };
+            return self.limit_error(at, message);
+        }
+        self.charge(at, 1 + (s.len() / BYTES_PER_STEP) as u64)?;
+        buf.push_str(s);
+        Ok(())
     }
 
     fn text(&self, e: &Expr) -> &'a str {
@@ -198,10 +320,10 @@ impl<'a> Renderer<'a> {
 
     fn element(&mut self, el: &'a Element, out: &mut String) -> RResult<Flow> {
         match el {
-            Element::Text(t) => out.push_str(t),
+            Element::Text(t) => self.push_capped(self.site.get(), out, t, self.out_cap)?,
             Element::Interp(e) => {
                 let v = self.need(e)?;
-                self.write_display(e, &v, out)?;
+                self.write_display(e, &v, out, self.out_cap)?;
             }
             Element::If {
                 branches,
@@ -238,6 +360,8 @@ impl<'a> Renderer<'a> {
                 }
                 let len = items.len();
                 for (i, (item, value)) in items.into_iter().enumerate() {
+                    self.site.set(list.seq.start);
+                    self.charge(list.seq.start, 1)?;
                     let base = self.locals.len();
                     self.locals.push(Local {
                         name: &list.var,
@@ -284,7 +408,11 @@ impl<'a> Renderer<'a> {
             }
             Element::AssignCapture(name, body) => {
                 let mut captured = String::new();
-                self.block(body, &mut captured)?;
+                let outer_cap = self.out_cap;
+                self.out_cap = self.limits.max_string_bytes;
+                let flow = self.block(body, &mut captured);
+                self.out_cap = outer_cap;
+                flow?;
                 self.globals.insert(name, Value::Str(Cow::Owned(captured)));
             }
             Element::Switch { value, cases } => {
@@ -348,10 +476,12 @@ impl<'a> Renderer<'a> {
     }
 
     /// `${…}` output: strings as they are, numbers in the default number format.
-    fn write_display(&self, e: &Expr, v: &Value<'a>, out: &mut String) -> RResult<()> {
+    fn write_display(&self, e: &Expr, v: &Value<'a>, out: &mut String, cap: usize) -> RResult<()> {
         match v {
-            Value::Str(s) => out.push_str(s),
-            Value::Num(n) => out.push_str(&NumberPattern::number().format(*n)),
+            Value::Str(s) => self.push_capped(e.start, out, s, cap)?,
+            Value::Num(n) => {
+                self.push_capped(e.start, out, &NumberPattern::number().format(*n), cap)?;
+            }
             Value::Bool(_) => {
                 return self.error(
                     e,
@@ -362,7 +492,7 @@ impl<'a> Renderer<'a> {
                     ),
                 );
             }
-            other => out.push_str(&self.as_string(e, other)?),
+            other => self.push_capped(e.start, out, &self.as_string(e, other)?, cap)?,
         }
         Ok(())
     }
@@ -370,7 +500,12 @@ impl<'a> Renderer<'a> {
     /// The string form of a value where a string is expected (string, number, XML text).
     fn as_string(&self, e: &Expr, v: &Value<'a>) -> RResult<Cow<'a, str>> {
         match v {
-            Value::Str(s) => Ok(s.clone()),
+            Value::Str(s) => {
+                if let Cow::Owned(o) = s {
+                    self.charge_bytes(e.start, o.len())?;
+                }
+                Ok(s.clone())
+            }
             Value::Num(n) => Ok(Cow::Owned(NumberPattern::number().format(*n))),
             Value::Node(n) => self.node_text(e, *n),
             Value::Nodes(list) => self.error(
@@ -460,18 +595,21 @@ impl<'a> Renderer<'a> {
     }
 
     fn eval(&mut self, e: &'a Expr) -> RResult<Option<Value<'a>>> {
+        self.site.set(e.start);
+        self.charge(e.start, 1)?;
         Ok(Some(match &e.kind {
             ExprKind::Str(s) => Value::Str(Cow::Borrowed(s)),
             ExprKind::Num(n) => Value::Num(*n),
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Interpolated(parts) => {
                 let mut s = String::new();
+                let cap = self.limits.max_string_bytes;
                 for p in parts {
                     match p {
-                        StrPart::Lit(l) => s.push_str(l),
+                        StrPart::Lit(l) => self.push_capped(e.start, &mut s, l, cap)?,
                         StrPart::Interp(ie) => {
                             let v = self.need(ie)?;
-                            self.write_display(ie, &v, &mut s)?;
+                            self.write_display(ie, &v, &mut s, cap)?;
                         }
                     }
                 }
@@ -753,7 +891,10 @@ impl<'a> Renderer<'a> {
     fn get_key(&self, e: &Expr, t: &Value<'a>, key: &str) -> RResult<Option<Value<'a>>> {
         match t {
             Value::Json(Json::Object(map)) => Ok(map.get(key).and_then(json_value)),
-            Value::Hash(pairs) => Ok(pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())),
+            Value::Hash(pairs) => {
+                self.charge_items(e.start, pairs.len())?;
+                Ok(pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+            }
             Value::Scope(s) => Ok(self.scope_get(*s, key)),
             Value::Node(n) => self.xml_get(e, *n, key).map(Some),
             Value::Nodes(list) => {
@@ -861,7 +1002,9 @@ impl<'a> Renderer<'a> {
                 }
                 let i = n.trunc() as usize;
                 match &t {
-                    Value::Str(s) => Ok(s
+                    Value::Str(s) => Ok(self
+                        .charge_bytes(e.start, s.len())
+                        .map(|()| s)?
                         .chars()
                         .nth(i)
                         .map(|c| Value::Str(Cow::Owned(c.to_string())))),
@@ -928,6 +1071,13 @@ impl<'a> Renderer<'a> {
 
     /// The items of a sequence-like value (missing items of JSON arrays are `None`).
     fn sequence(&self, e: &Expr, v: &Value<'a>) -> RResult<Vec<Option<Value<'a>>>> {
+        let len = match v {
+            Value::Seq(items) => items.len(),
+            Value::Json(Json::Array(a)) => a.len(),
+            Value::Nodes(list) => list.len(),
+            _ => 0,
+        };
+        self.charge_items(e.start, len)?;
         Ok(match v {
             Value::Seq(items) => items.iter().cloned().map(Some).collect(),
             Value::Json(Json::Array(a)) => a.iter().map(json_value).collect(),
@@ -951,6 +1101,12 @@ impl<'a> Renderer<'a> {
         e: &Expr,
         v: &Value<'a>,
     ) -> RResult<Vec<(Cow<'a, str>, Option<Value<'a>>)>> {
+        let len = match v {
+            Value::Json(Json::Object(m)) => m.len(),
+            Value::Hash(pairs) => pairs.len(),
+            _ => 0,
+        };
+        self.charge_items(e.start, len)?;
         Ok(match v {
             Value::Json(Json::Object(m)) => m
                 .iter()
@@ -1031,6 +1187,12 @@ impl<'a> Renderer<'a> {
                         Value::Seq(_) | Value::Json(Json::Array(_)),
                         Value::Seq(_) | Value::Json(Json::Array(_)),
                     ) => {
+                        let len = |v: &Value<'a>| match v {
+                            Value::Seq(s) => s.len(),
+                            Value::Json(Json::Array(a)) => a.len(),
+                            _ => 0,
+                        };
+                        self.check_seq(whole.start, len(&lv).saturating_add(len(&rv)))?;
                         let mut items: Vec<Value<'a>> =
                             self.sequence(l, &lv)?.into_iter().flatten().collect();
                         items.extend(self.sequence(r, &rv)?.into_iter().flatten());
@@ -1040,6 +1202,16 @@ impl<'a> Renderer<'a> {
                         Value::Hash(_) | Value::Json(Json::Object(_)),
                         Value::Hash(_) | Value::Json(Json::Object(_)),
                     ) => {
+                        let size = |v: &Value<'a>| match v {
+                            Value::Hash(h) => h.len(),
+                            Value::Json(Json::Object(o)) => o.len(),
+                            _ => 0,
+                        };
+                        // The merge looks every right-hand key up among the left-hand ones.
+                        let work = size(&lv)
+                            .saturating_add(1)
+                            .saturating_mul(size(&rv).saturating_add(1));
+                        self.charge_items(whole.start, work)?;
                         let mut pairs: Vec<(String, Value<'a>)> = self
                             .hash_entries(l, &lv)?
                             .into_iter()
@@ -1056,8 +1228,12 @@ impl<'a> Renderer<'a> {
                         Ok(Value::Hash(Rc::new(pairs)))
                     }
                     _ => {
-                        let mut s = self.as_string(l, &lv)?.into_owned();
-                        s.push_str(&self.as_string(r, &rv)?);
+                        let left = self.as_string(l, &lv)?;
+                        let right = self.as_string(r, &rv)?;
+                        self.check_str(whole.start, left.len().saturating_add(right.len()))?;
+                        let mut s = String::with_capacity(left.len() + right.len());
+                        s.push_str(&left);
+                        s.push_str(&right);
                         Ok(Value::Str(Cow::Owned(s)))
                     }
                 };
@@ -1202,25 +1378,24 @@ impl<'a> Renderer<'a> {
             return Ok(None);
         };
         let str_of = |this: &Self, v: &Value<'a>| this.as_string(target, v);
-        let mk = |s: String| Some(Value::Str(Cow::Owned(s)));
         match b {
             Builtin::String => {
                 self.expect_args(e, name, args, 0, 2)?;
                 match (&v, args.len()) {
-                    (Value::Bool(flag), 0) => Ok(mk(flag.to_string())),
+                    (Value::Bool(flag), 0) => self.str_value(e, flag.to_string()),
                     (Value::Bool(flag), 2) => {
                         let pick = self.arg_expr(e, args, if *flag { 0 } else { 1 })?;
                         Ok(Some(Value::Str(self.string_arg(pick)?)))
                     }
-                    (Value::Num(n), 0) => Ok(mk(NumberPattern::number().format(*n))),
+                    (Value::Num(n), 0) => self.str_value(e, NumberPattern::number().format(*n)),
                     (Value::Num(n), 1) => {
                         let pe = self.arg_expr(e, args, 0)?;
                         let pattern = self.string_arg(pe)?;
                         if pattern == "computer" || pattern == "c" {
-                            return Ok(mk(format::format_c(*n)));
+                            return self.str_value(e, format::format_c(*n));
                         }
                         match NumberPattern::parse(&pattern) {
-                            Some(p) => Ok(mk(p.format(*n))),
+                            Some(p) => self.str_value(e, p.format(*n)),
                             None => self.error(
                                 pe,
                                 format!("unsupported number format pattern `{pattern}`"),
@@ -1243,8 +1418,8 @@ impl<'a> Renderer<'a> {
             Builtin::C => {
                 self.expect_args(e, name, args, 0, 0)?;
                 match &v {
-                    Value::Num(n) => Ok(mk(format::format_c(*n))),
-                    Value::Bool(flag) => Ok(mk(flag.to_string())),
+                    Value::Num(n) => self.str_value(e, format::format_c(*n)),
+                    Value::Bool(flag) => self.str_value(e, flag.to_string()),
                     other => Ok(Some(Value::Str(str_of(self, other)?))),
                 }
             }
@@ -1293,9 +1468,9 @@ impl<'a> Renderer<'a> {
                     },
                 }
             }
-            Builtin::UpperCase => Ok(mk(str_of(self, &v)?.to_uppercase())),
-            Builtin::LowerCase => Ok(mk(str_of(self, &v)?.to_lowercase())),
-            Builtin::Trim => Ok(mk(str_of(self, &v)?.trim().to_owned())),
+            Builtin::UpperCase => self.str_value(e, str_of(self, &v)?.to_uppercase()),
+            Builtin::LowerCase => self.str_value(e, str_of(self, &v)?.to_lowercase()),
+            Builtin::Trim => self.str_value(e, str_of(self, &v)?.trim().to_owned()),
             Builtin::CapFirst | Builtin::UncapFirst => {
                 let s = str_of(self, &v)?;
                 let lead = s.len() - s.trim_start().len();
@@ -1308,11 +1483,10 @@ impl<'a> Renderer<'a> {
                         c.to_lowercase().collect::<String>()
                     }
                 });
-                Ok(mk(format!(
-                    "{ws}{}{}",
-                    first.unwrap_or_default(),
-                    chars.as_str()
-                )))
+                self.str_value(
+                    e,
+                    format!("{ws}{}{}", first.unwrap_or_default(), chars.as_str()),
+                )
             }
             Builtin::Capitalize => {
                 let s = str_of(self, &v)?;
@@ -1329,25 +1503,29 @@ impl<'a> Renderer<'a> {
                         out.extend(c.to_lowercase());
                     }
                 }
-                Ok(mk(out))
+                self.str_value(e, out)
             }
             Builtin::Length => Ok(Some(Value::Num(str_of(self, &v)?.chars().count() as f64))),
             Builtin::Size => {
                 let n = match &v {
                     Value::Json(Json::Object(o)) => o.len(),
+                    Value::Json(Json::Array(a)) => a.len(),
+                    Value::Seq(items) => items.len(),
                     Value::Hash(h) => h.len(),
                     Value::Scope(s) => self.scope_keys(*s).len(),
                     other => self.sequence(target, other)?.len(),
                 };
                 Ok(Some(Value::Num(n as f64)))
             }
-            Builtin::Xml | Builtin::Html => Ok(mk(format::escape_xml(
-                &str_of(self, &v)?,
-                b == Builtin::Html,
-            ))),
-            Builtin::JsonString => Ok(mk(format::escape_json(&str_of(self, &v)?, false))),
-            Builtin::JsString => Ok(mk(format::escape_json(&str_of(self, &v)?, true))),
-            Builtin::Url => Ok(mk(format::escape_url(&str_of(self, &v)?))),
+            Builtin::Xml | Builtin::Html => self.str_value(
+                e,
+                format::escape_xml(&str_of(self, &v)?, b == Builtin::Html),
+            ),
+            Builtin::JsonString => {
+                self.str_value(e, format::escape_json(&str_of(self, &v)?, false))
+            }
+            Builtin::JsString => self.str_value(e, format::escape_json(&str_of(self, &v)?, true)),
+            Builtin::Url => self.str_value(e, format::escape_url(&str_of(self, &v)?)),
             Builtin::EvalJson => {
                 let s = str_of(self, &v)?;
                 match serde_json::from_str::<Json>(&s) {
@@ -1389,7 +1567,13 @@ impl<'a> Renderer<'a> {
                 if from.is_empty() {
                     return Ok(Some(Value::Str(s)));
                 }
-                Ok(mk(s.replace(&*from, &to)))
+                // The result's size is known before it is made: refuse it early.
+                self.charge_bytes(e.start, s.len())?;
+                let hits = s.matches(&*from).count();
+                let len =
+                    (s.len() - hits * from.len()).saturating_add(hits.saturating_mul(to.len()));
+                self.check_str(e.start, len)?;
+                self.str_value(e, s.replace(&*from, &to))
             }
             Builtin::Substring => {
                 self.expect_args(e, name, args, 1, 2)?;
@@ -1409,12 +1593,19 @@ impl<'a> Renderer<'a> {
                         ),
                     );
                 }
-                Ok(mk(chars[from as usize..to as usize].iter().collect()))
+                self.str_value(e, chars[from as usize..to as usize].iter().collect())
             }
             Builtin::Split => {
                 self.expect_args(e, name, args, 1, 1)?;
                 let s = str_of(self, &v)?;
                 let sep = self.string_arg(self.arg_expr(e, args, 0)?)?;
+                self.charge_bytes(e.start, s.len())?;
+                let count = if sep.is_empty() {
+                    s.chars().count()
+                } else {
+                    s.matches(&*sep).count() + 1
+                };
+                self.check_seq(e.start, count)?;
                 let parts: Vec<Value<'a>> = if sep.is_empty() {
                     s.chars()
                         .map(|c| Value::Str(Cow::Owned(c.to_string())))
@@ -1441,12 +1632,25 @@ impl<'a> Renderer<'a> {
                 if len >= width || fill.is_empty() {
                     return Ok(Some(Value::Str(s)));
                 }
+                let pad_chars = width - len;
+                let fill_bytes: usize = fill.iter().map(|c| c.len_utf8()).sum();
+                let rest: usize = fill[..pad_chars % fill.len()]
+                    .iter()
+                    .map(|c| c.len_utf8())
+                    .sum();
+                let pad_bytes = (pad_chars / fill.len())
+                    .saturating_mul(fill_bytes)
+                    .saturating_add(rest);
+                self.check_str(e.start, s.len().saturating_add(pad_bytes))?;
                 let pad: String = (0..width - len).map(|i| fill[i % fill.len()]).collect();
-                Ok(mk(if b == Builtin::LeftPad {
-                    format!("{pad}{s}")
-                } else {
-                    format!("{s}{pad}")
-                }))
+                self.str_value(
+                    e,
+                    if b == Builtin::LeftPad {
+                        format!("{pad}{s}")
+                    } else {
+                        format!("{s}{pad}")
+                    },
+                )
             }
             Builtin::Int | Builtin::Round | Builtin::Floor | Builtin::Ceiling | Builtin::Abs => {
                 let Value::Num(n) = v else {
@@ -1539,6 +1743,9 @@ impl<'a> Renderer<'a> {
                         nums.into_iter().map(Value::Num).collect(),
                     ))));
                 }
+                // About log2(n) comparisons per item.
+                let log = (usize::BITS - items.len().leading_zeros()) as usize;
+                self.charge_items(e.start, items.len().saturating_mul(log))?;
                 let mut keyed = Vec::with_capacity(items.len());
                 for it in items {
                     let k = self.as_string(target, &it)?.into_owned();
@@ -1555,12 +1762,13 @@ impl<'a> Renderer<'a> {
                 let items = self.sequence(target, &v)?;
                 let mut out = String::new();
                 let mut first = true;
+                let cap = self.limits.max_string_bytes;
                 for it in items.into_iter().flatten() {
                     if !first {
-                        out.push_str(&sep);
+                        self.push_capped(e.start, &mut out, &sep, cap)?;
                     }
                     first = false;
-                    out.push_str(&self.as_string(target, &it)?);
+                    self.push_capped(e.start, &mut out, &self.as_string(target, &it)?, cap)?;
                 }
                 if first && args.len() >= 2 {
                     return Ok(Some(Value::Str(
@@ -1570,7 +1778,7 @@ impl<'a> Renderer<'a> {
                 if !first && args.len() == 3 {
                     out.push_str(&self.string_arg(self.arg_expr(e, args, 2)?)?);
                 }
-                Ok(mk(out))
+                self.str_value(e, out)
             }
             Builtin::SeqContains | Builtin::SeqIndexOf => {
                 self.expect_args(e, name, args, 1, 1)?;
@@ -1736,11 +1944,11 @@ impl<'a> Renderer<'a> {
 /// Collecting a range with a size cap (ranges are materialized).
 trait CollectLimited: Iterator<Item = i64> + Sized {
     fn collect_limited(self, e: &Expr, r: &Renderer<'_>) -> RResult<Vec<i64>> {
-        const MAX: usize = 1_000_000;
-        let v: Vec<i64> = self.take(MAX + 1).collect();
-        if v.len() > MAX {
-            return r.error(e, format!("range has more than {MAX} items"));
-        }
+        let max = r.limits.max_sequence_items;
+        let (low, _) = self.size_hint();
+        r.check_seq(e.start, low)?;
+        let v: Vec<i64> = self.take(max.saturating_add(1)).collect();
+        r.check_seq(e.start, v.len())?;
         Ok(v)
     }
 }

@@ -74,6 +74,23 @@
 //!   `${…}` (or any other run-time error) fails the render with line, column and the
 //!   expression's text, like Synapse's "Syntax error or invalid reference : … At line: …".
 //!
+//! ### Limits
+//!
+//! Java FreeMarker runs a template for as long as it takes; mediate bounds every render so
+//! that a template cannot stop the process (an allocation failure aborts it) or hold a worker
+//! forever. Each render has a [`Limits`] (the defaults below; [`Template::with_limits`] sets
+//! others), and exceeding one fails the render with a [`TemplateError`] at the line and column
+//! of the construct that exceeded it, naming the limit (`step limit exceeded: …`, `string
+//! size limit exceeded: …`, `output size limit exceeded: …`, `sequence size limit exceeded:
+//! …`). payloadFactory reports it as its usual "Error parsing FreeMarker template…" error.
+//!
+//! | limit | default | counts |
+//! | --- | --- | --- |
+//! | [`Limits::max_steps`] | [`DEFAULT_MAX_STEPS`] (10 000 000) | one step per expression evaluated, per `<#list>` iteration and per piece of static text written; string work costs a further step per KiB copied or scanned, sequence and hash work a step per 16 items handled. About a second of work; enough for a `<#list>` over a million payload items with a few expressions each. |
+//! | [`Limits::max_string_bytes`] | [`DEFAULT_MAX_STRING_BYTES`] (64 MiB) | the UTF-8 size of any string value made by the template (concatenation, `"${…}"`, `<#assign x>…</#assign>`, `?replace`, `?left_pad`, `?join`…); checked before the string is allocated wherever the size is known in advance (for case changes and escaping the string is made, at most a few times its input, then checked). |
+//! | [`Limits::max_output_bytes`] | [`DEFAULT_MAX_OUTPUT_BYTES`] (64 MiB, the transport's default buffered-body limit) | the size of the rendered output. |
+//! | [`Limits::max_sequence_items`] | [`DEFAULT_MAX_SEQUENCE_ITEMS`] (1 000 000) | the items of a sequence made by the template (ranges, `+` of sequences, `?split`); payload arrays are not limited (the body size bounds them). |
+//!
 //! ### Not supported
 //!
 //! Macros and functions (`<#macro>`, `<#function>`, `<@…>` calls), `<#include>`/`<#import>`,
@@ -92,11 +109,47 @@ mod parse;
 
 use mediate_core::MessageContext;
 
+/// The default [`Limits::max_steps`]: ten million steps per render.
+pub const DEFAULT_MAX_STEPS: u64 = 10_000_000;
+/// The default [`Limits::max_string_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_STRING_BYTES: usize = 64 * 1024 * 1024;
+/// The default [`Limits::max_output_bytes`]: 64 MiB, the transport's default buffered-body
+/// limit (a larger payload could not have been received either).
+pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
+/// The default [`Limits::max_sequence_items`]: one million items.
+pub const DEFAULT_MAX_SEQUENCE_ITEMS: usize = 1_000_000;
+
+/// What one render of a template may spend (see the module documentation, "Limits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Evaluation steps per render (expressions, loop iterations, text pieces; bulk string and
+    /// sequence work in proportion to its size).
+    pub max_steps: u64,
+    /// The largest string value (UTF-8 bytes) the template may make.
+    pub max_string_bytes: usize,
+    /// The largest output (UTF-8 bytes).
+    pub max_output_bytes: usize,
+    /// The most items of a sequence the template makes (ranges, `+`, `?split`).
+    pub max_sequence_items: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_steps: DEFAULT_MAX_STEPS,
+            max_string_bytes: DEFAULT_MAX_STRING_BYTES,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
+            max_sequence_items: DEFAULT_MAX_SEQUENCE_ITEMS,
+        }
+    }
+}
+
 /// A compiled FreeMarker template (compiled once, rendered per message; `Send + Sync`).
 #[derive(Debug, Clone)]
 pub struct Template {
     source: Box<str>,
     elements: Vec<ast::Element>,
+    limits: Limits,
 }
 
 /// A template error: where (1-based line and column, in characters) and what.
@@ -133,6 +186,7 @@ impl Template {
             Ok(elements) => Ok(Template {
                 source: source.into(),
                 elements,
+                limits: Limits::default(),
             }),
             Err(e) => Err(TemplateError::at(source, e.offset, e.message)),
         }
@@ -145,16 +199,29 @@ impl Template {
         self.elements.iter().any(|e| e.references(name))
     }
 
+    /// The same template with other render limits (the default is [`Limits::default`]).
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Template {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits each render runs under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// The template text as written.
     pub fn source(&self) -> &str {
         &self.source
     }
 
     /// Renders the template over a message; `args` are the mediator's evaluated `<arg>`
-    /// values (`args.arg1` is `args[0]`).
+    /// values (`args.arg1` is `args[0]`). A render that exceeds the template's [`Limits`]
+    /// fails with an error naming the limit.
     pub fn render(&self, msg: &MessageContext, args: &[String]) -> Result<String, TemplateError> {
         let mut out = String::with_capacity(self.source.len() + 64);
-        let mut renderer = eval::Renderer::new(&self.source, msg, args);
+        let mut renderer = eval::Renderer::new(&self.source, msg, args, self.limits);
         match renderer.render(&self.elements, &mut out) {
             Ok(()) => Ok(out),
             Err(e) => Err(TemplateError::at(&self.source, e.offset, e.message)),

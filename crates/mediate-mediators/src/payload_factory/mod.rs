@@ -399,7 +399,9 @@ impl PayloadFactoryConfig {
                     args.len(),
                     &self.namespaces,
                 )
-                .map_err(|reason| BuildError::invalid(KIND, "format", &text, reason))?,
+                .map_err(|reason| {
+                    BuildError::invalid(KIND, "format", quoted_format(&text), reason)
+                })?,
             )),
             Format::Key(key) => Source::Key(compile_key(&key, &self.namespaces)?),
         };
@@ -415,6 +417,19 @@ impl PayloadFactoryConfig {
     }
 }
 
+/// How many characters of a `<format>` a build error quotes.
+const QUOTED_FORMAT_CHARS: usize = 200;
+
+/// The `<format>` text as a build error quotes it: the first [`QUOTED_FORMAT_CHARS`]
+/// characters, then `… (N characters)` when it is longer (a 100 KB template would otherwise be
+/// repeated in full in the message; the reason still gives the line and column).
+fn quoted_format(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_FORMAT_CHARS) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}… ({} characters)", &text[..cut], text.chars().count()),
+    }
+}
+
 fn arg_from_spec(spec: &MediatorSpec) -> Result<Arg, BuildError> {
     if spec.kind != "arg" {
         return Err(BuildError::structure(
@@ -422,6 +437,12 @@ fn arg_from_spec(spec: &MediatorSpec) -> Result<Arg, BuildError> {
             format!("unknown element <{}> in <args> (arg)", spec.kind),
         ));
     }
+    // `deepCheck` is accepted and has no effect, as in MI 4.4: Synapse's
+    // `PayloadFactoryMediatorFactory` reads only `value`, `expression`, `evaluator` and
+    // `literal` of an `<arg>`, and `Argument.isDeepCheck()` is never called by
+    // `TemplateProcessor` / `RegexTemplateProcessor` / `FreeMarkerTemplateProcessor` (it was
+    // read only by the pre-MI-4.0 `PayloadFactoryMediator`). Older configurations carrying
+    // `deepCheck="false"` therefore still deploy and behave as without it.
     check_attributes(
         spec,
         &["value", "expression", "evaluator", "literal", "deepCheck"],

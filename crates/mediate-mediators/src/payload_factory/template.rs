@@ -140,9 +140,21 @@ impl Template {
     ) -> Result<String, MediationError> {
         let mut out = String::with_capacity(self.capacity);
         for part in &self.parts {
+            // The output is a sum of argument values, one per `$n`/`${…}` of the format: linear
+            // in the message, but a format repeating `$1` a thousand times over a large
+            // argument would still multiply it. It is capped like a FreeMarker render's.
+            if out.len() > MAX_OUTPUT_BYTES {
+                return Err(output_too_large());
+            }
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Arg(i) => out.push_str(args.get(*i).map_or("", String::as_str)),
+                Part::Arg(i) => {
+                    let arg = args.get(*i).map_or("", String::as_str);
+                    if out.len().saturating_add(arg.len()) > MAX_OUTPUT_BYTES {
+                        return Err(output_too_large());
+                    }
+                    out.push_str(arg);
+                }
                 Part::Inline { expr, quoted } => {
                     // SynapseExpression.objectValueOf: a failed evaluation is logged and
                     // gives "" (a plain string, written as it is).
@@ -167,8 +179,22 @@ impl Template {
                 }
             }
         }
+        if out.len() > MAX_OUTPUT_BYTES {
+            return Err(output_too_large());
+        }
         Ok(out)
     }
+}
+
+/// The output cap of a default-template render (the FreeMarker engine's default output limit,
+/// the transport's default buffered-body limit).
+const MAX_OUTPUT_BYTES: usize = crate::freemarker::DEFAULT_MAX_OUTPUT_BYTES;
+
+fn output_too_large() -> MediationError {
+    MediationError::mediator(format!(
+        "payloadFactory output size limit exceeded: the payload would be over {MAX_OUTPUT_BYTES} \
+         bytes"
+    ))
 }
 
 /// The five predefined XML entities replaced by their characters; anything else kept.
