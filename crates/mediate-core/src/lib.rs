@@ -64,7 +64,7 @@ pub use mediator::Mediator;
 pub use mediator_fn::{MediatorFn, mediator_fn};
 pub use registry::{BuildError, Factory, NestedFactory, Registry};
 pub use sequence::Sequence;
-pub use spec::MediatorSpec;
+pub use spec::{MediatorSpec, Position};
 pub use stats::SequenceStats;
 
 /// Re-exported: implement [`Mediator`] with `#[async_trait]`.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::{Mediator, MediatorSpec};
+use crate::{Mediator, MediatorSpec, Position};
 
 /// Why a mediator could not be built from its [`MediatorSpec`].
 ///
@@ -49,9 +49,59 @@ pub enum BuildError {
         /// What is wrong.
         reason: String,
     },
+    /// Another error, at a place in the configuration's source text: set by
+    /// [`Registry::build`] when the spec carries [`Position`]s (a spec read from a file), at
+    /// the faulty attribute's value when the error names one, else at the element.
+    #[error("{position}: {error}")]
+    Located {
+        /// Where, in the file the spec was read from.
+        position: Position,
+        /// What is wrong there.
+        error: Box<BuildError>,
+    },
 }
 
 impl BuildError {
+    /// Where the error is, when its spec was read from a file.
+    pub fn position(&self) -> Option<Position> {
+        match self {
+            BuildError::Located { position, .. } => Some(*position),
+            _ => None,
+        }
+    }
+
+    /// The error without its position.
+    pub fn without_position(&self) -> &BuildError {
+        match self {
+            BuildError::Located { error, .. } => error.without_position(),
+            other => other,
+        }
+    }
+
+    /// Locates the error in `spec`'s source text (see [`BuildError::Located`]); an error that
+    /// has a position already, or a spec without positions, is returned as it is.
+    pub fn locate(self, spec: &MediatorSpec) -> BuildError {
+        if matches!(self, BuildError::Located { .. }) {
+            return self;
+        }
+        let property = match &self {
+            BuildError::InvalidProperty { kind, property, .. }
+            | BuildError::MissingProperty { kind, property }
+                if *kind == spec.kind =>
+            {
+                spec.position_of(property)
+            }
+            _ => None,
+        };
+        match property.or(spec.position) {
+            Some(position) => BuildError::Located {
+                position,
+                error: Box::new(self),
+            },
+            None => self,
+        }
+    }
+
     /// A [`BuildError::MissingProperty`]: mediator `kind` needs the property `property`.
     ///
     /// ```
@@ -201,11 +251,12 @@ impl Registry {
     /// Builds the mediator `spec.kind` names.
     pub fn build(&self, spec: &MediatorSpec) -> Result<Arc<dyn Mediator>, BuildError> {
         match self.factories.get(&spec.kind) {
-            Some(factory) => factory(spec, self),
+            Some(factory) => factory(spec, self).map_err(|e| e.locate(spec)),
             None => Err(BuildError::UnknownMediator {
                 kind: spec.kind.clone(),
                 suggestions: closest(&spec.kind, self.names()),
-            }),
+            }
+            .locate(spec)),
         }
     }
 

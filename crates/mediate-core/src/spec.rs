@@ -22,7 +22,11 @@ use crate::BuildError;
 ///   the namespaces in scope declared; elements written without a prefix in Synapse XML are in
 ///   the Synapse namespace (`xmlns="http://ws.apache.org/ns/synapse"`), as MI builds them;
 /// - [`namespaces`](Self::namespaces): the prefixes in scope, for the expressions of the
-///   element and its children.
+///   element and its children;
+/// - [`position`](Self::position) and [`property_positions`](Self::property_positions): where
+///   the element and each property's value start in the file, when the spec was read from one;
+///   [`Registry::build`](crate::Registry::build) uses them to locate its errors
+///   ([`BuildError::Located`]).
 ///
 /// ```
 /// use mediate_core::MediatorSpec;
@@ -50,6 +54,48 @@ pub struct MediatorSpec {
     pub text: Option<String>,
     /// Namespace prefixes in scope.
     pub namespaces: Namespaces,
+    /// Where the element starts in its file, if it was read from one.
+    pub position: Option<Position>,
+    /// Where each property's value starts (the first character inside the quotes).
+    pub property_positions: Vec<(String, Position)>,
+}
+
+/// A place in a configuration file: 1-based line and column (in characters).
+///
+/// ```
+/// use mediate_core::Position;
+///
+/// assert_eq!(Position::new(3, 14).to_string(), "3:14");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+impl Position {
+    /// The position at `line`, `column` (both 1-based).
+    pub fn new(line: u32, column: u32) -> Self {
+        Self { line, column }
+    }
+
+    /// The position `offset` characters further on the same line (for a column inside an
+    /// attribute value: an expression's error column 1 is the value's first character).
+    #[must_use]
+    pub fn shifted(self, offset: u32) -> Self {
+        Self {
+            line: self.line,
+            column: self.column + offset,
+        }
+    }
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
 }
 
 impl MediatorSpec {
@@ -87,6 +133,35 @@ impl MediatorSpec {
     pub fn namespaces(mut self, namespaces: Namespaces) -> Self {
         self.namespaces = namespaces;
         self
+    }
+
+    /// Sets where the element starts in its file.
+    #[must_use]
+    pub fn at(mut self, position: Position) -> Self {
+        self.position = Some(position);
+        self
+    }
+
+    /// Adds a property whose value starts at `position` in the file.
+    #[must_use]
+    pub fn property_at(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+        position: Position,
+    ) -> Self {
+        let name = name.into();
+        self.property_positions.push((name.clone(), position));
+        self.properties.push((name, value.into()));
+        self
+    }
+
+    /// Where the value of the property `name` starts, if the spec was read from a file.
+    pub fn position_of(&self, name: &str) -> Option<Position> {
+        self.property_positions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| *p)
     }
 
     /// The value of the first property named `name`.

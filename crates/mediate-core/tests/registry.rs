@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use mediate_core::{
-    BuildError, Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Registry,
-    mediator_fn,
+    BuildError, Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Position,
+    Registry, mediator_fn,
 };
 
 fn registry() -> Registry {
@@ -125,4 +125,66 @@ fn spec_helpers() {
             property: "b".into(),
         }
     );
+}
+
+/// A registry whose `level` factory refuses any `level` but `1`..`5`, and whose `group` holds
+/// its children as nested mediators.
+fn positional_registry() -> Registry {
+    let mut registry = Registry::new();
+    registry.register("level", |spec: &MediatorSpec| {
+        let level: u8 = spec.parse("level")?.unwrap_or(1);
+        if !(1..=5).contains(&level) {
+            return Err(spec.invalid("level", level.to_string(), "expected 1 to 5"));
+        }
+        Ok(Arc::new(mediator_fn("level", |_: &mut MessageContext| {
+            Ok::<_, MediationError>(Flow::Continue)
+        })) as Arc<dyn Mediator>)
+    });
+    registry.register_nested("group", |spec: &MediatorSpec, registry: &Registry| {
+        let children = registry.build_all(&spec.children)?;
+        Ok(Arc::new(mediate_core::Sequence::new(None, children)) as Arc<dyn Mediator>)
+    });
+    registry
+}
+
+#[test]
+fn errors_of_specs_read_from_a_file_are_located_at_the_attribute_value() {
+    // <group>                      line 1
+    //   <level level="9"/>         line 2, the value starts at column 17
+    let spec = MediatorSpec::new("group").at(Position::new(1, 1)).child(
+        MediatorSpec::new("level")
+            .at(Position::new(2, 3))
+            .property_at("level", "9", Position::new(2, 17)),
+    );
+    let err = positional_registry().build(&spec).unwrap_err();
+    assert_eq!(err.position(), Some(Position::new(2, 17)));
+    assert!(matches!(
+        err.without_position(),
+        BuildError::InvalidProperty { property, .. } if property == "level"
+    ));
+    assert_eq!(
+        err.to_string(),
+        "2:17: mediator `level`: invalid value `9` for property `level`: expected 1 to 5"
+    );
+}
+
+#[test]
+fn an_unknown_element_is_located_at_the_element_and_specs_without_positions_stay_bare() {
+    let spec = MediatorSpec::new("group")
+        .at(Position::new(1, 1))
+        .child(MediatorSpec::new("levle").at(Position::new(4, 5)));
+    let err = positional_registry().build(&spec).unwrap_err();
+    assert_eq!(err.position(), Some(Position::new(4, 5)));
+    assert!(
+        err.to_string()
+            .starts_with("4:5: unknown mediator `levle`; did you mean `level`?")
+    );
+
+    let bare = positional_registry()
+        .build(&MediatorSpec::new("level").property("level", "0"))
+        .unwrap_err();
+    assert_eq!(bare.position(), None);
+    assert_eq!(bare.without_position(), &bare);
+    // A shifted position points inside an attribute value (an expression's error column).
+    assert_eq!(Position::new(2, 17).shifted(4), Position::new(2, 21));
 }
