@@ -54,6 +54,12 @@ pub mod mediators {
     pub use mediate_mediators::*;
 }
 
+/// Synapse XML configuration: artifacts read into runtime objects with `FILE:LINE:COL`
+/// diagnostics (`mediate-config`; so far sequences and local entries).
+pub mod config {
+    pub use mediate_config::*;
+}
+
 /// XPath 1.0 over roxmltree (`mediate-xpath`).
 pub mod xpath {
     pub use mediate_xpath::*;

@@ -1,0 +1,407 @@
+//! Synapse XML elements to [`MediatorSpec`]s, with the position of each element and attribute
+//! value.
+
+use std::path::{Path, PathBuf};
+
+use mediate_core::{MediatorSpec, Namespaces, Position};
+use roxmltree::{Node, NodeType};
+
+use crate::Diagnostic;
+
+/// The Synapse configuration namespace.
+pub const SYNAPSE_NS: &str = "http://ws.apache.org/ns/synapse";
+
+/// The `xml` prefix's namespace, in scope everywhere and never declared.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// A file's text with its line starts, to turn byte offsets into 1-based line and column (in
+/// characters).
+#[derive(Debug)]
+pub(crate) struct Source<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) file: PathBuf,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    pub(crate) fn new(text: &'a str, file: &Path) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Self {
+            text,
+            file: file.to_path_buf(),
+            line_starts,
+        }
+    }
+
+    /// The position of byte `offset` (clamped to the text, and back to a char boundary).
+    pub(crate) fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        Position::new(to_u32(line), to_u32(column))
+    }
+
+    /// The byte offset of `position`, if it is in the text.
+    pub(crate) fn offset(&self, position: Position) -> Option<usize> {
+        let start = *self
+            .line_starts
+            .get(position.line.checked_sub(1)? as usize)?;
+        let line = &self.text[start..];
+        let skip = position.column.checked_sub(1)? as usize;
+        let (i, _) = line
+            .char_indices()
+            .nth(skip)
+            .or_else(|| (line.chars().count() == skip).then_some((line.len(), ' ')))?;
+        Some(start + i)
+    }
+
+    pub(crate) fn diagnostic(&self, position: Position, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.file.clone(), position, message)
+    }
+
+    /// Where `node` starts (its `<`).
+    pub(crate) fn node_position(&self, node: Node<'_, '_>) -> Position {
+        self.position(node.range().start)
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Whether `node` is an element in the Synapse namespace.
+pub(crate) fn is_synapse(node: Node<'_, '_>) -> bool {
+    node.is_element() && node.tag_name().namespace() == Some(SYNAPSE_NS)
+}
+
+/// The element's name as a spec kind: its local name in the Synapse namespace, else
+/// `{namespace}local` (or the bare local name without a namespace), so that a foreign element
+/// never takes a registered mediator's name.
+pub(crate) fn kind_of(node: Node<'_, '_>) -> String {
+    let tag = node.tag_name();
+    match tag.namespace() {
+        Some(SYNAPSE_NS) => tag.name().to_owned(),
+        Some(ns) => format!("{{{ns}}}{}", tag.name()),
+        None => tag.name().to_owned(),
+    }
+}
+
+/// Reads a Synapse XML element into a [`MediatorSpec`]:
+///
+/// - `kind`: the local name for an element in the Synapse namespace (`{namespace}local` for
+///   another namespace); `<class name="X">` becomes kind `X`, with its
+///   `<property name value/>` children as properties;
+/// - `properties`: the attributes in document order, as written (qualified names keep their
+///   prefix), each with the position of its value's first character;
+/// - `children`: the child elements, read the same way;
+/// - `text`: the content as written when the element has any: its text (entities decoded) when
+///   it holds no element, else the child elements and text serialized as written, with the
+///   namespaces in scope declared on each top-level element: every prefix in scope (content
+///   may name them, as `soap11Env:Server` does), and the default namespace when an unprefixed
+///   element of the subtree takes it (so an unprefixed element in a Synapse file carries
+///   `xmlns="http://ws.apache.org/ns/synapse"`, as MI builds it, and one written `xmlns=""`
+///   stays unqualified); comments are left out;
+/// - `namespaces`: the prefixes in scope (not the default namespace);
+/// - `position`: where the element's `<` is.
+///
+/// A malformed `<class>` is a [`Diagnostic`].
+///
+/// ```
+/// use std::path::Path;
+/// use mediate_config::spec_from_element;
+///
+/// let xml = r#"<log xmlns="http://ws.apache.org/ns/synapse" level="full"/>"#;
+/// let doc = roxmltree::Document::parse(xml).unwrap();
+/// let spec = spec_from_element(doc.root_element(), Path::new("a.xml"))?;
+/// assert_eq!(spec.kind, "log");
+/// assert_eq!(spec.get("level"), Some("full"));
+/// assert_eq!(spec.position_of("level").unwrap().to_string(), "1:53");
+/// # Ok::<(), mediate_config::Diagnostic>(())
+/// ```
+pub fn spec_from_element(node: Node<'_, '_>, file: &Path) -> Result<MediatorSpec, Diagnostic> {
+    let source = Source::new(node.document().input_text(), file);
+    read_element(&source, node)
+}
+
+pub(crate) fn read_element(
+    source: &Source<'_>,
+    node: Node<'_, '_>,
+) -> Result<MediatorSpec, Diagnostic> {
+    if is_synapse(node) && node.tag_name().name() == "class" {
+        return read_class(source, node);
+    }
+    let mut spec = MediatorSpec::new(kind_of(node)).at(source.node_position(node));
+    for attr in node.attributes() {
+        let name = source.text.get(attr.range_qname()).unwrap_or(attr.name());
+        spec = spec.property_at(
+            name,
+            attr.value(),
+            source.position(attr.range_value().start),
+        );
+    }
+    for child in node.children().filter(Node::is_element) {
+        spec.children.push(read_element(source, child)?);
+    }
+    spec.text = content(source, node);
+    spec.namespaces = namespaces_in_scope(node);
+    Ok(spec)
+}
+
+/// `<class name="X"><property name="a" value="1"/>…</class>` → kind `X`, properties `a=1`.
+fn read_class(source: &Source<'_>, node: Node<'_, '_>) -> Result<MediatorSpec, Diagnostic> {
+    let at = source.node_position(node);
+    let mut name = None;
+    for attr in node.attributes() {
+        match attr.name() {
+            "name" if attr.namespace().is_none() => name = Some(attr.value()),
+            other => {
+                return Err(source.diagnostic(
+                    source.position(attr.range().start),
+                    format!("mediator `class`: unknown attribute `{other}` (only `name`)"),
+                ));
+            }
+        }
+    }
+    let Some(name) = name.filter(|n| !n.trim().is_empty()) else {
+        return Err(source.diagnostic(at, "mediator `class`: missing attribute `name`"));
+    };
+    let mut spec = MediatorSpec::new(name.trim())
+        .at(at)
+        .namespaces(namespaces_in_scope(node));
+    for child in node.children() {
+        match child.node_type() {
+            NodeType::Element if is_synapse(child) && child.tag_name().name() == "property" => {
+                let (prop, value, position) = class_property(source, child)?;
+                spec = spec.property_at(prop, value, position);
+            }
+            NodeType::Element => {
+                return Err(source.diagnostic(
+                    source.node_position(child),
+                    format!(
+                        "mediator `class`: unknown child element `<{}>` (only `<property>`)",
+                        child.tag_name().name()
+                    ),
+                ));
+            }
+            NodeType::Text if !child.text().unwrap_or_default().trim().is_empty() => {
+                return Err(source.diagnostic(
+                    source.node_position(child),
+                    "mediator `class`: unexpected text content",
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(spec)
+}
+
+fn class_property(
+    source: &Source<'_>,
+    node: Node<'_, '_>,
+) -> Result<(String, String, Position), Diagnostic> {
+    let at = source.node_position(node);
+    let mut name = None;
+    let mut value = None;
+    for attr in node.attributes() {
+        match attr.name() {
+            "name" => name = Some(attr.value().to_owned()),
+            "value" => value = Some((attr.value().to_owned(), attr.range_value().start)),
+            "expression" => {
+                return Err(source.diagnostic(
+                    source.position(attr.range_value().start),
+                    "class mediator property: `expression` is not supported yet",
+                ));
+            }
+            other => {
+                return Err(source.diagnostic(
+                    source.position(attr.range().start),
+                    format!(
+                        "class mediator property: unknown attribute `{other}` (`name` and `value`)"
+                    ),
+                ));
+            }
+        }
+    }
+    let Some(name) = name else {
+        return Err(source.diagnostic(at, "class mediator property: missing attribute `name`"));
+    };
+    match value {
+        Some((v, offset)) => Ok((name, v, source.position(offset))),
+        // An inline XML value: the element as written.
+        None => match content(source, node) {
+            Some(text) if node.children().any(|c| c.is_element()) => {
+                Ok((name, text.trim().to_owned(), at))
+            }
+            _ => Err(source.diagnostic(
+                at,
+                format!("class mediator property `{name}`: missing attribute `value`"),
+            )),
+        },
+    }
+}
+
+/// The prefixes in scope of `node`, without the default namespace and `xml`.
+pub(crate) fn namespaces_in_scope(node: Node<'_, '_>) -> Namespaces {
+    let mut namespaces = Namespaces::new();
+    for ns in node.namespaces() {
+        if let Some(prefix) = ns.name()
+            && ns.uri() != XML_NS
+        {
+            namespaces.insert(prefix, ns.uri());
+        }
+    }
+    namespaces
+}
+
+/// The element's content as written (see [`spec_from_element`]); `None` when it has none.
+pub(crate) fn content(source: &Source<'_>, node: Node<'_, '_>) -> Option<String> {
+    if !node.has_children() {
+        return None;
+    }
+    if !node.children().any(|c| c.is_element()) {
+        let text: String = node.children().filter_map(|c| c.text()).collect();
+        return Some(text);
+    }
+    let mut out = String::new();
+    for child in node.children() {
+        match child.node_type() {
+            NodeType::Element => serialize_element(source, child, &mut out),
+            NodeType::Text => out.push_str(source.text.get(child.range()).unwrap_or_default()),
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// Writes `node` as written, with the namespaces in scope that it does not declare itself
+/// declared on its start tag.
+fn serialize_element(source: &Source<'_>, node: Node<'_, '_>, out: &mut String) {
+    let raw = source.text.get(node.range()).unwrap_or_default();
+    let name_len = raw
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_whitespace() || *c == '/' || *c == '>')
+        .map_or(raw.len(), |(i, _)| i);
+    let declared = declared_namespaces(raw);
+    let mut decls = String::new();
+    for ns in node.namespaces() {
+        if ns.uri() == XML_NS || ns.uri().is_empty() || declared.contains(&ns.name()) {
+            continue;
+        }
+        // The default namespace only when an unprefixed element takes it from outside.
+        if ns.name().is_none()
+            && !node.descendants().any(|e| {
+                e.is_element()
+                    && !is_prefixed(source, e)
+                    && e.tag_name().namespace() == Some(ns.uri())
+            })
+        {
+            continue;
+        }
+        match ns.name() {
+            Some(prefix) => {
+                decls.push_str(&format!(" xmlns:{prefix}=\"{}\"", escape_attr(ns.uri())))
+            }
+            None => decls.push_str(&format!(" xmlns=\"{}\"", escape_attr(ns.uri()))),
+        }
+    }
+    out.push_str(&raw[..name_len]);
+    out.push_str(&decls);
+    out.push_str(&raw[name_len..]);
+}
+
+/// Whether the element's name is written with a prefix.
+fn is_prefixed(source: &Source<'_>, node: Node<'_, '_>) -> bool {
+    let raw = source.text.get(node.range()).unwrap_or_default();
+    raw.chars()
+        .skip(1)
+        .take_while(|c| !c.is_whitespace() && *c != '/' && *c != '>')
+        .any(|c| c == ':')
+}
+
+fn escape_attr(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
+/// The prefixes (`None` for the default namespace) declared on the start tag that opens `raw`
+/// (a well-formed element as written).
+fn declared_namespaces(raw: &str) -> Vec<Option<&str>> {
+    let mut declared = Vec::new();
+    let bytes = raw.as_bytes();
+    let mut i = 1;
+    // Skip the element name.
+    while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>') {
+        i += 1;
+    }
+    loop {
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        if i >= bytes.len() || matches!(bytes[i], b'/' | b'>') {
+            break;
+        }
+        let name_start = i;
+        while i < bytes.len() && !matches!(bytes[i], b'=' | b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        let name = raw.get(name_start..i).unwrap_or_default();
+        while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\'' {
+            i += 1;
+        }
+        let Some(&quote) = bytes.get(i) else { break };
+        i += 1;
+        while i < bytes.len() && bytes[i] != quote {
+            i += 1;
+        }
+        i += 1;
+        if name == "xmlns" {
+            declared.push(None);
+        } else if let Some(prefix) = name.strip_prefix("xmlns:") {
+            declared.push(Some(prefix));
+        }
+    }
+    declared
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters() {
+        let s = Source::new("ab\né<x a='1'/>", Path::new("f"));
+        assert_eq!(s.position(0), Position::new(1, 1));
+        assert_eq!(s.position(3), Position::new(2, 1));
+        assert_eq!(s.position(5), Position::new(2, 2));
+        assert_eq!(s.offset(Position::new(2, 2)), Some(5));
+        assert_eq!(s.offset(Position::new(9, 2)), None);
+    }
+
+    #[test]
+    fn declared_namespaces_of_a_start_tag() {
+        assert_eq!(
+            declared_namespaces(r#"<p:a xmlns:p="urn:p" b='>' xmlns=""><x/></p:a>"#),
+            vec![Some("p"), None]
+        );
+    }
+}
