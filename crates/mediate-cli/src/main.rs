@@ -1,4 +1,4 @@
-//! The `mediate` command: `eval` today; `serve` and `check` arrive with the runtime.
+//! The `mediate` command: `check` and `eval` today; `serve` arrives with the runtime.
 //!
 //! This is the only place in the workspace that decides how things are printed; the libraries
 //! return values and typed errors.
@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod check;
 mod eval;
 
 /// An integration engine with the semantics of WSO2 Micro Integrator / Apache Synapse.
@@ -27,6 +28,34 @@ enum Command {
     /// `${…}` (MI 4.4).
     #[command(after_help = EVAL_EXAMPLES)]
     Eval(EvalArgs),
+
+    /// Validate every artifact under DIR without serving.
+    ///
+    /// Loads every `*.xml` artifact as `serve` would (the MI project layout
+    /// `DIR/src/main/synapse-config/…` when present, else DIR as a flat folder, recursively) and
+    /// reports every problem of every file. When all are valid, prints one summary line on
+    /// stdout (`ok: 4 sequences, 2 local entries`); otherwise prints one `FILE:LINE:COL: message`
+    /// line per problem on stderr, sorted by file then position, with FILE as DIR joined with
+    /// the path inside it (a relative DIR gives paths relative to the current directory).
+    #[command(after_help = CHECK_AFTER_HELP)]
+    Check(CheckArgs),
+}
+
+const CHECK_AFTER_HELP: &str = "Exit status:
+  0  every artifact is valid (summary on stdout)
+  1  problems found (one FILE:LINE:COL: message line each, on stderr)
+  2  DIR cannot be read (missing, not a folder, no permission), or bad usage
+
+Examples:
+  mediate check my-mi-project
+  mediate check src/main/synapse-config/sequences";
+
+/// Arguments of `mediate check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The folder to check: an MI project or a flat folder of Synapse XML artifacts.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 }
 
 const EVAL_EXAMPLES: &str = "Examples:
@@ -96,5 +125,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Eval(args) => eval::run(&args),
+        Command::Check(args) => check::run(&args),
     }
 }
