@@ -57,104 +57,79 @@ fn order_xml() -> Bytes {
     Bytes::from(s)
 }
 
-fn json_flow() -> Sequence {
-    SequenceBuilder::named("json")
-        .then(PropertyConfig::set_expression(
-            "orderId",
-            "json-eval($.order.id)",
-        ))
-        .then(VariableConfig::set_expression(
-            "tier",
-            "${payload.order.customer.tier}",
-        ))
+/// The expressions a flow reads its order with, in the payload's own language.
+struct OrderPaths {
+    id: &'static str,
+    tier: &'static str,
+    big_order: &'static str,
+    country: &'static str,
+    customer: &'static str,
+}
+
+/// The ten mediators, reading the order through `paths` and building the response with
+/// `response`.
+fn flow(name: &str, paths: &OrderPaths, response: PayloadFactoryConfig) -> Sequence {
+    let set = |name: &str, value: &str| {
+        SequenceBuilder::anonymous().then(PropertyConfig::set_value(name, value))
+    };
+    SequenceBuilder::named(name)
+        .then(PropertyConfig::set_expression("orderId", paths.id))
+        .then(VariableConfig::set_expression("tier", paths.tier))
         .then(LogConfig {
             level: LogLevel::Custom,
             properties: vec![LogProperty::expression("order", "get-property('orderId')")],
             ..LogConfig::default()
         })
+        .then(FilterConfig::expression(paths.big_order).then(set("priority", "high")))
         .then(
-            FilterConfig::expression("${payload.order.total > 1000}").then(
-                SequenceBuilder::anonymous().then(PropertyConfig::set_value("priority", "high")),
-            ),
-        )
-        .then(
-            SwitchConfig::new("json-eval($.order.country)")
-                .case(
-                    "US|CA",
-                    SequenceBuilder::anonymous()
-                        .then(PropertyConfig::set_value("region", "americas")),
-                )
-                .case(
-                    "DE|FR|NL",
-                    SequenceBuilder::anonymous()
-                        .then(PropertyConfig::set_value("region", "europe")),
-                ),
+            SwitchConfig::new(paths.country)
+                .case("US|CA", set("region", "americas"))
+                .case("DE|FR|NL", set("region", "europe")),
         )
         .then(HeaderConfig::transport("X-Order").expression("get-property('orderId')"))
         .then(EnrichConfig::new(
-            Source::custom("json-eval($.order.customer)"),
+            Source::custom(paths.customer),
             Target::property("customer"),
         ))
-        .then(
-            PayloadFactoryConfig::json(r#"{"id":"$1","region":"$2","tier":"$3","customer":$4}"#)
-                .arg(Arg::expression("get-property('orderId')"))
-                .arg(Arg::expression("get-property('region')"))
-                .arg(Arg::expression("${vars.tier}"))
-                .arg(Arg::expression("json-eval($.order.customer)")),
-        )
+        .then(response)
         .then(PropertyConfig::remove("priority"))
         .then(Respond)
         .build()
         .expect("the bench flow builds")
 }
 
-fn xml_flow() -> Sequence {
-    SequenceBuilder::named("xml")
-        .then(PropertyConfig::set_expression("orderId", "//order/id"))
-        .then(VariableConfig::set_expression(
-            "tier",
-            "string(//customer/tier)",
-        ))
-        .then(LogConfig {
-            level: LogLevel::Custom,
-            properties: vec![LogProperty::expression("order", "get-property('orderId')")],
-            ..LogConfig::default()
-        })
-        .then(
-            FilterConfig::expression("//order/total > 1000").then(
-                SequenceBuilder::anonymous().then(PropertyConfig::set_value("priority", "high")),
-            ),
-        )
-        .then(
-            SwitchConfig::new("//order/country")
-                .case(
-                    "US|CA",
-                    SequenceBuilder::anonymous()
-                        .then(PropertyConfig::set_value("region", "americas")),
-                )
-                .case(
-                    "DE|FR|NL",
-                    SequenceBuilder::anonymous()
-                        .then(PropertyConfig::set_value("region", "europe")),
-                ),
-        )
-        .then(HeaderConfig::transport("X-Order").expression("get-property('orderId')"))
-        .then(EnrichConfig::new(
-            Source::custom("//order/customer"),
-            Target::property("customer"),
-        ))
-        .then(
-            PayloadFactoryConfig::xml(
-                "<route xmlns=\"\"><id>$1</id><region>$2</region><tier>$3</tier></route>",
-            )
+fn json_flow() -> Sequence {
+    let paths = OrderPaths {
+        id: "json-eval($.order.id)",
+        tier: "${payload.order.customer.tier}",
+        big_order: "${payload.order.total > 1000}",
+        country: "json-eval($.order.country)",
+        customer: "json-eval($.order.customer)",
+    };
+    let response =
+        PayloadFactoryConfig::json(r#"{"id":"$1","region":"$2","tier":"$3","customer":$4}"#)
             .arg(Arg::expression("get-property('orderId')"))
             .arg(Arg::expression("get-property('region')"))
-            .arg(Arg::expression("$var:tier")),
-        )
-        .then(PropertyConfig::remove("priority"))
-        .then(Respond)
-        .build()
-        .expect("the bench flow builds")
+            .arg(Arg::expression("${vars.tier}"))
+            .arg(Arg::expression("json-eval($.order.customer)"));
+    flow("json", &paths, response)
+}
+
+fn xml_flow() -> Sequence {
+    let paths = OrderPaths {
+        id: "//order/id",
+        tier: "string(//customer/tier)",
+        big_order: "//order/total > 1000",
+        country: "//order/country",
+        customer: "//order/customer",
+    };
+    let response = PayloadFactoryConfig::xml(
+        "<route xmlns=\"\"><id>$1</id><region>$2</region><tier>$3</tier></route>",
+    )
+    .arg(Arg::expression("get-property('orderId')"))
+    .arg(Arg::expression("get-property('region')"))
+    .arg(Arg::expression("$var:tier"));
+    flow("xml", &paths, response)
 }
 
 fn ten_mediators(c: &mut Criterion) {
