@@ -843,62 +843,52 @@ impl<'s> ExprParser<'s> {
         }
     }
 
-    /// A whole expression (lowest precedence: `||`).
-    pub(crate) fn expr(&mut self) -> PResult<Expr> {
+    /// One left-associative precedence level: `next (op next)*`, where `op` consumes an
+    /// operator and names it, or consumes nothing and gives `None`.
+    fn left_assoc(
+        &mut self,
+        next: fn(&mut Self) -> PResult<Expr>,
+        op: fn(&mut Self) -> Option<BinOp>,
+    ) -> PResult<Expr> {
         self.skip_ws();
         let start = self.pos;
-        let mut left = self.and()?;
+        let mut left = next(self)?;
         loop {
             self.skip_ws();
-            if self.eat("||") || (self.rest().starts_with('|') && self.eat("|")) {
-                let right = self.and()?;
-                left = self.mk(
-                    ExprKind::Binary(BinOp::Or, Box::new(left), Box::new(right)),
-                    start,
-                );
-            } else {
+            let Some(op) = op(self) else {
                 return Ok(left);
-            }
+            };
+            let right = next(self)?;
+            left = self.mk(ExprKind::Binary(op, Box::new(left), Box::new(right)), start);
         }
+    }
+
+    /// A whole expression (lowest precedence: `||`).
+    pub(crate) fn expr(&mut self) -> PResult<Expr> {
+        self.left_assoc(Self::and, |p| {
+            (p.eat("||") || (p.rest().starts_with('|') && p.eat("|"))).then_some(BinOp::Or)
+        })
     }
 
     fn and(&mut self) -> PResult<Expr> {
-        self.skip_ws();
-        let start = self.pos;
-        let mut left = self.equality()?;
-        loop {
-            self.skip_ws();
-            if self.eat("&&") || self.eat("&amp;&amp;") {
-                let right = self.equality()?;
-                left = self.mk(
-                    ExprKind::Binary(BinOp::And, Box::new(left), Box::new(right)),
-                    start,
-                );
-            } else {
-                return Ok(left);
-            }
-        }
+        self.left_assoc(Self::equality, |p| {
+            (p.eat("&&") || p.eat("&amp;&amp;")).then_some(BinOp::And)
+        })
     }
 
     fn equality(&mut self) -> PResult<Expr> {
-        self.skip_ws();
-        let start = self.pos;
-        let mut left = self.relational()?;
-        loop {
-            self.skip_ws();
-            let op = if self.eat("==") {
-                BinOp::Eq
-            } else if self.eat("!=") {
-                BinOp::Ne
-            } else if self.rest().starts_with('=') && !self.rest().starts_with("=>") {
-                self.pos += 1;
-                BinOp::Eq
+        self.left_assoc(Self::relational, |p| {
+            if p.eat("==") {
+                Some(BinOp::Eq)
+            } else if p.eat("!=") {
+                Some(BinOp::Ne)
+            } else if p.rest().starts_with('=') && !p.rest().starts_with("=>") {
+                p.pos += 1;
+                Some(BinOp::Eq)
             } else {
-                return Ok(left);
-            };
-            let right = self.relational()?;
-            left = self.mk(ExprKind::Binary(op, Box::new(left), Box::new(right)), start);
-        }
+                None
+            }
+        })
     }
 
     fn relational(&mut self) -> PResult<Expr> {
@@ -957,12 +947,8 @@ impl<'s> ExprParser<'s> {
     }
 
     fn additive(&mut self) -> PResult<Expr> {
-        self.skip_ws();
-        let start = self.pos;
-        let mut left = self.multiplicative()?;
-        loop {
-            self.skip_ws();
-            let r = self.rest();
+        self.left_assoc(Self::multiplicative, |p| {
+            let r = p.rest();
             let op = if r.starts_with('+') && !r.starts_with("+=") && !r.starts_with("++") {
                 BinOp::Add
             } else if r.starts_with('-')
@@ -972,21 +958,16 @@ impl<'s> ExprParser<'s> {
             {
                 BinOp::Sub
             } else {
-                return Ok(left);
+                return None;
             };
-            self.pos += 1;
-            let right = self.multiplicative()?;
-            left = self.mk(ExprKind::Binary(op, Box::new(left), Box::new(right)), start);
-        }
+            p.pos += 1;
+            Some(op)
+        })
     }
 
     fn multiplicative(&mut self) -> PResult<Expr> {
-        self.skip_ws();
-        let start = self.pos;
-        let mut left = self.unary()?;
-        loop {
-            self.skip_ws();
-            let r = self.rest();
+        self.left_assoc(Self::unary, |p| {
+            let r = p.rest();
             let op = if r.starts_with('*') && !r.starts_with("*=") {
                 BinOp::Mul
             } else if r.starts_with('/') && !r.starts_with("/>") && !r.starts_with("/=") {
@@ -994,12 +975,11 @@ impl<'s> ExprParser<'s> {
             } else if r.starts_with('%') && !r.starts_with("%=") {
                 BinOp::Rem
             } else {
-                return Ok(left);
+                return None;
             };
-            self.pos += 1;
-            let right = self.unary()?;
-            left = self.mk(ExprKind::Binary(op, Box::new(left), Box::new(right)), start);
-        }
+            p.pos += 1;
+            Some(op)
+        })
     }
 
     fn unary(&mut self) -> PResult<Expr> {
