@@ -288,6 +288,36 @@ impl Expr {
 
     /// Whether this expression calls `position()` or `last()` in the current context
     /// (nested predicates establish their own context and are not inspected).
+    /// Whether evaluating may reach a node of the document: any location path, `id()`,
+    /// `lang()`, a core function that reads the context node when called without arguments
+    /// (`string()`, `name()`…), or a variable `node_var(prefix, local)` says holds nodes.
+    pub(crate) fn may_read_nodes(&self, node_var: &dyn Fn(Option<&str>, &str) -> bool) -> bool {
+        let any = |v: &[Expr]| v.iter().any(|e| e.may_read_nodes(node_var));
+        match self {
+            Expr::Or(v) | Expr::And(v) | Expr::Union(v) => any(v),
+            Expr::Chain(first, rest) => {
+                first.may_read_nodes(node_var)
+                    || rest.iter().any(|(_, e)| e.may_read_nodes(node_var))
+            }
+            Expr::Neg(e, _) => e.may_read_nodes(node_var),
+            Expr::Literal(_) | Expr::Number(_) => false,
+            Expr::Var(q) => node_var(q.prefix.as_deref(), &q.local),
+            Expr::Core(CoreFn::Id | CoreFn::Lang, _) | Expr::Path(..) => true,
+            Expr::Core(
+                CoreFn::LocalName
+                | CoreFn::NamespaceUri
+                | CoreFn::Name
+                | CoreFn::String
+                | CoreFn::StringLength
+                | CoreFn::NormalizeSpace
+                | CoreFn::Number,
+                args,
+            ) if args.is_empty() => true,
+            Expr::Core(_, args) | Expr::Ext(_, args) => any(args),
+            Expr::Filter(e, preds) => e.may_read_nodes(node_var) || any(preds),
+        }
+    }
+
     fn uses_position(&self) -> bool {
         match self {
             Expr::Or(v) | Expr::And(v) | Expr::Union(v) => v.iter().any(Expr::uses_position),

@@ -212,6 +212,26 @@ impl XPath {
     pub fn source(&self) -> &str {
         &self.source
     }
+
+    /// Whether evaluating may reach a node of the document, decided from the compiled
+    /// expression: any location path (`.`, `a`, `//a`, `$v/a`), `id()`, `lang()`, a function
+    /// that reads the context node when called without arguments (`string()`, `name()`…), or a
+    /// variable for which `node_variable(prefix, local_name)` says it holds the document's
+    /// nodes. Lets a caller skip building a document the expression cannot see.
+    ///
+    /// ```
+    /// use mediate_xpath::{Namespaces, XPath};
+    ///
+    /// let ns = Namespaces::new();
+    /// let only_vars = |prefix: Option<&str>, _: &str| prefix.is_none();
+    /// assert!(!XPath::compile("concat('a', 1 + 2)", &ns)?.reads_nodes(only_vars));
+    /// assert!(XPath::compile("count(//item)", &ns)?.reads_nodes(only_vars));
+    /// assert!(XPath::compile("string()", &ns)?.reads_nodes(only_vars));
+    /// # Ok::<(), mediate_xpath::ParseError>(())
+    /// ```
+    pub fn reads_nodes(&self, node_variable: impl Fn(Option<&str>, &str) -> bool) -> bool {
+        self.expr.may_read_nodes(&node_variable)
+    }
     /// Evaluate with `context` as the context node (position 1, size 1), no extensions.
     pub fn evaluate<'a, 'i>(
         &self,
