@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use mediate::config::{Loaded, load_dir};
+use mediate::config::{ArtifactKind, Configuration, load_dir};
 use mediate::mediators::builtins;
 
 use crate::CheckArgs;
@@ -66,8 +66,9 @@ pub(crate) fn check(dir: &Path) -> Outcome {
     if let Err(e) = std::fs::read_dir(dir) {
         return Outcome::Unreadable(format!("error: cannot read {}: {e}", dir.display()));
     }
-    match load_dir(dir, &builtins::registry()) {
-        Ok(loaded) => Outcome::Valid(summary(&loaded)),
+    let registry = builtins::registry();
+    match load_dir(dir, &registry).and_then(|c| c.deploy(&registry).map(|_| c)) {
+        Ok(configuration) => Outcome::Valid(summary(&configuration)),
         Err(diagnostics) => {
             let mut items = diagnostics.into_vec();
             items.sort();
@@ -76,13 +77,32 @@ pub(crate) fn check(dir: &Path) -> Outcome {
     }
 }
 
-/// `ok: 4 sequences, 2 local entries`.
-fn summary(loaded: &Loaded) -> String {
-    format!(
-        "ok: {}, {}",
-        count(loaded.sequences.len(), "sequence", "sequences"),
-        count(loaded.local_entries.len(), "local entry", "local entries")
-    )
+/// `ok: 1 API, 4 sequences, 2 local entries`: every kind present, in a fixed order.
+fn summary(configuration: &Configuration) -> String {
+    let kinds = [
+        (ArtifactKind::Api, "API", "APIs"),
+        (ArtifactKind::Proxy, "proxy service", "proxy services"),
+        (ArtifactKind::Sequence, "sequence", "sequences"),
+        (ArtifactKind::Endpoint, "endpoint", "endpoints"),
+        (ArtifactKind::Template, "template", "templates"),
+        (ArtifactKind::LocalEntry, "local entry", "local entries"),
+    ];
+    let parts: Vec<String> = kinds
+        .iter()
+        .filter_map(|(kind, one, many)| {
+            let n = configuration
+                .artifacts
+                .iter()
+                .filter(|a| a.kind() == *kind)
+                .count();
+            (n > 0).then(|| count(n, one, many))
+        })
+        .collect();
+    if parts.is_empty() {
+        "ok: no artifacts".to_owned()
+    } else {
+        format!("ok: {}", parts.join(", "))
+    }
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {

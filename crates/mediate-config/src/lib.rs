@@ -1,58 +1,73 @@
 //! Synapse XML configuration for mediate: reads the artifacts of a WSO2 Micro Integrator
-//! project (namespace `http://ws.apache.org/ns/synapse`) into runtime objects, and reports
-//! every problem of every file at once as `FILE:LINE:COL: message`.
+//! project (namespace `http://ws.apache.org/ns/synapse`) into a typed, validated
+//! [`Configuration`], reports every problem of every file at once as `FILE:LINE:COL: message`,
+//! builds the runtime objects through a mediator [`Registry`](mediate_core::Registry), and
+//! writes the configuration back as Synapse XML.
 //!
-//! # This slice
+//! | step | item |
+//! |---|---|
+//! | one file's text → artifacts | [`load_str`], [`load_bytes`] |
+//! | a project folder (MI layout or flat) → checked configuration | [`load_dir`] |
+//! | what an artifact says | [`ArtifactConfig`]: [`ApiConfig`], [`ProxyConfig`], [`SequenceConfig`], [`EndpointConfig`], [`LocalEntryConfig`], [`TemplateConfig`] |
+//! | checks across artifacts (missing keys, duplicate names and API contexts) | [`Configuration::check`] |
+//! | runtime objects | [`Configuration::deploy`] → [`Deployment`] |
+//! | one element → the value a mediator factory builds from | [`spec_from_element`] |
+//! | back to Synapse XML | [`spec_to_xml`] and each artifact's `to_spec` |
 //!
-//! - [`spec_from_element`]: one Synapse XML element to the [`MediatorSpec`](mediate_core::MediatorSpec)
-//!   a [`Registry`](mediate_core::Registry) factory builds from, with the position of the
-//!   element and of each attribute value (`<class name="X">` becomes kind `X`, so a custom
-//!   mediator registered by the embedding program is configurable from XML);
-//! - [`load_str`] / [`load_bytes`]: one artifact file: a `<sequence name onError>` built
-//!   through the registry (each top-level mediator on its own, so that all faulty ones are
-//!   reported), or a `<localEntry key>` (text or inline XML; `src` is refused as not supported
-//!   yet). XML syntax errors (a DTD is refused) are one diagnostic at the error's place; a
-//!   build error is at the faulty attribute's value, and an expression's compile error at the
-//!   column inside the expression;
-//! - [`load_dir`]: every `*.xml` under a folder (MI project layout or flat): sequences and
-//!   local entries as a [`Loaded`] (its [`env`](Loaded::env) deploys them); any other Synapse
-//!   artifact (`api`, `proxy`, `endpoint`, `template`, `inboundEndpoint`, `messageStore`,
-//!   `messageProcessor`, `definitions`…) is a "not supported yet" diagnostic, an unknown root
-//!   element gets a "did you mean", a name defined twice is reported at the second definition.
+//! A mediator element becomes a [`MediatorSpec`](mediate_core::MediatorSpec), built by the
+//! registry's factory of that name: `<class name="com.acme.Audit">` becomes kind
+//! `com.acme.Audit`, so a custom mediator registered by the embedding program is configurable
+//! from XML, and a program can register its own element name for its own mediator.
 //!
 //! ```
 //! use mediate_core::MessageContext;
-//! use mediate_config::{load_str, Artifact};
+//! use mediate_config::{load_str, ArtifactConfig, Configuration};
 //!
 //! let registry = mediate_mediators::builtins::registry();
 //! let xml = r#"<sequence xmlns="http://ws.apache.org/ns/synapse" name="main">
 //!     <property name="seen" value="yes"/>
 //! </sequence>"#;
-//! let Ok(Artifact::Sequence(main)) = load_str(xml, "main.xml".as_ref(), &registry) else {
-//!     panic!("loads")
-//! };
+//! let configuration = Configuration::new(load_str(xml, "main.xml".as_ref(), &registry)?);
+//! let deployment = configuration.deploy(&registry)?;
+//! let main = &deployment.sequences()["main"];
 //! let mut msg = MessageContext::from_xml("<a/>");
 //! let rt = tokio::runtime::Builder::new_current_thread().build()?;
-//! rt.block_on(mediate_core::Env::default().run(&main, &mut msg))?;
+//! rt.block_on(deployment.env().run(main, &mut msg))?;
 //! assert!(msg.property("seen").is_some());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # What comes next
-//!
-//! The other artifacts (`api`, `proxy`, `endpoint`, `template`, `definitions`, inbound
-//! endpoints, stores and processors), cross-artifact checks (keys referring to nothing,
-//! duplicate API contexts), unknown-element checks beyond what each mediator's `from_spec`
-//! refuses, `$SYSTEM:`/`$FILE:` values and registry resources, `.car` archives, serialization
-//! back to Synapse XML, and `mediate check DIR`.
+//! Problems are reported, never stopped at: every faulty mediator of every file, each at the
+//! faulty attribute's value (an expression's compile error at the column inside it), with a
+//! "did you mean" for a misspelt element, attribute or key.
 
+mod api;
+mod artifact;
+mod check;
+mod configuration;
 mod diagnostic;
 mod element;
+mod endpoint;
 mod load;
+mod local_entry;
+mod proxy;
+mod read;
+mod sequence;
+mod template;
+mod write;
 
+pub use api::{
+    ApiConfig, ApiVersion, HandlerConfig, Method, ParameterValue, Protocol, ResourceConfig,
+    ResourceDispatch, UnknownMethod, VersionType,
+};
+pub use artifact::{ArtifactConfig, ArtifactKind, Span, UnsupportedArtifact};
+pub use configuration::{Configuration, Deployment};
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use element::{SYNAPSE_NS, spec_from_element};
-pub use load::{
-    Artifact, Loaded, LocalEntry, SUPPORTED_ARTIFACTS, UNSUPPORTED_ARTIFACTS, load_bytes, load_dir,
-    load_str,
-};
+pub use endpoint::EndpointConfig;
+pub use load::{SUPPORTED_ARTIFACTS, UNSUPPORTED_ARTIFACTS, load_bytes, load_dir, load_str};
+pub use local_entry::{LocalEntryConfig, LocalEntryValue};
+pub use proxy::{EndpointRef, ProxyConfig, ProxyParameter, ProxyTarget};
+pub use sequence::{SequenceConfig, SequenceRef};
+pub use template::{TemplateBody, TemplateConfig, TemplateParameterConfig};
+pub use write::{XmlWriter, spec_to_xml, write_spec};

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mediate_config::{Artifact, Diagnostics, Loaded, load_bytes, load_dir, load_str};
+use mediate_config::{ArtifactConfig, Deployment, Diagnostics, LocalEntryValue, load_bytes, load_dir, load_str};
 use mediate_core::{Env, Flow, MessageContext, Registry, Sequence};
 
 fn registry() -> Registry {
@@ -13,9 +13,10 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-fn project() -> Loaded {
-    match load_dir(&fixtures().join("project"), &registry()) {
-        Ok(loaded) => loaded,
+fn project() -> Deployment {
+    let registry = registry();
+    match load_dir(&fixtures().join("project"), &registry).and_then(|c| c.deploy(&registry)) {
+        Ok(deployment) => deployment,
         Err(d) => panic!("project loads:\n{d}"),
     }
 }
@@ -46,20 +47,20 @@ const NS: &str = r#"xmlns="http://ws.apache.org/ns/synapse""#;
 #[test]
 fn project_layout_loads_sequences_and_local_entries() {
     let loaded = project();
-    let names: Vec<&str> = loaded.sequences.keys().map(String::as_str).collect();
+    let names: Vec<&str> = loaded.sequences().keys().map(String::as_str).collect();
     assert_eq!(
         names,
         ["Fail", "OrderError", "OrderSequence", "QuoteSequence"]
     );
     assert_eq!(
-        loaded.sequences["OrderSequence"].on_error_key(),
+        loaded.sequences()["OrderSequence"].on_error_key(),
         Some("OrderError")
     );
-    assert_eq!(loaded.sequences["OrderSequence"].mediators().len(), 6);
-    assert_eq!(loaded.local_entries["Greeting"], "Hello from a local entry");
+    assert_eq!(loaded.sequences()["OrderSequence"].mediators().len(), 6);
+    assert_eq!(&*loaded.local_entries()["Greeting"], "Hello from a local entry");
     // An XML local entry is its element as written, with the namespaces in scope declared.
     assert_eq!(
-        loaded.local_entries["QuoteTemplate"],
+        &*loaded.local_entries()["QuoteTemplate"],
         r#"<m:quote xmlns:m="http://services.samples"><m:symbol>$1</m:symbol></m:quote>"#
     );
     let env = loaded.env();
@@ -79,7 +80,7 @@ fn order_sequence_runs() {
     let mut msg = MessageContext::from_json(
         r#"{"order": {"id": "A-7", "priority": "high", "country": "US"}}"#,
     );
-    let flow = run(&env, &loaded.sequences["OrderSequence"], &mut msg);
+    let flow = run(&env, &loaded.sequences()["OrderSequence"], &mut msg);
     assert_eq!(flow, Flow::Continue);
     assert_eq!(
         msg.payload_as_text().expect("utf-8"),
@@ -94,7 +95,7 @@ fn order_sequence_runs() {
 fn quote_sequence_builds_xml_and_enriches_it() {
     let loaded = project();
     let mut msg = MessageContext::from_json(r#"{"symbol": "WSO2"}"#);
-    let _ = run(&loaded.env(), &loaded.sequences["QuoteSequence"], &mut msg);
+    let _ = run(&loaded.env(), &loaded.sequences()["QuoteSequence"], &mut msg);
     let text = msg.payload_as_text().expect("utf-8");
     assert!(text.contains("<m:symbol>WSO2</m:symbol>"), "{text}");
     assert!(
@@ -108,7 +109,7 @@ fn quote_sequence_builds_xml_and_enriches_it() {
 fn on_error_sequence_makes_a_fault() {
     let loaded = project();
     let mut msg = MessageContext::from_xml("<a/>");
-    let flow = run(&loaded.env(), &loaded.sequences["Fail"], &mut msg);
+    let flow = run(&loaded.env(), &loaded.sequences()["Fail"], &mut msg);
     assert_eq!(flow, Flow::Stop);
     let text = msg.payload_as_text().expect("utf-8");
     assert!(text.contains("<faultcode"), "{text}");
@@ -131,9 +132,11 @@ fn class_mediator_is_built_by_its_registered_name() {
     let xml = format!(
         r#"<sequence {NS} name="s"><class name="com.acme.Audit"><property name="level" value="3"/></class></sequence>"#
     );
-    let Ok(Artifact::Sequence(seq)) = load_str(&xml, Path::new("s.xml"), &registry) else {
+    let loaded = load_str(&xml, Path::new("s.xml"), &registry);
+    let Ok([ArtifactConfig::Sequence(seq)]) = loaded.as_deref() else {
         panic!("loads")
     };
+    let seq = seq.build(&registry).expect("builds");
     let mut msg = MessageContext::from_xml("<a/>");
     assert_eq!(run(&Env::default(), &seq, &mut msg), Flow::Continue);
     assert!(msg.property("audit").is_some());
@@ -191,8 +194,8 @@ fn all_problems_of_a_file_are_reported_with_positions() {
 #[test]
 fn unsupported_artifact_is_reported_at_its_root() {
     assert_eq!(
-        fixture_diagnostics("api.xml"),
-        ["broken/api.xml:2:1: `<api>` artifacts are not supported yet"]
+        fixture_diagnostics("inbound.xml"),
+        ["broken/inbound.xml:2:1: `<inboundEndpoint>` artifacts are not supported yet"]
     );
 }
 
@@ -220,7 +223,7 @@ fn a_broken_folder_reports_every_file_sorted() {
     assert_eq!(
         files,
         [
-            "api.xml",
+            "inbound.xml",
             "malformed.xml",
             "many_errors.xml",
             "many_errors.xml",
@@ -278,13 +281,27 @@ fn sequence_attributes_are_checked() {
 }
 
 #[test]
-fn local_entry_src_is_not_supported_yet() {
+fn local_entry_forms() {
+    let registry = registry();
+    let read = |xml: &str| match load_str(xml, Path::new("e.xml"), &registry).as_deref() {
+        Ok([ArtifactConfig::LocalEntry(e)]) => e.clone(),
+        other => panic!("{other:?}"),
+    };
+    let src = read(&format!(r#"<localEntry {NS} key="k" src="file:a.xml"/>"#));
+    assert_eq!(src.value, LocalEntryValue::Src("file:a.xml".into()));
+    let text = read(&format!(r#"<localEntry {NS} key="k"> spaced </localEntry>"#));
+    assert_eq!(text.value, LocalEntryValue::Text(" spaced ".into()));
+    let xml = read(&format!(
+        "<localEntry {NS} key=\"k\" description=\"d\">\n  <a xmlns=\"\">1</a>\n</localEntry>"
+    ));
+    assert_eq!(xml.value, LocalEntryValue::Xml(r#"<a xmlns="">1</a>"#.into()));
+    assert_eq!(xml.description.as_deref(), Some("d"));
     assert_eq!(
         diagnostics(
             "e.xml",
-            &format!(r#"<localEntry {NS} key="k" src="file:a.xml"/>"#)
+            &format!(r#"<localEntry {NS} key="k" src="file:a.xml">x</localEntry>"#)
         ),
-        ["e.xml:1:66: `<localEntry src>`: a local entry read from a URL is not supported yet"]
+        ["e.xml:1:66: `<localEntry>`: `src` and an inline value cannot both be given"]
     );
 }
 

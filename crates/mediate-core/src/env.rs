@@ -6,13 +6,17 @@ use std::sync::Arc;
 use mediate_message::MessageContext;
 
 use crate::fault::record_fault;
-use crate::{Flow, MediationError, Mediator, Sequence};
+use crate::{Flow, MediationError, Mediator, Sequence, Template};
 
 /// The key of the default fault sequence (Synapse's `fault`).
 pub const FAULT_SEQUENCE_KEY: &str = "fault";
 
-/// The read-only environment every mediator gets beside the message: the deployed sequences
-/// and local entries by key (endpoints join later).
+/// The read-only environment every mediator gets beside the message: the deployed sequences,
+/// sequence templates and local entries by key (endpoints join later).
+///
+/// A sequence template ([`Template`], `<template name="…">`) is looked up by the
+/// `call-template` mediator with [`get_template`](Env::get_template); templates and sequences
+/// have separate keys, as in Synapse.
 ///
 /// A local entry (`<localEntry key="…">`) or registry resource (`conf:/…`, `gov:/…`) is held
 /// as the text it was deployed with: an XML fragment, a payload template, a plain string.
@@ -43,6 +47,7 @@ pub const FAULT_SEQUENCE_KEY: &str = "fault";
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     sequences: HashMap<String, Arc<Sequence>>,
+    templates: HashMap<String, Arc<Template>>,
     local_entries: HashMap<String, Arc<str>>,
 }
 
@@ -57,6 +62,11 @@ impl Env {
         self.sequences.get(key)
     }
 
+    /// The sequence template deployed under `key` (Synapse's `getSequenceTemplate`).
+    pub fn get_template(&self, key: &str) -> Option<&Arc<Template>> {
+        self.templates.get(key)
+    }
+
     /// The local entry (or registry resource) deployed under `key`, as text.
     pub fn local_entry(&self, key: &str) -> Option<&Arc<str>> {
         self.local_entries.get(key)
@@ -65,6 +75,58 @@ impl Env {
     /// The keys of the deployed sequences, in no particular order.
     pub fn sequence_keys(&self) -> impl Iterator<Item = &str> {
         self.sequences.keys().map(String::as_str)
+    }
+
+    /// The keys of the deployed sequence templates, in no particular order.
+    pub fn template_keys(&self) -> impl Iterator<Item = &str> {
+        self.templates.keys().map(String::as_str)
+    }
+
+    /// Hands `err` to the `onError` sequence `key` of a mediator that has one (the
+    /// `call-template` mediator's `onError`), as a [`Sequence`] does with its own: the error is
+    /// recorded as the message's fault facts, the handler runs, and the faulted flow does not
+    /// go on (`Ok(Flow::Stop)`, or the handler's own error). When no sequence is deployed under
+    /// `key` (Synapse logs and goes on without the handler), `err` is returned for the next
+    /// handler out.
+    ///
+    /// ```
+    /// use mediate_core::{mediator_fn, Env, Flow, MediationError, MessageContext, Sequence};
+    ///
+    /// let env = Env::builder()
+    ///     .sequence("onFail", Sequence::named("onFail").then(mediator_fn("mark", |msg: &mut MessageContext| {
+    ///         msg.set_property("handled", true);
+    ///         Ok::<_, MediationError>(Flow::Continue)
+    ///     })))
+    ///     .build();
+    /// let mut msg = MessageContext::empty();
+    /// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let flow = rt.block_on(env.handle_error("onFail", &mut msg, MediationError::mediator("boom")))?;
+    /// assert_eq!(flow, Flow::Stop);
+    /// assert!(msg.property("handled").is_some());
+    /// assert_eq!(msg.fault().unwrap().message.as_deref(), Some("boom"));
+    ///
+    /// let unhandled = rt.block_on(env.handle_error("missing", &mut msg, MediationError::mediator("again")));
+    /// assert_eq!(unhandled.unwrap_err().message(), "again");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn handle_error(
+        &self,
+        key: &str,
+        msg: &mut MessageContext,
+        err: MediationError,
+    ) -> Result<Flow, MediationError> {
+        record_fault(msg, &err);
+        let Some(handler) = self.get_sequence(key) else {
+            tracing::warn!(on_error = key, "onError sequence cannot be found");
+            return Err(err);
+        };
+        tracing::warn!(
+            on_error = key,
+            code = err.code(),
+            error = %err,
+            "executing onError sequence"
+        );
+        handler.mediate(msg, self).await.map(|_| Flow::Stop)
     }
 
     /// Runs `seq` on a message as the top of a flow, with the default fault sequence
@@ -115,6 +177,7 @@ impl Env {
 #[derive(Debug, Default)]
 pub struct EnvBuilder {
     sequences: HashMap<String, Arc<Sequence>>,
+    templates: HashMap<String, Arc<Template>>,
     local_entries: HashMap<String, Arc<str>>,
 }
 
@@ -123,6 +186,14 @@ impl EnvBuilder {
     #[must_use]
     pub fn sequence(mut self, key: impl Into<String>, seq: impl Into<Arc<Sequence>>) -> Self {
         self.sequences.insert(key.into(), seq.into());
+        self
+    }
+
+    /// Deploys the sequence template `template` under `key` (its name, in Synapse); a later
+    /// template with the same key replaces it.
+    #[must_use]
+    pub fn template(mut self, key: impl Into<String>, template: impl Into<Arc<Template>>) -> Self {
+        self.templates.insert(key.into(), template.into());
         self
     }
 
@@ -138,6 +209,7 @@ impl EnvBuilder {
     pub fn build(self) -> Env {
         Env {
             sequences: self.sequences,
+            templates: self.templates,
             local_entries: self.local_entries,
         }
     }

@@ -4,9 +4,10 @@
 //! works with. Programs that embed the whole engine depend on the `mediate` facade instead.
 //!
 //! It also holds what runs mediators: [`Sequence`] (an ordered list with Synapse's
-//! onError/fault resolution and per-sequence counters), [`Env`] (the read-only environment
-//! passed beside the message, with [`Env::run`] for the top of a flow) and [`Registry`] (names
-//! to factories that build mediators from a [`MediatorSpec`]).
+//! onError/fault resolution and per-sequence counters), [`Template`] (a parameterised sequence
+//! run by `call-template`), [`Env`] (the read-only environment passed beside the message, with
+//! [`Env::run`] for the top of a flow) and [`Registry`] (names to factories that build mediators
+//! from a [`MediatorSpec`]).
 //!
 //! | item | what it is |
 //! |---|---|
@@ -15,7 +16,8 @@
 //! | [`Flow`] | `Continue` or `Stop` |
 //! | [`MediationError`], [`Origin`], [`codes`] | a failure with its Synapse code, origin, retryability and cause |
 //! | [`Sequence`], [`SequenceStats`] | ordered mediators, onError, counters |
-//! | [`Env`], [`EnvBuilder`] | sequences by key; running a flow with its fault sequence |
+//! | [`Template`], [`TemplateParameter`] | sequence templates: declared parameters, defaults, the function stack frame |
+//! | [`Env`], [`EnvBuilder`] | sequences and templates by key; running a flow with its fault sequence |
 //! | [`Registry`], [`MediatorSpec`], [`BuildError`] | name → factory; configuration → mediator |
 //! | [`SequenceBuilder`], [`IntoMediator`] | a flow built in code, one `?` at the end |
 //!
@@ -55,6 +57,7 @@ mod registry;
 mod sequence;
 mod spec;
 mod stats;
+mod template;
 
 pub use builder::{IntoMediator, SequenceBuilder};
 pub use env::{Env, EnvBuilder, FAULT_SEQUENCE_KEY};
@@ -66,6 +69,7 @@ pub use registry::{BuildError, Factory, NestedFactory, Registry};
 pub use sequence::Sequence;
 pub use spec::{MediatorSpec, Position};
 pub use stats::SequenceStats;
+pub use template::{MANDATORY_PARAMETER_MISSING, Template, TemplateParameter};
 
 /// Re-exported: implement [`Mediator`] with `#[async_trait]`.
 pub use async_trait::async_trait;

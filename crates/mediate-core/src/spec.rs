@@ -42,7 +42,17 @@ use crate::BuildError;
 ///     .child(MediatorSpec::new("then").child(MediatorSpec::new("drop")));
 /// assert_eq!(filter.child_named("then").unwrap().children[0].kind, "drop");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Two specs are equal when they configure the same thing: positions are not compared, so a
+/// spec read back from its serialized XML equals the original.
+///
+/// ```
+/// use mediate_core::{MediatorSpec, Position};
+///
+/// let read = MediatorSpec::new("log").property_at("level", "full", Position::new(3, 9));
+/// assert_eq!(read, MediatorSpec::new("log").property("level", "full"));
+/// ```
+#[derive(Debug, Clone, Default)]
 pub struct MediatorSpec {
     /// The registered name to build (`com.acme.Audit`, `log`…), or a structural element's name.
     pub kind: String,
@@ -91,6 +101,18 @@ impl Position {
         }
     }
 }
+
+impl PartialEq for MediatorSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.properties == other.properties
+            && self.children == other.children
+            && self.text == other.text
+            && self.namespaces == other.namespaces
+    }
+}
+
+impl Eq for MediatorSpec {}
 
 impl std::fmt::Display for Position {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -18,15 +18,18 @@ pub struct MessageEnv<'m> {
 }
 
 impl<'m> MessageEnv<'m> {
-    /// An environment over `msg`.
+    /// An environment over `msg`. The template parameters (`params.functionParams`) are those of
+    /// the innermost sequence template running on the message
+    /// ([`MessageContext::function_params`]).
     pub fn new(msg: &'m MessageContext) -> Self {
         MessageEnv {
             msg,
-            function_params: None,
+            function_params: msg.function_params(),
         }
     }
 
-    /// With the parameters of the enclosing sequence template (`params.functionParams`).
+    /// With these parameters as the enclosing sequence template's (`params.functionParams`),
+    /// instead of the message's own function stack.
     pub fn with_function_params(mut self, params: &'m HashMap<String, String>) -> Self {
         self.function_params = Some(params);
         self

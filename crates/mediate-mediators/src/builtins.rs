@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use mediate_core::{BuildError, IntoMediator, Mediator, Registry};
 
+use crate::call::CallConfig;
+use crate::call_template::CallTemplateConfig;
 use crate::enrich::EnrichConfig;
 use crate::filter::FilterConfig;
 use crate::header::HeaderConfig;
@@ -21,12 +23,15 @@ use crate::log::LogConfig;
 use crate::makefault::MakeFaultConfig;
 use crate::payload_factory::PayloadFactoryConfig;
 use crate::property::PropertyConfig;
+use crate::send::SendConfig;
 use crate::simple::{Drop, Loopback, Respond, SequenceRefConfig};
 use crate::switch::SwitchConfig;
 use crate::variable::VariableConfig;
 
 /// The element names of the built-in mediators, as [`register`] registers them.
 pub const NAMES: &[&str] = &[
+    "call",
+    "call-template",
     "drop",
     "enrich",
     "filter",
@@ -37,6 +42,7 @@ pub const NAMES: &[&str] = &[
     "payloadFactory",
     "property",
     "respond",
+    "send",
     "sequence",
     "switch",
     "variable",
@@ -78,6 +84,11 @@ pub fn register(registry: &mut Registry) {
         .register_nested("sequence", |s, r| {
             Ok(arc(SequenceRefConfig::from_spec(s, r)?.build()?))
         })
+        .register_nested("call-template", |s, r| {
+            Ok(arc(CallTemplateConfig::from_spec(s, r)?.build()?))
+        })
+        .register_nested("call", |s, r| Ok(arc(CallConfig::from_spec(s, r)?.build()?)))
+        .register_nested("send", |s, r| Ok(arc(SendConfig::from_spec(s, r)?.build()?)))
         .register_nested("drop", |s, r| Ok(arc(Drop::from_spec(s, r)?)))
         .register_nested("respond", |s, r| Ok(arc(Respond::from_spec(s, r)?)))
         .register_nested("loopback", |s, r| Ok(arc(Loopback::from_spec(s, r)?)));
@@ -111,6 +122,7 @@ into_mediator!(
     HeaderConfig,
     MakeFaultConfig,
     SequenceRefConfig,
+    CallTemplateConfig,
 );
 
 #[cfg(test)]

@@ -55,7 +55,10 @@ use mediate_core::{
 use serde_json::Value;
 
 use crate::property::gson_lenient_parse;
-use crate::value::{attribute_enum, check_attributes, compile_expression};
+use crate::value::{
+    attribute_enum, check_attributes, check_mediator_attributes, check_mediator_children,
+    compile_expression, unknown_child,
+};
 use crate::xml_edit::{self, Edit};
 
 const KIND: &str = "enrich";
@@ -286,17 +289,12 @@ impl EnrichConfig {
     /// Reads `<enrich>` as `EnrichMediatorFactory` does: `<source>` and `<target>` are
     /// required; `type` defaults to `custom`, `clone` to `true` (Java's
     /// `Boolean.parseBoolean`), `action` to `replace`; an inline source is the child element
-    /// (or the text, or `key`) of `<source>`. Unknown attributes and children are refused.
+    /// (or the text, or `key`) of `<source>`. The common `description`, `trace` and
+    /// `statistics` attributes and a `<description>` child are accepted; unknown attributes and
+    /// children are refused, with the closest name suggested.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(spec, &["description"])?;
-        for child in &spec.children {
-            if !matches!(child.kind.as_str(), "source" | "target") {
-                return Err(spec.invalid_structure(format!(
-                    "unknown child element <{}> (source, target)",
-                    child.kind
-                )));
-            }
-        }
+        check_mediator_attributes(spec, &[])?;
+        check_mediator_children(spec, &["source", "target"])?;
         let source_spec = spec
             .child_named("source")
             .ok_or_else(|| spec.invalid_structure("source element is mandatory"))?;
@@ -520,7 +518,10 @@ fn read_source(spec: &MediatorSpec) -> Result<Source, BuildError> {
     if !matches!(kind, SourceKind::Inline(_))
         && let Some(child) = spec.children.first()
     {
-        return Err(spec.invalid_structure(format!("unknown child element <{}>", child.kind)));
+        return Err(spec.invalid_structure(format!(
+            "unknown child element `<{}>` (only a `type=\"inline\"` source takes content)",
+            child.kind
+        )));
     }
     Ok(Source { kind, clone })
 }
@@ -528,7 +529,7 @@ fn read_source(spec: &MediatorSpec) -> Result<Source, BuildError> {
 fn read_target(spec: &MediatorSpec) -> Result<Target, BuildError> {
     check_attributes(spec, &["action", "type", "xpath", "property"])?;
     if let Some(child) = spec.children.first() {
-        return Err(spec.invalid_structure(format!("unknown child element <{}>", child.kind)));
+        return Err(unknown_child(spec, &child.kind, &[]));
     }
     if let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty()) {
         return Err(BuildError::invalid(

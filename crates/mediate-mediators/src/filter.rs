@@ -22,7 +22,10 @@ use mediate_core::{
 use crate::java_regex::JavaRegex;
 /// Re-exported from [`crate::value`], where the one implementation lives.
 pub use crate::value::expression_reads_body;
-use crate::value::{check_attributes, compile_expression, inline_sequence};
+use crate::value::{
+    DESCRIPTION, check_attributes, check_mediator_attributes, closest, compile_expression,
+    inline_sequence, unknown_child,
+};
 
 const KIND: &str = "filter";
 
@@ -100,11 +103,14 @@ impl FilterConfig {
     ///   children or a sequence key (not both: MI ignores the children of a branch with a key,
     ///   here that is refused);
     /// - MI's short form: without `<then>`, the filter's own children are the mediators of the
-    ///   `then` branch and there is no `else`.
+    ///   `then` branch and there is no `else` (a child that is no registered mediator but
+    ///   resembles `then`/`else` is refused as a misspelt branch);
+    /// - the common `description`, `trace` and `statistics` attributes, and `<description>`
+    ///   children (skipped where mediators are listed, as `AbstractListMediatorFactory` does).
     ///
     /// Nested mediators are built with `registry` into inline anonymous sequences.
     pub fn from_spec(spec: &MediatorSpec, registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(spec, &["xpath", "source", "regex", "description"])?;
+        check_mediator_attributes(spec, &["xpath", "source", "regex"])?;
         let non_blank = |name: &str| -> Result<Option<String>, BuildError> {
             match spec.get(name) {
                 Some(v) if v.trim().is_empty() => Err(spec.invalid(
@@ -137,14 +143,13 @@ impl FilterConfig {
         let then = spec.children.iter().find(|c| c.kind == "then");
         match then {
             Some(then) => {
-                for child in &spec.children {
-                    if child.kind != "then" && child.kind != "else" {
-                        return Err(spec.invalid_structure(format!(
-                            "unknown child element `<{}>` (with `<then>`, only `<then>` and \
-                             `<else>` are allowed)",
-                            child.kind
-                        )));
-                    }
+                const BRANCHES: &[&str] = &["then", "else", DESCRIPTION];
+                if let Some(child) = spec
+                    .children
+                    .iter()
+                    .find(|c| !BRANCHES.contains(&c.kind.as_str()))
+                {
+                    return Err(unknown_child(spec, &child.kind, BRANCHES));
                 }
                 for name in ["then", "else"] {
                     if spec.children_named(name).count() > 1 {
@@ -164,6 +169,20 @@ impl FilterConfig {
                         "`<else>` needs a `<then>` element before it (the short form, mediators \
                          directly under `<filter>`, has no else branch)",
                     ));
+                }
+                // A misspelt `<then>`/`<else>` would otherwise be reported as an unknown
+                // mediator: name the branch it resembles.
+                for child in &spec.children {
+                    if registry.contains(&child.kind) {
+                        continue;
+                    }
+                    if let Some(branch) = closest(&child.kind, &["then", "else"]) {
+                        return Err(spec.invalid_structure(format!(
+                            "unknown child element `<{}>` (neither a mediator nor a branch); \
+                             did you mean `<{branch}>`?",
+                            child.kind
+                        )));
+                    }
                 }
                 config.then = Branch::Inline(inline_sequence(&spec.children, registry)?);
             }
@@ -259,8 +278,9 @@ pub(crate) fn branch_from_spec(
     registry: &Registry,
 ) -> Result<Branch, BuildError> {
     check_attributes(spec, &["sequence"])?;
+    let has_mediators = spec.children.iter().any(|c| c.kind != DESCRIPTION);
     match spec.get("sequence") {
-        Some(key) if !spec.children.is_empty() => Err(spec.invalid(
+        Some(key) if has_mediators => Err(spec.invalid(
             "sequence",
             key,
             "a branch takes either a sequence key or mediators, not both",

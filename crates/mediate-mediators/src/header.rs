@@ -34,20 +34,13 @@ use mediate_core::{
 };
 
 use crate::property::{expression_reads_body, string_value_of};
-use crate::value::{attribute_enum, check_attributes, compile_expression};
+use crate::value::{DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression};
 use crate::xml_edit::{self, Edit};
 
 const KIND: &str = "header";
 
 /// The attributes `<header>` takes.
-const ATTRIBUTES: &[&str] = &[
-    "name",
-    "value",
-    "expression",
-    "action",
-    "scope",
-    "description",
-];
+const ATTRIBUTES: &[&str] = &["name", "value", "expression", "action", "scope"];
 
 /// `scope`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -170,9 +163,12 @@ impl HeaderConfig {
     }
 
     /// Reads `<header>` as `HeaderMediatorFactory` does; the inline XML is the element's
-    /// content (`spec.text`). Unknown attributes are refused; `action` is `set` or `remove`.
+    /// content (`spec.text`). The common `description`, `trace` and `statistics` attributes are
+    /// accepted, and a named header takes `<description>` children (without a name, every
+    /// child element is a header block, a `<description>` too, as in MI). Unknown attributes
+    /// are refused; `action` is `set` or `remove`.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(spec, ATTRIBUTES)?;
+        check_mediator_attributes(spec, ATTRIBUTES)?;
         let action = match spec.get("action") {
             None | Some("set") => HeaderAction::Set,
             Some("remove") => HeaderAction::Remove,
@@ -191,7 +187,12 @@ impl HeaderConfig {
             .text
             .clone()
             .filter(|t| !t.trim().is_empty() && spec.get("name").is_none());
+        // A named header's `<description>` children are its description (MI reads only the
+        // attributes then); any other content is refused.
+        let only_descriptions =
+            !spec.children.is_empty() && spec.children.iter().all(|c| c.kind == DESCRIPTION);
         if spec.get("name").is_some()
+            && !only_descriptions
             && let Some(t) = spec.text.as_deref().filter(|t| !t.trim().is_empty())
         {
             return Err(spec.invalid(

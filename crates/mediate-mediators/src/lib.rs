@@ -19,6 +19,32 @@
 //! | `makefault` | [`makefault`] | [`MakeFaultConfig`](makefault::MakeFaultConfig) |
 //! | `drop`, `respond`, `loopback` | [`simple`] | [`Drop`](simple::Drop), [`Respond`](simple::Respond), [`Loopback`](simple::Loopback) |
 //! | `sequence` | [`simple`] | [`SequenceRefConfig`](simple::SequenceRefConfig) |
+//! | `call-template` | [`call_template`] | [`CallTemplateConfig`](call_template::CallTemplateConfig) |
+//! | `call`, `send` | [`call`], [`send`] | [`CallConfig`](call::CallConfig), [`SendConfig`](send::SendConfig): configuration only; sending comes with the HTTP transport |
+//!
+//! Every mediator element also takes what Synapse's `AbstractMediatorFactory` reads on all of
+//! them: a `description` attribute and a `<description>` child (kept by MI for tooling; where
+//! mediators are listed, in a `<then>`, a `<case>`…, a `<description>` is skipped), and
+//! `trace` and `statistics` (`enable` or `disable`; MI collects per-mediator traces and
+//! statistics only when they are enabled server-wide, which mediate does not do yet, so they
+//! change nothing). Any other attribute or child element is refused, naming what the element
+//! takes and the closest name:
+//!
+//! ```
+//! use mediate_core::MediatorSpec;
+//!
+//! let registry = mediate_mediators::builtins::registry();
+//! let log = MediatorSpec::new("log")
+//!     .property("category", "WARN")
+//!     .property("description", "audit line")
+//!     .property("trace", "disable")
+//!     .child(MediatorSpec::new("description").text("logs the order"));
+//! assert!(registry.build(&log).is_ok());
+//!
+//! let typo = MediatorSpec::new("log").property("categry", "WARN");
+//! let err = registry.build(&typo).unwrap_err().to_string();
+//! assert!(err.ends_with("; did you mean `category`?"), "{err}");
+//! ```
 //!
 //! A flow is built in code with [`SequenceBuilder`](mediate_core::SequenceBuilder): every
 //! configuration above is [`IntoMediator`](mediate_core::IntoMediator), and a builder is a
@@ -48,6 +74,8 @@
 //! ```
 
 pub mod builtins;
+pub mod call;
+pub mod call_template;
 pub mod enrich;
 pub mod filter;
 pub mod freemarker;
@@ -57,6 +85,7 @@ pub mod log;
 pub mod makefault;
 pub mod payload_factory;
 pub mod property;
+pub mod send;
 pub mod simple;
 pub mod switch;
 pub mod value;

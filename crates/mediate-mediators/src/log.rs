@@ -5,9 +5,12 @@
 //! <log [category="INFO|TRACE|DEBUG|WARN|ERROR|FATAL"] [level="simple|headers|full|custom"] [separator="string"]
 //!      [logMessageID="true|false"] [logFullPayload="true|false"]>
 //!    <message>text with ${expressions}</message>?
-//!    <property name="string" (value="literal" | expression="expression")/>*
+//!    <property name="string" (value="literal" | expression="expression") [scope="default|transport|axis2|axis2-client"]/>*
 //! </log>
 //! ```
+//!
+//! Like every mediator, `<log>` also takes `description`, `trace` and `statistics` attributes
+//! and a `<description>` child (see [`crate`]); they do not change the line.
 //!
 //! The line is built as `LogMediator.getLogMessage` builds it:
 //!
@@ -44,7 +47,10 @@ use mediate_core::{
 };
 
 use crate::property::{ValueSpec, expression_reads_body, string_value_of};
-use crate::value::{attribute_enum, check_attributes, compile_expression};
+use crate::value::{
+    DESCRIPTION, attribute_enum, check_attributes, check_mediator_attributes, compile_expression,
+    unknown_child,
+};
 
 const KIND: &str = "log";
 
@@ -55,8 +61,14 @@ const ATTRIBUTES: &[&str] = &[
     "separator",
     "logMessageID",
     "logFullPayload",
-    "description",
 ];
+
+/// The attributes of a `<property>` child (`MediatorPropertyFactory`).
+const PROPERTY_ATTRIBUTES: &[&str] = &["name", "value", "expression", "scope"];
+
+/// The scopes `MediatorPropertyFactory` accepts on a `<property>` child. `LogMediator` reads
+/// only the property's value, so the scope changes nothing in a log line.
+const PROPERTY_SCOPES: &[&str] = &["default", "transport", "axis2", "axis2-client"];
 
 /// The tracing target log lines are emitted with.
 pub const TARGET: &str = "mediate::log";
@@ -196,10 +208,14 @@ impl LogConfig {
 
     /// Reads `<log>` as Synapse's `LogMediatorFactory` does: `category` is trimmed and
     /// upper-cased before it is matched; `separator`, `level`, `logMessageID`, `logFullPayload`
-    /// as written; `<message>`'s text is the template; each `<property>` takes `name` and
-    /// `value` or `expression`. Unknown attributes and child elements are refused.
+    /// as written; `<message>`'s text is the template; each `<property>` takes `name`,
+    /// `value` or `expression`, and `scope` (`default`, `transport`, `axis2` or `axis2-client`,
+    /// checked as `MediatorPropertyFactory` does; it changes nothing in the line). The common
+    /// `description`, `trace` and `statistics` attributes and a `<description>` child are
+    /// accepted. Unknown attributes and child elements are refused, with the closest name
+    /// suggested.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(spec, ATTRIBUTES)?;
+        check_mediator_attributes(spec, ATTRIBUTES)?;
         let level = match spec.get("level") {
             None => LogLevel::default(),
             Some(l) => l.parse().map_err(|r: String| spec.invalid("level", l, r))?,
@@ -241,7 +257,19 @@ impl LogConfig {
                     message = Some(child.text.clone().unwrap_or_default());
                 }
                 "property" => {
-                    check_attributes(child, &["name", "value", "expression"])?;
+                    check_attributes(child, PROPERTY_ATTRIBUTES)?;
+                    if let Some(scope) = child.get("scope")
+                        && !PROPERTY_SCOPES.contains(&scope)
+                    {
+                        return Err(child.invalid(
+                            "scope",
+                            scope,
+                            format!(
+                                "Only 'axis2' or 'transport' or 'axis2-client' values are allowed \
+                                 for attribute scope for a property, Unsupported scope {scope}"
+                            ),
+                        ));
+                    }
                     let name = child.require("name")?.to_owned();
                     let value = match (child.get("value"), child.get("expression")) {
                         (Some(v), None) => ValueSpec::Value(v.to_owned()),
@@ -259,10 +287,13 @@ impl LogConfig {
                     };
                     properties.push(LogProperty { name, value });
                 }
+                DESCRIPTION => {}
                 other => {
-                    return Err(spec.invalid_structure(format!(
-                        "unknown child element `<{other}>` (message, property)"
-                    )));
+                    return Err(unknown_child(
+                        spec,
+                        other,
+                        &["message", "property", DESCRIPTION],
+                    ));
                 }
             }
         }

@@ -53,7 +53,10 @@ use mediate_core::{
 };
 
 use crate::property::string_value_of;
-use crate::value::{attribute_enum, check_attributes, compile_expression};
+use crate::value::{
+    attribute_enum, check_attributes, check_mediator_attributes, check_mediator_children,
+    compile_expression,
+};
 use crate::xml_edit;
 
 const KIND: &str = "makefault";
@@ -265,21 +268,12 @@ impl MakeFaultConfig {
         self
     }
 
-    /// Reads `<makefault>` as Synapse's `FaultMediatorFactory` does; unknown attributes and
-    /// child elements are refused.
+    /// Reads `<makefault>` as Synapse's `FaultMediatorFactory` does, with the common
+    /// `description`, `trace` and `statistics` attributes and a `<description>` child; unknown
+    /// attributes and child elements are refused, with the closest name suggested.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(spec, &["version", "response", "description"])?;
-        for child in &spec.children {
-            if !matches!(
-                child.kind.as_str(),
-                "code" | "reason" | "node" | "role" | "detail"
-            ) {
-                return Err(spec.invalid_structure(format!(
-                    "unknown child element `<{}>` (code, reason, node, role, detail)",
-                    child.kind
-                )));
-            }
-        }
+        check_mediator_attributes(spec, &["version", "response"])?;
+        check_mediator_children(spec, &["code", "reason", "node", "role", "detail"])?;
         let version_attr = spec.get("version");
         let version = match version_attr {
             None => FaultVersion::Soap11,

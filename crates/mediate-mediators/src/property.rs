@@ -38,7 +38,7 @@ use mediate_core::{
 use crate::java_regex::JavaRegex;
 /// Re-exported from [`crate::value`], where the one implementation lives.
 pub use crate::value::expression_reads_body;
-use crate::value::{attribute_enum, check_attributes, compile_expression};
+use crate::value::{DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression};
 
 const KIND: &str = "property";
 
@@ -52,7 +52,6 @@ const ATTRIBUTES: &[&str] = &[
     "type",
     "pattern",
     "group",
-    "description",
 ];
 
 /// Where a mediator's value comes from, as written in the configuration.
@@ -140,13 +139,32 @@ attribute_enum!(PropertyScope {
     "axis2-client" => Axis2Client,
     "operation" => Operation,
 } else |other| {
-    if matches!(other, "registry" | "system" | "env") {
+    if matches!(other, "registry" | "system" | "trace" | "analytics") {
         format!(
-            "scope `{other}` is not supported by this engine's property mediator \
-             (only default, transport, axis2, axis2-client and operation)"
+            "scope `{other}` is not supported yet (supported: default, transport, axis2, \
+             axis2-client, operation)"
         )
     } else {
-        format!("unknown scope `{other}`")
+        format!(
+            "unknown scope `{other}` (expected default, transport, axis2, axis2-client, \
+             operation, registry, system, trace or analytics){}",
+            crate::value::closest(
+                other,
+                &[
+                    "default",
+                    "transport",
+                    "axis2",
+                    "axis2-client",
+                    "operation",
+                    "registry",
+                    "system",
+                    "trace",
+                    "analytics",
+                ],
+            )
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default()
+        )
     }
 });
 
@@ -187,10 +205,13 @@ impl PropertyConfig {
     /// `value` | `expression` | one inline XML child element (`spec.text`), `action`
     /// (`set`/`remove`), `scope`, `type`, `pattern` and `group` (a non-negative integer, only
     /// with `pattern`). For `action="set"` one value source is required; more than one is
-    /// refused (MI silently prefers `value`, then the child, then `expression`). A dynamic
-    /// name (`name="{…}"`) is refused: this engine's property names are static.
+    /// refused (MI silently prefers `value`, then the child, then `expression`); a
+    /// `<description>` child beside `value` or `expression` is the mediator's description. The
+    /// common `description`, `trace` and `statistics` attributes are accepted. A dynamic name
+    /// (`name="{…}"`) and the `registry`, `system`, `trace` and `analytics` scopes are refused
+    /// as not supported yet.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(spec, ATTRIBUTES)?;
+        check_mediator_attributes(spec, ATTRIBUTES)?;
         let name = match spec.get("name") {
             Some(n) if !n.is_empty() => n,
             _ => {
@@ -204,7 +225,7 @@ impl PropertyConfig {
             return Err(spec.invalid(
                 "name",
                 name,
-                "dynamic property names (`{expression}`) are not supported",
+                "dynamic property names (`{expression}`) are not supported yet",
             ));
         }
         let action = match spec.get("action") {
@@ -213,7 +234,14 @@ impl PropertyConfig {
                 .parse()
                 .map_err(|reason| spec.invalid("action", a, reason))?,
         };
+        // A `<description>` child is the mediator's description when `value` or `expression`
+        // gives the value (MI reads the value attribute first); otherwise MI takes the first
+        // child element, whatever its name, as the inline value, and so does this.
+        let only_descriptions = !spec.children.is_empty()
+            && spec.children.iter().all(|c| c.kind == DESCRIPTION)
+            && (spec.get("value").is_some() || spec.get("expression").is_some());
         let inline = match spec.children.as_slice() {
+            _ if only_descriptions => None,
             [] => {
                 if let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty()) {
                     return Err(spec.invalid_structure(format!(

@@ -7,11 +7,14 @@ use mediate_core::{
 };
 
 use crate::value::ValueSource;
-use crate::value::{check_attributes, check_no_children, compile_expression};
+use crate::value::{
+    COMMON_ATTRIBUTES, check_mediator_attributes, check_no_children, compile_expression,
+};
 
-/// `from_spec` of a mediator written as an empty element: only `description` is accepted.
+/// `from_spec` of a mediator written as an empty element: only the common `description`,
+/// `trace` and `statistics` attributes and a `<description>` child are accepted.
 fn empty_element(spec: &MediatorSpec) -> Result<(), BuildError> {
-    check_attributes(spec, &["description"])?;
+    check_mediator_attributes(spec, &[])?;
     check_no_children(spec)
 }
 
@@ -21,7 +24,8 @@ fn empty_element(spec: &MediatorSpec) -> Result<(), BuildError> {
 pub struct Drop;
 
 impl Drop {
-    /// Reads `<drop/>`: no attributes but `description`, no children.
+    /// Reads `<drop/>`: no attributes but the common `description`, `trace` and `statistics`,
+    /// no children but `<description>`.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
         empty_element(spec)?;
         Ok(Drop)
@@ -51,7 +55,8 @@ impl Mediator for Drop {
 pub struct Respond;
 
 impl Respond {
-    /// Reads `<respond/>`: no attributes but `description`, no children.
+    /// Reads `<respond/>`: no attributes but the common `description`, `trace` and `statistics`,
+    /// no children but `<description>`.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
         empty_element(spec)?;
         Ok(Respond)
@@ -87,7 +92,8 @@ impl Mediator for Respond {
 pub struct Loopback;
 
 impl Loopback {
-    /// Reads `<loopback/>`: no attributes but `description`, no children.
+    /// Reads `<loopback/>`: no attributes but the common `description`, `trace` and `statistics`,
+    /// no children but `<description>`.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
         empty_element(spec)?;
         Ok(Loopback)
@@ -128,11 +134,37 @@ pub struct SequenceRefConfig {
 
 impl SequenceRefConfig {
     /// Reads `<sequence key="…"/>` (Synapse's `SequenceMediatorFactory` for a reference): `key`
-    /// is required; a static key, `{expression}` or `${…}`. Children and other attributes are
-    /// refused (an inline `<sequence>` with mediators is a named sequence definition, not a
-    /// mediator).
+    /// is required; a static key, `{expression}` or `${…}`. The common `description`, `trace`
+    /// and `statistics` attributes and a `<description>` child are accepted; `onError` is
+    /// refused with MI's message (a reference cannot have an error handler). A `name` (a named
+    /// sequence defined inline in a mediator list, which MI runs in place) is not supported
+    /// yet; other attributes and children are refused.
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(spec, &["key", "description"])?;
+        if let Some(name) = spec.get("name") {
+            return Err(spec.invalid(
+                "name",
+                name,
+                format!(
+                    "unknown attribute `name` for a sequence reference (expected `key`, {}): a \
+                     named sequence defined inside a mediator list is not supported yet; deploy \
+                     it as its own `<sequence name>` and refer to it with `<sequence key>`",
+                    COMMON_ATTRIBUTES
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        if let Some(on_error) = spec.get("onError") {
+            return Err(spec.invalid(
+                "onError",
+                on_error,
+                "A sequence mediator with a reference to another sequence can not have \
+                 'ErrorHandler'",
+            ));
+        }
+        check_mediator_attributes(spec, &["key"])?;
         check_no_children(spec)?;
         let key = spec.require("key")?;
         Ok(Self::new(key).namespaces(spec.namespaces.clone()))

@@ -20,7 +20,10 @@ use mediate_core::{
 
 use crate::filter::{Branch, Target, source_string};
 use crate::java_regex::JavaRegex;
-use crate::value::{check_attributes, compile_expression, expression_reads_body, inline_sequence};
+use crate::value::{
+    DESCRIPTION, check_attributes, check_mediator_attributes, compile_expression,
+    expression_reads_body, inline_sequence, unknown_child,
+};
 
 const KIND: &str = "switch";
 
@@ -53,9 +56,11 @@ impl SwitchConfig {
     /// expression, `<case regex="…">` children (in order, each with its mediators as
     /// children) and at most one `<default>` (mediators as children). A case without `regex`
     /// is refused with Synapse's message; so is a second `<default>` (MI silently keeps the
-    /// first) and any other child element or attribute.
+    /// first) and any other child element or attribute. The common `description`, `trace` and
+    /// `statistics` attributes and `<description>` children are accepted (a `<description>`
+    /// inside a case is skipped, as `AbstractListMediatorFactory` does).
     pub fn from_spec(spec: &MediatorSpec, registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(spec, &["source", "description"])?;
+        check_mediator_attributes(spec, &["source"])?;
         let source = match spec.get("source") {
             Some(s) if !s.trim().is_empty() => s,
             Some(s) => return Err(spec.invalid("source", s, "the source expression is empty")),
@@ -88,11 +93,13 @@ impl SwitchConfig {
                     config.default =
                         Some(Branch::Inline(inline_sequence(&child.children, registry)?));
                 }
+                DESCRIPTION => {}
                 other => {
-                    return Err(spec.invalid_structure(format!(
-                        "unknown child element `<{other}>` (expected `<case regex>` or \
-                         `<default>`)"
-                    )));
+                    return Err(unknown_child(
+                        spec,
+                        other,
+                        &["case", "default", DESCRIPTION],
+                    ));
                 }
             }
         }

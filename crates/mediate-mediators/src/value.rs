@@ -106,8 +106,61 @@ impl ValueSource {
     }
 }
 
+/// The attributes every mediator element takes besides its own (Synapse's
+/// `AbstractMediatorFactory`): `description` (a short description for tooling), and `trace` and
+/// `statistics` (`enable` or `disable`: MI collects per-mediator statistics and traces only when
+/// they are enabled server-wide, which mediate does not do yet, so they change nothing here).
+pub(crate) const COMMON_ATTRIBUTES: &[&str] = &["description", "trace", "statistics"];
+
+/// The child element every mediator element takes besides its own: `<description>`
+/// (`AbstractMediatorFactory` reads its text as the mediator's long description, and
+/// `AbstractListMediatorFactory` skips it where mediators are listed).
+pub(crate) const DESCRIPTION: &str = "description";
+
+/// The closest of `candidates` to `name` (case-insensitive edit distance, at most a third of
+/// the name's length and at least 2), for a "did you mean".
+pub(crate) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    let limit = (name.chars().count() / 3).max(2);
+    candidates
+        .iter()
+        .map(|c| (levenshtein(&lower, &c.to_lowercase()), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// `; did you mean `x`?` for the closest of `candidates` (each written through `show`), or
+/// nothing.
+fn suggestion(name: &str, candidates: &[&str], show: impl Fn(&str) -> String) -> String {
+    closest(name, candidates)
+        .map(|c| format!("; did you mean {}?", show(c)))
+        .unwrap_or_default()
+}
+
 /// Refuses any attribute of `spec` not in `allowed` with a [`BuildError::InvalidProperty`]
-/// that names the element, the attribute and its value, and lists what the element takes.
+/// that names the element, the attribute and its value, lists what the element takes and
+/// suggests the closest name. For a structural child element (`<then>`, `<source>`, `<arg>`…);
+/// a mediator element uses [`check_mediator_attributes`].
 pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
     let Some((name, value)) = spec
         .properties
@@ -123,26 +176,86 @@ pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<
         )
     } else {
         format!(
-            "unknown attribute `{name}` (expected {})",
-            allowed
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "unknown attribute `{name}` (expected {}){}",
+            quoted_list(allowed, |a| format!("`{a}`")),
+            suggestion(name, allowed, |a| format!("`{a}`"))
         )
     };
     Err(spec.invalid(name, value, reason))
 }
 
-/// Refuses any child element or inline content of `spec`.
+/// [`check_attributes`] for a mediator element: its own attributes `specific` and the
+/// [`COMMON_ATTRIBUTES`]; `trace` and `statistics` must be `enable` or `disable`.
+pub(crate) fn check_mediator_attributes(
+    spec: &MediatorSpec,
+    specific: &[&str],
+) -> Result<(), BuildError> {
+    let allowed: Vec<&str> = specific.iter().chain(COMMON_ATTRIBUTES).copied().collect();
+    check_attributes(spec, &allowed)?;
+    for flag in ["trace", "statistics"] {
+        if let Some(v) = spec.get(flag)
+            && !matches!(v, "enable" | "disable")
+        {
+            return Err(spec.invalid(flag, v, "expected `enable` or `disable`"));
+        }
+    }
+    Ok(())
+}
+
+/// The error for a child element `<child>` of `spec` that is not one of `expected` (element
+/// names, written `<name>`), with the closest name suggested.
+pub(crate) fn unknown_child(spec: &MediatorSpec, child: &str, expected: &[&str]) -> BuildError {
+    let reason = if expected.is_empty() {
+        format!(
+            "unknown child element `<{child}>` (`<{}>` takes no children)",
+            spec.kind
+        )
+    } else {
+        format!(
+            "unknown child element `<{child}>` (expected {}){}",
+            quoted_list(expected, |e| format!("`<{e}>`")),
+            suggestion(child, expected, |e| format!("`<{e}>`"))
+        )
+    };
+    spec.invalid_structure(reason)
+}
+
+/// Refuses any child element of mediator `spec` not in `expected` (`<description>` is always
+/// accepted, see [`DESCRIPTION`]).
+pub(crate) fn check_mediator_children(
+    spec: &MediatorSpec,
+    expected: &[&str],
+) -> Result<(), BuildError> {
+    match spec
+        .children
+        .iter()
+        .find(|c| c.kind != DESCRIPTION && !expected.contains(&c.kind.as_str()))
+    {
+        None => Ok(()),
+        Some(child) => {
+            let mut all = expected.to_vec();
+            all.push(DESCRIPTION);
+            Err(unknown_child(spec, &child.kind, &all))
+        }
+    }
+}
+
+/// `a`, `b` and `c` as a comma-separated list, each written through `show`.
+fn quoted_list(names: &[&str], show: impl Fn(&str) -> String) -> String {
+    names.iter().map(|n| show(n)).collect::<Vec<_>>().join(", ")
+}
+
+/// Refuses any child element (but `<description>`) or inline content of mediator `spec`.
 pub(crate) fn check_no_children(spec: &MediatorSpec) -> Result<(), BuildError> {
-    if let Some(child) = spec.children.first() {
+    if let Some(child) = spec.children.iter().find(|c| c.kind != DESCRIPTION) {
         return Err(spec.invalid_structure(format!(
-            "unknown child element `<{}>` (`<{}>` takes no children)",
+            "unknown child element `<{}>` (`<{}>` takes no children but `<description>`)",
             child.kind, spec.kind
         )));
     }
-    if let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty()) {
+    if spec.children.is_empty()
+        && let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty())
+    {
         return Err(spec.invalid_structure(format!(
             "unexpected content `{}` (`<{}>` takes no content)",
             text.trim(),
@@ -153,12 +266,18 @@ pub(crate) fn check_no_children(spec: &MediatorSpec) -> Result<(), BuildError> {
 }
 
 /// Builds `children` with `registry` into an inline anonymous sequence (a `<then>`, a
-/// `<case>`…).
+/// `<case>`…). A `<description>` child is not a mediator and is skipped, as
+/// `AbstractListMediatorFactory.addChildren` does.
 pub(crate) fn inline_sequence(
     children: &[MediatorSpec],
     registry: &Registry,
 ) -> Result<Sequence, BuildError> {
-    Ok(Sequence::new(None, registry.build_all(children)?))
+    let mediators = children
+        .iter()
+        .filter(|c| c.kind != DESCRIPTION)
+        .map(|c| registry.build(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Sequence::new(None, mediators))
 }
 
 /// The language of an expression's text, decided as [`Expression::compile`] does.
@@ -329,6 +448,55 @@ mod tests {
         assert_eq!(e.evaluate_string(&msg).unwrap(), "7");
         let bad = ValueSource::expression("log", "expression", "count(//a", &ns).unwrap_err();
         assert!(bad.to_string().contains("column 10"), "{bad}");
+    }
+
+    #[test]
+    fn closest_name_within_a_third_of_the_length() {
+        let names = ["category", "level", "separator", "description"];
+        assert_eq!(closest("categry", &names), Some("category"));
+        assert_eq!(closest("LEVEL", &names), Some("level"));
+        assert_eq!(closest("lvl", &names), Some("level"));
+        // `descrptn` is 3 edits away, over its limit max(2, 8 / 3) = 2.
+        assert_eq!(closest("descrptn", &names), None);
+        assert_eq!(closest("descrption", &names), Some("description"));
+        assert_eq!(closest("colour", &names), None);
+        assert_eq!(closest("x", &[]), None);
+    }
+
+    #[test]
+    fn unknown_attribute_and_child_messages() {
+        let spec = MediatorSpec::new("then").property("sequnce", "s");
+        assert_eq!(
+            check_attributes(&spec, &["sequence"])
+                .unwrap_err()
+                .to_string(),
+            "mediator `then`: invalid value `s` for property `sequnce`: unknown attribute \
+             `sequnce` (expected `sequence`); did you mean `sequence`?"
+        );
+        let spec = MediatorSpec::new("default").property("regex", "a");
+        assert_eq!(
+            check_attributes(&spec, &[]).unwrap_err().to_string(),
+            "mediator `default`: invalid value `a` for property `regex`: unknown attribute \
+             `regex` (`<default>` takes no attributes)"
+        );
+        let spec = MediatorSpec::new("drop").property("trace", "on");
+        assert_eq!(
+            check_mediator_attributes(&spec, &[])
+                .unwrap_err()
+                .to_string(),
+            "mediator `drop`: invalid value `on` for property `trace`: expected `enable` or \
+             `disable`"
+        );
+        let spec = MediatorSpec::new("enrich").child(MediatorSpec::new("sorce"));
+        assert_eq!(
+            check_mediator_children(&spec, &["source", "target"])
+                .unwrap_err()
+                .to_string(),
+            "mediator `enrich`: unknown child element `<sorce>` (expected `<source>`, \
+             `<target>`, `<description>`); did you mean `<source>`?"
+        );
+        let spec = MediatorSpec::new("drop").child(MediatorSpec::new("description"));
+        assert!(check_no_children(&spec).is_ok());
     }
 
     fn reads(text: &str) -> bool {

@@ -30,19 +30,12 @@ use crate::property::{
     Action, ValueSpec, expression_reads_body, gson_lenient_parse, java_is_true_explicitly,
     java_parse_double, java_parse_int, string_value_of,
 };
-use crate::value::{attribute_enum, check_attributes, compile_expression};
+use crate::value::{DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression};
 
 const KIND: &str = "variable";
 
 /// The attributes `<variable>` takes.
-const ATTRIBUTES: &[&str] = &[
-    "name",
-    "value",
-    "expression",
-    "type",
-    "action",
-    "description",
-];
+const ATTRIBUTES: &[&str] = &["name", "value", "expression", "type", "action"];
 
 /// The `type` of a variable (`XMLConfigConstants.VARIABLE_DATA_TYPES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,14 +117,16 @@ impl VariableConfig {
     }
 
     /// Reads `<variable name="…" [action="set|remove"] [type="…"] (value="…" | expression="…")/>`
-    /// (MI 4.4, `VariableMediatorFactory`). Unknown attributes and any child element are refused;
+    /// (MI 4.4, `VariableMediatorFactory`), with the common `description`, `trace` and
+    /// `statistics` attributes and a `<description>` child. Unknown attributes and any other
+    /// child element are refused;
     /// `value` and `expression` together are refused; `type` is checked by [`build`](Self::build).
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
-        check_attributes(spec, ATTRIBUTES)?;
-        if let Some(child) = spec.children.first() {
+        check_mediator_attributes(spec, ATTRIBUTES)?;
+        if let Some(child) = spec.children.iter().find(|c| c.kind != DESCRIPTION) {
             return Err(spec.invalid_structure(format!(
-                "unknown child element `<{}>`: the variable mediator takes `value` or \
-                 `expression`, not content",
+                "unknown child element `<{}>` (`<variable>` takes only a `<description>` child: \
+                 its value is given by `value` or `expression`, not by content)",
                 child.kind
             )));
         }

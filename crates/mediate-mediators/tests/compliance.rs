@@ -8,7 +8,7 @@
 //! Each spec also pins what `reads_body()` answers, from MI's classification of the mediator
 //! ("content aware", "conditionally content aware", "content unaware" on its reference page).
 
-use mediate_core::{Env, MediatorSpec, Namespaces, Sequence};
+use mediate_core::{Env, MediatorSpec, Namespaces, Sequence, Template, TemplateParameter};
 use mediate_mediators::builtins;
 use mediate_test::compliance::{Case, Checker, Report, Rule, corpus};
 use mediate_test::{Probe, Recorder, TestMessage};
@@ -47,9 +47,45 @@ fn in_scope(mut spec: MediatorSpec) -> MediatorSpec {
     spec
 }
 
-/// The environment the specs run in: the sequences and local entries they name.
+/// The sequence template the call-template specs run: `message` (mandatory) and `who`
+/// (default `world`) copied into properties and logged, reading no body.
+fn greet_template() -> Template {
+    let registry = builtins::registry();
+    let body = [
+        el(
+            "property",
+            &[("name", "greeting"), ("expression", "$func:message")],
+        ),
+        el(
+            "property",
+            &[
+                ("name", "who"),
+                ("expression", "get-property('func', 'who')"),
+            ],
+        ),
+        el("log", &[("level", "custom")]).child(el(
+            "property",
+            &[
+                ("name", "GREETING_MESSAGE"),
+                ("expression", "$func:message"),
+            ],
+        )),
+    ];
+    let mediators = registry.build_all(&body).expect("the template body builds");
+    Template::new(
+        "Greet",
+        vec![
+            TemplateParameter::new("message").mandatory(),
+            TemplateParameter::new("who").default_value("world"),
+        ],
+        Sequence::new(Some("Greet".to_owned()), mediators),
+    )
+}
+
+/// The environment the specs run in: the sequences, templates and local entries they name.
 fn env() -> Env {
     Env::builder()
+        .template("Greet", greet_template())
         .sequence("audit", Sequence::named("audit").then(Probe::new("audit")))
         .sequence("fault", Sequence::named("fault").then(Recorder::new()))
         .sequence(
@@ -1059,6 +1095,46 @@ fn drop_respond_loopback_sequence() {
         (el("sequence", &[("key", "{get-property('route')}")]), true),
         (el("sequence", &[("key", "{json-eval($.order.seq)}")]), true),
         (el("sequence", &[("key", "${vars.seq}")]), true),
+    ]);
+}
+
+// MI call-template-mediator.md: `<call-template target="string" [onError]> <with-param
+// name="string" value="string | {xpath} | {{xpath}}"/>* </call-template>`; Synapse's
+// InvokeMediator is content aware only when a parameter expression is (the template's body
+// reads the payload itself when it needs to).
+#[test]
+fn call_template_with_literal_and_expression_params() {
+    let call = |params: &[(&str, &str)]| {
+        params
+            .iter()
+            .fold(el("call-template", &[("target", "Greet")]), |s, (n, v)| {
+                s.child(el("with-param", &[("name", n), ("value", v)]))
+            })
+    };
+    let q = ns(&[("m", "urn:quote")]);
+    assert_all_compliant(&[
+        (call(&[("message", "HELLO WORLD!")]), false),
+        (call(&[("message", "hi"), ("who", "")]), false),
+        (call(&[("message", "{$ctx:compliance.case}")]), false),
+        (call(&[("message", "{{//m0:getQuote}}")]), false),
+        (call(&[("message", "${vars.seq}")]), false),
+        (call(&[("message", "{//m:symbol}")]).namespaces(q), true),
+        (call(&[("message", "{json-eval($.order.id)}")]), true),
+        (call(&[("message", "${payload.order.id}")]), true),
+        // A missing mandatory parameter: a fault with a message, handled by onError or not.
+        (call(&[("who", "x")]), false),
+        (
+            el(
+                "call-template",
+                &[("target", "Greet"), ("onError", "audit")],
+            ),
+            false,
+        ),
+        // A target that is not deployed: a fault with a message.
+        (
+            el("call-template", &[("target", "missing-template")]),
+            false,
+        ),
     ]);
 }
 

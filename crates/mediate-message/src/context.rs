@@ -86,6 +86,9 @@ pub struct MessageContext {
     addressing: Addressing,
     message_type: Option<String>,
     response: bool,
+    /// Synapse's function stack (`SYNAPSE__FUNCTION__STACK`): one frame of parameters per
+    /// sequence template being run, innermost last. Empty (no allocation) unless a template runs.
+    function_stack: Vec<HashMap<String, String>>,
 }
 
 fn new_message_id() -> String {
@@ -107,6 +110,7 @@ impl MessageContext {
             addressing: Addressing::default(),
             message_type: None,
             response: false,
+            function_stack: Vec::new(),
         }
     }
 
@@ -717,6 +721,56 @@ impl MessageContext {
     /// Forgets the fault facts.
     pub fn clear_fault(&mut self) {
         self.fault = None;
+    }
+
+    // ----- function stack (sequence templates) ------------------------------------
+
+    /// Enters a sequence template: pushes a frame holding its parameters by name (Synapse's
+    /// `TemplateMediator` pushing a `TemplateContext` on the `SYNAPSE__FUNCTION__STACK`).
+    ///
+    /// While the frame is on top, expressions read its parameters: `$func:name` and
+    /// `get-property('func', 'name')` in XPath, `${params.functionParams.name}` in a Synapse
+    /// expression. A nested template's frame hides the outer one until it is popped.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use mediate_message::MessageContext;
+    ///
+    /// let mut msg = MessageContext::empty();
+    /// assert_eq!(msg.function_param("p"), None);
+    /// msg.push_function_frame(HashMap::from([("p".to_owned(), "outer".to_owned())]));
+    /// msg.push_function_frame(HashMap::from([("q".to_owned(), "inner".to_owned())]));
+    /// assert_eq!(msg.function_param("q"), Some("inner"));
+    /// assert_eq!(msg.function_param("p"), None); // only the innermost frame is visible
+    /// assert_eq!(msg.function_depth(), 2);
+    /// msg.pop_function_frame();
+    /// assert_eq!(msg.function_param("p"), Some("outer"));
+    /// msg.pop_function_frame();
+    /// assert_eq!(msg.function_params(), None);
+    /// ```
+    pub fn push_function_frame(&mut self, params: HashMap<String, String>) {
+        self.function_stack.push(params);
+    }
+
+    /// Leaves the innermost sequence template: pops its frame and returns it (`None` when no
+    /// template is running).
+    pub fn pop_function_frame(&mut self) -> Option<HashMap<String, String>> {
+        self.function_stack.pop()
+    }
+
+    /// The parameters of the innermost running sequence template (the top frame), if any.
+    pub fn function_params(&self) -> Option<&HashMap<String, String>> {
+        self.function_stack.last()
+    }
+
+    /// One parameter of the innermost running sequence template (`$func:name`).
+    pub fn function_param(&self, name: &str) -> Option<&str> {
+        self.function_params()?.get(name).map(String::as_str)
+    }
+
+    /// How many sequence templates are running (the depth of the function stack).
+    pub fn function_depth(&self) -> usize {
+        self.function_stack.len()
     }
 }
 

@@ -130,6 +130,10 @@ pub mod guide {
         /// `docs/mediators/sequence.md`.
         #[doc = include_str!("../../../docs/mediators/sequence.md")]
         pub mod sequence {}
+
+        /// `docs/mediators/call-template.md`.
+        #[doc = include_str!("../../../docs/mediators/call-template.md")]
+        pub mod call_template {}
     }
 
     /// The workspace README, whose embedding example is compiled and run.

@@ -63,7 +63,8 @@ impl FunctionLibrary for SynapseFunctions {
 /// (`$func:NAME`, `get-property('func', 'NAME')`).
 #[derive(Clone, Debug, Default)]
 pub struct XPathScope<'s> {
-    /// Template (function) parameters by name.
+    /// Template (function) parameters by name; `None` reads the top frame of the message's own
+    /// function stack ([`MessageContext::function_params`]).
     pub function_params: Option<&'s HashMap<String, String>>,
 }
 
@@ -128,11 +129,13 @@ impl SynapseXPath {
     }
 
     /// Evaluate against the message; the result borrows the message's parsed envelope.
+    /// `$func:NAME` reads the innermost sequence template running on the message.
     pub fn evaluate<'m>(&self, msg: &'m MessageContext) -> Result<Value<'m, 'm>, XPathEvalError> {
         self.evaluate_in(msg, &XPathScope::default())
     }
 
-    /// Evaluate with template parameters in scope.
+    /// Evaluate with template parameters in scope (the message's own function stack when the
+    /// scope names none).
     pub fn evaluate_in<'m>(
         &self,
         msg: &'m MessageContext,
@@ -157,7 +160,7 @@ impl SynapseXPath {
         let env = MessageEnv {
             msg,
             envelope,
-            function_params: scope.function_params,
+            function_params: scope.function_params.or_else(|| msg.function_params()),
         };
         Ok(self
             .xpath

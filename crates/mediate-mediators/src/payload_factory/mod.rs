@@ -51,7 +51,10 @@ use mediate_core::{
 };
 
 use crate::property::string_value_of;
-use crate::value::{attribute_enum, check_attributes, compile_expression, expression_reads_body};
+use crate::value::{
+    DESCRIPTION, attribute_enum, check_attributes, check_mediator_attributes, compile_expression,
+    expression_reads_body, unknown_child,
+};
 
 use escape::{
     escape_json_controls, escape_xml10, is_json_like, is_json_number, is_xml, java_trim,
@@ -304,19 +307,14 @@ impl PayloadFactoryConfig {
         self
     }
 
-    /// Reads `<payloadFactory>` as Synapse XML writes it. Unknown attributes or child elements
-    /// are refused.
+    /// Reads `<payloadFactory>` as `PayloadFactoryMediatorFactory` does: `media-type`,
+    /// `template-type`, `escapeXmlChars`, one `<format [key]>`, at most one `<args>` of
+    /// `<arg (value | expression) [evaluator] [literal] [deepCheck]>`, and the common
+    /// `description`, `trace`, `statistics` attributes and `<description>` child. Unknown
+    /// attributes or child elements are refused, with the closest name suggested.
     pub fn from_spec(spec: &MediatorSpec, registry: &Registry) -> Result<Self, BuildError> {
         let _ = registry;
-        check_attributes(
-            spec,
-            &[
-                "media-type",
-                "template-type",
-                "escapeXmlChars",
-                "description",
-            ],
-        )?;
+        check_mediator_attributes(spec, &["media-type", "template-type", "escapeXmlChars"])?;
         let media_type = match spec.get("media-type") {
             None => MediaType::Xml,
             Some(m) => m.parse().map_err(|r| spec.invalid("media-type", m, r))?,
@@ -350,13 +348,12 @@ impl PayloadFactoryConfig {
                     seen_args = true;
                     check_attributes(child, &[])?;
                     for arg in &child.children {
-                        args.push(arg_from_spec(arg)?);
+                        args.push(arg_from_spec(child, arg)?);
                     }
                 }
+                DESCRIPTION => {}
                 other => {
-                    return Err(spec.invalid_structure(format!(
-                        "unknown child element <{other}> (format or args)"
-                    )));
+                    return Err(unknown_child(spec, other, &["format", "args", DESCRIPTION]));
                 }
             }
         }
@@ -430,12 +427,9 @@ fn quoted_format(text: &str) -> String {
     }
 }
 
-fn arg_from_spec(spec: &MediatorSpec) -> Result<Arg, BuildError> {
+fn arg_from_spec(args: &MediatorSpec, spec: &MediatorSpec) -> Result<Arg, BuildError> {
     if spec.kind != "arg" {
-        return Err(BuildError::structure(
-            KIND,
-            format!("unknown element <{}> in <args> (arg)", spec.kind),
-        ));
+        return Err(unknown_child(args, &spec.kind, &["arg"]));
     }
     // `deepCheck` is accepted and has no effect, as in MI 4.4: Synapse's
     // `PayloadFactoryMediatorFactory` reads only `value`, `expression`, `evaluator` and

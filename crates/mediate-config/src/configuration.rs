@@ -1,0 +1,198 @@
+//! [`Configuration`]: every artifact of a project, checked together, and what it deploys.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use mediate_core::{Env, Position, Registry, Sequence};
+
+use crate::{
+    ApiConfig, ArtifactConfig, ArtifactKind, Diagnostic, Diagnostics, EndpointConfig,
+    LocalEntryConfig, ProxyConfig, SequenceConfig, Span, TemplateConfig,
+};
+
+/// Every artifact of a project, in the order read (files sorted by path).
+///
+/// ```
+/// use mediate_config::{Configuration, load_str};
+///
+/// let registry = mediate_mediators::builtins::registry();
+/// let xml = r#"<definitions xmlns="http://ws.apache.org/ns/synapse">
+///     <sequence name="main"><sequence key="audit"/></sequence>
+///     <sequence name="audit"><log/></sequence>
+///     <localEntry key="greeting">Hello</localEntry>
+/// </definitions>"#;
+/// let configuration = Configuration::new(load_str(xml, "all.xml".as_ref(), &registry)?);
+/// assert!(configuration.check().is_empty());
+/// assert_eq!(configuration.sequences().count(), 2);
+/// let deployment = configuration.deploy(&registry)?;
+/// assert!(deployment.env().get_sequence("audit").is_some());
+/// assert_eq!(deployment.env().local_entry("greeting").map(|e| &**e), Some("Hello"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Configuration {
+    /// The artifacts.
+    pub artifacts: Vec<ArtifactConfig>,
+}
+
+impl Configuration {
+    /// A configuration of `artifacts`.
+    pub fn new(artifacts: Vec<ArtifactConfig>) -> Self {
+        Self { artifacts }
+    }
+
+    /// The problems between artifacts: names defined twice, references to nothing, … (each
+    /// artifact's own problems are found when it is read).
+    pub fn check(&self) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        check_duplicates(&self.artifacts, &mut diags);
+        crate::check::check_references(&self.artifacts, &mut diags);
+        diags.sort();
+        diags
+    }
+
+    /// The named sequences.
+    pub fn sequences(&self) -> impl Iterator<Item = &SequenceConfig> {
+        self.artifacts.iter().filter_map(|a| match a {
+            ArtifactConfig::Sequence(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The REST APIs.
+    pub fn apis(&self) -> impl Iterator<Item = &ApiConfig> {
+        self.artifacts.iter().filter_map(|a| match a {
+            ArtifactConfig::Api(x) => Some(x),
+            _ => None,
+        })
+    }
+
+    /// The proxy services.
+    pub fn proxies(&self) -> impl Iterator<Item = &ProxyConfig> {
+        self.artifacts.iter().filter_map(|a| match a {
+            ArtifactConfig::Proxy(x) => Some(x),
+            _ => None,
+        })
+    }
+
+    /// The named endpoints.
+    pub fn endpoints(&self) -> impl Iterator<Item = &EndpointConfig> {
+        self.artifacts.iter().filter_map(|a| match a {
+            ArtifactConfig::Endpoint(x) => Some(x),
+            _ => None,
+        })
+    }
+
+    /// The local entries.
+    pub fn local_entries(&self) -> impl Iterator<Item = &LocalEntryConfig> {
+        self.artifacts.iter().filter_map(|a| match a {
+            ArtifactConfig::LocalEntry(x) => Some(x),
+            _ => None,
+        })
+    }
+
+    /// The templates.
+    pub fn templates(&self) -> impl Iterator<Item = &TemplateConfig> {
+        self.artifacts.iter().filter_map(|a| match a {
+            ArtifactConfig::Template(x) => Some(x),
+            _ => None,
+        })
+    }
+
+    /// Builds the runtime objects through `registry`: every problem is reported, at the
+    /// artifact's file and the faulty element's position.
+    pub fn deploy(&self, registry: &Registry) -> Result<Deployment, Diagnostics> {
+        let mut diags = Diagnostics::new();
+        let mut sequences = BTreeMap::new();
+        for config in self.sequences() {
+            match config.build(registry) {
+                Ok(s) => {
+                    sequences.insert(config.name.clone().unwrap_or_default(), Arc::new(s));
+                }
+                Err(e) => diags.push(located(&config.span, &e)),
+            }
+        }
+        let local_entries = self
+            .local_entries()
+            .filter_map(|e| Some((e.key.clone(), Arc::<str>::from(e.text()?))))
+            .collect();
+        diags.into_result(Deployment {
+            sequences,
+            local_entries,
+        })
+    }
+}
+
+/// A build error of an artifact read from `span`'s file, at the error's own position when it
+/// has one.
+fn located(span: &Span, error: &mediate_core::BuildError) -> Diagnostic {
+    Diagnostic::new(
+        span.file.as_deref().unwrap_or(Path::new("")),
+        error
+            .position()
+            .or(span.position)
+            .unwrap_or(Position::new(1, 1)),
+        error.without_position().to_string(),
+    )
+}
+
+/// The runtime objects a [`Configuration`] deploys.
+#[derive(Debug, Default)]
+pub struct Deployment {
+    sequences: BTreeMap<String, Arc<Sequence>>,
+    local_entries: BTreeMap<String, Arc<str>>,
+}
+
+impl Deployment {
+    /// The sequences by name.
+    pub fn sequences(&self) -> &BTreeMap<String, Arc<Sequence>> {
+        &self.sequences
+    }
+
+    /// The local entries by key, as text.
+    pub fn local_entries(&self) -> &BTreeMap<String, Arc<str>> {
+        &self.local_entries
+    }
+
+    /// An [`Env`] with every sequence and local entry deployed.
+    pub fn env(&self) -> Env {
+        let mut builder = Env::builder();
+        for (name, seq) in &self.sequences {
+            builder = builder.sequence(name.clone(), Arc::clone(seq));
+        }
+        for (key, value) in &self.local_entries {
+            builder = builder.local_entry(key.clone(), Arc::clone(value));
+        }
+        builder.build()
+    }
+}
+
+/// Duplicate names: sequences, endpoints, local entries and templates share one key space (as
+/// in Synapse's local registry); APIs and proxy services each have their own.
+fn check_duplicates(artifacts: &[ArtifactConfig], diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<(u8, &str), &ArtifactConfig> = BTreeMap::new();
+    for artifact in artifacts {
+        let space = match artifact.kind() {
+            ArtifactKind::Api => 1,
+            ArtifactKind::Proxy => 2,
+            ArtifactKind::Unsupported => continue,
+            _ => 0,
+        };
+        let name = artifact.name();
+        if let Some(first) = seen.get(&(space, name)) {
+            let span = artifact.span();
+            diags.push(Diagnostic::new(
+                span.file.as_deref().unwrap_or(Path::new("")),
+                span.position.unwrap_or(Position::new(1, 1)),
+                format!(
+                    "duplicate name `{name}`: a {} of that name is defined at {}",
+                    first.kind().describe(),
+                    first.span()
+                ),
+            ));
+        } else {
+            seen.insert((space, name), artifact);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! `<localEntry>` artifacts.
+
+use mediate_core::MediatorSpec;
+use roxmltree::Node;
+
+use crate::Span;
+use crate::element::content;
+use crate::read::Reader;
+
+/// A local entry (`<localEntry key="…">`): a value other artifacts read by key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalEntryConfig {
+    /// The entry's key.
+    pub key: String,
+    /// Its value.
+    pub value: LocalEntryValue,
+    /// The description.
+    pub description: Option<String>,
+    /// Where it was read from.
+    pub span: Span,
+}
+
+/// What a local entry holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalEntryValue {
+    /// Plain text.
+    Text(String),
+    /// One XML element, serialized as written with the namespaces in scope declared.
+    Xml(String),
+    /// `src="URL"`: read from a URL (a `file:` URL is read at load time).
+    Src(String),
+}
+
+impl LocalEntryConfig {
+    /// The value as the text an [`Env`](mediate_core::Env) holds (`None` for a `src` entry).
+    pub fn text(&self) -> Option<&str> {
+        match &self.value {
+            LocalEntryValue::Text(t) | LocalEntryValue::Xml(t) => Some(t),
+            LocalEntryValue::Src(_) => None,
+        }
+    }
+
+    /// The entry as an element-shaped value, for serialization.
+    pub fn to_spec(&self) -> MediatorSpec {
+        let mut spec = MediatorSpec::new("localEntry").property("key", self.key.clone());
+        if let LocalEntryValue::Src(src) = &self.value {
+            spec = spec.property("src", src.clone());
+        }
+        if let Some(d) = &self.description {
+            spec = spec.property("description", d.clone());
+        }
+        match &self.value {
+            LocalEntryValue::Text(t) | LocalEntryValue::Xml(t) => spec.text(t.clone()),
+            LocalEntryValue::Src(_) => spec,
+        }
+    }
+}
+
+/// `<localEntry key="…">`: text, one inline XML element, or `src`.
+pub(crate) fn read_local_entry(r: &mut Reader<'_>, node: Node<'_, '_>) -> Option<LocalEntryConfig> {
+    let before = r.error_count();
+    r.check_attributes(node, &["key", "src", "description"]);
+    let key = r.required(node, "key");
+    let elements: Vec<Node<'_, '_>> = node.children().filter(Node::is_element).collect();
+    if let [_, second, ..] = elements.as_slice() {
+        r.error_at(
+            *second,
+            "`<localEntry>`: only one XML element is allowed as the value",
+        );
+    }
+    let text = content(&r.source, node).unwrap_or_default();
+    let value = match r.optional(node, "src") {
+        Some(src) => {
+            if !text.trim().is_empty() {
+                r.error_at_attr(
+                    node,
+                    "src",
+                    "`<localEntry>`: `src` and an inline value cannot both be given",
+                );
+            }
+            LocalEntryValue::Src(src.to_owned())
+        }
+        None if elements.is_empty() => LocalEntryValue::Text(text),
+        None => LocalEntryValue::Xml(text.trim().to_owned()),
+    };
+    let config = LocalEntryConfig {
+        key: key?.to_owned(),
+        value,
+        description: node.attribute("description").map(str::to_owned),
+        span: Span::of(&r.file, r.at(node)),
+    };
+    (r.error_count() == before).then_some(config)
+}

@@ -1,0 +1,328 @@
+//! Reading helpers shared by every element: attribute and child checks with "did you mean",
+//! text content, booleans and numbers. Every error they return is already located at the
+//! element (or attribute value) it is about, via [`BuildError::locate`].
+
+use mediate_core::expr::Expression;
+use mediate_core::{BuildError, MediatorSpec, Namespaces};
+
+/// A [`BuildError::InvalidProperty`] for `spec`'s attribute `name`, at the attribute's value.
+pub(crate) fn invalid(
+    spec: &MediatorSpec,
+    name: &str,
+    value: &str,
+    reason: impl Into<String>,
+) -> BuildError {
+    spec.invalid(name, value, reason).locate(spec)
+}
+
+/// A [`BuildError::InvalidStructure`] about `spec`, at the element.
+pub(crate) fn structure(spec: &MediatorSpec, reason: impl Into<String>) -> BuildError {
+    spec.invalid_structure(reason).locate(spec)
+}
+
+/// A [`BuildError::MissingProperty`]: `spec` needs the attribute `name`.
+pub(crate) fn missing(spec: &MediatorSpec, name: &str) -> BuildError {
+    BuildError::missing(&spec.kind, name).locate(spec)
+}
+
+/// The value of the attribute `name`, or a located [`BuildError::MissingProperty`].
+pub(crate) fn required<'s>(spec: &'s MediatorSpec, name: &str) -> Result<&'s str, BuildError> {
+    spec.get(name).ok_or_else(|| missing(spec, name))
+}
+
+/// The value of the attribute `name`, which must not be blank when present.
+pub(crate) fn non_blank<'s>(
+    spec: &'s MediatorSpec,
+    name: &str,
+) -> Result<Option<&'s str>, BuildError> {
+    match spec.get(name) {
+        Some(v) if v.trim().is_empty() => Err(invalid(spec, name, v, "must not be empty")),
+        other => Ok(other),
+    }
+}
+
+/// `; did you mean `x`?` for the closest of `candidates` to `name` (edit distance within a
+/// third of the name's length, or a candidate ending with the name, as `action` →
+/// `responseAction`), or nothing.
+pub(crate) fn did_you_mean(name: &str, candidates: &[&str]) -> String {
+    let lower = name.to_lowercase();
+    let limit = (name.chars().count() / 3).max(2);
+    candidates
+        .iter()
+        .filter_map(|c| {
+            let cl = c.to_lowercase();
+            let d = levenshtein(&lower, &cl);
+            if d <= limit {
+                Some((d, *c))
+            } else if lower.len() >= 3 && cl.ends_with(&lower) {
+                Some((limit + 1, *c))
+            } else {
+                None
+            }
+        })
+        .min()
+        .map(|(_, c)| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+fn quoted(names: &[&str], open: &str, close: &str) -> String {
+    names
+        .iter()
+        .map(|n| format!("{open}{n}{close}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Refuses any attribute of `spec` not in `allowed`, naming the closest allowed one.
+pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
+    let Some((name, value)) = spec
+        .properties
+        .iter()
+        .find(|(name, _)| !allowed.contains(&name.as_str()))
+    else {
+        return Ok(());
+    };
+    let reason = if allowed.is_empty() {
+        format!(
+            "unknown attribute `{name}` (`<{}>` takes no attributes)",
+            spec.kind
+        )
+    } else {
+        format!(
+            "unknown attribute `{name}` (expected {}){}",
+            quoted(allowed, "`", "`"),
+            did_you_mean(name, allowed)
+        )
+    };
+    Err(invalid(spec, name, value, reason))
+}
+
+/// Refuses an attribute that appears twice (a spec built in code may carry duplicates).
+pub(crate) fn check_no_duplicate_attributes(spec: &MediatorSpec) -> Result<(), BuildError> {
+    for (i, (name, value)) in spec.properties.iter().enumerate() {
+        if spec.properties[..i].iter().any(|(n, _)| n == name) {
+            return Err(invalid(
+                spec,
+                name,
+                value,
+                format!("attribute `{name}` is given twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The error for a child element `<child>` of `parent` that is not one of `allowed`, located
+/// at the child.
+pub(crate) fn unknown_child(
+    parent: &MediatorSpec,
+    child: &MediatorSpec,
+    allowed: &[&str],
+) -> BuildError {
+    let reason = if allowed.is_empty() {
+        format!(
+            "unknown child element `<{}>` (`<{}>` takes no child elements)",
+            child.kind, parent.kind
+        )
+    } else {
+        format!(
+            "unknown child element `<{}>` in `<{}>` (expected {}){}",
+            child.kind,
+            parent.kind,
+            quoted(allowed, "`<", ">`"),
+            did_you_mean(&child.kind, allowed)
+        )
+    };
+    parent.invalid_structure(reason).locate(child)
+}
+
+/// Refuses children of `spec` not named in `allowed`, and any of them given twice.
+pub(crate) fn check_children(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
+    for (i, child) in spec.children.iter().enumerate() {
+        if !allowed.contains(&child.kind.as_str()) {
+            return Err(unknown_child(spec, child, allowed));
+        }
+        if spec.children[..i].iter().any(|c| c.kind == child.kind) {
+            return Err(spec
+                .invalid_structure(format!(
+                    "`<{}>` is given twice in `<{}>`",
+                    child.kind, spec.kind
+                ))
+                .locate(child));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses text content in an element that holds only elements (`spec.text` of an element
+/// with children is their serialized XML, which is not checked).
+pub(crate) fn check_no_text(spec: &MediatorSpec) -> Result<(), BuildError> {
+    if !spec.children.is_empty() {
+        return Ok(());
+    }
+    match spec.text.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => Err(structure(
+            spec,
+            format!(
+                "unexpected text `{}` (`<{}>` holds no text)",
+                shorten(t),
+                spec.kind
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The trimmed text of an element that holds only text: no attributes, no children.
+pub(crate) fn leaf_text(spec: &MediatorSpec) -> Result<&str, BuildError> {
+    leaf_text_with(spec, &[])
+}
+
+/// The trimmed text of an element that holds only text, with the attributes `allowed`.
+pub(crate) fn leaf_text_with<'s>(
+    spec: &'s MediatorSpec,
+    allowed: &[&str],
+) -> Result<&'s str, BuildError> {
+    check_attributes(spec, allowed)?;
+    if let Some(child) = spec.children.first() {
+        return Err(spec
+            .invalid_structure(format!(
+                "unexpected child element `<{}>` (`<{}>` holds text only)",
+                child.kind, spec.kind
+            ))
+            .locate(child));
+    }
+    Ok(spec.text.as_deref().unwrap_or_default().trim())
+}
+
+/// At most 40 characters of `s`, for messages.
+pub(crate) fn shorten(s: &str) -> String {
+    if s.chars().count() <= 40 {
+        s.to_owned()
+    } else {
+        let head: String = s.chars().take(37).collect();
+        format!("{head}...")
+    }
+}
+
+/// `enable` / `disable` (`statistics`, `trace`), exactly as Synapse compares them.
+pub(crate) fn toggle(spec: &MediatorSpec, name: &str) -> Result<Option<bool>, BuildError> {
+    match spec.get(name) {
+        None => Ok(None),
+        Some("enable") => Ok(Some(true)),
+        Some("disable") => Ok(Some(false)),
+        Some(other) => Err(invalid(spec, name, other, "expected `enable` or `disable`")),
+    }
+}
+
+/// The attribute text of a [`toggle`].
+pub(crate) fn toggle_text(on: bool) -> &'static str {
+    if on { "enable" } else { "disable" }
+}
+
+/// `true` / `false`, ignoring case and surrounding spaces (Synapse reads these flags with
+/// `equalsIgnoreCase` or `JavaUtils.isTrueExplicitly`).
+pub(crate) fn boolean(spec: &MediatorSpec, name: &str) -> Result<Option<bool>, BuildError> {
+    match spec.get(name) {
+        None => Ok(None),
+        Some(v) if v.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(v) if v.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(other) => Err(invalid(spec, name, other, "expected `true` or `false`")),
+    }
+}
+
+/// Parses a whole number written in decimal, refusing signs, blanks and overflow with a
+/// reason that says which.
+pub(crate) fn whole_number<T>(text: &str, what: &str) -> Result<T, String>
+where
+    T: std::str::FromStr,
+{
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(format!("is empty (expected {what})"));
+    }
+    if t.starts_with('-') && t.len() > 1 && t[1..].chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("`{t}` is negative (expected {what})"));
+    }
+    if t.starts_with('$') {
+        return Err(format!(
+            "`{t}` is an unresolved placeholder (expected {what}; `$SYSTEM:`/`$FILE:` values are resolved before endpoints are read)"
+        ));
+    }
+    if !t.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("`{}` is not {what}", shorten(t)));
+    }
+    t.parse()
+        .map_err(|_| format!("`{}` is too large (expected {what})", shorten(t)))
+}
+
+/// Compiles `text` as an expression (XPath, `json-eval(…)` or `${…}`) to check it; the error
+/// says at which column it failed.
+pub(crate) fn check_expression(text: &str, namespaces: &Namespaces) -> Result<(), String> {
+    Expression::compile(text, namespaces)
+        .map(|_| ())
+        .map_err(|e| format!("invalid {} at column {}: {}", e.kind, e.column, e.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            did_you_mean("initialDuraton", &["initialDuration", "errorCodes"]),
+            "; did you mean `initialDuration`?"
+        );
+        assert_eq!(
+            did_you_mean("action", &["duration", "responseAction"]),
+            "; did you mean `responseAction`?"
+        );
+        assert_eq!(did_you_mean("zzzzzzzz", &["duration"]), "");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(whole_number::<u64>(" 42 ", "n"), Ok(42));
+        assert!(
+            whole_number::<u64>("-1", "n")
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(whole_number::<u64>("", "n").unwrap_err().contains("empty"));
+        assert!(
+            whole_number::<u64>("4x", "n")
+                .unwrap_err()
+                .contains("is not")
+        );
+        assert!(
+            whole_number::<u8>("300", "n")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(
+            whole_number::<u8>("$SYSTEM:X", "n")
+                .unwrap_err()
+                .contains("placeholder")
+        );
+    }
+}
