@@ -72,12 +72,12 @@ fn a_broken_folder_gives_every_problem_as_file_line_col() {
     assert_eq!(
         lines,
         [
-            "fixtures/broken/api.xml:2:1: `<api>` artifacts are not supported yet",
+            "fixtures/broken/inbound.xml:2:1: `<inboundEndpoint>` artifacts are not supported yet",
             "fixtures/broken/malformed.xml:4:1: expected 'log' tag, not 'sequence'",
             "fixtures/broken/many_errors.xml:3:5: unknown mediator `lgo`; did you mean `log`?",
             "fixtures/broken/many_errors.xml:4:17: mediator `log`: invalid value `loud` for property `level`: unknown level `loud` (custom, simple, headers, full)",
             "fixtures/broken/many_errors.xml:5:34: mediator `filter`: invalid value `//order[@id = ` for property `xpath`: invalid XPath at column 15: unexpected end of expression: expected an expression",
-            "fixtures/broken/many_errors.xml:8:42: mediator `property`: invalid value `red` for property `colour`: unknown attribute `colour` (expected `name`, `value`, `expression`, `action`, `scope`, `type`, `pattern`, `group`, `description`)",
+            "fixtures/broken/many_errors.xml:8:42: mediator `property`: invalid value `red` for property `colour`: unknown attribute `colour` (expected `name`, `value`, `expression`, `action`, `scope`, `type`, `pattern`, `group`, `description`, `trace`, `statistics`)",
             "fixtures/broken/unknown_root.xml:2:1: unknown artifact `<sequense>`; did you mean `sequence`?",
         ]
     );
@@ -91,7 +91,7 @@ fn paths_keep_the_dir_as_the_user_wrote_it() {
     let stderr = text(&out.stderr);
     assert_eq!(
         stderr.lines().next(),
-        Some("./fixtures/broken/api.xml:2:1: `<api>` artifacts are not supported yet")
+        Some("./fixtures/broken/inbound.xml:2:1: `<inboundEndpoint>` artifacts are not supported yet")
     );
 }
 
@@ -111,11 +111,11 @@ fn a_missing_dir_exits_2_with_a_clear_error() {
 
 #[test]
 fn a_file_instead_of_a_dir_exits_2() {
-    let out = mediate_in(&config_tests(), &["check", "fixtures/broken/api.xml"]);
+    let out = mediate_in(&config_tests(), &["check", "fixtures/broken/inbound.xml"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "error: fixtures/broken/api.xml is not a folder\n"
+        "error: fixtures/broken/inbound.xml is not a folder\n"
     );
 }
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use mediate_core::Position;
+use mediate_core::{MediatorSpec, Position};
 
 use crate::{
     ApiConfig, EndpointConfig, LocalEntryConfig, ProxyConfig, SequenceConfig, TemplateConfig,
@@ -17,7 +17,7 @@ use crate::{
 ///
 /// ```
 /// use mediate_config::Span;
-/// use mediate_core::Position;
+/// use mediate_core::{MediatorSpec, Position};
 ///
 /// let read = Span::new("api.xml", Position::new(3, 5));
 /// assert_eq!(read, Span::default());
@@ -116,6 +116,9 @@ pub struct UnsupportedArtifact {
 }
 
 /// One artifact's configuration.
+// Artifacts are made once per file at load time and never moved in a hot path: boxing the
+// large variants would only make matching on them clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ArtifactConfig {
@@ -160,6 +163,39 @@ impl ArtifactConfig {
             ArtifactConfig::Template(_) => ArtifactKind::Template,
             ArtifactConfig::Unsupported(_) => ArtifactKind::Unsupported,
         }
+    }
+
+    /// The artifact as an element-shaped value (the root element of its file), for
+    /// serialization with [`spec_to_xml`](crate::spec_to_xml). `None` for an artifact mediate
+    /// does not model yet.
+    pub fn to_spec(&self) -> Option<MediatorSpec> {
+        Some(match self {
+            ArtifactConfig::Api(a) => a.to_spec(),
+            ArtifactConfig::Proxy(p) => p.to_spec(),
+            ArtifactConfig::Sequence(s) => s.to_spec("sequence"),
+            ArtifactConfig::Endpoint(e) => e.to_spec(),
+            ArtifactConfig::LocalEntry(e) => e.to_spec(),
+            ArtifactConfig::Template(t) => t.to_spec(),
+            ArtifactConfig::Unsupported(_) => return None,
+        })
+    }
+
+    /// The artifact as Synapse XML: reading it back gives an equal configuration.
+    ///
+    /// ```
+    /// use mediate_config::load_str;
+    ///
+    /// let registry = mediate_mediators::builtins::registry();
+    /// let xml = r#"<api xmlns="http://ws.apache.org/ns/synapse" name="Hello" context="/hello">
+    ///   <resource methods="GET" uri-template="/{name}"><inSequence><respond/></inSequence></resource>
+    /// </api>"#;
+    /// let api = &load_str(xml, "a.xml".as_ref(), &registry)?[0];
+    /// let written = api.to_xml().expect("an API is modelled");
+    /// assert_eq!(&load_str(&written, "b.xml".as_ref(), &registry)?[0], api);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_xml(&self) -> Option<String> {
+        self.to_spec().map(|spec| crate::spec_to_xml(&spec))
     }
 
     /// Where it was read from.

@@ -85,7 +85,7 @@ pub(crate) fn check_references(artifacts: &[ArtifactConfig], diags: &mut Diagnos
         if r.key.starts_with('{') {
             continue; // a dynamic key, resolved per message
         }
-        let message = match names.get(r.key.as_str()) {
+        let message = match lookup(&names, &r.key) {
             Some(found) if r.wanted.accepts(found.kind()) => continue,
             Some(found) => format!(
                 "{}: `{}` is a {}, not a {} (defined at {})",
@@ -122,6 +122,27 @@ pub(crate) fn check_references(artifacts: &[ArtifactConfig], diags: &mut Diagnos
     }
 }
 
+/// The artifact a key names: as written; a registry key in its normal form (`conf:path` is
+/// `conf:/path`); a key that names nothing locally, as a governance registry path (MI looks a
+/// key up in the registry, `gov:` when it has no prefix).
+fn lookup<'a>(
+    names: &BTreeMap<&str, &'a ArtifactConfig>,
+    key: &str,
+) -> Option<&'a ArtifactConfig> {
+    if let Some(found) = names.get(key) {
+        return Some(found);
+    }
+    for prefix in ["conf:", "gov:", "local:"] {
+        if let Some(path) = key.strip_prefix(prefix) {
+            let normal = format!("{prefix}/{}", path.trim_start_matches('/'));
+            return names.get(normal.as_str()).copied();
+        }
+    }
+    names
+        .get(format!("gov:/{}", key.trim_start_matches('/')).as_str())
+        .copied()
+}
+
 /// The references of one artifact.
 fn references(artifact: &ArtifactConfig, out: &mut Vec<Reference>) {
     let file = artifact.span().file.clone();
@@ -141,8 +162,8 @@ fn references(artifact: &ArtifactConfig, out: &mut Vec<Reference>) {
                 TemplateBody::Endpoint(_) => {}
             }
         }
-        // Filled in with the API and proxy readers.
-        ArtifactConfig::Api(_) | ArtifactConfig::Proxy(_) => {}
+        ArtifactConfig::Api(api) => crate::api::references(api, out),
+        ArtifactConfig::Proxy(proxy) => crate::proxy::references(proxy, out),
         ArtifactConfig::Endpoint(e) => crate::endpoint::references(e, out),
         ArtifactConfig::LocalEntry(_) | ArtifactConfig::Unsupported(_) => {}
     }

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use mediate_core::{Env, Position, Registry, Sequence};
+use mediate_core::{Env, Position, Registry, Sequence, Template};
 
 use crate::{
-    ApiConfig, ArtifactConfig, ArtifactKind, Diagnostic, Diagnostics, EndpointConfig,
+    ApiConfig, ArtifactConfig, Diagnostic, Diagnostics, EndpointConfig,
     LocalEntryConfig, ProxyConfig, SequenceConfig, Span, TemplateConfig,
 };
 
@@ -48,6 +48,7 @@ impl Configuration {
         let mut diags = Diagnostics::new();
         check_duplicates(&self.artifacts, &mut diags);
         crate::check::check_references(&self.artifacts, &mut diags);
+        crate::api::check_api_contexts(&self.apis().collect::<Vec<_>>(), &mut diags);
         diags.sort();
         diags
     }
@@ -113,12 +114,23 @@ impl Configuration {
                 Err(e) => diags.push(located(&config.span, &e)),
             }
         }
+        let mut templates = BTreeMap::new();
+        for config in self.templates() {
+            match config.build(registry) {
+                Some(Ok(t)) => {
+                    templates.insert(config.name.clone(), Arc::new(t));
+                }
+                Some(Err(e)) => diags.push(located(&config.span, &e)),
+                None => {}
+            }
+        }
         let local_entries = self
             .local_entries()
             .filter_map(|e| Some((e.key.clone(), Arc::<str>::from(e.text()?))))
             .collect();
         diags.into_result(Deployment {
             sequences,
+            templates,
             local_entries,
         })
     }
@@ -141,6 +153,7 @@ fn located(span: &Span, error: &mediate_core::BuildError) -> Diagnostic {
 #[derive(Debug, Default)]
 pub struct Deployment {
     sequences: BTreeMap<String, Arc<Sequence>>,
+    templates: BTreeMap<String, Arc<Template>>,
     local_entries: BTreeMap<String, Arc<str>>,
 }
 
@@ -150,16 +163,24 @@ impl Deployment {
         &self.sequences
     }
 
+    /// The sequence templates by name.
+    pub fn templates(&self) -> &BTreeMap<String, Arc<Template>> {
+        &self.templates
+    }
+
     /// The local entries by key, as text.
     pub fn local_entries(&self) -> &BTreeMap<String, Arc<str>> {
         &self.local_entries
     }
 
-    /// An [`Env`] with every sequence and local entry deployed.
+    /// An [`Env`] with every sequence, sequence template and local entry deployed.
     pub fn env(&self) -> Env {
         let mut builder = Env::builder();
         for (name, seq) in &self.sequences {
             builder = builder.sequence(name.clone(), Arc::clone(seq));
+        }
+        for (name, template) in &self.templates {
+            builder = builder.template(name.clone(), Arc::clone(template));
         }
         for (key, value) in &self.local_entries {
             builder = builder.local_entry(key.clone(), Arc::clone(value));
@@ -171,23 +192,29 @@ impl Deployment {
 /// Duplicate names: sequences, endpoints, local entries and templates share one key space (as
 /// in Synapse's local registry); APIs and proxy services each have their own.
 fn check_duplicates(artifacts: &[ArtifactConfig], diags: &mut Diagnostics) {
-    let mut seen: BTreeMap<(u8, &str), &ArtifactConfig> = BTreeMap::new();
+    let mut seen: BTreeMap<(u8, String), &ArtifactConfig> = BTreeMap::new();
     for artifact in artifacts {
-        let space = match artifact.kind() {
-            ArtifactKind::Api => 1,
-            ArtifactKind::Proxy => 2,
-            ArtifactKind::Unsupported => continue,
-            _ => 0,
+        // An API is registered under `name:vVERSION` (MI deploys two versions of one API).
+        let (space, name) = match artifact {
+            ArtifactConfig::Api(api) => (1, api.qualified_name()),
+            ArtifactConfig::Proxy(p) => (2, p.name.clone()),
+            ArtifactConfig::Unsupported(_) => continue,
+            other => (0, other.name().to_owned()),
         };
-        let name = artifact.name();
-        if let Some(first) = seen.get(&(space, name)) {
+        let what = match space {
+            1 if name != artifact.name() => "an API of that name and version",
+            1 => "an API of that name",
+            _ => "a {} of that name",
+        };
+        if let Some(first) = seen.get(&(space, name.clone())) {
             let span = artifact.span();
             diags.push(Diagnostic::new(
                 span.file.as_deref().unwrap_or(Path::new("")),
                 span.position.unwrap_or(Position::new(1, 1)),
                 format!(
-                    "duplicate name `{name}`: a {} of that name is defined at {}",
-                    first.kind().describe(),
+                    "duplicate name `{}`: {} is defined at {}",
+                    artifact.name(),
+                    what.replace("{}", first.kind().describe()),
                     first.span()
                 ),
             ));

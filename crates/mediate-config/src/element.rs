@@ -16,18 +16,45 @@ const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// A file's text with its line starts, to turn byte offsets into 1-based line and column (in
 /// characters).
+///
+/// The text parsed may differ from the file as written: `$SYSTEM:`/`$FILE:` values are replaced
+/// before parsing (see [`crate::LoadOptions`]). Then `text` is the text parsed, `original` the
+/// file as written, and `edits` say which parts were replaced, so that every position is
+/// reported in the file as written (a position inside a replaced value is its start).
 #[derive(Debug)]
 pub(crate) struct Source<'a> {
+    /// The text parsed: offsets from the document are offsets in it.
     pub(crate) text: &'a str,
     pub(crate) file: PathBuf,
+    /// The file as written (the same as `text` when nothing was replaced).
+    original: &'a str,
+    /// The line starts of `original`.
     line_starts: Vec<usize>,
+    /// The replaced parts, in order.
+    edits: Vec<Edit>,
+}
+
+/// One replaced part: `len` bytes at `at` in the text parsed stand for `original_len` bytes at
+/// `original_at` in the file as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Edit {
+    pub(crate) at: usize,
+    pub(crate) len: usize,
+    pub(crate) original_at: usize,
+    pub(crate) original_len: usize,
 }
 
 impl<'a> Source<'a> {
     pub(crate) fn new(text: &'a str, file: &Path) -> Self {
+        Self::edited(text, text, Vec::new(), file)
+    }
+
+    /// `text`, made from `original` by `edits` (sorted, not overlapping).
+    pub(crate) fn edited(text: &'a str, original: &'a str, edits: Vec<Edit>, file: &Path) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(
-            text.bytes()
+            original
+                .bytes()
                 .enumerate()
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
@@ -35,14 +62,47 @@ impl<'a> Source<'a> {
         Self {
             text,
             file: file.to_path_buf(),
+            original,
             line_starts,
+            edits,
         }
     }
 
-    /// The position of byte `offset` (clamped to the text, and back to a char boundary).
+    /// The offset in the file as written of byte `offset` of the text parsed.
+    fn to_original(&self, offset: usize) -> usize {
+        let i = self.edits.partition_point(|e| e.at <= offset);
+        let Some(edit) = i.checked_sub(1).and_then(|i| self.edits.get(i)) else {
+            return offset;
+        };
+        if offset < edit.at + edit.len {
+            edit.original_at
+        } else {
+            offset - (edit.at + edit.len) + edit.original_at + edit.original_len
+        }
+    }
+
+    /// The offset in the text parsed of byte `offset` of the file as written.
+    fn to_parsed(&self, offset: usize) -> usize {
+        let i = self.edits.partition_point(|e| e.original_at <= offset);
+        let Some(edit) = i.checked_sub(1).and_then(|i| self.edits.get(i)) else {
+            return offset;
+        };
+        if offset < edit.original_at + edit.original_len {
+            edit.at
+        } else {
+            offset - (edit.original_at + edit.original_len) + edit.at + edit.len
+        }
+    }
+
+    /// The position of byte `offset` of the text parsed (clamped to the text, and back to a
+    /// char boundary), in the file as written.
     pub(crate) fn position(&self, offset: usize) -> Position {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let mut offset = self.to_original(offset).min(self.original.len());
+        while !self.original.is_char_boundary(offset) {
             offset -= 1;
         }
         let line = self.line_starts.partition_point(|&s| s <= offset);
@@ -52,25 +112,27 @@ impl<'a> Source<'a> {
             .copied()
             .unwrap_or(0);
         let column = self
-            .text
+            .original
             .get(start..offset)
             .map_or(0, |s| s.chars().count())
             + 1;
         Position::new(to_u32(line), to_u32(column))
     }
 
-    /// The byte offset of `position`, if it is in the text.
+    /// The byte offset in the text parsed of `position` (in the file as written), if it is in
+    /// the text.
     pub(crate) fn offset(&self, position: Position) -> Option<usize> {
         let start = *self
             .line_starts
             .get(position.line.checked_sub(1)? as usize)?;
-        let line = &self.text[start..];
+        let line = &self.original[start..];
         let skip = position.column.checked_sub(1)? as usize;
         let (i, _) = line
             .char_indices()
             .nth(skip)
             .or_else(|| (line.chars().count() == skip).then_some((line.len(), ' ')))?;
-        Some(start + i)
+        let offset = self.to_parsed(start + i);
+        self.text.is_char_boundary(offset).then_some(offset)
     }
 
     pub(crate) fn diagnostic(&self, position: Position, message: impl Into<String>) -> Diagnostic {
@@ -277,30 +339,45 @@ pub(crate) fn content(source: &Source<'_>, node: Node<'_, '_>) -> Option<String>
         return None;
     }
     if !node.children().any(|c| c.is_element()) {
-        let text: String = node.children().filter_map(|c| c.text()).collect();
+        // Text and CDATA, not comments (roxmltree gives a comment's text too).
+        let text: String = node
+            .children()
+            .filter(|c| c.is_text())
+            .filter_map(|c| c.text())
+            .collect();
         return Some(text);
     }
     let mut out = String::new();
     for child in node.children() {
         match child.node_type() {
             NodeType::Element => serialize_element(source, child, &mut out),
-            NodeType::Text => out.push_str(source.text.get(child.range()).unwrap_or_default()),
+            // The decoded text escaped again, not the raw slice: a text node merged from text
+            // and CDATA (`x<![CDATA[y]]>z`) has a range covering only its first piece.
+            NodeType::Text => escape_text(child.text().unwrap_or_default(), &mut out),
             _ => {}
         }
     }
     Some(out)
 }
 
+/// Appends `text` with `&`, `<` and `>` escaped.
+fn escape_text(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+}
+
 /// Writes `node` as written, with the namespaces in scope that it does not declare itself
 /// declared on its start tag.
 fn serialize_element(source: &Source<'_>, node: Node<'_, '_>, out: &mut String) {
     let raw = source.text.get(node.range()).unwrap_or_default();
-    let name_len = raw
-        .char_indices()
-        .skip(1)
-        .find(|(_, c)| c.is_whitespace() || *c == '/' || *c == '>')
-        .map_or(raw.len(), |(i, _)| i);
-    let declared = declared_namespaces(raw);
+    let (declared, attrs_end) = declared_namespaces(raw);
     let mut decls = String::new();
     for ns in node.namespaces() {
         if ns.uri() == XML_NS || ns.uri().is_empty() || declared.contains(&ns.name()) {
@@ -323,9 +400,11 @@ fn serialize_element(source: &Source<'_>, node: Node<'_, '_>, out: &mut String) 
             None => decls.push_str(&format!(" xmlns=\"{}\"", escape_attr(ns.uri()))),
         }
     }
-    out.push_str(&raw[..name_len]);
+    // After the element's own attributes and declarations, so that a reader of this text lists
+    // the element's namespaces in the order it had: its own, then the inherited ones.
+    out.push_str(&raw[..attrs_end]);
     out.push_str(&decls);
-    out.push_str(&raw[name_len..]);
+    out.push_str(&raw[attrs_end..]);
 }
 
 /// Whether the element's name is written with a prefix.
@@ -344,8 +423,9 @@ fn escape_attr(s: &str) -> String {
 }
 
 /// The prefixes (`None` for the default namespace) declared on the start tag that opens `raw`
-/// (a well-formed element as written).
-fn declared_namespaces(raw: &str) -> Vec<Option<&str>> {
+/// (a well-formed element as written), and the offset just after its last attribute (after its
+/// name when it has none).
+fn declared_namespaces(raw: &str) -> (Vec<Option<&str>>, usize) {
     let mut declared = Vec::new();
     let bytes = raw.as_bytes();
     let mut i = 1;
@@ -353,6 +433,7 @@ fn declared_namespaces(raw: &str) -> Vec<Option<&str>> {
     while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>') {
         i += 1;
     }
+    let mut end = i;
     loop {
         while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
             i += 1;
@@ -374,13 +455,14 @@ fn declared_namespaces(raw: &str) -> Vec<Option<&str>> {
             i += 1;
         }
         i += 1;
+        end = i.min(raw.len());
         if name == "xmlns" {
             declared.push(None);
         } else if let Some(prefix) = name.strip_prefix("xmlns:") {
             declared.push(Some(prefix));
         }
     }
-    declared
+    (declared, end)
 }
 
 #[cfg(test)]
@@ -398,10 +480,32 @@ mod tests {
     }
 
     #[test]
+    fn positions_map_back_through_edits() {
+        // `<a x="$SYSTEM:V"/>` with the value (8 bytes at 6) replaced by `http://h` (also at 6,
+        // but 8 → 8 bytes) and then a longer one.
+        let original = "<a x=\"$SYSTEM:V\" y='1'/>";
+        let text = "<a x=\"http://host/p\" y='1'/>";
+        let edit = Edit {
+            at: 6,
+            len: 13,
+            original_at: 6,
+            original_len: 9,
+        };
+        let s = Source::edited(text, original, vec![edit], Path::new("f"));
+        // Inside the replaced value: its start.
+        assert_eq!(s.position(10), Position::new(1, 7));
+        // After it: shifted back.
+        let y = text.find("'1'").unwrap() + 1;
+        assert_eq!(s.position(y), Position::new(1, 21));
+        assert_eq!(s.offset(Position::new(1, 21)), Some(y));
+        assert_eq!(s.offset(Position::new(1, 8)), Some(6));
+    }
+
+    #[test]
     fn declared_namespaces_of_a_start_tag() {
         assert_eq!(
             declared_namespaces(r#"<p:a xmlns:p="urn:p" b='>' xmlns=""><x/></p:a>"#),
-            vec![Some("p"), None]
+            (vec![Some("p"), None], 35)
         );
     }
 }

@@ -43,6 +43,7 @@
 
 mod api;
 mod artifact;
+mod car;
 mod check;
 mod configuration;
 mod diagnostic;
@@ -50,10 +51,13 @@ mod element;
 mod endpoint;
 mod load;
 mod local_entry;
+mod placeholder;
 mod proxy;
 mod read;
+mod registry;
 mod sequence;
 mod template;
+mod unsupported;
 mod write;
 
 pub use api::{
@@ -65,8 +69,13 @@ pub use configuration::{Configuration, Deployment};
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use element::{SYNAPSE_NS, spec_from_element};
 pub use endpoint::EndpointConfig;
-pub use load::{SUPPORTED_ARTIFACTS, UNSUPPORTED_ARTIFACTS, load_bytes, load_dir, load_str};
+pub use load::{
+    SUPPORTED_ARTIFACTS, UNSUPPORTED_ARTIFACTS, load_bytes, load_dir, load_dir_with, load_str,
+    load_str_with,
+};
 pub use local_entry::{LocalEntryConfig, LocalEntryValue};
+pub use placeholder::LoadOptions;
+pub use registry::registry_key;
 pub use proxy::{EndpointRef, ProxyConfig, ProxyParameter, ProxyTarget};
 pub use sequence::{SequenceConfig, SequenceRef};
 pub use template::{TemplateBody, TemplateConfig, TemplateParameterConfig};

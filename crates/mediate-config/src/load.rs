@@ -6,15 +6,22 @@ use mediate_core::{Position, Registry};
 use roxmltree::{Document, Node};
 
 use crate::api::read_api;
+use crate::car::load_car;
 use crate::element::{Source, is_synapse, kind_of};
 use crate::endpoint::read_endpoint;
 use crate::local_entry::read_local_entry;
+use crate::placeholder::Resolver;
 use crate::proxy::read_proxy;
 use crate::read::{Reader, did_you_mean};
+use crate::registry::{files_under, load_resource, read_manifest, registry_roots, unreadable};
 use crate::sequence::read_sequence;
 use crate::template::read_template;
+use crate::unsupported::{
+    check_inbound_endpoint, check_message_processor, check_message_store, check_task,
+};
 use crate::{
-    ArtifactConfig, Configuration, Diagnostic, Diagnostics, SYNAPSE_NS, Span, UnsupportedArtifact,
+    ArtifactConfig, Configuration, Diagnostic, Diagnostics, LoadOptions, SYNAPSE_NS, Span,
+    UnsupportedArtifact,
 };
 
 /// The root elements of the Synapse artifacts mediate deploys.
@@ -45,7 +52,8 @@ pub const UNSUPPORTED_ARTIFACTS: &[&str] = &[
 
 /// Reads one artifact file's text (`file` names it in diagnostics): its root element says what
 /// it holds (a `<definitions>` root holds many). Every problem of the file is reported, not
-/// only the first.
+/// only the first. `$SYSTEM:NAME` values are read from the process environment; a `$FILE:`
+/// value needs [`load_str_with`] and a properties file.
 ///
 /// ```
 /// use std::path::Path;
@@ -65,12 +73,118 @@ pub fn load_str(
     file: &Path,
     registry: &Registry,
 ) -> Result<Vec<ArtifactConfig>, Diagnostics> {
-    let doc = Document::parse(text).map_err(|e| {
-        let pos = e.pos();
-        let message = e.to_string().replacen(&format!(" at {pos}"), "", 1);
-        Diagnostic::new(file, Position::new(pos.row, pos.col), message)
-    })?;
-    let mut r = Reader::new(Source::new(text, file));
+    load_str_with(text, file, registry, &LoadOptions::default())
+}
+
+/// [`load_str`], with `$SYSTEM:`/`$FILE:` values resolved as `options` say (a `$FILE:` value
+/// needs [`LoadOptions::properties_file`] or [`LoadOptions::file_properties`] here: a single
+/// file has no folder to find `conf/file.properties` in).
+pub fn load_str_with(
+    text: &str,
+    file: &Path,
+    registry: &Registry,
+    options: &LoadOptions,
+) -> Result<Vec<ArtifactConfig>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let resolver = Resolver::new(options, None, &mut diags);
+    match load_text(text, file, registry, &resolver) {
+        Ok(artifacts) => diags.into_result(artifacts),
+        Err(d) => {
+            diags.append(d);
+            diags.sort();
+            Err(diags)
+        }
+    }
+}
+
+/// Reads one artifact file's bytes, as [`load_str`]; bytes that are not UTF-8 are a diagnostic.
+pub fn load_bytes(
+    bytes: &[u8],
+    file: &Path,
+    registry: &Registry,
+) -> Result<Vec<ArtifactConfig>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let resolver = Resolver::new(&LoadOptions::default(), None, &mut diags);
+    let loaded = load_bytes_with(bytes, file, registry, &resolver);
+    match loaded {
+        Ok(artifacts) => diags.into_result(artifacts),
+        Err(d) => {
+            diags.append(d);
+            diags.sort();
+            Err(diags)
+        }
+    }
+}
+
+/// [`load_bytes`] with a resolver.
+pub(crate) fn load_bytes_with(
+    bytes: &[u8],
+    file: &Path,
+    registry: &Registry,
+    resolver: &Resolver,
+) -> Result<Vec<ArtifactConfig>, Diagnostics> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load_text(text, file, registry, resolver),
+        Err(e) => {
+            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            let text = std::str::from_utf8(valid).unwrap_or_default();
+            let position = Source::new(text, file).position(text.len());
+            Err(Diagnostic::new(file, position, "the file is not valid UTF-8").into())
+        }
+    }
+}
+
+/// An XML syntax error as a diagnostic at its place.
+pub(crate) fn parse_error(e: &roxmltree::Error, file: &Path) -> Diagnostic {
+    let pos = e.pos();
+    let message = e.to_string().replacen(&format!(" at {pos}"), "", 1);
+    Diagnostic::new(file, Position::new(pos.row, pos.col), message)
+}
+
+/// Reads one artifact file's text: parses it, resolves its `$SYSTEM:`/`$FILE:` values (then
+/// reads the text with them replaced, every position still in the file as written), and reads
+/// its artifacts.
+pub(crate) fn load_text(
+    text: &str,
+    file: &Path,
+    registry: &Registry,
+    resolver: &Resolver,
+) -> Result<Vec<ArtifactConfig>, Diagnostics> {
+    let doc = Document::parse(text).map_err(|e| parse_error(&e, file))?;
+    let source = Source::new(text, file);
+    let Some((replaced, edits, mut diags)) = resolver.substitute(&doc, &source) else {
+        return read_document(&doc, source, registry);
+    };
+    let doc = match Document::parse(&replaced) {
+        Ok(doc) => doc,
+        Err(e) => {
+            // The values are escaped, so this cannot happen; say so if it does.
+            diags.push(Diagnostic::new(
+                file,
+                Position::new(1, 1),
+                format!("after replacing its `$SYSTEM:`/`$FILE:` values: {e}"),
+            ));
+            return diags.into_result(Vec::new());
+        }
+    };
+    let source = Source::edited(&replaced, text, edits, file);
+    match read_document(&doc, source, registry) {
+        Ok(artifacts) => diags.into_result(artifacts),
+        Err(d) => {
+            diags.append(d);
+            diags.into_result(Vec::new())
+        }
+    }
+}
+
+/// The artifacts of a parsed file.
+fn read_document(
+    doc: &Document<'_>,
+    source: Source<'_>,
+    registry: &Registry,
+) -> Result<Vec<ArtifactConfig>, Diagnostics> {
+    let mut r = Reader::new(source);
     let root = doc.root_element();
     if !is_synapse(root) {
         r.error_at(
@@ -98,24 +212,6 @@ pub fn load_str(
     r.finish(artifacts)
 }
 
-/// Reads one artifact file's bytes, as [`load_str`]; bytes that are not UTF-8 are a diagnostic.
-pub fn load_bytes(
-    bytes: &[u8],
-    file: &Path,
-    registry: &Registry,
-) -> Result<Vec<ArtifactConfig>, Diagnostics> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => load_str(text, file, registry),
-        Err(e) => {
-            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
-            let text = std::str::from_utf8(valid).unwrap_or_default();
-            let position = Source::new(text, file).position(text.len());
-            Err(Diagnostic::new(file, position, "the file is not valid UTF-8").into())
-        }
-    }
-}
-
 /// One artifact element (a file's root, or a child of `<definitions>`).
 fn read_artifact(
     r: &mut Reader<'_>,
@@ -130,6 +226,13 @@ fn read_artifact(
         "localEntry" => ArtifactConfig::LocalEntry(read_local_entry(r, node)?),
         "template" => ArtifactConfig::Template(read_template(r, node, registry)?),
         other if UNSUPPORTED_ARTIFACTS.contains(&other) => {
+            match other {
+                "inboundEndpoint" => check_inbound_endpoint(r, node),
+                "messageStore" => check_message_store(r, node),
+                "messageProcessor" => check_message_processor(r, node),
+                "task" => check_task(r, node),
+                _ => {}
+            }
             let name = node.attribute("name").map(str::to_owned);
             r.error_at(node, format!("`<{other}>` artifacts are not supported yet"));
             ArtifactConfig::Unsupported(UnsupportedArtifact {
@@ -152,40 +255,139 @@ fn read_artifact(
     })
 }
 
-/// Loads every `*.xml` artifact under `dir`, recursively, checks them together (duplicate
-/// names, …), and reports every problem of every file (sorted), or the [`Configuration`].
-///
-/// Layouts: when `dir/src/main/synapse-config` exists (the MI project layout) only that folder
-/// is read; otherwise `dir` is a flat folder (sub-folders included). Hidden folders, `target`
-/// folders and the project files `pom.xml` and `artifact.xml` are skipped.
+/// Loads a project folder with the default [`LoadOptions`]: see [`load_dir_with`].
 pub fn load_dir(dir: &Path, registry: &Registry) -> Result<Configuration, Diagnostics> {
-    let project = dir.join("src").join("main").join("synapse-config");
-    let root = if project.is_dir() {
-        project
+    load_dir_with(dir, registry, &LoadOptions::default())
+}
+
+/// Loads every artifact of the project folder `dir`, checks them together (duplicate names, …),
+/// and reports every problem of every file (sorted), or the [`Configuration`].
+///
+/// - Artifact files: every `*.xml` under `dir/src/main/synapse-config` (Integration Studio's
+///   MI project layout), else under `dir/src/main/wso2mi/artifacts` (MI for VS Code), else
+///   under `dir` (a flat folder, sub-folders included). Hidden folders, `target` folders, the
+///   project files `pom.xml` and `artifact.xml`, and registry resources are skipped.
+/// - Registry resources, anywhere in `dir`, in every layout MI projects use (see
+///   [`registry_key`](crate::registry_key) and the `registry` module docs): each deployed under
+///   its key (`conf:/…`, `gov:/…`): a `<sequence>`, `<endpoint>` or `<template>` as that
+///   artifact, anything else as a local entry holding its text.
+/// - Carbon Application archives: every `*.car` under `dir` (outside `target`): their
+///   artifacts and registry resources, diagnostics naming `APP.car!/folder/file.xml`.
+/// - `$SYSTEM:NAME` and `$FILE:KEY` values resolved as `options` say.
+pub fn load_dir_with(
+    dir: &Path,
+    registry: &Registry,
+    options: &LoadOptions,
+) -> Result<Configuration, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let resolver = Resolver::new(options, Some(dir), &mut diags);
+
+    // Registry resources and archives, anywhere in the folder.
+    let mut found = Found::default();
+    scan(dir, &mut found);
+    let roots = registry_roots(dir);
+    let mut resources = Vec::new();
+    for (root, prefix) in &roots {
+        files_under(root, prefix, &mut resources);
+    }
+    found.manifests.sort();
+    for manifest in &found.manifests {
+        match std::fs::read_to_string(manifest) {
+            Ok(text) if text.contains("registry/resource") => {
+                resources.extend(read_manifest(manifest, &text, &mut diags));
+            }
+            Ok(_) => {}
+            Err(e) => diags.push(unreadable(manifest, &e)),
+        }
+    }
+    resources.sort_by(|a, b| (&a.path, &a.key).cmp(&(&b.path, &b.key)));
+    resources.dedup();
+
+    // Artifact files.
+    let synapse_config = dir.join("src").join("main").join("synapse-config");
+    let wso2mi = dir
+        .join("src")
+        .join("main")
+        .join("wso2mi")
+        .join("artifacts");
+    let root = if synapse_config.is_dir() {
+        synapse_config
+    } else if wso2mi.is_dir() {
+        wso2mi
     } else {
         dir.to_path_buf()
     };
     let mut files = Vec::new();
-    let mut diags = Diagnostics::new();
     collect_xml(&root, &mut files, &mut diags);
+    files.retain(|f| {
+        !roots.iter().any(|(r, _)| f.starts_with(r)) && !resources.iter().any(|r| r.path == *f)
+    });
     files.sort();
     let mut artifacts = Vec::new();
     for file in files {
         match std::fs::read(&file) {
-            Ok(bytes) => match load_bytes(&bytes, &file, registry) {
+            Ok(bytes) => match load_bytes_with(&bytes, &file, registry, &resolver) {
                 Ok(a) => artifacts.extend(a),
                 Err(d) => diags.append(d),
             },
-            Err(e) => diags.push(Diagnostic::new(
-                &file,
-                Position::new(1, 1),
-                format!("cannot read: {e}"),
-            )),
+            Err(e) => diags.push(unreadable(&file, &e)),
         }
     }
+    for resource in &resources {
+        match std::fs::read(&resource.path) {
+            Ok(bytes) => {
+                match load_resource(&resource.key, &resource.path, &bytes, registry, &resolver) {
+                    Ok(a) => artifacts.extend(a),
+                    Err(d) => diags.append(d),
+                }
+            }
+            Err(e) => diags.push(unreadable(&resource.path, &e)),
+        }
+    }
+    found.cars.sort();
+    for car in &found.cars {
+        load_car(car, registry, &resolver, &mut artifacts, &mut diags);
+    }
+
     let configuration = Configuration::new(artifacts);
     diags.append(configuration.check());
     diags.into_result(configuration)
+}
+
+/// What [`scan`] finds in a project folder.
+#[derive(Debug, Default)]
+struct Found {
+    /// `artifact.xml` files (registry resource manifests among them).
+    manifests: Vec<PathBuf>,
+    /// `*.car` archives.
+    cars: Vec<PathBuf>,
+}
+
+/// Every `artifact.xml` and `*.car` under `dir`, outside hidden and `target` folders.
+fn scan(dir: &Path, found: &mut Found) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() {
+            if name != "target" {
+                scan(&path, found);
+            }
+        } else if name == "artifact.xml" {
+            found.manifests.push(path);
+        } else if name.ends_with(".car") {
+            found.cars.push(path);
+        }
+    }
 }
 
 fn collect_xml(dir: &Path, files: &mut Vec<PathBuf>, diags: &mut Diagnostics) {

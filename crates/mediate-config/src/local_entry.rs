@@ -1,9 +1,11 @@
 //! `<localEntry>` artifacts.
 
+use std::path::Path;
+
 use mediate_core::MediatorSpec;
 use roxmltree::Node;
 
-use crate::Span;
+use crate::{Span, spec_from_element};
 use crate::element::content;
 use crate::read::Reader;
 
@@ -50,7 +52,16 @@ impl LocalEntryConfig {
             spec = spec.property("description", d.clone());
         }
         match &self.value {
-            LocalEntryValue::Text(t) | LocalEntryValue::Xml(t) => spec.text(t.clone()),
+            LocalEntryValue::Text(t) => spec.text(t.clone()),
+            // The element as a child too, so that the writer writes it as XML, not as text.
+            LocalEntryValue::Xml(t) => {
+                if let Ok(doc) = roxmltree::Document::parse(t)
+                    && let Ok(child) = spec_from_element(doc.root_element(), Path::new(""))
+                {
+                    spec = spec.child(child);
+                }
+                spec.text(t.clone())
+            }
             LocalEntryValue::Src(_) => spec,
         }
     }

@@ -136,13 +136,22 @@ pub(crate) fn read_sequence(
     } else {
         None
     };
+    // A `<description>` child is the description (as Synapse's AbstractListMediatorFactory
+    // reads it), not a mediator.
+    let description_child = node
+        .children()
+        .find(|c| crate::element::is_synapse(*c) && c.tag_name().name() == "description")
+        .map(|c| c.text().unwrap_or_default().to_owned());
     let config = SequenceConfig {
         name,
         on_error: r.optional(node, "onError").map(str::to_owned),
-        description: node.attribute("description").map(str::to_owned),
+        description: node
+            .attribute("description")
+            .map(str::to_owned)
+            .or(description_child),
         trace: node.attribute("trace").map(str::to_owned),
         statistics: node.attribute("statistics").map(str::to_owned),
-        mediators: r.mediators(node, registry, &[]),
+        mediators: r.mediators(node, registry, &["description"]),
         span: Span::of(&r.file, r.at(node)),
     };
     (r.error_count() == before).then_some(config)

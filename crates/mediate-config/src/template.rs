@@ -1,7 +1,7 @@
 //! `<template>` artifacts: sequence templates (called by `call-template`) and endpoint
 //! templates (used by `<endpoint template="…">`).
 
-use mediate_core::{MediatorSpec, Registry};
+use mediate_core::{BuildError, MediatorSpec, Registry, Template, TemplateParameter};
 use roxmltree::Node;
 
 use crate::read::Reader;
@@ -53,6 +53,8 @@ pub struct TemplateParameterConfig {
     pub mandatory: bool,
     /// `defaultValue`: used when a call does not give it.
     pub default: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
 }
 
 /// What a template expands to.
@@ -66,6 +68,31 @@ pub enum TemplateBody {
 }
 
 impl TemplateConfig {
+    /// Builds the runtime template of a sequence template through `registry` (`None` for an
+    /// endpoint template, which is expanded where an endpoint uses it).
+    pub fn build(&self, registry: &Registry) -> Option<Result<Template, BuildError>> {
+        let TemplateBody::Sequence(body) = &self.body else {
+            return None;
+        };
+        let parameters = self
+            .parameters
+            .iter()
+            .map(|p| TemplateParameter {
+                name: p.name.clone(),
+                mandatory: p.mandatory,
+                default_value: p.default.clone(),
+                description: p.description.clone(),
+            })
+            .collect();
+        Some(body.build(registry).map(|body| {
+            let template = Template::new(self.name.clone(), parameters, body);
+            match &self.on_error {
+                Some(key) => template.on_error(key.clone()),
+                None => template,
+            }
+        }))
+    }
+
     /// The template as an element-shaped value, for serialization.
     pub fn to_spec(&self) -> MediatorSpec {
         let mut spec = MediatorSpec::new("template").property("name", self.name.clone());
@@ -82,6 +109,9 @@ impl TemplateConfig {
             }
             if let Some(d) = &p.default {
                 param = param.property("defaultValue", d.clone());
+            }
+            if let Some(d) = &p.description {
+                param = param.property("description", d.clone());
             }
             spec = spec.child(param);
         }
@@ -127,6 +157,7 @@ pub(crate) fn read_template(
                     name: param.to_owned(),
                     mandatory: r.boolean(child, "isMandatory").unwrap_or(false),
                     default: child.attribute("defaultValue").map(str::to_owned),
+                    description: child.attribute("description").map(str::to_owned),
                 });
             }
             "sequence" | "endpoint" if body.is_some() => r.error_at(

@@ -346,3 +346,39 @@ fn expression_errors_point_inside_the_attribute() {
     // column 14 of `json-eval($.a[)` is its `[`.
     assert!(lines[1].starts_with("x.xml:3:45: mediator `property`: invalid value `json-eval($.a[)` for property `expression`: invalid json-eval at column 14: "), "{}", lines[1]);
 }
+
+// A sequence template from XML, called with a literal and an expression parameter: the body
+// reads them as `$func:` values (MI's "Sequence Template" example shape).
+#[test]
+fn sequence_template_is_deployed_and_called() {
+    let registry = registry();
+    let xml = format!(
+        r#"<definitions {NS}>
+  <template name="HelloWorld_Logger">
+    <parameter name="message" isMandatory="true"/>
+    <parameter name="who" defaultValue="world"/>
+    <sequence>
+      <property name="greeting" expression="concat($func:message, ', ', $func:who)"/>
+    </sequence>
+  </template>
+  <sequence name="main2">
+    <call-template target="HelloWorld_Logger">
+      <with-param name="message" value="{{//greeting/text()}}"/>
+    </call-template>
+  </sequence>
+</definitions>"#
+    );
+    let artifacts = load_str(&xml, Path::new("t.xml"), &registry).expect("loads");
+    let configuration = mediate_config::Configuration::new(artifacts);
+    assert!(configuration.check().is_empty());
+    let deployment = configuration.deploy(&registry).expect("deploys");
+    let env = deployment.env();
+    assert!(env.get_template("HelloWorld_Logger").is_some());
+    let mut msg = MessageContext::from_xml("<greeting>Hello</greeting>");
+    let flow = run(&env, &deployment.sequences()["main2"], &mut msg);
+    assert_eq!(flow, Flow::Continue);
+    assert_eq!(
+        msg.property("greeting").map(|p| p.to_string()).as_deref(),
+        Some("Hello, world")
+    );
+}

@@ -104,3 +104,40 @@ fn duplicate_names_share_one_key_space_but_apis_have_their_own() {
         ["all.xml:3:1: duplicate name `Orders`: a sequence of that name is defined at all.xml:2:1"]
     );
 }
+
+#[test]
+fn two_versions_of_one_api_are_not_duplicates() {
+    let api = |v: &str| {
+        format!(
+            r#"<api name="Orders" context="/orders" version="{v}" version-type="url"><resource methods="GET" uri-template="/x"><inSequence><respond/></inSequence></resource></api>"#
+        )
+    };
+    assert!(problems(&format!("{}\n{}", api("1.0.0"), api("2.0.0"))).is_empty());
+    let lines = problems(&format!("{}\n{}", api("1.0.0"), api("1.0.0")));
+    assert_eq!(
+        lines,
+        [
+            "all.xml:3:1: API `Orders`: context `/orders` version `1.0.0` is already used by API `Orders` at all.xml:2:1",
+            "all.xml:3:1: duplicate name `Orders`: an API of that name and version is defined at all.xml:2:1",
+        ]
+    );
+}
+
+#[test]
+fn registry_keys_match_in_their_normal_forms() {
+    // Registry resources are deployed under `conf:/…` / `gov:/…` keys: here, written as local
+    // entries of those keys.
+    let lines = problems(
+        r#"<localEntry key="conf:/templates/order.json">{"a":1}</localEntry>
+<localEntry key="gov:/templates/quote.json">{"b":2}</localEntry>
+<sequence name="s">
+  <payloadFactory media-type="json"><format key="conf:templates/order.json"/><args/></payloadFactory>
+  <payloadFactory media-type="json"><format key="templates/quote.json"/><args/></payloadFactory>
+  <payloadFactory media-type="json"><format key="conf:/templates/missing.json"/><args/></payloadFactory>
+</sequence>"#,
+    );
+    assert_eq!(
+        lines,
+        ["all.xml:7:50: `<format key>`: no local entry or registry resource named `conf:/templates/missing.json` is defined; did you mean `conf:/templates/order.json`?"]
+    );
+}
