@@ -12,7 +12,6 @@ use crate::group::{
 use crate::key::KeyRef;
 use crate::leaf::{AddressEndpoint, DefaultEndpoint, HttpEndpoint};
 use crate::settings::EndpointSettings;
-use crate::uri::check_uri;
 use crate::write::{element, opt_attr, text_element};
 
 /// One Synapse endpoint, as an `<endpoint>` element defines it: a named artifact
@@ -682,8 +681,13 @@ fn read_template(
     if template.trim().is_empty() {
         return Err(invalid(spec, "template", template, "must not be empty"));
     }
-    if let Some(uri) = spec.get("uri") {
-        check_uri(uri).map_err(|r| invalid(spec, "uri", uri, r))?;
+    // `uri` is a parameter like the others: the template decides what it becomes (an address,
+    // or part of an `<http uri-template="$uri">` with `{uri.var.*}`), so it is passed through
+    // as MI passes it; it is checked once the template is expanded.
+    if let Some(uri) = spec.get("uri")
+        && uri.trim().is_empty()
+    {
+        return Err(invalid(spec, "uri", uri, "must not be empty"));
     }
     let mut out: Vec<(String, String)> = Vec::new();
     for p in parameters {

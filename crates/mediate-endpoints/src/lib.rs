@@ -5,7 +5,7 @@
 //! Configuration is data, runtime is behaviour: this crate holds the data (Synapse's
 //! `EndpointDefinition` and the endpoint factories' reading of the XML), and the runtime that
 //! sends messages, times them out, suspends endpoints and fails over is built from it
-//! elsewhere. Durations are [`std::time::Duration`], error codes `u32`, settings MI lets
+//! elsewhere. Durations are [`std::time::Duration`], error codes `i32` (Java ints; `-1` is MI's "no code"), settings MI lets
 //! compute per message are [`Dynamic`].
 //!
 //! | MI form | [`EndpointKind`] |

@@ -36,7 +36,7 @@ pub mod defaults {
     pub const RETRY_DELAY: Duration = Duration::ZERO;
     /// The errors that move an endpoint to the timeout state when `markForSuspension` lists
     /// none: 101504 (connection timeout) and 101505 (connection closed).
-    pub const TIMEOUT_ERROR_CODES: [u32; 2] = [101_504, 101_505];
+    pub const TIMEOUT_ERROR_CODES: [i32; 2] = [101_504, 101_505];
     /// The timeout used when `responseAction` is `discard` or `fault` but no `duration` is
     /// given: 30 s (`EndpointDefinitionFactory`). With no `<timeout>` at all, the server's
     /// global timeout (`synapse.global_timeout_interval`) applies.
@@ -214,8 +214,9 @@ pub struct Timeout {
 /// [`defaults::RETRY_DELAY`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MarkForSuspension {
-    /// `<errorCodes>`: Synapse error codes (`101504, 101505`).
-    pub error_codes: Option<Dynamic<Vec<u32>>>,
+    /// `<errorCodes>`: Synapse error codes (`101504, 101505`); `-1` names none (MI's way to
+    /// turn suspension off).
+    pub error_codes: Option<Dynamic<Vec<i32>>>,
     /// `<retriesBeforeSuspension>`.
     pub retries_before_suspension: Option<Dynamic<u32>>,
     /// `<retryDelay>` (milliseconds in the XML).
@@ -231,7 +232,7 @@ pub struct MarkForSuspension {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SuspendOnFailure {
     /// `<errorCodes>`.
-    pub error_codes: Option<Dynamic<Vec<u32>>>,
+    pub error_codes: Option<Dynamic<Vec<i32>>>,
     /// `<initialDuration>` (milliseconds in the XML).
     pub initial_duration: Option<Dynamic<Duration>>,
     /// `<progressionFactor>`.
@@ -244,9 +245,9 @@ pub struct SuspendOnFailure {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RetryConfig {
     /// `<disabledErrorCodes>`: errors after which the parent does not try the next child.
-    pub disabled_error_codes: Option<Vec<u32>>,
+    pub disabled_error_codes: Option<Vec<i32>>,
     /// `<enabledErrorCodes>`: errors after which it does (only these, when given).
-    pub enabled_error_codes: Option<Vec<u32>>,
+    pub enabled_error_codes: Option<Vec<i32>>,
 }
 
 /// The settings of a leaf endpoint (`<address>`, `<http>`, `<default>`): its attributes
@@ -518,15 +519,15 @@ fn millis(d: &Duration) -> String {
     d.as_millis().to_string()
 }
 
-fn join_codes(codes: &[u32]) -> String {
+fn join_codes(codes: &[i32]) -> String {
     codes
         .iter()
-        .map(u32::to_string)
+        .map(i32::to_string)
         .collect::<Vec<_>>()
         .join(",")
 }
 
-fn codes_element(codes: &Dynamic<Vec<u32>>, ns: &Namespaces) -> MediatorSpec {
+fn codes_element(codes: &Dynamic<Vec<i32>>, ns: &Namespaces) -> MediatorSpec {
     text_element("errorCodes", dynamic_text(codes, |c| join_codes(c)), ns)
 }
 
@@ -666,7 +667,7 @@ fn read_retry_config(spec: &MediatorSpec) -> Result<RetryConfig, BuildError> {
     check_attributes(spec, &[])?;
     check_children(spec, &["disabledErrorCodes", "enabledErrorCodes"])?;
     check_no_text(spec)?;
-    let codes = |name: &str| -> Result<Option<Vec<u32>>, BuildError> {
+    let codes = |name: &str| -> Result<Option<Vec<i32>>, BuildError> {
         spec.child_named(name)
             .map(|c| {
                 let text = leaf_text(c)?;
@@ -708,12 +709,15 @@ fn parse_factor(text: &str) -> Result<f32, String> {
 
 /// Error codes separated by commas and spaces (`101503, 101504`), as Synapse's
 /// `StringTokenizer(text, ", ")` splits them.
-pub(crate) fn parse_codes(text: &str) -> Result<Vec<u32>, String> {
+pub(crate) fn parse_codes(text: &str) -> Result<Vec<i32>, String> {
     text.split(|c: char| c == ',' || c.is_whitespace())
         .filter(|t| !t.is_empty())
         .map(|t| {
-            whole_number::<i32>(t, "an error code (a whole number such as 101504)")
-                .map(i32::unsigned_abs)
+            // `-1` is MI's documented way to name no error code (suspension off).
+            if t == "-1" {
+                return Ok(-1);
+            }
+            whole_number::<i32>(t, "an error code (a whole number such as 101504, or -1)")
         })
         .collect()
 }

@@ -749,3 +749,33 @@ fn prefixes_in_scope_compile_expressions() {
     assert_eq!(ep.namespaces.get("m"), Some("urn:m"));
     assert_round_trip(&ep);
 }
+
+#[test]
+fn suspension_turned_off_with_minus_one() {
+    // "Endpoint Error Handling": `-1` as the error codes and zero durations never suspend.
+    let ep = endpoint(&format!(
+        r#"<endpoint {NS} name="NoSuspendEP">
+   <address uri="http://localhost:9000/services/SimpleStockQuoteService">
+      <suspendOnFailure>
+         <errorCodes>-1</errorCodes>
+         <initialDuration>0</initialDuration>
+         <progressionFactor>1.0</progressionFactor>
+         <maximumDuration>0</maximumDuration>
+      </suspendOnFailure>
+      <markForSuspension><errorCodes>-1</errorCodes></markForSuspension>
+   </address>
+</endpoint>"#
+    ));
+    let settings = ep.settings().expect("leaf");
+    let suspend = settings
+        .suspend_on_failure
+        .as_ref()
+        .expect("suspendOnFailure");
+    assert_eq!(suspend.error_codes, Some(Dynamic::Value(vec![-1])));
+    let mark = settings
+        .mark_for_suspension
+        .as_ref()
+        .expect("markForSuspension");
+    assert_eq!(mark.error_codes, Some(Dynamic::Value(vec![-1])));
+    assert_round_trip(&ep);
+}

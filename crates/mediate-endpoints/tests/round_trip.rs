@@ -58,8 +58,8 @@ fn int_ms() -> impl Strategy<Value = Duration> {
     (0u64..=i32::MAX as u64).prop_map(Duration::from_millis)
 }
 
-fn codes() -> impl Strategy<Value = Vec<u32>> {
-    vec(0u32..=i32::MAX as u32, 0..4)
+fn codes() -> impl Strategy<Value = Vec<i32>> {
+    vec(prop_oneof![Just(-1i32), 0i32..=i32::MAX], 0..4)
 }
 
 fn key() -> impl Strategy<Value = KeyRef> {

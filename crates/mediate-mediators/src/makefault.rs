@@ -383,7 +383,9 @@ impl MakeFaultConfig {
                     FaultDetail::Expression(e.to_owned())
                 } else {
                     let text = d.text.clone().unwrap_or_default();
-                    if text.trim_start().starts_with('<') {
+                    // XML when it has child elements (as FaultMediatorFactory reads it); text
+                    // that merely starts with `&lt;` stays text.
+                    if !d.children.is_empty() {
                         FaultDetail::Xml(text)
                     } else {
                         FaultDetail::Text(text)

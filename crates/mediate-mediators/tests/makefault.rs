@@ -372,7 +372,12 @@ fn from_spec_forms() {
                 .namespaces(ns(&[("e", SOAP11_NS)])),
         )
         .child(MediatorSpec::new("reason").property("expression", "//why"))
-        .child(MediatorSpec::new("detail").text("<x xmlns=\"http://ws.apache.org/ns/synapse\"/>"));
+        // Inline XML, as the reader gives it: the child element, and the content as text.
+        .child(
+            MediatorSpec::new("detail")
+                .child(MediatorSpec::new("x"))
+                .text("<x xmlns=\"http://ws.apache.org/ns/synapse\"/>"),
+        );
     let cfg = MakeFaultConfig::from_spec(&spec, &r).unwrap();
     assert_eq!(cfg.version, FaultVersion::Soap11);
     assert_eq!(cfg.reason, Some(ReasonSpec::expression("//why")));
