@@ -91,7 +91,9 @@ fn paths_keep_the_dir_as_the_user_wrote_it() {
     let stderr = text(&out.stderr);
     assert_eq!(
         stderr.lines().next(),
-        Some("./fixtures/broken/inbound.xml:2:1: `<inboundEndpoint>` artifacts are not supported yet")
+        Some(
+            "./fixtures/broken/inbound.xml:2:1: `<inboundEndpoint>` artifacts are not supported yet"
+        )
     );
 }
 

@@ -974,12 +974,14 @@ pub(crate) fn xml_value(r: &mut Reader<'_>, node: Node<'_, '_>) -> Option<Parame
     let elements: Vec<Node<'_, '_>> = node.children().filter(Node::is_element).collect();
     match elements.as_slice() {
         [] => None,
-        [_] => Some(ParameterValue::Xml(
-            content(&r.source, node)
-                .unwrap_or_default()
-                .trim()
-                .to_owned(),
-        )),
+        // The element alone: Synapse takes `getFirstElement()`, so text beside it is no part
+        // of the value.
+        [_] => {
+            let content = content(&r.source, node).unwrap_or_default();
+            let markups = element_markups(&content);
+            let markup = markups.first().copied().unwrap_or(content.trim());
+            Some(ParameterValue::Xml(markup.to_owned()))
+        }
         [_, second, ..] => {
             r.error_at(
                 *second,
@@ -991,6 +993,27 @@ pub(crate) fn xml_value(r: &mut Reader<'_>, node: Node<'_, '_>) -> Option<Parame
             None
         }
     }
+}
+
+/// The markup of each top-level element of `content`, an element's content as
+/// [`content`] serializes it (each element as written, with the namespaces it uses declared on
+/// it; text escaped; comments left out), in order: the text between them left out.
+pub(crate) fn element_markups(content: &str) -> Vec<&str> {
+    const OPEN: &str = "<w>";
+    let wrapped = format!("{OPEN}{content}</w>");
+    let Ok(doc) = roxmltree::Document::parse(&wrapped) else {
+        return Vec::new();
+    };
+    doc.root_element()
+        .children()
+        .filter(Node::is_element)
+        .filter_map(|e| {
+            let range = e.range();
+            let start = range.start.checked_sub(OPEN.len())?;
+            let end = range.end.checked_sub(OPEN.len())?;
+            content.get(start..end)
+        })
+        .collect()
 }
 
 /// A comma-separated list attribute (`binds-to="a, b"`): the non-empty items, trimmed, each

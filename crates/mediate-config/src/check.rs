@@ -67,7 +67,11 @@ impl Reference {
 }
 
 /// Reports every reference that names nothing, or names an artifact of another kind.
-pub(crate) fn check_references(artifacts: &[ArtifactConfig], diags: &mut Diagnostics) {
+pub(crate) fn check_references(
+    artifacts: &[ArtifactConfig],
+    broken: &[String],
+    diags: &mut Diagnostics,
+) {
     let mut names: BTreeMap<&str, &ArtifactConfig> = BTreeMap::new();
     for a in artifacts {
         if !matches!(
@@ -82,8 +86,8 @@ pub(crate) fn check_references(artifacts: &[ArtifactConfig], diags: &mut Diagnos
         references(artifact, &mut refs);
     }
     for r in refs {
-        if r.key.starts_with('{') {
-            continue; // a dynamic key, resolved per message
+        if r.key.starts_with('{') || broken.contains(&r.key) {
+            continue; // a dynamic key, resolved per message; or an artifact reported broken
         }
         let message = match lookup(&names, &r.key) {
             Some(found) if r.wanted.accepts(found.kind()) => continue,
@@ -125,10 +129,7 @@ pub(crate) fn check_references(artifacts: &[ArtifactConfig], diags: &mut Diagnos
 /// The artifact a key names: as written; a registry key in its normal form (`conf:path` is
 /// `conf:/path`); a key that names nothing locally, as a governance registry path (MI looks a
 /// key up in the registry, `gov:` when it has no prefix).
-fn lookup<'a>(
-    names: &BTreeMap<&str, &'a ArtifactConfig>,
-    key: &str,
-) -> Option<&'a ArtifactConfig> {
+fn lookup<'a>(names: &BTreeMap<&str, &'a ArtifactConfig>, key: &str) -> Option<&'a ArtifactConfig> {
     if let Some(found) = names.get(key) {
         return Some(found);
     }

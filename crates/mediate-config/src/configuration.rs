@@ -7,8 +7,8 @@ use std::sync::Arc;
 use mediate_core::{Env, Position, Registry, Sequence, Template};
 
 use crate::{
-    ApiConfig, ArtifactConfig, Diagnostic, Diagnostics, EndpointConfig,
-    LocalEntryConfig, ProxyConfig, SequenceConfig, Span, TemplateConfig,
+    ApiConfig, ArtifactConfig, Diagnostic, Diagnostics, EndpointConfig, LocalEntryConfig,
+    ProxyConfig, SequenceConfig, Span, TemplateConfig,
 };
 
 /// Every artifact of a project, in the order read (files sorted by path).
@@ -45,9 +45,15 @@ impl Configuration {
     /// The problems between artifacts: names defined twice, references to nothing, … (each
     /// artifact's own problems are found when it is read).
     pub fn check(&self) -> Diagnostics {
+        self.check_ignoring(&[])
+    }
+
+    /// [`check`](Self::check), where a reference to one of `broken` (the names of artifacts
+    /// that failed to load, whose problems are already reported) is not a problem.
+    pub(crate) fn check_ignoring(&self, broken: &[String]) -> Diagnostics {
         let mut diags = Diagnostics::new();
         check_duplicates(&self.artifacts, &mut diags);
-        crate::check::check_references(&self.artifacts, &mut diags);
+        crate::check::check_references(&self.artifacts, broken, &mut diags);
         crate::api::check_api_contexts(&self.apis().collect::<Vec<_>>(), &mut diags);
         diags.sort();
         diags

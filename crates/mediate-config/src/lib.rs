@@ -75,8 +75,8 @@ pub use load::{
 };
 pub use local_entry::{LocalEntryConfig, LocalEntryValue};
 pub use placeholder::LoadOptions;
-pub use registry::registry_key;
 pub use proxy::{EndpointRef, ProxyConfig, ProxyParameter, ProxyTarget};
+pub use registry::registry_key;
 pub use sequence::{SequenceConfig, SequenceRef};
 pub use template::{TemplateBody, TemplateConfig, TemplateParameterConfig};
 pub use write::{XmlWriter, spec_to_xml, write_spec};

@@ -324,11 +324,15 @@ pub fn load_dir_with(
     });
     files.sort();
     let mut artifacts = Vec::new();
+    let mut broken = Vec::new();
     for file in files {
         match std::fs::read(&file) {
             Ok(bytes) => match load_bytes_with(&bytes, &file, registry, &resolver) {
                 Ok(a) => artifacts.extend(a),
-                Err(d) => diags.append(d),
+                Err(d) => {
+                    diags.append(d);
+                    broken.extend(declared_names(&bytes));
+                }
             },
             Err(e) => diags.push(unreadable(&file, &e)),
         }
@@ -350,8 +354,30 @@ pub fn load_dir_with(
     }
 
     let configuration = Configuration::new(artifacts);
-    diags.append(configuration.check());
+    diags.append(configuration.check_ignoring(&broken));
     diags.into_result(configuration)
+}
+
+/// The names the artifacts of a file that failed to load declare, so that a reference to one
+/// of them is not reported as naming nothing: its own problems are already reported.
+fn declared_names(bytes: &[u8]) -> Vec<String> {
+    let Ok(text) = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) else {
+        return Vec::new();
+    };
+    let Ok(doc) = Document::parse(text) else {
+        return Vec::new();
+    };
+    let root = doc.root_element();
+    let nodes: Vec<Node<'_, '_>> = if root.tag_name().name() == "definitions" {
+        root.children().filter(Node::is_element).collect()
+    } else {
+        vec![root]
+    };
+    nodes
+        .iter()
+        .filter_map(|n| n.attribute("name").or(n.attribute("key")))
+        .map(|n| n.trim().to_owned())
+        .collect()
 }
 
 /// What [`scan`] finds in a project folder.

@@ -5,9 +5,10 @@ use std::path::Path;
 use mediate_core::MediatorSpec;
 use roxmltree::Node;
 
-use crate::{Span, spec_from_element};
-use crate::element::content;
+use crate::api::element_markups;
+use crate::element::{content, is_synapse};
 use crate::read::Reader;
+use crate::{Span, spec_from_element};
 
 /// A local entry (`<localEntry key="…">`): a value other artifacts read by key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,22 +68,37 @@ impl LocalEntryConfig {
     }
 }
 
-/// `<localEntry key="…">`: text, one inline XML element, or `src`.
+/// `<localEntry key="…">`: text, one inline XML element, or `src`; a `<description>` child
+/// is the description, as Synapse's `EntryFactory` reads it (it takes the first child
+/// element for an XML value, so text beside the element is no part of it).
 pub(crate) fn read_local_entry(r: &mut Reader<'_>, node: Node<'_, '_>) -> Option<LocalEntryConfig> {
     let before = r.error_count();
     r.check_attributes(node, &["key", "src", "description"]);
     let key = r.required(node, "key");
-    let elements: Vec<Node<'_, '_>> = node.children().filter(Node::is_element).collect();
-    if let [_, second, ..] = elements.as_slice() {
+    let description_child = node
+        .children()
+        .find(|c| is_synapse(*c) && c.tag_name().name() == "description");
+    let elements: Vec<(usize, Node<'_, '_>)> = node
+        .children()
+        .filter(Node::is_element)
+        .enumerate()
+        .filter(|(_, c)| Some(*c) != description_child)
+        .collect();
+    if let [_, (_, second), ..] = elements.as_slice() {
         r.error_at(
             *second,
             "`<localEntry>`: only one XML element is allowed as the value",
         );
     }
-    let text = content(&r.source, node).unwrap_or_default();
+    // Text and CDATA, not comments (roxmltree gives a comment's text too).
+    let text: String = node
+        .children()
+        .filter(|c| c.is_text())
+        .filter_map(|c| c.text())
+        .collect();
     let value = match r.optional(node, "src") {
         Some(src) => {
-            if !text.trim().is_empty() {
+            if !text.trim().is_empty() || !elements.is_empty() {
                 r.error_at_attr(
                     node,
                     "src",
@@ -91,13 +107,23 @@ pub(crate) fn read_local_entry(r: &mut Reader<'_>, node: Node<'_, '_>) -> Option
             }
             LocalEntryValue::Src(src.to_owned())
         }
-        None if elements.is_empty() => LocalEntryValue::Text(text),
-        None => LocalEntryValue::Xml(text.trim().to_owned()),
+        None => match elements.first() {
+            None => LocalEntryValue::Text(text),
+            Some((index, _)) => {
+                let content = content(&r.source, node).unwrap_or_default();
+                let markups = element_markups(&content);
+                let markup = markups.get(*index).copied().unwrap_or(content.trim());
+                LocalEntryValue::Xml(markup.to_owned())
+            }
+        },
     };
     let config = LocalEntryConfig {
         key: key?.to_owned(),
         value,
-        description: node.attribute("description").map(str::to_owned),
+        description: node
+            .attribute("description")
+            .map(str::to_owned)
+            .or_else(|| description_child.map(|d| content(&r.source, d).unwrap_or_default())),
         span: Span::of(&r.file, r.at(node)),
     };
     (r.error_count() == before).then_some(config)

@@ -5,12 +5,13 @@
 //! `serviceGroup`, `startOnLoad` (default `true`), `statistics`/`trace`; children
 //! `<description>`, `<target>` (required: an in-sequence or an endpoint, each by key or
 //! inline), `<parameter name>` service parameters (text or one XML element),
-//! `<enableAddressing/>`, and `<enableRM/>` (which Synapse no longer reads). What mediate cannot
-//! honour yet is refused rather than dropped: `<publishWSDL>`, `<policy>` (WS-Policy) and
-//! `<enableSec/>` (WS-Security).
+//! `<enableAddressing/>`, `<enableRM/>` (which Synapse no longer reads), and `<publishWSDL>`
+//! (read, validated and kept: it only says which WSDL `?wsdl` serves, which changes no
+//! mediation). What mediate cannot honour yet is refused rather than dropped: `<policy>`
+//! (WS-Policy) and `<enableSec/>` (WS-Security).
 
-use mediate_endpoints::EndpointDefinition;
 use mediate_core::{MediatorSpec, Registry};
+use mediate_endpoints::EndpointDefinition;
 use roxmltree::Node;
 
 use crate::api::{
@@ -70,6 +71,10 @@ pub struct ProxyConfig {
     pub enable_addressing: bool,
     /// `<enableRM/>`: kept as written; Synapse ignores it (WS-ReliableMessaging was removed).
     pub enable_rm: bool,
+    /// `<publishWSDL uri|key|endpoint [preservePolicy]>` (with `<resource location key>`s or
+    /// an inline WSDL), as written: the WSDL the service publishes at `?wsdl`. mediate does
+    /// not serve it yet; mediation does not depend on it.
+    pub publish_wsdl: Option<MediatorSpec>,
     /// Where it was read from.
     pub span: Span,
 }
@@ -154,8 +159,61 @@ impl ProxyConfig {
         if self.enable_rm {
             spec = spec.child(MediatorSpec::new("enableRM"));
         }
+        if let Some(wsdl) = &self.publish_wsdl {
+            spec = spec.child(wsdl.clone());
+        }
         spec
     }
+}
+
+/// `<publishWSDL>` as `ProxyServiceFactory` reads it: one source of the WSDL (`uri`, `key`,
+/// `endpoint`, or an inline WSDL 1.1 `definitions` / 2.0 `description` element), an optional
+/// `preservePolicy`, and `<resource location key>` imports.
+fn read_publish_wsdl(r: &mut Reader<'_>, node: Node<'_, '_>) -> Option<MediatorSpec> {
+    let before = r.error_count();
+    r.check_attributes(node, &["uri", "key", "endpoint", "preservePolicy"]);
+    let mut sources: Vec<&str> = ["uri", "key", "endpoint"]
+        .into_iter()
+        .filter(|a| node.attribute(*a).is_some())
+        .collect();
+    for a in &sources {
+        r.optional(node, a);
+    }
+    r.boolean(node, "preservePolicy");
+    for child in node.children().filter(Node::is_element) {
+        let tag = child.tag_name();
+        if is_synapse(child) && tag.name() == "resource" {
+            r.check_attributes(child, &["location", "key"]);
+            r.required(child, "location");
+            r.required(child, "key");
+        } else if !is_synapse(child) && matches!(tag.name(), "definitions" | "description") {
+            sources.push("inline");
+        } else {
+            r.error_at(
+                child,
+                format!(
+                    "`<publishWSDL>`: unexpected `<{}>` (expected `<resource location key>` or an inline WSDL `definitions`/`description`)",
+                    tag.name()
+                ),
+            );
+        }
+    }
+    match sources.len() {
+        0 => r.error_at(
+            node,
+            "`<publishWSDL>`: missing the WSDL: give `uri`, `key`, `endpoint` or an inline WSDL",
+        ),
+        1 => {}
+        _ => r.error_at(
+            node,
+            format!(
+                "`<publishWSDL>`: give only one WSDL source (found {})",
+                sources.join(", ")
+            ),
+        ),
+    }
+    let spec = r.spec(node)?;
+    (r.error_count() == before).then_some(spec)
 }
 
 impl ProxyTarget {
@@ -202,6 +260,22 @@ pub(crate) fn references(proxy: &ProxyConfig, out: &mut Vec<Reference>) {
             crate::endpoint::definition_references(definition, &proxy.span, out);
         }
         None => {}
+    }
+    if let Some(wsdl) = &proxy.publish_wsdl {
+        let keyed = std::iter::once(wsdl).chain(wsdl.children_named("resource"));
+        for spec in keyed {
+            if let Some(key) = spec.get("key") {
+                out.push(Reference::new(
+                    Wanted::Entry,
+                    key,
+                    "`<publishWSDL key>`",
+                    Span {
+                        file: proxy.span.file.clone(),
+                        position: spec.position_of("key").or(spec.position),
+                    },
+                ));
+            }
+        }
     }
 }
 
@@ -252,6 +326,7 @@ pub(crate) fn read_proxy(
     let mut description = None;
     let mut target = None;
     let mut parameters: Vec<ProxyParameter> = Vec::new();
+    let mut publish_wsdl = None;
     let mut seen: Vec<&str> = Vec::new();
     for child in r.elements(node) {
         let tag = child.tag_name().name();
@@ -287,10 +362,7 @@ pub(crate) fn read_proxy(
                     parameters.push(p);
                 }
             }
-            "publishWSDL" => r.error_at(
-                child,
-                "`<proxy>`: `<publishWSDL>` is not supported yet (mediate serves no WSDL)",
-            ),
+            "publishWSDL" => publish_wsdl = read_publish_wsdl(r, child),
             "policy" => r.error_at(
                 child,
                 "`<proxy>`: `<policy>` is not supported yet (mediate applies no WS-Policy)",
@@ -324,6 +396,7 @@ pub(crate) fn read_proxy(
         parameters,
         enable_addressing: seen.contains(&"enableAddressing"),
         enable_rm: seen.contains(&"enableRM"),
+        publish_wsdl,
         span: Span::of(&r.file, r.at(node)),
     };
     (r.error_count() == before).then_some(config)
@@ -445,7 +518,10 @@ fn read_parameter(r: &mut Reader<'_>, node: Node<'_, '_>) -> Option<ProxyParamet
     })
 }
 
-/// The text of `node`'s text children.
+/// The text of `node`'s text children (not its comments', which roxmltree gives as text too).
 fn child_text(node: Node<'_, '_>) -> String {
-    node.children().filter_map(|c| c.text()).collect()
+    node.children()
+        .filter(|c| c.is_text())
+        .filter_map(|c| c.text())
+        .collect()
 }

@@ -141,7 +141,7 @@ pub(crate) fn read_sequence(
     let description_child = node
         .children()
         .find(|c| crate::element::is_synapse(*c) && c.tag_name().name() == "description")
-        .map(|c| c.text().unwrap_or_default().to_owned());
+        .map(|c| crate::element::content(&r.source, c).unwrap_or_default());
     let config = SequenceConfig {
         name,
         on_error: r.optional(node, "onError").map(str::to_owned),

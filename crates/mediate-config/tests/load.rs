@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use mediate_config::{ArtifactConfig, Deployment, Diagnostics, LocalEntryValue, load_bytes, load_dir, load_str};
+use mediate_config::{
+    ArtifactConfig, Deployment, Diagnostics, LocalEntryValue, load_bytes, load_dir, load_str,
+};
 use mediate_core::{Env, Flow, MessageContext, Registry, Sequence};
 
 fn registry() -> Registry {
@@ -57,7 +59,10 @@ fn project_layout_loads_sequences_and_local_entries() {
         Some("OrderError")
     );
     assert_eq!(loaded.sequences()["OrderSequence"].mediators().len(), 6);
-    assert_eq!(&*loaded.local_entries()["Greeting"], "Hello from a local entry");
+    assert_eq!(
+        &*loaded.local_entries()["Greeting"],
+        "Hello from a local entry"
+    );
     // An XML local entry is its element as written, with the namespaces in scope declared.
     assert_eq!(
         &*loaded.local_entries()["QuoteTemplate"],
@@ -95,7 +100,11 @@ fn order_sequence_runs() {
 fn quote_sequence_builds_xml_and_enriches_it() {
     let loaded = project();
     let mut msg = MessageContext::from_json(r#"{"symbol": "WSO2"}"#);
-    let _ = run(&loaded.env(), &loaded.sequences()["QuoteSequence"], &mut msg);
+    let _ = run(
+        &loaded.env(),
+        &loaded.sequences()["QuoteSequence"],
+        &mut msg,
+    );
     let text = msg.payload_as_text().expect("utf-8");
     assert!(text.contains("<m:symbol>WSO2</m:symbol>"), "{text}");
     assert!(
@@ -289,12 +298,17 @@ fn local_entry_forms() {
     };
     let src = read(&format!(r#"<localEntry {NS} key="k" src="file:a.xml"/>"#));
     assert_eq!(src.value, LocalEntryValue::Src("file:a.xml".into()));
-    let text = read(&format!(r#"<localEntry {NS} key="k"> spaced </localEntry>"#));
+    let text = read(&format!(
+        r#"<localEntry {NS} key="k"> spaced </localEntry>"#
+    ));
     assert_eq!(text.value, LocalEntryValue::Text(" spaced ".into()));
     let xml = read(&format!(
         "<localEntry {NS} key=\"k\" description=\"d\">\n  <a xmlns=\"\">1</a>\n</localEntry>"
     ));
-    assert_eq!(xml.value, LocalEntryValue::Xml(r#"<a xmlns="">1</a>"#.into()));
+    assert_eq!(
+        xml.value,
+        LocalEntryValue::Xml(r#"<a xmlns="">1</a>"#.into())
+    );
     assert_eq!(xml.description.as_deref(), Some("d"));
     assert_eq!(
         diagnostics(
@@ -380,5 +394,48 @@ fn sequence_template_is_deployed_and_called() {
     assert_eq!(
         msg.property("greeting").map(|p| p.to_string()).as_deref(),
         Some("Hello, world")
+    );
+}
+
+// A reference to an artifact that failed to load is not reported again as naming nothing:
+// only the artifact's own problem is.
+#[test]
+fn a_broken_artifact_does_not_cascade_into_missing_key_reports() {
+    let dir = std::env::temp_dir().join(format!("mediate-config-cascade-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("a.xml"),
+        format!("<sequence {NS} name=\"Main\"><sequence key=\"Audit\"/><sequence key=\"Audti\"/></sequence>"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("b.xml"),
+        format!("<sequence {NS} name=\"Audit\"><log level=\"loud\"/></sequence>"),
+    )
+    .expect("write");
+    let err = load_dir(&dir, &registry()).unwrap_err();
+    let lines: Vec<String> = err
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{}: {}",
+                d.file.file_name().unwrap_or_default().to_string_lossy(),
+                d.position,
+                d.message
+            )
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[0].starts_with("a.xml:1:101: `<sequence key>`: no sequence named `Audti` is defined"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("b.xml:1:76: mediator `log`"),
+        "{}",
+        lines[1]
     );
 }

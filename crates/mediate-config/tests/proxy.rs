@@ -68,7 +68,7 @@ fn key(seq: &Option<SequenceRef>) -> Option<&str> {
 }
 
 // docs-mi learn/examples/proxy-service-examples/introduction-to-proxy-services.md, without
-// its `<publishWSDL>` (refused: see `publish_wsdl_is_not_supported_yet`).
+// its `<publishWSDL>` (see `publish_wsdl_is_read_and_kept`).
 #[test]
 fn simple_proxy_with_an_inline_target() {
     let p = proxy(
@@ -412,15 +412,47 @@ fn unknown_proxy_child() {
     );
 }
 
+// docs-mi's StockQuoteProxy publishes its WSDL from a file: read, kept and written back.
 #[test]
-fn publish_wsdl_is_not_supported_yet() {
+fn publish_wsdl_is_read_and_kept() {
+    let p = proxy(&one_line(
+        "",
+        r#"<target endpoint="E"/><publishWSDL uri="file:repository/samples/resources/proxy/sample_proxy_1.wsdl" preservePolicy="true"><resource location="a.xsd" key="conf:/a.xsd"/></publishWSDL>"#,
+    ));
+    let wsdl = p.publish_wsdl.as_ref().expect("publishWSDL kept");
+    assert_eq!(
+        wsdl.get("uri"),
+        Some("file:repository/samples/resources/proxy/sample_proxy_1.wsdl")
+    );
+    assert_eq!(wsdl.children[0].get("key"), Some("conf:/a.xsd"));
+    round_trip(&p);
+
+    // An inline WSDL 1.1 is one source.
+    let inline = proxy(&one_line(
+        "",
+        r#"<target endpoint="E"/><publishWSDL><wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" name="S"/></publishWSDL>"#,
+    ));
+    assert!(inline.publish_wsdl.is_some());
+    round_trip(&inline);
+}
+
+#[test]
+fn publish_wsdl_needs_exactly_one_source() {
     assert_eq!(
         diagnostics(&one_line(
             "",
-            r#"<target endpoint="E"/><publishWSDL uri="file:/path/to/sample_proxy_3.wsdl"/>"#
+            r#"<target endpoint="E"/><publishWSDL uri="file:a.wsdl" key="a.wsdl"/>"#
+        )),
+        ["proxy.xml:1:79: `<publishWSDL>`: give only one WSDL source (found uri, key)"]
+    );
+    assert_eq!(
+        diagnostics(&one_line(
+            "",
+            r#"<target endpoint="E"/><publishWSDL preservePolicy="yes"/>"#
         )),
         [
-            "proxy.xml:1:79: `<proxy>`: `<publishWSDL>` is not supported yet (mediate serves no WSDL)"
+            "proxy.xml:1:79: `<publishWSDL>`: missing the WSDL: give `uri`, `key`, `endpoint` or an inline WSDL",
+            "proxy.xml:1:108: `<publishWSDL>`: attribute `preservePolicy` is `yes`, expected `true` or `false`",
         ]
     );
 }

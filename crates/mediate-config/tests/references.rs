@@ -28,7 +28,9 @@ fn a_sequence_key_that_names_nothing_suggests_the_closest() {
             r#"<sequence name="OrderFlow"><sequence key="OrderFlw"/></sequence>
 <sequence name="Audit"><log/></sequence>"#
         ),
-        ["all.xml:2:43: `<sequence key>`: no sequence named `OrderFlw` is defined; did you mean `OrderFlow`?"]
+        [
+            "all.xml:2:43: `<sequence key>`: no sequence named `OrderFlw` is defined; did you mean `OrderFlow`?"
+        ]
     );
 }
 
@@ -39,7 +41,9 @@ fn a_key_naming_another_kind_says_what_it_is() {
             r#"<sequence name="main2"><sequence key="Greeting"/></sequence>
 <localEntry key="Greeting">Hello</localEntry>"#
         ),
-        ["all.xml:2:39: `<sequence key>`: `Greeting` is a local entry, not a sequence (defined at all.xml:3:1)"]
+        [
+            "all.xml:2:39: `<sequence key>`: `Greeting` is a local entry, not a sequence (defined at all.xml:3:1)"
+        ]
     );
 }
 
@@ -90,7 +94,9 @@ fn references_resolve_inside_templates_and_across_artifacts() {
             r#"<template name="Greet"><parameter name="who"/><sequence><sequence key="Audt"/></sequence></template>
 <sequence name="Audit"><log/></sequence>"#
         ),
-        ["all.xml:2:72: `<sequence key>`: no sequence named `Audt` is defined; did you mean `Audit`?"]
+        [
+            "all.xml:2:72: `<sequence key>`: no sequence named `Audt` is defined; did you mean `Audit`?"
+        ]
     );
 }
 
@@ -138,6 +144,8 @@ fn registry_keys_match_in_their_normal_forms() {
     );
     assert_eq!(
         lines,
-        ["all.xml:7:50: `<format key>`: no local entry or registry resource named `conf:/templates/missing.json` is defined; did you mean `conf:/templates/order.json`?"]
+        [
+            "all.xml:7:50: `<format key>`: no local entry or registry resource named `conf:/templates/missing.json` is defined; did you mean `conf:/templates/order.json`?"
+        ]
     );
 }

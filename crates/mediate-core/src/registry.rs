@@ -13,7 +13,7 @@ use crate::{Mediator, MediatorSpec, Position};
 #[non_exhaustive]
 pub enum BuildError {
     /// No factory is registered under the name.
-    #[error("unknown mediator `{kind}`{}", did_you_mean(.suggestions))]
+    #[error("unknown mediator `{kind}`{}{}", class_hint(.kind), did_you_mean(.suggestions))]
     UnknownMediator {
         /// The name asked for.
         kind: String,
@@ -154,6 +154,15 @@ impl BuildError {
             kind: kind.into(),
             reason: reason.into(),
         }
+    }
+}
+
+/// For a class name (`com.acme.Audit`, what `<class name>` names): what registering it means.
+fn class_hint(kind: &str) -> &'static str {
+    if kind.contains('.') {
+        ": no class mediator of that name is registered (a class mediator is Rust code the embedding program registers under its name with `Registry::register`)"
+    } else {
+        ""
     }
 }
 
@@ -348,5 +357,21 @@ mod tests {
             suggestions: vec!["log".into()],
         };
         assert!(err.to_string().contains("did you mean `log`?"));
+    }
+
+    #[test]
+    fn an_unregistered_class_name_says_how_to_register_it() {
+        let err = Registry::new()
+            .build(&MediatorSpec::new("com.acme.Audit"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.starts_with(
+                "unknown mediator `com.acme.Audit`: no class mediator of that name is registered"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("`Registry::register`"), "{err}");
     }
 }

@@ -87,8 +87,12 @@ pub fn register(registry: &mut Registry) {
         .register_nested("call-template", |s, r| {
             Ok(arc(CallTemplateConfig::from_spec(s, r)?.build()?))
         })
-        .register_nested("call", |s, r| Ok(arc(CallConfig::from_spec(s, r)?.build()?)))
-        .register_nested("send", |s, r| Ok(arc(SendConfig::from_spec(s, r)?.build()?)))
+        .register_nested("call", |s, r| {
+            Ok(arc(CallConfig::from_spec(s, r)?.build()?))
+        })
+        .register_nested("send", |s, r| {
+            Ok(arc(SendConfig::from_spec(s, r)?.build()?))
+        })
         .register_nested("drop", |s, r| Ok(arc(Drop::from_spec(s, r)?)))
         .register_nested("respond", |s, r| Ok(arc(Respond::from_spec(s, r)?)))
         .register_nested("loopback", |s, r| Ok(arc(Loopback::from_spec(s, r)?)));

@@ -9,10 +9,12 @@
 //! | [`message`] | `mediate-message` | [`MessageContext`](message::MessageContext): payload, envelope, properties, variables |
 //! | [`expr`] | `mediate-expr` | [`Expression`](expr::Expression): XPath, `json-eval`, `${…}` compiled once |
 //! | [`xpath`] | `mediate-xpath` | the XPath 1.0 engine on its own |
-//! | [`core`] | `mediate-core` | [`Mediator`](core::Mediator), [`Sequence`](core::Sequence), [`Env`](core::Env), [`Registry`](core::Registry), [`MediationError`](core::MediationError) |
+//! | [`core`] | `mediate-core` | [`Mediator`](core::Mediator), [`Sequence`](core::Sequence), [`Env`](core::Env), [`Registry`](core::Registry), [`MediationError`](core::MediationError), [`Template`](core::Template) |
+//! | [`mediators`] | `mediate-mediators` | the built-in mediators and their typed configurations |
+//! | [`endpoints`] | `mediate-endpoints` | typed endpoint definitions |
+//! | [`config`] | `mediate-config` | Synapse XML artifacts: read, checked, deployed, written back |
 //!
-//! Built-in mediators, endpoints, transports, Synapse XML configuration and
-//! the runtime join this facade as they land.
+//! Transports and the runtime join this facade as they land.
 //!
 //! ```
 //! use mediate::prelude::*;
@@ -49,13 +51,21 @@ pub mod core {
 }
 
 /// The built-in mediators: log, property, variable, filter, switch, payloadFactory, enrich,
-/// header, makefault, respond, drop, loopback, sequence (`mediate-mediators`).
+/// header, makefault, respond, drop, loopback, sequence, call-template, and the
+/// configurations of call and send (`mediate-mediators`).
 pub mod mediators {
     pub use mediate_mediators::*;
 }
 
-/// Synapse XML configuration: artifacts read into runtime objects with `FILE:LINE:COL`
-/// diagnostics (`mediate-config`; so far sequences and local entries).
+/// Typed endpoint definitions: address, http, default, load-balance, failover, recipient
+/// list, template (`mediate-endpoints`).
+pub mod endpoints {
+    pub use mediate_endpoints::*;
+}
+
+/// Synapse XML configuration: every artifact of an MI project read into a typed, checked
+/// configuration with `FILE:LINE:COL` diagnostics, deployed through the registry, and written
+/// back as Synapse XML (`mediate-config`).
 pub mod config {
     pub use mediate_config::*;
 }
@@ -70,6 +80,11 @@ pub mod guide {
     /// The three expression languages and their MI semantics (`docs/expressions.md`).
     #[doc = include_str!("../../../docs/expressions.md")]
     pub mod expressions {}
+
+    /// Synapse XML configuration: layouts, artifacts, checks, values from outside
+    /// (`docs/configuration.md`).
+    #[doc = include_str!("../../../docs/configuration.md")]
+    pub mod configuration {}
 
     /// How to write, register, configure and test a custom mediator
     /// (`docs/writing-a-mediator.md`).
