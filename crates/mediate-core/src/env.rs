@@ -135,6 +135,11 @@ impl Env {
     /// A fault that no `on_error` handled is recorded on the message and handed to the `fault`
     /// sequence; after it the result is `Ok(Flow::Stop)` (the faulted flow never resumes), or the
     /// fault sequence's own error. Without a `fault` sequence the error is returned.
+    ///
+    /// That includes a configuration that calls itself: past
+    /// [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH) nested named sequences and templates the
+    /// next one fails with [`codes::NESTING_LIMIT_EXCEEDED`](crate::codes::NESTING_LIMIT_EXCEEDED),
+    /// and by the time the fault sequence runs every level has been left.
     pub async fn run(
         &self,
         seq: &Sequence,
@@ -183,9 +188,28 @@ pub struct EnvBuilder {
 
 impl EnvBuilder {
     /// Deploys `seq` under `key`; a later sequence with the same key replaces it.
+    ///
+    /// A deployed sequence is named by its key, as in Synapse: an anonymous `seq` gets the name
+    /// `key` (unless it is an `Arc` shared elsewhere), so that entering it by key takes a level
+    /// of the message's nesting ([`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH)) like any
+    /// named sequence.
+    ///
+    /// ```
+    /// use mediate_core::{Env, Sequence};
+    ///
+    /// let env = Env::builder().sequence("audit", Sequence::anonymous()).build();
+    /// assert_eq!(env.get_sequence("audit").unwrap().name(), Some("audit"));
+    /// ```
     #[must_use]
     pub fn sequence(mut self, key: impl Into<String>, seq: impl Into<Arc<Sequence>>) -> Self {
-        self.sequences.insert(key.into(), seq.into());
+        let key = key.into();
+        let mut seq = seq.into();
+        if seq.name().is_none()
+            && let Some(anonymous) = Arc::get_mut(&mut seq)
+        {
+            anonymous.set_name(&key);
+        }
+        self.sequences.insert(key, seq);
         self
     }
 

@@ -42,6 +42,14 @@ pub mod codes {
     pub const ENDPOINT_AUTH_FAILURE: i32 = 303_003;
     /// The message could not be parsed as XML or JSON (`MESSAGE_PARSING_ERROR`).
     pub const MESSAGE_PARSING_ERROR: i32 = 601_000;
+    /// A named sequence or a sequence template could not be entered because the message is
+    /// already [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH) levels deep: a configuration that
+    /// calls itself without end.
+    ///
+    /// mediate's own code: Synapse has no such bound (it overflows the stack), so none of its
+    /// codes applies. It sits next to `500101`, the code `TemplateContext` gives a missing
+    /// mandatory template parameter, in no range Synapse's `SynapseConstants` uses.
+    pub const NESTING_LIMIT_EXCEEDED: i32 = 500_102;
 }
 
 /// Where a failure came from.
@@ -211,6 +219,12 @@ impl MediationError {
     /// `true` for [`codes::CONNECTION_FAILED`].
     pub fn is_connection_failure(&self) -> bool {
         self.code == codes::CONNECTION_FAILED
+    }
+
+    /// `true` for [`codes::NESTING_LIMIT_EXCEEDED`]: sequences or templates nested beyond
+    /// [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH), a configuration calling itself.
+    pub fn is_nesting_limit(&self) -> bool {
+        self.code == codes::NESTING_LIMIT_EXCEEDED
     }
 
     /// The fault facts Synapse's `FaultHandler` records for this error: `ERROR_CODE`, the

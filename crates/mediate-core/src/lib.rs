@@ -15,6 +15,7 @@
 //! | [`mediator_fn`] | a one-off mediator from a closure |
 //! | [`Flow`] | `Continue` or `Stop` |
 //! | [`MediationError`], [`Origin`], [`codes`] | a failure with its Synapse code, origin, retryability and cause |
+//! | [`MAX_NESTING_DEPTH`] | the bound on nested named sequences and templates per message (a loop fails, never overflows) |
 //! | [`Sequence`], [`SequenceStats`] | ordered mediators, onError, counters |
 //! | [`Template`], [`TemplateParameter`] | sequence templates: declared parameters, defaults, the function stack frame |
 //! | [`Env`], [`EnvBuilder`] | sequences and templates by key; running a flow with its fault sequence |
@@ -53,6 +54,7 @@ mod fault;
 mod flow;
 mod mediator;
 mod mediator_fn;
+mod nesting;
 mod registry;
 mod sequence;
 mod spec;
@@ -65,6 +67,7 @@ pub use error::{MediationError, Origin, codes};
 pub use flow::Flow;
 pub use mediator::Mediator;
 pub use mediator_fn::{MediatorFn, mediator_fn};
+pub use nesting::MAX_NESTING_DEPTH;
 pub use registry::{BuildError, Factory, NestedFactory, Registry};
 pub use sequence::Sequence;
 pub use spec::{MediatorSpec, Position};

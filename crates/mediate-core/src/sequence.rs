@@ -1,5 +1,7 @@
 //! [`Sequence`]: an ordered list of mediators with Synapse's onError semantics.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -7,6 +9,7 @@ use mediate_message::MessageContext;
 use tracing::Instrument as _;
 
 use crate::fault::record_fault;
+use crate::nesting::{self, Entered};
 use crate::stats::{Counters, Exit};
 use crate::{Env, Flow, MediationError, Mediator, SequenceStats};
 
@@ -43,6 +46,18 @@ use crate::{Env, Flow, MediationError, Mediator, SequenceStats};
 /// sequence's onError pushed on a fault stack (Synapse only pops it on `true`), as there is no
 /// stack.
 ///
+/// # Nesting
+///
+/// A named sequence takes one level of the message's
+/// [nesting](mediate_message::MessageContext::nesting) while its mediators run, and gives it
+/// back when they finish, whatever the outcome (before its `onError` handler runs, which takes
+/// its place). A message already [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH) levels deep
+/// cannot enter one more: [`mediate`](Mediator::mediate) returns a
+/// [`codes::NESTING_LIMIT_EXCEEDED`](crate::codes::NESTING_LIMIT_EXCEEDED) error without
+/// running anything (so not its own `onError` either), for its caller's handlers. A sequence
+/// that calls itself thus fails instead of exhausting the stack. Anonymous sequences take no
+/// level.
+///
 /// # Content awareness
 ///
 /// [`reads_body`](Mediator::reads_body) is `true` when any child reads the body, as
@@ -65,7 +80,7 @@ use crate::{Env, Flow, MediationError, Mediator, SequenceStats};
 /// ```
 #[derive(Debug, Default)]
 pub struct Sequence {
-    name: Option<String>,
+    name: Option<Arc<str>>,
     mediators: Vec<Arc<dyn Mediator>>,
     on_error: Option<String>,
     counters: Counters,
@@ -75,7 +90,7 @@ impl Sequence {
     /// An empty sequence with a name (`<sequence name="…">`).
     pub fn named(name: impl Into<String>) -> Self {
         Self {
-            name: Some(name.into()),
+            name: Some(Arc::from(name.into())),
             ..Self::default()
         }
     }
@@ -88,7 +103,7 @@ impl Sequence {
     /// A sequence of the given mediators.
     pub fn new(name: Option<String>, mediators: Vec<Arc<dyn Mediator>>) -> Self {
         Self {
-            name,
+            name: name.map(Arc::from),
             mediators,
             ..Self::default()
         }
@@ -114,6 +129,13 @@ impl Sequence {
         self
     }
 
+    /// Names an anonymous sequence deployed under a key (see [`EnvBuilder::sequence`]).
+    ///
+    /// [`EnvBuilder::sequence`]: crate::EnvBuilder::sequence
+    pub(crate) fn set_name(&mut self, name: &str) {
+        self.name = Some(Arc::from(name));
+    }
+
     /// The name, if the sequence is named.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
@@ -134,60 +156,114 @@ impl Sequence {
         self.counters.snapshot()
     }
 
-    async fn run_children(
+    /// Runs the mediators in order and counts the outcome.
+    ///
+    /// One `async fn` (not split further) and no `tracing` macro expanded inline: every level
+    /// of nesting polls through this frame, so its size bounds how deep a flow can go on a
+    /// thread's stack.
+    async fn run_counted(
         &self,
         msg: &mut MessageContext,
         env: &Env,
     ) -> Result<Flow, MediationError> {
+        self.counters.enter();
+        let mut exit = Exit::Continued;
+        let mut result = Ok(Flow::Continue);
         for (index, mediator) in self.mediators.iter().enumerate() {
-            let span = tracing::debug_span!(
-                "mediator",
-                kind = mediator.kind(),
-                index,
-                sequence = self.name.as_deref().unwrap_or("anonymous")
-            );
-            if mediator.mediate(msg, env).instrument(span).await? == Flow::Stop {
-                return Ok(Flow::Stop);
+            let span = self.mediator_span(&**mediator, index);
+            match mediator.mediate(msg, env).instrument(span).await {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Stop) => {
+                    exit = Exit::Stopped;
+                    result = Ok(Flow::Stop);
+                    break;
+                }
+                Err(err) => {
+                    exit = Exit::Faulted;
+                    result = Err(err);
+                    break;
+                }
             }
         }
-        Ok(Flow::Continue)
+        self.counters.exit(exit);
+        result
+    }
+
+    /// The span each mediator runs in (kept out of [`run_counted`](Self::run_counted)'s frame).
+    #[inline(never)]
+    fn mediator_span(&self, mediator: &dyn Mediator, index: usize) -> tracing::Span {
+        tracing::debug_span!(
+            "mediator",
+            kind = mediator.kind(),
+            index,
+            sequence = self.name.as_deref().unwrap_or("anonymous")
+        )
+    }
+
+    /// Runs the sequence (mediators, then `onError` on a fault) without taking a level of the
+    /// message's nesting: a template's body, whose level the template took.
+    pub(crate) async fn run(
+        &self,
+        msg: &mut MessageContext,
+        env: &Env,
+    ) -> Result<Flow, MediationError> {
+        match self.run_counted(msg, env).await {
+            Ok(flow) => Ok(flow),
+            Err(err) => self.handle_fault(err, msg, env).await,
+        }
+    }
+
+    /// Records the fault and hands it to the `onError` sequence (see the type's docs).
+    ///
+    /// A boxed future made in its own frame, so that the callers' frames (every level of
+    /// nesting polls through them) do not hold its state.
+    fn handle_fault<'a>(
+        &'a self,
+        err: MediationError,
+        msg: &'a mut MessageContext,
+        env: &'a Env,
+    ) -> Pin<Box<dyn Future<Output = Result<Flow, MediationError>> + Send + 'a>> {
+        Box::pin(async move {
+            record_fault(msg, &err);
+            let Some(key) = self.on_error.as_deref() else {
+                return Err(err);
+            };
+            let Some(handler) = env.get_sequence(key) else {
+                tracing::warn!(
+                    on_error = key,
+                    sequence = self.name.as_deref().unwrap_or("anonymous"),
+                    "onError sequence cannot be found"
+                );
+                return Err(err);
+            };
+            tracing::warn!(
+                on_error = key,
+                code = err.code(),
+                error = %err,
+                "executing onError sequence"
+            );
+            handler.mediate(msg, env).await.map(|_| Flow::Stop)
+        })
     }
 }
 
 #[async_trait]
 impl Mediator for Sequence {
     async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
-        self.counters.enter();
-        let err = match self.run_children(msg, env).await {
-            Ok(flow) => {
-                self.counters.exit(match flow {
-                    Flow::Continue => Exit::Continued,
-                    Flow::Stop => Exit::Stopped,
-                });
-                return Ok(flow);
-            }
-            Err(err) => err,
+        let depth = match &self.name {
+            Some(name) => Some(nesting::enter(msg, Entered::Sequence, name)?),
+            None => None,
         };
-        self.counters.exit(Exit::Faulted);
-        record_fault(msg, &err);
-        let Some(key) = self.on_error.as_deref() else {
-            return Err(err);
-        };
-        let Some(handler) = env.get_sequence(key) else {
-            tracing::warn!(
-                on_error = key,
-                sequence = self.name.as_deref().unwrap_or("anonymous"),
-                "onError sequence cannot be found"
-            );
-            return Err(err);
-        };
-        tracing::warn!(
-            on_error = key,
-            code = err.code(),
-            error = %err,
-            "executing onError sequence"
-        );
-        handler.mediate(msg, env).await.map(|_| Flow::Stop)
+        let result = self.run_counted(msg, env).await;
+        // Left before the onError handler runs: the handler takes the faulted sequence's
+        // place, so the innermost one can run even when the nesting is full.
+        if let Some(depth) = depth {
+            msg.truncate_nesting(depth);
+        }
+        match result {
+            Ok(flow) => Ok(flow),
+            Err(err) => self.handle_fault(err, msg, env).await,
+        }
     }
 
     fn kind(&self) -> &str {

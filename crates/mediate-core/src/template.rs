@@ -2,9 +2,13 @@
 //! and its [`TemplateParameter`]s.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use mediate_message::MessageContext;
 
+use crate::nesting::{self, Entered};
 use crate::{Env, Flow, MediationError, Mediator, Origin, Sequence};
 
 /// The Synapse error code of a call that passes no value for a mandatory template parameter
@@ -100,6 +104,13 @@ impl TemplateParameter {
 /// `${params.functionParams.p}` in a Synapse expression. A template called from inside a
 /// template pushes its own frame, which hides the caller's until it returns.
 ///
+/// Each call also takes a level of the message's
+/// [nesting](MessageContext::nesting) until it returns (the body, even a named one, takes
+/// none of its own): a template that calls itself, directly or through sequences, fails at
+/// [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH) with
+/// [`codes::NESTING_LIMIT_EXCEEDED`](crate::codes::NESTING_LIMIT_EXCEEDED) instead of
+/// overflowing the stack.
+///
 /// # Faults
 ///
 /// The body is a [`Sequence`], with its fault semantics; the template's `onError`
@@ -147,7 +158,7 @@ impl TemplateParameter {
 /// ```
 #[derive(Debug)]
 pub struct Template {
-    name: String,
+    name: Arc<str>,
     parameters: Vec<TemplateParameter>,
     body: Sequence,
 }
@@ -161,7 +172,7 @@ impl Template {
         body: Sequence,
     ) -> Self {
         Self {
-            name: name.into(),
+            name: Arc::from(name.into()),
             parameters,
             body,
         }
@@ -269,13 +280,18 @@ impl Template {
     }
 
     /// Runs the template for one call: [binds](Self::bind) `args` (already evaluated by the
-    /// caller), pushes the frame on the message's function stack, runs the body and pops the
-    /// frame; the body's [`Flow`] (or error) is the call's.
+    /// caller), takes a level of the message's [nesting](MessageContext::nesting), pushes the
+    /// frame on the message's function stack, runs the body, pops the frame and gives the
+    /// level back; the body's [`Flow`] (or error) is the call's. The body (even a named one)
+    /// takes no level of its own.
     ///
     /// # Errors
     ///
-    /// A missing mandatory parameter (before the body runs, so the template's own `onError`
-    /// does not see it), or the body's error when its `onError` did not handle it.
+    /// A missing mandatory parameter, or the message already
+    /// [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH) levels deep (code
+    /// [`NESTING_LIMIT_EXCEEDED`](crate::codes::NESTING_LIMIT_EXCEEDED)): both before the body
+    /// runs, so the template's own `onError` does not see them. Else the body's error when its
+    /// `onError` did not handle it.
     pub async fn invoke(
         &self,
         args: HashMap<String, String>,
@@ -283,10 +299,38 @@ impl Template {
         env: &Env,
     ) -> Result<Flow, MediationError> {
         let frame = self.bind(args)?;
-        tracing::debug!(template = %self.name, depth = msg.function_depth() + 1, "running sequence template");
+        let depth = nesting::enter(msg, Entered::Template, &self.name)?;
+        self.trace_call(msg);
+        let frames = msg.function_depth();
         msg.push_function_frame(frame);
-        let result = self.body.mediate(msg, env).await;
-        msg.pop_function_frame();
+        let result = self.run_body(msg, env).await;
+        while msg.function_depth() > frames {
+            msg.pop_function_frame();
+        }
+        msg.truncate_nesting(depth);
         result
+    }
+
+    /// Runs the body: a boxed future made in its own frame, so that
+    /// [`invoke`](Self::invoke)'s frame (every level of nesting polls through it) does not
+    /// hold its state.
+    fn run_body<'a>(
+        &'a self,
+        msg: &'a mut MessageContext,
+        env: &'a Env,
+    ) -> Pin<Box<dyn Future<Output = Result<Flow, MediationError>> + Send + 'a>> {
+        Box::pin(self.body.run(msg, env))
+    }
+
+    /// The `running sequence template` event, kept out of [`invoke`](Self::invoke)'s frame
+    /// (every level of nesting polls through it).
+    #[inline(never)]
+    fn trace_call(&self, msg: &MessageContext) {
+        tracing::debug!(
+            template = %self.name,
+            depth = msg.function_depth() + 1,
+            nesting = msg.nesting().len(),
+            "running sequence template"
+        );
     }
 }

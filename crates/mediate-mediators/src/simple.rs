@@ -1,9 +1,11 @@
 //! The small flow mediators: `drop`, `respond`, `loopback`, and the `sequence` reference
 //! (`<sequence key="…"/>`).
 
+use std::sync::Arc;
+
 use mediate_core::{
     BuildError, Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Namespaces,
-    Registry, async_trait,
+    Registry, Sequence, async_trait,
 };
 
 use crate::value::ValueSource;
@@ -226,6 +228,25 @@ impl SequenceRef {
         &self.key
     }
 
+    /// The sequence the key names for this message. Not inlined into `mediate`, whose frame
+    /// every level of nesting polls through.
+    #[inline(never)]
+    fn lookup<'e>(
+        &self,
+        msg: &MessageContext,
+        env: &'e Env,
+    ) -> Result<&'e Arc<Sequence>, MediationError> {
+        let key = self.key.evaluate_string(msg)?;
+        let Some(seq) = env.get_sequence(&key) else {
+            return Err(MediationError::mediator(format!(
+                "Sequence named {} cannot be found",
+                self.describe()
+            )));
+        };
+        tracing::debug!(key = %key, "executing sequence by key");
+        Ok(seq)
+    }
+
     /// Synapse's `Value.toString()` of the key attribute.
     fn describe(&self) -> String {
         match &self.key {
@@ -240,14 +261,9 @@ impl SequenceRef {
 #[async_trait]
 impl Mediator for SequenceRef {
     async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
-        let key = self.key.evaluate_string(msg)?;
-        let Some(seq) = env.get_sequence(&key) else {
-            return Err(MediationError::mediator(format!(
-                "Sequence named {} cannot be found",
-                self.describe()
-            )));
-        };
-        tracing::debug!(key = %key, "executing sequence by key");
+        let seq = self.lookup(msg, env)?;
+        // The sequence takes a level of the message's nesting (see `Sequence`), so a sequence
+        // that refers to itself fails at `MAX_NESTING_DEPTH` instead of overflowing the stack.
         seq.mediate(msg, env).await
     }
 

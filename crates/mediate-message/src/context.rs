@@ -89,6 +89,9 @@ pub struct MessageContext {
     /// Synapse's function stack (`SYNAPSE__FUNCTION__STACK`): one frame of parameters per
     /// sequence template being run, innermost last. Empty (no allocation) unless a template runs.
     function_stack: Vec<HashMap<String, String>>,
+    /// The named sequences and sequence templates being run, outermost first (Synapse keeps no
+    /// such list). Empty (no allocation) until a named sequence runs.
+    nesting: Vec<Arc<str>>,
 }
 
 fn new_message_id() -> String {
@@ -111,6 +114,7 @@ impl MessageContext {
             message_type: None,
             response: false,
             function_stack: Vec::new(),
+            nesting: Vec::new(),
         }
     }
 
@@ -771,6 +775,42 @@ impl MessageContext {
     /// How many sequence templates are running (the depth of the function stack).
     pub fn function_depth(&self) -> usize {
         self.function_stack.len()
+    }
+
+    // ----- nesting (named sequences and templates being run) -----------------------
+
+    /// The names of the named sequences and sequence templates the message is running inside,
+    /// outermost first: the engine pushes a name when it enters one (a `<sequence key>`, a
+    /// filter branch's `sequence="key"`, an `onError` handler, a `call-template`) and
+    /// [truncates](Self::truncate_nesting) back when it leaves. The engine bounds its length so
+    /// that a configuration calling itself fails with an error instead of exhausting the stack.
+    ///
+    /// ```
+    /// use mediate_message::MessageContext;
+    ///
+    /// let mut msg = MessageContext::empty();
+    /// let outer = msg.nesting().len();
+    /// msg.push_nesting("main".into());
+    /// msg.push_nesting("audit".into());
+    /// assert_eq!(msg.nesting().iter().map(|n| &**n).collect::<Vec<_>>(), ["main", "audit"]);
+    /// msg.truncate_nesting(outer);
+    /// assert!(msg.nesting().is_empty());
+    /// ```
+    pub fn nesting(&self) -> &[Arc<str>] {
+        &self.nesting
+    }
+
+    /// Enters the named sequence or template `name` (see [`nesting`](Self::nesting)).
+    pub fn push_nesting(&mut self, name: Arc<str>) {
+        self.nesting.push(name);
+    }
+
+    /// Leaves every sequence and template entered since the nesting was `depth` long: the
+    /// length saved before [`push_nesting`](Self::push_nesting), so entries left behind by an
+    /// inner flow that never finished (a cancelled future) go too. A `depth` at or beyond the
+    /// current length changes nothing.
+    pub fn truncate_nesting(&mut self, depth: usize) {
+        self.nesting.truncate(depth);
     }
 }
 
