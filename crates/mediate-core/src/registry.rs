@@ -49,6 +49,17 @@ pub enum BuildError {
         /// What is wrong.
         reason: String,
     },
+    /// An element of the configuration that is not a mediator (an endpoint, or a setting
+    /// inside one such as `<suspendOnFailure>`), or one of its attributes, does not fit.
+    #[error("`<{element}{}>`: {reason}", attribute_suffix(.attribute))]
+    InvalidElement {
+        /// The element's name (`initialDuration`).
+        element: String,
+        /// The attribute at fault, if the error is about one (`uri`).
+        attribute: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
     /// Another error, at a place in the configuration's source text: set by
     /// [`Registry::build`] when the spec carries [`Position`]s (a spec read from a file), at
     /// the faulty attribute's value when the error names one, else at the element.
@@ -87,10 +98,11 @@ impl BuildError {
         let property = match &self {
             BuildError::InvalidProperty { kind, property, .. }
             | BuildError::MissingProperty { kind, property }
-                if *kind == spec.kind =>
-            {
-                spec.position_of(property)
-            }
+            | BuildError::InvalidElement {
+                element: kind,
+                attribute: Some(property),
+                ..
+            } if *kind == spec.kind => spec.position_of(property),
             _ => None,
         };
         match property.or(spec.position) {
@@ -155,6 +167,37 @@ impl BuildError {
             reason: reason.into(),
         }
     }
+
+    /// A [`BuildError::InvalidElement`]: the configuration element `element` (not a
+    /// mediator), or its attribute `attribute`, does not fit, for `reason`.
+    ///
+    /// ```
+    /// use mediate_core::BuildError;
+    ///
+    /// let err = BuildError::element("initialDuration", None, "`soon` is not a duration");
+    /// assert_eq!(err.to_string(), "`<initialDuration>`: `soon` is not a duration");
+    /// let err = BuildError::element("address", Some("uri".into()), "has no scheme");
+    /// assert_eq!(err.to_string(), "`<address uri>`: has no scheme");
+    /// ```
+    pub fn element(
+        element: impl Into<String>,
+        attribute: Option<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::InvalidElement {
+            element: element.into(),
+            attribute,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// ` attribute` after an element's name, for [`BuildError::InvalidElement`].
+fn attribute_suffix(attribute: &Option<String>) -> String {
+    attribute
+        .as_ref()
+        .map(|a| format!(" {a}"))
+        .unwrap_or_default()
 }
 
 /// For a class name (`com.acme.Audit`, what `<class name>` names): what registering it means.

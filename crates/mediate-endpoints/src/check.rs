@@ -1,31 +1,46 @@
 //! Reading helpers shared by every element: attribute and child checks with "did you mean",
-//! text content, booleans and numbers. Every error they return is already located at the
-//! element (or attribute value) it is about, via [`BuildError::locate`].
+//! text content, booleans and numbers. Every error is a [`BuildError::InvalidElement`] (an
+//! endpoint is not a mediator: "`<initialDuration>`: …", "`<address uri>`: …"), already
+//! located at the element (or attribute value) it is about, via [`BuildError::locate`].
 
 use mediate_core::expr::Expression;
 use mediate_core::{BuildError, MediatorSpec, Namespaces};
 
-/// A [`BuildError::InvalidProperty`] for `spec`'s attribute `name`, at the attribute's value.
+/// The error about `spec`'s attribute `name`, whose value is `value`, at the attribute's value.
 pub(crate) fn invalid(
     spec: &MediatorSpec,
     name: &str,
     value: &str,
     reason: impl Into<String>,
 ) -> BuildError {
-    spec.invalid(name, value, reason).locate(spec)
+    attribute_error(
+        spec,
+        name,
+        format!("invalid value `{value}`: {}", reason.into()),
+    )
 }
 
-/// A [`BuildError::InvalidStructure`] about `spec`, at the element.
+/// The error about `spec`'s attribute `name` (whatever its value), at the attribute's value.
+fn attribute_error(spec: &MediatorSpec, name: &str, reason: String) -> BuildError {
+    BuildError::element(&spec.kind, Some(name.to_owned()), reason).locate(spec)
+}
+
+/// The error about the element `spec`, at the element.
 pub(crate) fn structure(spec: &MediatorSpec, reason: impl Into<String>) -> BuildError {
-    spec.invalid_structure(reason).locate(spec)
+    structure_at(spec, spec, reason)
 }
 
-/// A [`BuildError::MissingProperty`]: `spec` needs the attribute `name`.
+/// The error about the element `about`, located at `at` (one of its children, or itself).
+fn structure_at(about: &MediatorSpec, at: &MediatorSpec, reason: impl Into<String>) -> BuildError {
+    BuildError::element(&about.kind, None, reason).locate(at)
+}
+
+/// The error for a missing attribute `name` of `spec`, at the element.
 pub(crate) fn missing(spec: &MediatorSpec, name: &str) -> BuildError {
-    BuildError::missing(&spec.kind, name).locate(spec)
+    structure(spec, format!("missing attribute `{name}`"))
 }
 
-/// The value of the attribute `name`, or a located [`BuildError::MissingProperty`].
+/// The value of the attribute `name`, or a located error saying it is missing.
 pub(crate) fn required<'s>(spec: &'s MediatorSpec, name: &str) -> Result<&'s str, BuildError> {
     spec.get(name).ok_or_else(|| missing(spec, name))
 }
@@ -94,7 +109,7 @@ fn quoted(names: &[&str], open: &str, close: &str) -> String {
 
 /// Refuses any attribute of `spec` not in `allowed`, naming the closest allowed one.
 pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
-    let Some((name, value)) = spec
+    let Some((name, _)) = spec
         .properties
         .iter()
         .find(|(name, _)| !allowed.contains(&name.as_str()))
@@ -102,30 +117,22 @@ pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<
         return Ok(());
     };
     let reason = if allowed.is_empty() {
-        format!(
-            "unknown attribute `{name}` (`<{}>` takes no attributes)",
-            spec.kind
-        )
+        "unknown attribute (this element takes no attributes)".to_owned()
     } else {
         format!(
-            "unknown attribute `{name}` (expected {}){}",
+            "unknown attribute (expected {}){}",
             quoted(allowed, "`", "`"),
             did_you_mean(name, allowed)
         )
     };
-    Err(invalid(spec, name, value, reason))
+    Err(attribute_error(spec, name, reason))
 }
 
 /// Refuses an attribute that appears twice (a spec built in code may carry duplicates).
 pub(crate) fn check_no_duplicate_attributes(spec: &MediatorSpec) -> Result<(), BuildError> {
-    for (i, (name, value)) in spec.properties.iter().enumerate() {
+    for (i, (name, _)) in spec.properties.iter().enumerate() {
         if spec.properties[..i].iter().any(|(n, _)| n == name) {
-            return Err(invalid(
-                spec,
-                name,
-                value,
-                format!("attribute `{name}` is given twice"),
-            ));
+            return Err(attribute_error(spec, name, "is given twice".to_owned()));
         }
     }
     Ok(())
@@ -140,19 +147,18 @@ pub(crate) fn unknown_child(
 ) -> BuildError {
     let reason = if allowed.is_empty() {
         format!(
-            "unknown child element `<{}>` (`<{}>` takes no child elements)",
-            child.kind, parent.kind
+            "unknown child element `<{}>` (this element takes no child elements)",
+            child.kind
         )
     } else {
         format!(
-            "unknown child element `<{}>` in `<{}>` (expected {}){}",
+            "unknown child element `<{}>` (expected {}){}",
             child.kind,
-            parent.kind,
             quoted(allowed, "`<", ">`"),
             did_you_mean(&child.kind, allowed)
         )
     };
-    parent.invalid_structure(reason).locate(child)
+    structure_at(parent, child, reason)
 }
 
 /// Refuses children of `spec` not named in `allowed`, and any of them given twice.
@@ -162,12 +168,10 @@ pub(crate) fn check_children(spec: &MediatorSpec, allowed: &[&str]) -> Result<()
             return Err(unknown_child(spec, child, allowed));
         }
         if spec.children[..i].iter().any(|c| c.kind == child.kind) {
-            return Err(spec
-                .invalid_structure(format!(
-                    "`<{}>` is given twice in `<{}>`",
-                    child.kind, spec.kind
-                ))
-                .locate(child));
+            return Err(structure(
+                child,
+                format!("is given twice in `<{}>`", spec.kind),
+            ));
         }
     }
     Ok(())
@@ -183,9 +187,8 @@ pub(crate) fn check_no_text(spec: &MediatorSpec) -> Result<(), BuildError> {
         Some(t) if !t.is_empty() => Err(structure(
             spec,
             format!(
-                "unexpected text `{}` (`<{}>` holds no text)",
-                shorten(t),
-                spec.kind
+                "unexpected text `{}` (this element holds no text)",
+                shorten(t)
             ),
         )),
         _ => Ok(()),
@@ -204,12 +207,14 @@ pub(crate) fn leaf_text_with<'s>(
 ) -> Result<&'s str, BuildError> {
     check_attributes(spec, allowed)?;
     if let Some(child) = spec.children.first() {
-        return Err(spec
-            .invalid_structure(format!(
-                "unexpected child element `<{}>` (`<{}>` holds text only)",
-                child.kind, spec.kind
-            ))
-            .locate(child));
+        return Err(structure_at(
+            spec,
+            child,
+            format!(
+                "unexpected child element `<{}>` (this element holds text only)",
+                child.kind
+            ),
+        ));
     }
     Ok(spec.text.as_deref().unwrap_or_default().trim())
 }
@@ -275,6 +280,46 @@ where
         .map_err(|_| format!("`{}` is too large (expected {what})", shorten(t)))
 }
 
+/// Reads `text` as Java's `Integer.parseInt` (`max` = `i32::MAX`) or `Long.parseLong`
+/// (`max` = `i64::MAX`) reads it, for a setting whose negative values Synapse takes as "not
+/// set": a negative number within the Java type's range is `None`, a number from 0 to `max`
+/// is `Some` (a leading `+` is allowed, as Java allows it). Anything else is refused with a
+/// reason that says why.
+///
+/// Synapse's `EndpointDefinition` starts `initialSuspendDuration` at -1 and its runtime
+/// replaces any negative suspension by the default, which is why Integration Studio writes
+/// `<initialDuration>-1</initialDuration>` (and `<progressionFactor>-1`) for "default".
+pub(crate) fn whole_or_unset<T>(text: &str, max: u64, what: &str) -> Result<Option<T>, String>
+where
+    T: TryFrom<u64>,
+{
+    let t = text.trim();
+    if let Some(digits) = t.strip_prefix('-')
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        // Java's range reaches one further below zero than above it; `-0` is zero.
+        return match digits.parse::<u64>() {
+            Ok(0) => T::try_from(0)
+                .map(Some)
+                .map_err(|_| format!("`{t}` is out of range")),
+            Ok(n) if n - 1 <= max => Ok(None),
+            _ => Err(format!("`{}` is too small (expected {what})", shorten(t))),
+        };
+    }
+    let unsigned = t
+        .strip_prefix('+')
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap_or(t);
+    let n: u64 = whole_number(unsigned, what)?;
+    if n > max {
+        return Err(format!("`{}` is too large (expected {what})", shorten(t)));
+    }
+    T::try_from(n)
+        .map(Some)
+        .map_err(|_| format!("`{}` is too large (expected {what})", shorten(t)))
+}
+
 /// Compiles `text` as an expression (XPath, `json-eval(…)` or `${…}`) to check it; the error
 /// says at which column it failed.
 pub(crate) fn check_expression(text: &str, namespaces: &Namespaces) -> Result<(), String> {
@@ -323,6 +368,38 @@ mod tests {
             whole_number::<u8>("$SYSTEM:X", "n")
                 .unwrap_err()
                 .contains("placeholder")
+        );
+    }
+
+    #[test]
+    fn numbers_where_negative_means_unset() {
+        let int = |t: &str| whole_or_unset::<u32>(t, i32::MAX as u64, "n");
+        assert_eq!(int("-1"), Ok(None));
+        assert_eq!(int(" -30000 "), Ok(None));
+        assert_eq!(int("-2147483648"), Ok(None));
+        assert!(int("-2147483649").unwrap_err().contains("too small"));
+        assert_eq!(int("-0"), Ok(Some(0)));
+        assert_eq!(int("0"), Ok(Some(0)));
+        assert_eq!(int("+5"), Ok(Some(5)));
+        assert_eq!(int("2147483647"), Ok(Some(i32::MAX as u32)));
+        assert!(int("2147483648").unwrap_err().contains("too large"));
+        assert!(int("-").unwrap_err().contains("is not"));
+        assert!(int("+").unwrap_err().contains("is not"));
+        assert!(int("--1").unwrap_err().contains("is not"));
+        assert!(int("-1.5").unwrap_err().contains("is not"));
+        assert!(int("").unwrap_err().contains("empty"));
+        let long = |t: &str| whole_or_unset::<u64>(t, i64::MAX as u64, "n");
+        assert_eq!(long("-9223372036854775808"), Ok(None));
+        assert!(
+            long("-9223372036854775809")
+                .unwrap_err()
+                .contains("too small")
+        );
+        assert_eq!(long("9223372036854775807"), Ok(Some(i64::MAX as u64)));
+        assert!(
+            long("9223372036854775808")
+                .unwrap_err()
+                .contains("too large")
         );
     }
 }

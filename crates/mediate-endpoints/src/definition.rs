@@ -321,7 +321,7 @@ impl EndpointDefinition {
             match child.kind.as_str() {
                 "description" => {
                     if description.is_some() {
-                        return Err(structure(child, "`<description>` is given twice"));
+                        return Err(structure(child, "is given twice in `<endpoint>`"));
                     }
                     leaf_text_with(child, &[])?;
                     // Kept as written, not trimmed, as Synapse keeps it.
@@ -330,7 +330,7 @@ impl EndpointDefinition {
                 "property" => properties.push(read_property(child)?),
                 "session" => {
                     if session.is_some() {
-                        return Err(structure(child, "`<session>` is given twice"));
+                        return Err(structure(child, "is given twice in `<endpoint>`"));
                     }
                     session = Some(child);
                 }
@@ -368,7 +368,7 @@ impl EndpointDefinition {
         } else if let Some(p) = parameters.first() {
             return Err(structure(
                 p,
-                "`<parameter>` belongs to a template endpoint (`<endpoint template=\"…\">`)",
+                "belongs to a template endpoint (`<endpoint template=\"…\">`)",
             ));
         }
         let kind = match reference_form {
@@ -426,10 +426,7 @@ impl EndpointDefinition {
                 if let Some(s) = session
                     && node.kind != "loadbalance"
                 {
-                    return Err(structure(
-                        s,
-                        "`<session>` belongs to a `<loadbalance>` endpoint",
-                    ));
+                    return Err(structure(s, "belongs to a `<loadbalance>` endpoint"));
                 }
                 read_kind(node, session, ns)?
             }

@@ -83,19 +83,30 @@ pub(crate) fn read_dynamic<T>(
         if inner.is_empty() {
             return Err(structure(
                 spec,
-                format!(
-                    "`<{}>`: the expression between the braces is empty",
-                    spec.kind
-                ),
+                "the expression between the braces is empty",
             ));
         }
         check_expression(inner, namespaces)
-            .map_err(|e| structure(spec, format!("`<{}>` {{{inner}}}: {e}", spec.kind)))?;
+            .map_err(|e| structure(spec, format!("`{{{inner}}}`: {e}")))?;
         return Ok(Dynamic::Expression(inner.to_owned()));
     }
     parse(text)
         .map(Dynamic::Value)
-        .map_err(|reason| structure(spec, format!("`<{}>`: {reason}", spec.kind)))
+        .map_err(|reason| structure(spec, reason))
+}
+
+/// [`read_dynamic`] for a setting where Synapse takes some written values as "not set" (a
+/// negative `<initialDuration>`): `parse` says so with `Ok(None)`, and the setting reads as
+/// absent, so that writing it back leaves the element out.
+pub(crate) fn read_optional_dynamic<T>(
+    spec: &MediatorSpec,
+    namespaces: &Namespaces,
+    parse: impl Fn(&str) -> Result<Option<T>, String>,
+) -> Result<Option<Dynamic<T>>, BuildError> {
+    Ok(match read_dynamic(spec, namespaces, parse)? {
+        Dynamic::Value(value) => value.map(Dynamic::Value),
+        Dynamic::Expression(e) => Some(Dynamic::Expression(e)),
+    })
 }
 
 /// The element text of a [`Dynamic`], written with `show` for a value.

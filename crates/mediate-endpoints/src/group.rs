@@ -265,10 +265,7 @@ fn endpoints_or_members(spec: &MediatorSpec) -> Result<GroupTargets, BuildError>
     if !has_endpoints {
         return Err(structure(
             spec,
-            format!(
-                "`<{}>` needs at least one child `<endpoint>` or `<member>`",
-                spec.kind
-            ),
+            "needs at least one child `<endpoint>` or `<member>`",
         ));
     }
     child_endpoints(spec).map(GroupTargets::Endpoints)
@@ -419,10 +416,7 @@ fn read_session(spec: &MediatorSpec) -> Result<Session, BuildError> {
     };
     let timeout = match spec.child_named("sessionTimeout") {
         None => None,
-        Some(st) => Some(
-            long_millis(leaf_text(st)?)
-                .map_err(|r| structure(st, format!("`<sessionTimeout>`: {r}")))?,
-        ),
+        Some(st) => Some(long_millis(leaf_text(st)?).map_err(|r| structure(st, r))?),
     };
     Ok(Session {
         session_type,
@@ -509,10 +503,7 @@ impl FailoverEndpoint {
         }
         let endpoints = child_endpoints(spec)?;
         if endpoints.is_empty() {
-            return Err(structure(
-                spec,
-                "`<failover>` needs at least one child `<endpoint>`",
-            ));
+            return Err(structure(spec, "needs at least one child `<endpoint>`"));
         }
         Ok(Self {
             dynamic: boolean(spec, "dynamic")?,
@@ -546,7 +537,7 @@ impl RecipientListEndpoint {
             if spec.children.len() > 1 {
                 return Err(structure(
                     &spec.children[1],
-                    "`<endpoints>` is given twice in `<recipientlist>`",
+                    "is given twice in `<recipientlist>`",
                 ));
             }
             return read_dynamic_set(set, ns).map(|targets| Self { targets });
@@ -563,7 +554,7 @@ impl RecipientListEndpoint {
         if spec.children.is_empty() {
             return Err(structure(
                 spec,
-                "`<recipientlist>` needs child `<endpoint>`s, `<member>`s or an `<endpoints value=\"…\"/>`",
+                "needs child `<endpoint>`s, `<member>`s or an `<endpoints value=\"…\"/>`",
             ));
         }
         let targets = match endpoints_or_members(spec)? {

@@ -296,14 +296,11 @@ fn required_text(spec: &MediatorSpec, name: &str) -> Result<String, BuildError> 
         Some(child) => {
             let text = leaf_text(child)?;
             if text.is_empty() {
-                return Err(structure(child, format!("`<{name}>` is empty")));
+                return Err(structure(child, "must not be empty"));
             }
             Ok(text.to_owned())
         }
-        None => Err(structure(
-            spec,
-            format!("`<{}>` needs a `<{name}>` element", spec.kind),
-        )),
+        None => Err(structure(spec, format!("needs a `<{name}>` element"))),
     }
 }
 
@@ -314,7 +311,7 @@ fn read_authentication(spec: &MediatorSpec) -> Result<Authentication, BuildError
     let [child] = spec.children.as_slice() else {
         return Err(structure(
             spec,
-            "`<authentication>` holds exactly one of `<basicAuth>` or `<oauth>`",
+            "holds exactly one of `<basicAuth>` or `<oauth>`",
         ));
     };
     if child.kind == "basicAuth" {
@@ -337,7 +334,7 @@ fn read_authentication(spec: &MediatorSpec) -> Result<Authentication, BuildError
     let [grant] = child.children.as_slice() else {
         return Err(structure(
             child,
-            "`<oauth>` holds exactly one of `<clientCredentials>`, `<authorizationCode>` or `<passwordCredentials>`",
+            "holds exactly one of `<clientCredentials>`, `<authorizationCode>` or `<passwordCredentials>`",
         ));
     };
     read_oauth(grant).map(Authentication::OAuth)
@@ -424,7 +421,7 @@ fn check_oauth_option(spec: &MediatorSpec, text: &str) -> Result<(), BuildError>
         _ => None,
     };
     match reason {
-        Some(r) => Err(structure(spec, format!("`<{}>`: {r}", spec.kind))),
+        Some(r) => Err(structure(spec, r)),
         None => Ok(()),
     }
 }

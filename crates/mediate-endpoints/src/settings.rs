@@ -8,10 +8,10 @@ use std::time::Duration;
 use mediate_core::{BuildError, MediatorSpec, Namespaces};
 
 use crate::check::{
-    boolean, check_attributes, check_children, check_no_text, invalid, leaf_text, structure,
-    toggle, toggle_text, whole_number,
+    boolean, check_attributes, check_children, check_no_text, invalid, leaf_text, shorten,
+    structure, toggle, toggle_text, whole_number, whole_or_unset,
 };
-use crate::dynamic::{Dynamic, dynamic_text, read_dynamic};
+use crate::dynamic::{Dynamic, dynamic_text, read_dynamic, read_optional_dynamic};
 use crate::key::KeyRef;
 use crate::write::{element, opt_attr, opt_child, text_element};
 
@@ -211,15 +211,17 @@ pub struct Timeout {
 /// many more messages it may fail before it is suspended.
 ///
 /// Defaults: [`defaults::TIMEOUT_ERROR_CODES`], [`defaults::RETRIES_BEFORE_SUSPENSION`],
-/// [`defaults::RETRY_DELAY`].
+/// [`defaults::RETRY_DELAY`]. A negative `<retriesBeforeSuspension>` or `<retryDelay>` is
+/// read as not given: Synapse's runtime treats it as 0, the default (and its serializer
+/// writes neither unless it is above 0).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MarkForSuspension {
     /// `<errorCodes>`: Synapse error codes (`101504, 101505`); `-1` names none (MI's way to
     /// turn suspension off).
     pub error_codes: Option<Dynamic<Vec<i32>>>,
-    /// `<retriesBeforeSuspension>`.
+    /// `<retriesBeforeSuspension>` (a Java `int`; negative reads as `None`).
     pub retries_before_suspension: Option<Dynamic<u32>>,
-    /// `<retryDelay>` (milliseconds in the XML).
+    /// `<retryDelay>` (milliseconds in the XML, a Java `int`; negative reads as `None`).
     pub retry_delay: Option<Dynamic<Duration>>,
 }
 
@@ -229,15 +231,42 @@ pub struct MarkForSuspension {
 /// Defaults: every error not listed in `markForSuspension` suspends when no codes are
 /// given; [`defaults::INITIAL_SUSPEND_DURATION`], [`defaults::PROGRESSION_FACTOR`],
 /// [`defaults::MAXIMUM_SUSPEND_DURATION`].
+///
+/// A negative `<initialDuration>`, `<progressionFactor>` or `<maximumDuration>` is read as
+/// not given (`None`): -1 is how Synapse's `EndpointDefinition` marks these unset (its
+/// serializer leaves out a -1), its runtime replaces a negative suspension by the default
+/// 30 s, and Integration Studio writes `<initialDuration>-1</initialDuration>
+/// <progressionFactor>-1</progressionFactor>` (or `1.0`) to mean "the defaults".
+///
+/// ```
+/// use mediate_core::MediatorSpec;
+/// use mediate_endpoints::EndpointDefinition;
+///
+/// let leaf = |name: &str, text: &str| MediatorSpec::new(name).text(text);
+/// let spec = MediatorSpec::new("endpoint").child(
+///     MediatorSpec::new("http")
+///         .property("uri-template", "http://localhost:9090/grandOak/doctors")
+///         .child(MediatorSpec::new("suspendOnFailure")
+///             .child(leaf("initialDuration", "-1"))
+///             .child(leaf("progressionFactor", "-1"))
+///             .child(leaf("maximumDuration", "0"))),
+/// );
+/// let ep = EndpointDefinition::from_spec(&spec)?;
+/// let suspend = ep.settings().unwrap().suspend_on_failure.as_ref().unwrap();
+/// assert_eq!(suspend.initial_duration, None);
+/// assert_eq!(suspend.progression_factor, None);
+/// assert_eq!(suspend.maximum_duration.as_ref().and_then(|d| d.value()).map(|d| d.as_millis()), Some(0));
+/// # Ok::<(), mediate_core::BuildError>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SuspendOnFailure {
     /// `<errorCodes>`.
     pub error_codes: Option<Dynamic<Vec<i32>>>,
-    /// `<initialDuration>` (milliseconds in the XML).
+    /// `<initialDuration>` (milliseconds in the XML, a Java `int`).
     pub initial_duration: Option<Dynamic<Duration>>,
-    /// `<progressionFactor>`.
+    /// `<progressionFactor>` (a Java `float`, finite and ≥ 0).
     pub progression_factor: Option<Dynamic<f32>>,
-    /// `<maximumDuration>` (milliseconds in the XML).
+    /// `<maximumDuration>` (milliseconds in the XML, a Java `long`).
     pub maximum_duration: Option<Dynamic<Duration>>,
 }
 
@@ -367,14 +396,21 @@ impl EndpointSettings {
             if settings.suspend_on_failure.is_some() {
                 return Err(structure(
                     old,
-                    "`<suspendDurationOnFailure>` (deprecated, in seconds) and `<suspendOnFailure>` are both given; keep `<suspendOnFailure>`",
+                    "is deprecated (it is in seconds) and `<suspendOnFailure>` is given too; keep `<suspendOnFailure>`",
                 ));
             }
             let text = leaf_text(old)?;
-            let seconds: u32 = whole_number(text, "a whole number of seconds")
-                .map_err(|r| structure(old, format!("`<suspendDurationOnFailure>`: {r}")))?;
+            // Synapse multiplies the seconds by 1000 into its initial duration, where a
+            // negative value means the default, as in `<initialDuration>`.
+            let seconds: Option<u32> = whole_or_unset(
+                text,
+                u64::from(u32::MAX),
+                "a whole number of seconds, or -1 for the default",
+            )
+            .map_err(|r| structure(old, r))?;
             settings.suspend_on_failure = Some(SuspendOnFailure {
-                initial_duration: Some(Dynamic::Value(Duration::from_secs(u64::from(seconds)))),
+                initial_duration: seconds
+                    .map(|s| Dynamic::Value(Duration::from_secs(u64::from(s)))),
                 progression_factor: Some(Dynamic::Value(1.0)),
                 ..SuspendOnFailure::default()
             });
@@ -616,15 +652,17 @@ fn read_mark_for_suspension(
         retries_before_suspension: spec
             .child_named("retriesBeforeSuspension")
             .map(|r| {
-                read_dynamic(r, ns, |t| {
-                    whole_number::<i32>(t, "a whole number of retries").map(|n| n.unsigned_abs())
+                read_optional_dynamic(r, ns, |t| {
+                    whole_or_unset(t, JAVA_INT_MAX, "a whole number of retries")
                 })
             })
-            .transpose()?,
+            .transpose()?
+            .flatten(),
         retry_delay: spec
             .child_named("retryDelay")
-            .map(|d| read_dynamic(d, ns, int_millis))
-            .transpose()?,
+            .map(|d| read_optional_dynamic(d, ns, int_millis))
+            .transpose()?
+            .flatten(),
     })
 }
 
@@ -650,16 +688,19 @@ fn read_suspend_on_failure(
             .transpose()?,
         initial_duration: spec
             .child_named("initialDuration")
-            .map(|d| read_dynamic(d, ns, int_millis))
-            .transpose()?,
+            .map(|d| read_optional_dynamic(d, ns, int_millis))
+            .transpose()?
+            .flatten(),
         progression_factor: spec
             .child_named("progressionFactor")
-            .map(|f| read_dynamic(f, ns, parse_factor))
-            .transpose()?,
+            .map(|f| read_optional_dynamic(f, ns, parse_factor))
+            .transpose()?
+            .flatten(),
         maximum_duration: spec
             .child_named("maximumDuration")
-            .map(|d| read_dynamic(d, ns, long_millis))
-            .transpose()?,
+            .map(|d| read_optional_dynamic(d, ns, long_millis_or_unset))
+            .transpose()?
+            .flatten(),
     })
 }
 
@@ -671,7 +712,7 @@ fn read_retry_config(spec: &MediatorSpec) -> Result<RetryConfig, BuildError> {
         spec.child_named(name)
             .map(|c| {
                 let text = leaf_text(c)?;
-                parse_codes(text).map_err(|r| structure(c, format!("`<{}>`: {r}", c.kind)))
+                parse_codes(text).map_err(|r| structure(c, r))
             })
             .transpose()
     };
@@ -681,28 +722,60 @@ fn read_retry_config(spec: &MediatorSpec) -> Result<RetryConfig, BuildError> {
     })
 }
 
-/// Milliseconds read as Java reads a `long`.
+/// The largest Java `int`.
+const JAVA_INT_MAX: u64 = i32::MAX as u64;
+/// The largest Java `long`.
+const JAVA_LONG_MAX: u64 = i64::MAX as u64;
+
+/// Milliseconds ≥ 0 read as Java reads a `long` (a timeout, which Synapse takes as given).
 pub(crate) fn long_millis(text: &str) -> Result<Duration, String> {
-    whole_number::<i64>(text, "a duration in milliseconds (a whole number ≥ 0)")
-        .map(|n| Duration::from_millis(n.unsigned_abs()))
+    let what = "a duration in milliseconds (a whole number ≥ 0)";
+    let n: u64 = whole_number(text, what)?;
+    if n > JAVA_LONG_MAX {
+        return Err(format!("`{}` is too large (expected {what})", text.trim()));
+    }
+    Ok(Duration::from_millis(n))
 }
 
-/// Milliseconds read as Java reads an `int`.
-fn int_millis(text: &str) -> Result<Duration, String> {
-    whole_number::<i32>(text, "a duration in milliseconds (a whole number ≥ 0)")
-        .map(|n| Duration::from_millis(u64::from(n.unsigned_abs())))
+/// Milliseconds read as Java reads an `int`, a negative number being "not set".
+fn int_millis(text: &str) -> Result<Option<Duration>, String> {
+    whole_or_unset(text, JAVA_INT_MAX, MILLIS_OR_UNSET).map(|n| n.map(Duration::from_millis))
 }
 
-fn parse_factor(text: &str) -> Result<f32, String> {
+/// Milliseconds read as Java reads a `long`, a negative number being "not set".
+fn long_millis_or_unset(text: &str) -> Result<Option<Duration>, String> {
+    whole_or_unset(text, JAVA_LONG_MAX, MILLIS_OR_UNSET).map(|n| n.map(Duration::from_millis))
+}
+
+const MILLIS_OR_UNSET: &str =
+    "a duration in milliseconds (a whole number ≥ 0, or -1 for the default)";
+
+/// A progression factor read as Java's `Float.parseFloat` reads it (`2`, `1.0`, `0.5`,
+/// `1e1`, `+2`, `2f`, `2.0d`), a negative number being "not set". `NaN` and infinities
+/// (which Java reads) are refused: no suspension series is meant by them.
+fn parse_factor(text: &str) -> Result<Option<f32>, String> {
+    const WHAT: &str = "a number ≥ 0 such as 2 or 1.5, or -1 for the default";
     let t = text.trim();
     if t.is_empty() {
-        return Err("is empty (expected a number ≥ 0, such as 2 or 1.5)".into());
+        return Err(format!("is empty (expected {WHAT})"));
     }
-    match t.parse::<f32>() {
-        Ok(f) if f.is_finite() && f >= 0.0 => Ok(f),
-        Ok(_) => Err(format!("`{t}` is not a number ≥ 0")),
+    // Java takes a trailing type suffix (`f`, `F`, `d`, `D`) after the digits.
+    let number = t
+        .strip_suffix(['f', 'F', 'd', 'D'])
+        .filter(|n| n.ends_with(|c: char| c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t);
+    // Rust also reads `inf`, `infinity` and `nan` in any case, which Java does not; those
+    // are refused below either way. Java's hexadecimal floats (`0x1p3`) are not read.
+    match number.parse::<f32>() {
+        Ok(f) if f.is_nan() || f.is_infinite() => Err(format!(
+            "`{}` is not a finite number (expected {WHAT})",
+            shorten(t)
+        )),
+        Ok(f) if f < 0.0 => Ok(None),
+        Ok(f) => Ok(Some(f)),
         Err(_) => Err(format!(
-            "`{t}` is not a number (expected a number ≥ 0, such as 2 or 1.5)"
+            "`{}` is not a number (expected {WHAT})",
+            shorten(t)
         )),
     }
 }

@@ -17,14 +17,18 @@ fn ep(inner: &str) -> String {
 #[test]
 fn unknown_attributes_and_children_suggest_the_closest_name() {
     let x = ep(r#"  <address uri="http://h/" formt="pox"/>"#);
-    assert_error_at(&x, after(&x, "formt=\""), "unknown attribute `formt`");
+    assert_error_at(
+        &x,
+        after(&x, "formt=\""),
+        "`<address formt>`: unknown attribute (expected `uri`, `format`",
+    );
     assert!(error(&x).to_string().contains("did you mean `format`?"));
 
     let x = ep(r#"  <address uri="http://h/"><timout/></address>"#);
     assert_error_at(
         &x,
         at(&x, "<timout"),
-        "unknown child element `<timout>` in `<address>`",
+        "unknown child element `<timout>` (expected `<enableAddressing>`",
     );
     assert!(error(&x).to_string().contains("did you mean `timeout`?"));
 
@@ -41,7 +45,11 @@ fn unknown_attributes_and_children_suggest_the_closest_name() {
     let x = ep(
         "  <address uri=\"http://h/\"><timeout><duration>1</duration><duration>2</duration></timeout></address>",
     );
-    assert_error_at(&x, after(&x, "</duration>"), "`<duration>` is given twice");
+    assert_error_at(
+        &x,
+        after(&x, "</duration>"),
+        "is given twice in `<timeout>`",
+    );
 }
 
 #[test]
@@ -69,7 +77,7 @@ fn refused_kinds() {
     let err = EndpointDefinition::from_spec(&spec).unwrap_err();
     assert!(err.to_string().contains("expected an `<endpoint>` element"));
     assert!(
-        matches!(err, BuildError::InvalidStructure { .. }),
+        matches!(err, BuildError::InvalidElement { ref element, attribute: None, .. } if element == "address"),
         "{err:?}"
     );
 }
@@ -123,7 +131,7 @@ fn bad_addresses() {
         assert_error_at(&x, after(&x, "uri=\""), needle);
     }
     let x = ep("  <address/>");
-    assert_error_at(&x, at(&x, "<address"), "missing property `uri`");
+    assert_error_at(&x, at(&x, "<address"), "missing attribute `uri`");
 }
 
 #[test]
@@ -140,13 +148,26 @@ fn bad_numbers_and_durations() {
         ));
         assert_error_at(&x, at(&x, &format!("<{element}")), needle);
     }
+    // A negative suspension setting is Synapse's "not set" (see forms.rs); out of Java's
+    // range, or not a number, it is refused.
     for (element, text, needle) in [
-        ("initialDuration", "-1", "negative"),
         ("initialDuration", "1.5", "is not a duration"),
+        (
+            "initialDuration",
+            "-2147483649",
+            "`-2147483649` is too small",
+        ),
+        ("initialDuration", "2147483648", "`2147483648` is too large"),
+        ("initialDuration", "", "is empty"),
         ("maximumDuration", "ten", "is not a duration"),
+        ("maximumDuration", "-", "`-` is not a duration"),
         ("progressionFactor", "x", "`x` is not a number"),
-        ("progressionFactor", "-2", "is not a number ≥ 0"),
-        ("progressionFactor", "NaN", "is not a number ≥ 0"),
+        ("progressionFactor", "1,5", "`1,5` is not a number"),
+        ("progressionFactor", "NaN", "`NaN` is not a finite number"),
+        ("progressionFactor", "Infinity", "is not a finite number"),
+        ("progressionFactor", "-Infinity", "is not a finite number"),
+        ("progressionFactor", "1e39", "is not a finite number"),
+        ("progressionFactor", "", "is empty"),
         ("errorCodes", "101503,abc", "`abc` is not an error code"),
         ("errorCodes", "-101503", "negative"),
     ] {
@@ -161,7 +182,8 @@ fn bad_numbers_and_durations() {
             "three",
             "is not a whole number of retries",
         ),
-        ("retryDelay", "-5", "negative"),
+        ("retryDelay", "5ms", "is not a duration"),
+        ("retriesBeforeSuspension", "-3000000000", "too small"),
         ("errorCodes", "101504;101505", "is not an error code"),
     ] {
         let x = ep(&format!(
@@ -267,7 +289,7 @@ fn bad_http_endpoints() {
         );
     }
     let x = ep("  <http method=\"get\"/>");
-    assert_error_at(&x, at(&x, "<http"), "missing property `uri-template`");
+    assert_error_at(&x, at(&x, "<http"), "missing attribute `uri-template`");
     let x = ep("  <http uri-template=\"http://h/\" method=\"fetch\"/>");
     assert_error_at(&x, after(&x, "method=\""), "unknown HTTP method");
 
@@ -353,7 +375,7 @@ fn bad_load_balance() {
     let x = ep("  <loadbalance><member hostName=\"h\" httpsPort=\"70000\"/></loadbalance>");
     assert_error_at(&x, after(&x, "httpsPort=\""), "too large");
     let x = ep("  <loadbalance><member httpPort=\"80\"/></loadbalance>");
-    assert_error_at(&x, at(&x, "<member"), "missing property `hostName`");
+    assert_error_at(&x, at(&x, "<member"), "missing attribute `hostName`");
     let x = ep("  <loadbalance><endpoint key=\"a\"/><endpoint key=\"a\"/></loadbalance>");
     assert_error_at(
         &x,
@@ -410,13 +432,13 @@ fn bad_failover_and_recipient_list() {
     assert_error_at(
         &x,
         at(&x, "<failover"),
-        "`<failover>` needs at least one child `<endpoint>`",
+        "needs at least one child `<endpoint>`",
     );
     let x = ep("  <failover><member hostName=\"h\"/></failover>");
     assert_error_at(
         &x,
         at(&x, "<member"),
-        "unknown child element `<member>` in `<failover>`",
+        "unknown child element `<member>` (expected `<endpoint>`)",
     );
     let x = ep("  <failover dynamic=\"sometimes\"><endpoint key=\"a\"/></failover>");
     assert_error_at(&x, after(&x, "dynamic=\""), "expected `true` or `false`");
@@ -454,7 +476,7 @@ fn bad_failover_and_recipient_list() {
 #[test]
 fn bad_templates_and_properties() {
     let x = format!("<endpoint {NS} template=\"T\">\n  <parameter name=\"a\"/>\n</endpoint>");
-    assert_error_at(&x, at(&x, "<parameter"), "missing property `value`");
+    assert_error_at(&x, at(&x, "<parameter"), "missing attribute `value`");
     let x = format!(
         "<endpoint {NS} template=\"T\">\n  <parameter name=\"a\" value=\"1\"/>\n  <parameter name=\"a\" value=\"2\"/>\n</endpoint>"
     );
@@ -507,7 +529,7 @@ fn bad_templates_and_properties() {
     assert_error_at(
         &x,
         at(&x, "<description>b"),
-        "`<description>` is given twice",
+        "is given twice in `<endpoint>`",
     );
 }
 
@@ -520,7 +542,7 @@ fn errors_without_positions_are_plain() {
     assert_eq!(err.position(), None);
     assert!(matches!(
         err,
-        BuildError::InvalidProperty { ref kind, ref property, .. } if kind == "address" && property == "uri"
+        BuildError::InvalidElement { ref element, attribute: Some(ref a), .. } if element == "address" && a == "uri"
     ));
     // Duplicate attributes (possible in code) are refused.
     let spec = MediatorSpec::new("endpoint")
@@ -533,4 +555,95 @@ fn errors_without_positions_are_plain() {
             .to_string()
             .contains("given twice")
     );
+}
+
+/// The message names the element once (the error's subject), then says what is wrong; the
+/// reason does not repeat the element's name.
+/// An endpoint is not a mediator: its errors name the element (and attribute) as XML.
+#[test]
+fn messages_read_as_xml() {
+    for (inner, message) in [
+        (
+            "<address uri=\"http://h/\"><suspendOnFailure><initialDuration>soon</initialDuration></suspendOnFailure></address>",
+            "`<initialDuration>`: `soon` is not a duration in milliseconds (a whole number ≥ 0, or -1 for the default)",
+        ),
+        (
+            "<address uri=\"nope\"/>",
+            "`<address uri>`: invalid value `nope`: has no scheme",
+        ),
+        ("<address/>", "`<address>`: missing attribute `uri`"),
+        (
+            "<failover/>",
+            "`<failover>`: needs at least one child `<endpoint>`",
+        ),
+        (
+            "<address uri=\"http://h/\"><timeout><duration>1</duration><duration>2</duration></timeout></address>",
+            "`<duration>`: is given twice in `<timeout>`",
+        ),
+    ] {
+        let x = ep(&format!("  {inner}"));
+        let text = error(&x).without_position().to_string();
+        assert!(
+            text.starts_with(message),
+            "`{message}` does not start `{text}`"
+        );
+        assert!(!text.contains("mediator"), "{text}");
+    }
+}
+
+#[test]
+fn messages_name_the_element_once() {
+    for (xml, element, reason) in [
+        (
+            "<suspendOnFailure><initialDuration>soon</initialDuration></suspendOnFailure>",
+            "initialDuration",
+            "`soon` is not a duration in milliseconds (a whole number ≥ 0, or -1 for the default)",
+        ),
+        (
+            "<suspendOnFailure><progressionFactor>NaN</progressionFactor></suspendOnFailure>",
+            "progressionFactor",
+            "`NaN` is not a finite number",
+        ),
+        (
+            "<markForSuspension><errorCodes>101504;101505</errorCodes></markForSuspension>",
+            "errorCodes",
+            "`101504;101505` is not an error code",
+        ),
+        (
+            "<timeout><duration>{ }</duration></timeout>",
+            "duration",
+            "the expression between the braces is empty",
+        ),
+        (
+            "<timeout><duration>{//[}</duration></timeout>",
+            "duration",
+            "`{//[}`: invalid XPath at column",
+        ),
+        (
+            "<suspendDurationOnFailure>x</suspendDurationOnFailure>",
+            "suspendDurationOnFailure",
+            "`x` is not a whole number of seconds",
+        ),
+        (
+            "<retryConfig><disabledErrorCodes>x</disabledErrorCodes></retryConfig>",
+            "disabledErrorCodes",
+            "`x` is not an error code",
+        ),
+    ] {
+        let x = ep(&format!("  <address uri=\"http://h/\">{xml}</address>"));
+        let message = error(&x).without_position().to_string();
+        assert!(message.contains(reason), "`{reason}` not in `{message}`");
+        assert_eq!(
+            message.matches(element).count(),
+            1,
+            "`{element}` named more than once in `{message}`"
+        );
+    }
+    let x = ep("  <failover/>");
+    let message = error(&x).without_position().to_string();
+    assert_eq!(message.matches("failover").count(), 1, "{message}");
+    let x = ep(
+        "  <http uri-template=\"http://h/\"><authentication><basicAuth><username> </username><password>p</password></basicAuth></authentication></http>",
+    );
+    assert_error_at(&x, at(&x, "<username"), "must not be empty");
 }

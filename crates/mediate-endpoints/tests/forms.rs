@@ -262,6 +262,103 @@ fn deprecated_suspend_duration_on_failure_is_seconds() {
 }
 
 #[test]
+fn integration_studio_minus_one_means_the_default() {
+    // The shape Integration Studio / the MI VS Code extension writes for a new endpoint, as in
+    // the MI samples and tutorials (healthcare `GrandOakEndpoint`, the call-mediator snippets):
+    // -1 is Synapse's "not set" (`EndpointDefinition` starts at -1, its serializer leaves a -1
+    // out, its runtime replaces a negative suspension by the default 30 s).
+    let ep = endpoint(&format!(
+        r#"<endpoint {NS} name="GrandOakEndpoint">
+    <http method="get" uri-template="http://localhost:9090/grandOak/doctors/{{uri.var.doctorType}}">
+        <suspendOnFailure>
+            <initialDuration>-1</initialDuration>
+            <progressionFactor>-1</progressionFactor>
+            <maximumDuration>0</maximumDuration>
+        </suspendOnFailure>
+        <markForSuspension>
+            <retriesBeforeSuspension>0</retriesBeforeSuspension>
+        </markForSuspension>
+    </http>
+</endpoint>"#
+    ));
+    let settings = ep.settings().unwrap();
+    let f = settings.suspend_on_failure.clone().unwrap();
+    assert_eq!(f.error_codes, None);
+    assert_eq!(f.initial_duration, None); // MI: defaults::INITIAL_SUSPEND_DURATION
+    assert_eq!(f.progression_factor, None); // MI: defaults::PROGRESSION_FACTOR
+    assert_eq!(f.maximum_duration, Some(Dynamic::Value(Duration::ZERO)));
+    let m = settings.mark_for_suspension.clone().unwrap();
+    assert_eq!(m.retries_before_suspension, Some(Dynamic::Value(0)));
+    assert_round_trip(&ep);
+    // Written back, the -1s are left out, as Synapse's serializer leaves them out.
+    let spec = ep.to_spec();
+    let suspend = spec.children[0].child_named("suspendOnFailure").unwrap();
+    let written: Vec<&str> = suspend.children.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(written, ["maximumDuration"]);
+
+    // The VS Code extension's address form: `1.0`, and every other -1 Synapse takes as unset.
+    let ep = endpoint(&format!(
+        r#"<endpoint {NS} name="SimpleStockQuote">
+    <address uri="http://localhost:9000/services/SimpleStockQuoteService">
+        <suspendOnFailure>
+            <initialDuration>-1</initialDuration>
+            <progressionFactor>1.0</progressionFactor>
+            <maximumDuration>-1</maximumDuration>
+        </suspendOnFailure>
+        <markForSuspension>
+            <retriesBeforeSuspension>-1</retriesBeforeSuspension>
+            <retryDelay>-1</retryDelay>
+        </markForSuspension>
+    </address>
+</endpoint>"#
+    ));
+    let settings = ep.settings().unwrap();
+    let f = settings.suspend_on_failure.clone().unwrap();
+    assert_eq!(f.initial_duration, None);
+    assert_eq!(f.progression_factor, Some(Dynamic::Value(1.0)));
+    assert_eq!(f.maximum_duration, None); // MI: defaults::MAXIMUM_SUSPEND_DURATION
+    let m = settings.mark_for_suspension.clone().unwrap();
+    assert_eq!(m.retries_before_suspension, None);
+    assert_eq!(m.retry_delay, None);
+    assert_round_trip(&ep);
+
+    // The deprecated seconds form takes a negative value as the default too.
+    let ep = endpoint(&format!(
+        r#"<endpoint {NS}><address uri="http://h/x"><suspendDurationOnFailure>-1</suspendDurationOnFailure></address></endpoint>"#
+    ));
+    let f = ep.settings().unwrap().suspend_on_failure.clone().unwrap();
+    assert_eq!(f.initial_duration, None);
+    assert_eq!(f.progression_factor, Some(Dynamic::Value(1.0)));
+    assert_round_trip(&ep);
+}
+
+#[test]
+fn progression_factors_read_as_java_floats() {
+    for (text, factor) in [
+        ("2", Some(2.0)),
+        ("1.0", Some(1.0)),
+        ("0.5", Some(0.5)),
+        (".5", Some(0.5)),
+        ("+2", Some(2.0)),
+        ("1e1", Some(10.0)),
+        ("2f", Some(2.0)),
+        ("1.5D", Some(1.5)),
+        ("0", Some(0.0)),
+        (" 3 ", Some(3.0)),
+        ("-1", None),
+        ("-1.0", None),
+        ("-0.5", None),
+    ] {
+        let ep = endpoint(&format!(
+            r#"<endpoint {NS}><address uri="http://h/x"><suspendOnFailure><progressionFactor>{text}</progressionFactor></suspendOnFailure></address></endpoint>"#
+        ));
+        let f = ep.settings().unwrap().suspend_on_failure.clone().unwrap();
+        assert_eq!(f.progression_factor, factor.map(Dynamic::Value), "{text}");
+        assert_round_trip(&ep);
+    }
+}
+
+#[test]
 fn placeholders_and_property_parts_in_addresses() {
     for uri in [
         "$SYSTEM:BACKEND_URL",

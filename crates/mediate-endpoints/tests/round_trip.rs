@@ -136,7 +136,12 @@ fn settings() -> BoxedStrategy<EndpointSettings> {
         of((
             of(dynamic(codes())),
             of(dynamic(int_ms())),
-            of(dynamic((0u32..4000).prop_map(|n| n as f32 / 8.0))),
+            of(dynamic(prop_oneof![
+                (0u32..4000).prop_map(|n| n as f32 / 8.0),
+                // Any finite factor ≥ 0 survives `f32::to_string` and Java-float reading.
+                (prop::num::f32::POSITIVE | prop::num::f32::ZERO)
+                    .prop_filter("finite", |f| f.is_finite()),
+            ])),
             of(dynamic(long_ms())),
         )
             .prop_map(
@@ -443,8 +448,48 @@ fn unique_sibling_keys(d: &EndpointDefinition) -> bool {
     sorted.len() == keys.len() && children.iter().all(unique_sibling_keys)
 }
 
+/// `<endpoint><address uri><{parent}><{element}>{text}</…></…></address></endpoint>`.
+fn with_setting(parent: &str, element: &str, text: &str) -> mediate_core::MediatorSpec {
+    use mediate_core::MediatorSpec;
+    MediatorSpec::new("endpoint").child(
+        MediatorSpec::new("address")
+            .property("uri", "http://h/x")
+            .child(MediatorSpec::new(parent).child(MediatorSpec::new(element).text(text))),
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any negative number in the Java type's range is Synapse's "not set": it reads as absent
+    /// and is left out when written back.
+    #[test]
+    fn negative_suspension_settings_read_as_unset(
+        int in i32::MIN..0,
+        long in i64::MIN..0,
+        factor in (prop::num::f32::NEGATIVE | prop::num::f32::NORMAL).prop_filter("negative", |f| *f < 0.0 && f.is_finite()),
+    ) {
+        for (parent, element, text) in [
+            ("suspendOnFailure", "initialDuration", int.to_string()),
+            ("suspendOnFailure", "progressionFactor", factor.to_string()),
+            ("suspendOnFailure", "progressionFactor", int.to_string()),
+            ("suspendOnFailure", "maximumDuration", long.to_string()),
+            ("markForSuspension", "retriesBeforeSuspension", int.to_string()),
+            ("markForSuspension", "retryDelay", int.to_string()),
+        ] {
+            let spec = with_setting(parent, element, &text);
+            let ep = EndpointDefinition::from_spec(&spec)
+                .map_err(|e| TestCaseError::fail(format!("<{element}>{text}: {e}")))?;
+            let settings = ep.settings().expect("a leaf endpoint");
+            let unset = match parent {
+                "suspendOnFailure" => settings.suspend_on_failure == Some(SuspendOnFailure::default()),
+                _ => settings.mark_for_suspension == Some(MarkForSuspension::default()),
+            };
+            prop_assert!(unset, "<{}>{}: {:?}", element, text, settings);
+            let back = ep.to_spec();
+            prop_assert!(back.children[0].children[0].children.is_empty());
+        }
+    }
 
     #[test]
     fn to_spec_then_from_spec_is_identity(d in definition()) {
