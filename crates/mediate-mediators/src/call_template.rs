@@ -22,13 +22,19 @@
 //!    passed; a mandatory one not passed is a fault with code 500101; values for undeclared
 //!    names are dropped), pushes them as a frame on the message's function stack, runs its body
 //!    and pops the frame. Inside, `$func:p`, `get-property('func', 'p')` and
-//!    `${params.functionParams.p}` read the frame;
+//!    `${params.functionParams.p}` read the frame. The call takes a level of the message's
+//!    nesting while it runs: past [`MAX_NESTING_DEPTH`](mediate_core::MAX_NESTING_DEPTH)
+//!    nested sequences and templates (a template that calls itself without end) it fails with
+//!    code [`NESTING_LIMIT_EXCEEDED`](mediate_core::codes::NESTING_LIMIT_EXCEEDED) (mediate's
+//!    own: Synapse overflows the stack);
 //! 4. the body's outcome is the mediator's. A fault in steps 2–3 (a failing parameter
 //!    expression, a missing mandatory parameter, a body fault its template's `onError` did not
 //!    handle) goes to the mediator's `onError` sequence when one is set and deployed (the fault
 //!    facts are recorded, the handler runs, the flow stops), else to the enclosing sequence.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use mediate_core::{
     BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
@@ -37,7 +43,7 @@ use mediate_core::{
 
 use crate::value::{
     DESCRIPTION, ValueSource, check_attributes, check_mediator_attributes, check_mediator_children,
-    compile_expression, expression_reads_body, unknown_child,
+    compile_expression_in, expression_reads_body, locate_at, locate_child, unknown_child,
 };
 
 const KIND: &str = "call-template";
@@ -155,27 +161,36 @@ impl CallTemplateConfig {
         for child in spec.children.iter().filter(|c| c.kind != DESCRIPTION) {
             check_attributes(child, &["name", "value"])?;
             if let Some(inner) = child.children.first() {
-                return Err(unknown_child(child, &inner.kind, &[]));
+                return Err(locate_at(unknown_child(child, &inner.kind, &[]), inner, ""));
             }
-            let name = child.require("name")?;
+            let name = child.require("name").map_err(|e| locate_child(e, child))?;
             if name.trim().is_empty() {
-                return Err(child.invalid(
-                    "name",
-                    name,
-                    "call template mediator parameters should have a non-empty name",
+                return Err(locate_child(
+                    child.invalid(
+                        "name",
+                        name,
+                        "call template mediator parameters should have a non-empty name",
+                    ),
+                    child,
                 ));
             }
             if params.iter().any(|p| p.name == name) {
-                return Err(child.invalid(
-                    "name",
-                    name,
-                    format!("parameter `{name}` is passed twice to template `{target}`"),
+                return Err(locate_child(
+                    child.invalid(
+                        "name",
+                        name,
+                        format!("parameter `{name}` is passed twice to template `{target}`"),
+                    ),
+                    child,
                 ));
             }
-            let value = child.require("value")?;
+            let value = child.require("value").map_err(|e| locate_child(e, child))?;
             for (p, u) in child.namespaces.iter() {
                 namespaces.insert(p, u);
             }
+            // What `build` compiles, checked here too so that an error is located at the
+            // `<with-param>`'s `value`.
+            compile_param(value, &namespaces).map_err(|e| locate_at(e, child, "value"))?;
             params.push(WithParam::new(name, value));
         }
         Ok(Self {
@@ -203,18 +218,10 @@ impl CallTemplateConfig {
                     "call template mediator parameters should have a non-empty name",
                 ));
             }
-            let value = match param_value(&p.value) {
-                ParamText::Literal(text) => ValueSource::Literal(text),
-                ParamText::Expression(text) => {
-                    reads_body |= expression_reads_body(text);
-                    ValueSource::Expression(compile_expression(
-                        "with-param",
-                        "value",
-                        text,
-                        &self.namespaces,
-                    )?)
-                }
-            };
+            let value = compile_param(&p.value, &self.namespaces)?;
+            if let ValueSource::Expression(expr) = &value {
+                reads_body |= expression_reads_body(expr.source());
+            }
             params.push((p.name, value));
         }
         Ok(CallTemplate {
@@ -230,8 +237,9 @@ impl CallTemplateConfig {
 enum ParamText<'a> {
     /// Passed as it is.
     Literal(String),
-    /// Evaluated for each message.
-    Expression(&'a str),
+    /// Evaluated for each message: the expression's text and how many characters of the value
+    /// come before it (the `{` of `{expr}`, blanks before `${…}`).
+    Expression(&'a str, usize),
 }
 
 /// Reads a `value` as Synapse's `ValueFactory.createValue` does: `{{expr}}` (trimmed, more
@@ -244,12 +252,32 @@ fn param_value(value: &str) -> ParamText<'_> {
         return ParamText::Literal(trimmed[1..trimmed.len() - 1].to_owned());
     }
     if let Some(inner) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
-        return ParamText::Expression(inner);
+        return ParamText::Expression(inner, 1);
     }
     if trimmed.starts_with("${") && trimmed.ends_with('}') {
-        return ParamText::Expression(trimmed);
+        let blanks = value[..value.len() - value.trim_start().len()]
+            .chars()
+            .count();
+        return ParamText::Expression(trimmed, blanks);
     }
     ParamText::Literal(value.to_owned())
+}
+
+/// A `<with-param value>` as the call passes it: a literal, or its compiled expression. A bad
+/// expression is a [`BuildError::InvalidProperty`] of `with-param`'s `value` quoting the whole
+/// value, its column counted from the value's first character.
+fn compile_param(value: &str, namespaces: &Namespaces) -> Result<ValueSource, BuildError> {
+    Ok(match param_value(value) {
+        ParamText::Literal(text) => ValueSource::Literal(text),
+        ParamText::Expression(text, offset) => ValueSource::Expression(compile_expression_in(
+            "with-param",
+            "value",
+            value,
+            offset,
+            text,
+            namespaces,
+        )?),
+    })
 }
 
 /// The runtime call-template mediator (behaviour): see the [module](self) for what it does.
@@ -277,13 +305,8 @@ impl CallTemplate {
         self.on_error.as_deref()
     }
 
-    /// Evaluates the arguments in the caller's scope and runs the template.
-    async fn call(
-        &self,
-        template: &Template,
-        msg: &mut MessageContext,
-        env: &Env,
-    ) -> Result<Flow, MediationError> {
+    /// Evaluates the arguments in the caller's scope.
+    fn arguments(&self, msg: &MessageContext) -> Result<HashMap<String, String>, MediationError> {
         let mut args = HashMap::with_capacity(self.params.len());
         for (name, value) in &self.params {
             let value = match value {
@@ -292,7 +315,7 @@ impl CallTemplate {
             };
             args.insert(name.clone(), value);
         }
-        template.invoke(args, msg, env).await
+        Ok(args)
     }
 
     fn evaluate(
@@ -310,28 +333,61 @@ impl CallTemplate {
             .with_source(e)
         })
     }
+
+    /// The `invoking sequence template` event, kept out of `mediate`'s frame (every level of
+    /// nesting polls through it).
+    #[inline(never)]
+    fn trace_call(&self) {
+        tracing::debug!(
+            target_template = %self.target,
+            params = self.params.len(),
+            "invoking sequence template"
+        );
+    }
+
+    /// `Sequence template T cannot be found`.
+    #[cold]
+    fn not_found(&self) -> MediationError {
+        MediationError::mediator(format!("Sequence template {} cannot be found", self.target))
+    }
+
+    /// Runs `template`: a boxed future made in its own frame, so that `mediate`'s frame (every
+    /// level of nesting polls through it) does not hold its state.
+    fn invoke<'a>(
+        template: &'a Template,
+        args: HashMap<String, String>,
+        msg: &'a mut MessageContext,
+        env: &'a Env,
+    ) -> Pin<Box<dyn Future<Output = Result<Flow, MediationError>> + Send + 'a>> {
+        Box::pin(template.invoke(args, msg, env))
+    }
+
+    /// Hands `err` to the `onError` sequence `key`: a boxed future made in its own frame, so
+    /// that `mediate`'s frame does not hold its state.
+    fn handle_error<'a>(
+        key: &'a str,
+        msg: &'a mut MessageContext,
+        env: &'a Env,
+        err: MediationError,
+    ) -> Pin<Box<dyn Future<Output = Result<Flow, MediationError>> + Send + 'a>> {
+        Box::pin(env.handle_error(key, msg, err))
+    }
 }
 
 #[async_trait]
 impl Mediator for CallTemplate {
     async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
         let Some(template) = env.get_template(&self.target) else {
-            return Err(MediationError::mediator(format!(
-                "Sequence template {} cannot be found",
-                self.target
-            )));
+            return Err(self.not_found());
         };
-        tracing::debug!(
-            target_template = %self.target,
-            params = self.params.len(),
-            "invoking sequence template"
-        );
-        match self.call(template, msg, env).await {
-            Err(err) => match self.on_error.as_deref() {
-                Some(key) => env.handle_error(key, msg, err).await,
-                None => Err(err),
-            },
-            ok => ok,
+        self.trace_call();
+        let result = match self.arguments(msg) {
+            Ok(args) => Self::invoke(template, args, msg, env).await,
+            Err(err) => Err(err),
+        };
+        match (result, self.on_error.as_deref()) {
+            (Err(err), Some(key)) => Self::handle_error(key, msg, env, err).await,
+            (result, _) => result,
         }
     }
 
@@ -354,7 +410,7 @@ mod tests {
     fn kind_of(value: &str) -> String {
         match param_value(value) {
             ParamText::Literal(t) => format!("literal:{t}"),
-            ParamText::Expression(e) => format!("expr:{e}"),
+            ParamText::Expression(e, offset) => format!("expr@{offset}:{e}"),
         }
     }
 
@@ -362,12 +418,13 @@ mod tests {
     fn value_forms_as_synapse_value_factory() {
         assert_eq!(kind_of("plain"), "literal:plain");
         assert_eq!(kind_of(""), "literal:");
-        assert_eq!(kind_of("{//a/b}"), "expr://a/b");
-        assert_eq!(kind_of("{json-eval($.a)}"), "expr:json-eval($.a)");
+        assert_eq!(kind_of("{//a/b}"), "expr@1://a/b");
+        assert_eq!(kind_of("{json-eval($.a)}"), "expr@1:json-eval($.a)");
         assert_eq!(kind_of("{{//m0:getQuote}}"), "literal:{//m0:getQuote}");
-        assert_eq!(kind_of("${vars.x}"), "expr:${vars.x}");
+        assert_eq!(kind_of("${vars.x}"), "expr@0:${vars.x}");
         assert_eq!(kind_of(" {x} "), "literal: {x} ");
-        assert_eq!(kind_of("{}"), "expr:");
+        assert_eq!(kind_of("{}"), "expr@1:");
+        assert_eq!(kind_of("  ${vars.x} "), "expr@2:${vars.x}");
         assert_eq!(kind_of("{{}}"), "literal:{}");
     }
 }

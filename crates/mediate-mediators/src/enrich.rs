@@ -57,7 +57,7 @@ use serde_json::Value;
 use crate::property::gson_lenient_parse;
 use crate::value::{
     attribute_enum, check_attributes, check_mediator_attributes, check_mediator_children,
-    compile_expression, unknown_child,
+    compile_expression, locate_at, locate_child, unknown_child_at,
 };
 use crate::xml_edit::{self, Edit};
 
@@ -307,112 +307,28 @@ impl EnrichConfig {
                 namespaces.insert(p, u);
             }
         }
-        Ok(EnrichConfig {
-            source: read_source(source_spec)?,
-            target: read_target(target_spec)?,
+        let config = EnrichConfig {
+            source: read_source(source_spec).map_err(|e| locate_child(e, source_spec))?,
+            target: read_target(target_spec).map_err(|e| locate_child(e, target_spec))?,
             namespaces,
-        })
+        };
+        // What `build` checks and compiles, checked here too so that an error is located at
+        // `<source>` or `<target>` (at the attribute at fault).
+        validate_combination(&config.source, &config.target)
+            .map_err(|(attribute, e)| locate_at(e, target_spec, attribute))?;
+        build_source(&config.source, config.target.action, &config.namespaces)
+            .map_err(|e| locate_child(e, source_spec))?;
+        build_target(&config.target, &config.namespaces)
+            .map_err(|e| locate_child(e, target_spec))?;
+        Ok(config)
     }
 
     /// Checks the configuration as `EnrichMediatorFactory` does and compiles the paths.
     pub fn build(self) -> Result<EnrichMediator, BuildError> {
-        validate_combination(&self.source, &self.target)?;
-        let ns = &self.namespaces;
-        let remove_paths = if self.target.action == Action::Remove {
-            match &self.source.kind {
-                SourceKind::Custom(text) => match json_eval_arg(text) {
-                    Some(arg) => split_top_level(arg)
-                        .into_iter()
-                        .map(|p| compile_json("xpath", text, p))
-                        .collect::<Result<Vec<_>, _>>()?,
-                    None => Vec::new(),
-                },
-                _ => Vec::new(),
-            }
-        } else {
-            Vec::new()
-        };
-        let source = match &self.source.kind {
-            SourceKind::Custom(text) if self.target.action == Action::Remove => {
-                if json_eval_arg(text).is_some() {
-                    BuiltSource::RemoveOnly
-                } else {
-                    BuiltSource::Custom(compile_path("xpath", text, ns)?)
-                }
-            }
-            SourceKind::Custom(text) => BuiltSource::Custom(compile_path("xpath", text, ns)?),
-            SourceKind::Envelope => BuiltSource::Envelope,
-            SourceKind::Body => BuiltSource::Body,
-            SourceKind::Property(p) => BuiltSource::Property(p.clone()),
-            SourceKind::InlineKey(k) => BuiltSource::InlineKey(k.clone()),
-            SourceKind::Inline(content) => inline_source(content)?,
-        };
-        let target = match &self.target.kind {
-            TargetKind::Custom(text) => {
-                let path = compile_path("xpath", text, ns)?;
-                if let BuiltPath::Json { root: true, .. } = path
-                    && self.target.action == Action::Replace
-                {
-                    return Err(BuildError::invalid(
-                        KIND,
-                        "xpath",
-                        text,
-                        "Acting replace is not supported for root path in type custom. Please \
-                         use type body action replace instead",
-                    ));
-                }
-                match property_target(text) {
-                    Some(PropertyRef::Ctx(name)) => BuiltTarget::CtxProperty(name),
-                    Some(PropertyRef::GetProperty(scope, name)) => {
-                        BuiltTarget::GetProperty(scope, name)
-                    }
-                    Some(PropertyRef::Malformed) => {
-                        return Err(BuildError::invalid(
-                            KIND,
-                            "xpath",
-                            text,
-                            "get-property() needs a quoted property name",
-                        ));
-                    }
-                    None => BuiltTarget::Custom(path),
-                }
-            }
-            TargetKind::Envelope => BuiltTarget::Envelope,
-            TargetKind::Body => BuiltTarget::Body,
-            TargetKind::Property(p) => BuiltTarget::Property(p.clone()),
-            TargetKind::Key(text) => {
-                let arg = json_eval_arg(text).ok_or_else(|| {
-                    BuildError::invalid(
-                        KIND,
-                        "xpath",
-                        text,
-                        "the target type 'key' needs a json-eval(<path>.<key>) path",
-                    )
-                })?;
-                let normalized = normalize_json_path(arg);
-                let Some(dot) = normalized.rfind('.').filter(|&d| d > 0) else {
-                    return Err(BuildError::invalid(
-                        KIND,
-                        "xpath",
-                        text,
-                        "the path must end with the key to rename: <json path>.<key name>",
-                    ));
-                };
-                let (parent, key) = (&normalized[..dot], &normalized[dot + 1..]);
-                if key.is_empty() {
-                    return Err(BuildError::invalid(
-                        KIND,
-                        "xpath",
-                        text,
-                        "the key name is empty",
-                    ));
-                }
-                BuiltTarget::Key {
-                    parent: compile_json("xpath", text, parent)?,
-                    key: key.to_owned(),
-                }
-            }
-        };
+        validate_combination(&self.source, &self.target).map_err(|(_, e)| e)?;
+        let (source, remove_paths) =
+            build_source(&self.source, self.target.action, &self.namespaces)?;
+        let target = build_target(&self.target, &self.namespaces)?;
         let native_json = native_json_enabled(&source, &target);
         Ok(EnrichMediator {
             source,
@@ -423,6 +339,114 @@ impl EnrichConfig {
             remove_paths,
         })
     }
+}
+
+/// The source, compiled, and the paths a `remove` action deletes.
+fn build_source(
+    source: &Source,
+    action: Action,
+    ns: &Namespaces,
+) -> Result<(BuiltSource, Vec<JsonPath>), BuildError> {
+    let remove_paths = if action == Action::Remove {
+        match &source.kind {
+            SourceKind::Custom(text) => match json_eval_arg(text) {
+                Some(arg) => split_top_level(arg)
+                    .into_iter()
+                    .map(|p| compile_json("xpath", text, p))
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    let built = match &source.kind {
+        SourceKind::Custom(text) if action == Action::Remove => {
+            if json_eval_arg(text).is_some() {
+                BuiltSource::RemoveOnly
+            } else {
+                BuiltSource::Custom(compile_path("xpath", text, ns)?)
+            }
+        }
+        SourceKind::Custom(text) => BuiltSource::Custom(compile_path("xpath", text, ns)?),
+        SourceKind::Envelope => BuiltSource::Envelope,
+        SourceKind::Body => BuiltSource::Body,
+        SourceKind::Property(p) => BuiltSource::Property(p.clone()),
+        SourceKind::InlineKey(k) => BuiltSource::InlineKey(k.clone()),
+        SourceKind::Inline(content) => inline_source(content)?,
+    };
+    Ok((built, remove_paths))
+}
+
+/// The target, compiled.
+fn build_target(target: &Target, ns: &Namespaces) -> Result<BuiltTarget, BuildError> {
+    Ok(match &target.kind {
+        TargetKind::Custom(text) => {
+            let path = compile_path("xpath", text, ns)?;
+            if let BuiltPath::Json { root: true, .. } = path
+                && target.action == Action::Replace
+            {
+                return Err(BuildError::invalid(
+                    KIND,
+                    "xpath",
+                    text,
+                    "Acting replace is not supported for root path in type custom. Please \
+                     use type body action replace instead",
+                ));
+            }
+            match property_target(text) {
+                Some(PropertyRef::Ctx(name)) => BuiltTarget::CtxProperty(name),
+                Some(PropertyRef::GetProperty(scope, name)) => {
+                    BuiltTarget::GetProperty(scope, name)
+                }
+                Some(PropertyRef::Malformed) => {
+                    return Err(BuildError::invalid(
+                        KIND,
+                        "xpath",
+                        text,
+                        "get-property() needs a quoted property name",
+                    ));
+                }
+                None => BuiltTarget::Custom(path),
+            }
+        }
+        TargetKind::Envelope => BuiltTarget::Envelope,
+        TargetKind::Body => BuiltTarget::Body,
+        TargetKind::Property(p) => BuiltTarget::Property(p.clone()),
+        TargetKind::Key(text) => {
+            let arg = json_eval_arg(text).ok_or_else(|| {
+                BuildError::invalid(
+                    KIND,
+                    "xpath",
+                    text,
+                    "the target type 'key' needs a json-eval(<path>.<key>) path",
+                )
+            })?;
+            let normalized = normalize_json_path(arg);
+            let Some(dot) = normalized.rfind('.').filter(|&d| d > 0) else {
+                return Err(BuildError::invalid(
+                    KIND,
+                    "xpath",
+                    text,
+                    "the path must end with the key to rename: <json path>.<key name>",
+                ));
+            };
+            let (parent, key) = (&normalized[..dot], &normalized[dot + 1..]);
+            if key.is_empty() {
+                return Err(BuildError::invalid(
+                    KIND,
+                    "xpath",
+                    text,
+                    "the key name is empty",
+                ));
+            }
+            BuiltTarget::Key {
+                parent: compile_json_normalized("xpath", text, parent, json_shift(text, arg))?,
+                key: key.to_owned(),
+            }
+        }
+    })
 }
 
 /// An inline source (`Source.setInlineOMNode` as the factory sets it): the first child
@@ -518,10 +542,11 @@ fn read_source(spec: &MediatorSpec) -> Result<Source, BuildError> {
     if !matches!(kind, SourceKind::Inline(_))
         && let Some(child) = spec.children.first()
     {
-        return Err(spec.invalid_structure(format!(
+        let error = spec.invalid_structure(format!(
             "unknown child element `<{}>` (only a `type=\"inline\"` source takes content)",
             child.kind
-        )));
+        ));
+        return Err(locate_at(error, child, ""));
     }
     Ok(Source { kind, clone })
 }
@@ -529,7 +554,7 @@ fn read_source(spec: &MediatorSpec) -> Result<Source, BuildError> {
 fn read_target(spec: &MediatorSpec) -> Result<Target, BuildError> {
     check_attributes(spec, &["action", "type", "xpath", "property"])?;
     if let Some(child) = spec.children.first() {
-        return Err(unknown_child(spec, &child.kind, &[]));
+        return Err(unknown_child_at(spec, child, &[]));
     }
     if let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty()) {
         return Err(BuildError::invalid(
@@ -585,11 +610,17 @@ fn read_target(spec: &MediatorSpec) -> Result<Target, BuildError> {
     })
 }
 
-/// `EnrichMediatorFactory.validateTypeCombination` and `populateTarget`'s checks.
-fn validate_combination(source: &Source, target: &Target) -> Result<(), BuildError> {
+/// `EnrichMediatorFactory.validateTypeCombination` and `populateTarget`'s checks; an error
+/// comes with the `<target>` attribute it is located at (`type` or `action`).
+fn validate_combination(
+    source: &Source,
+    target: &Target,
+) -> Result<(), (&'static str, BuildError)> {
     let s = source.type_code();
     let t = target.type_code();
-    let wrong = |what: &str| BuildError::structure(KIND, what.to_owned());
+    let wrong = |attribute: &'static str, what: &str| {
+        (attribute, BuildError::structure(KIND, what.to_owned()))
+    };
     let bad_types = match s {
         1 => matches!(t, Some(0..=2)),
         2 => matches!(t, Some(1 | 2)),
@@ -597,28 +628,38 @@ fn validate_combination(source: &Source, target: &Target) -> Result<(), BuildErr
         _ => false,
     };
     if bad_types {
-        return Err(wrong("Wrong combination of source and target type"));
+        return Err(wrong("type", "Wrong combination of source and target type"));
     }
     if target.action == Action::Remove {
         if s != 0 {
-            return Err(wrong("Wrong combination of source type and target action"));
+            return Err(wrong(
+                "action",
+                "Wrong combination of source type and target action",
+            ));
         }
         if matches!(t, Some(0 | 1)) {
-            return Err(wrong("Wrong combination of target type and target action"));
+            return Err(wrong(
+                "action",
+                "Wrong combination of target type and target action",
+            ));
         }
     }
     if matches!(target.kind, TargetKind::Key(_)) {
         if matches!(s, 1 | 2) {
-            return Err(wrong("Wrong combination of source type and target type"));
+            return Err(wrong(
+                "type",
+                "Wrong combination of source type and target type",
+            ));
         }
         if target.action != Action::Replace {
             return Err(wrong(
+                "action",
                 "Only the replace action is supported for the target type 'key'.",
             ));
         }
     }
     if matches!(target.kind, TargetKind::Envelope) && target.action != Action::Replace {
-        return Err(wrong("Invalid target action"));
+        return Err(wrong("action", "Invalid target action"));
     }
     Ok(())
 }
@@ -1663,10 +1704,56 @@ fn normalize_json_path(arg: &str) -> String {
     }
 }
 
+/// Compiles `arg`, a part of the attribute value `text`, as a JSONPath; an error's column is
+/// given in `text`.
 fn compile_json(attribute: &str, text: &str, arg: &str) -> Result<JsonPath, BuildError> {
-    let normalized = normalize_json_path(arg);
-    JsonPath::compile(&normalized)
-        .map_err(|e| BuildError::invalid(KIND, attribute, text, e.to_string()))
+    compile_json_normalized(
+        attribute,
+        text,
+        &normalize_json_path(arg),
+        json_shift(text, arg),
+    )
+}
+
+/// Compiles `path` (normalized from a part of the attribute value `text`, `shift` characters
+/// off: see [`json_shift`]) as a JSONPath; an error's column is given in `text`.
+fn compile_json_normalized(
+    attribute: &str,
+    text: &str,
+    path: &str,
+    shift: isize,
+) -> Result<JsonPath, BuildError> {
+    JsonPath::compile(path).map_err(|e| {
+        let column = isize::try_from(e.column)
+            .unwrap_or(isize::MAX)
+            .saturating_add(shift)
+            .max(1);
+        BuildError::invalid(
+            KIND,
+            attribute,
+            text,
+            format!("invalid JSONPath at column {column}: {}", e.message),
+        )
+    })
+}
+
+/// How many characters the column of a character of `normalize_json_path(arg)` is off its
+/// column in `text` (`arg` being a part of `text`): where `arg`'s path starts in `text`, less
+/// the `$.` put in front of a path written without it.
+fn json_shift(text: &str, arg: &str) -> isize {
+    let t = arg.trim();
+    let start = isize::try_from(char_offset(text, t)).unwrap_or(0);
+    if t == "$." || t.starts_with('$') || t.starts_with('@') {
+        start
+    } else {
+        start - 2
+    }
+}
+
+/// The offset in characters of `part`, a slice of `text`, in `text` (0 when it is not one).
+fn char_offset(text: &str, part: &str) -> usize {
+    let start = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    text.get(..start).map_or(0, |s| s.chars().count())
 }
 
 fn compile_path(attribute: &str, text: &str, ns: &Namespaces) -> Result<BuiltPath, BuildError> {

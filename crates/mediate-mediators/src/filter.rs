@@ -24,7 +24,7 @@ use crate::java_regex::JavaRegex;
 pub use crate::value::expression_reads_body;
 use crate::value::{
     DESCRIPTION, check_attributes, check_mediator_attributes, closest, compile_expression,
-    inline_sequence, unknown_child,
+    inline_sequence, locate_at, locate_child, unknown_child_at,
 };
 
 const KIND: &str = "filter";
@@ -149,13 +149,15 @@ impl FilterConfig {
                     .iter()
                     .find(|c| !BRANCHES.contains(&c.kind.as_str()))
                 {
-                    return Err(unknown_child(spec, &child.kind, BRANCHES));
+                    return Err(unknown_child_at(spec, child, BRANCHES));
                 }
                 for name in ["then", "else"] {
-                    if spec.children_named(name).count() > 1 {
-                        return Err(
-                            spec.invalid_structure(format!("more than one `<{name}>` element"))
-                        );
+                    if let Some(second) = spec.children_named(name).nth(1) {
+                        return Err(locate_at(
+                            spec.invalid_structure(format!("more than one `<{name}>` element")),
+                            second,
+                            "",
+                        ));
                     }
                 }
                 config.then = branch_from_spec(then, registry)?;
@@ -164,10 +166,14 @@ impl FilterConfig {
                 }
             }
             None => {
-                if spec.child_named("else").is_some() {
-                    return Err(spec.invalid_structure(
-                        "`<else>` needs a `<then>` element before it (the short form, mediators \
-                         directly under `<filter>`, has no else branch)",
+                if let Some(otherwise) = spec.child_named("else") {
+                    return Err(locate_at(
+                        spec.invalid_structure(
+                            "`<else>` needs a `<then>` element before it (the short form, \
+                             mediators directly under `<filter>`, has no else branch)",
+                        ),
+                        otherwise,
+                        "",
                     ));
                 }
                 // A misspelt `<then>`/`<else>` would otherwise be reported as an unknown
@@ -177,11 +183,12 @@ impl FilterConfig {
                         continue;
                     }
                     if let Some(branch) = closest(&child.kind, &["then", "else"]) {
-                        return Err(spec.invalid_structure(format!(
+                        let error = spec.invalid_structure(format!(
                             "unknown child element `<{}>` (neither a mediator nor a branch); \
                              did you mean `<{branch}>`?",
                             child.kind
-                        )));
+                        ));
+                        return Err(locate_at(error, child, ""));
                     }
                 }
                 config.then = Branch::Inline(inline_sequence(&spec.children, registry)?);
@@ -272,11 +279,16 @@ enum Condition {
 }
 
 /// `<then>`/`<else>` (or a similar branch element): a `sequence="key"` attribute or mediators
-/// as children, not both.
+/// as children, not both. An error is located at the branch element (at its `sequence`), or
+/// at the nested mediator at fault.
 pub(crate) fn branch_from_spec(
     spec: &MediatorSpec,
     registry: &Registry,
 ) -> Result<Branch, BuildError> {
+    read_branch(spec, registry).map_err(|e| locate_child(e, spec))
+}
+
+fn read_branch(spec: &MediatorSpec, registry: &Registry) -> Result<Branch, BuildError> {
     check_attributes(spec, &["sequence"])?;
     let has_mediators = spec.children.iter().any(|c| c.kind != DESCRIPTION);
     match spec.get("sequence") {

@@ -34,7 +34,9 @@ use mediate_core::{
 };
 
 use crate::property::{expression_reads_body, string_value_of};
-use crate::value::{DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression};
+use crate::value::{
+    DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression, locate_at,
+};
 use crate::xml_edit::{self, Edit};
 
 const KIND: &str = "header";
@@ -195,14 +197,19 @@ impl HeaderConfig {
             && !only_descriptions
             && let Some(t) = spec.text.as_deref().filter(|t| !t.trim().is_empty())
         {
-            return Err(spec.invalid(
+            let error = spec.invalid(
                 "name",
                 spec.get("name").unwrap_or_default(),
                 format!(
                     "a named header takes no inline content (found `{}`)",
                     t.trim()
                 ),
-            ));
+            );
+            // At the first header block when there is one (text has no position).
+            return Err(match spec.children.iter().find(|c| c.kind != DESCRIPTION) {
+                Some(block) => locate_at(error, block, ""),
+                None => error,
+            });
         }
         Ok(HeaderConfig {
             name: spec.get("name").map(str::to_owned),

@@ -49,7 +49,7 @@ use mediate_core::{
 use crate::property::{ValueSpec, expression_reads_body, string_value_of};
 use crate::value::{
     DESCRIPTION, attribute_enum, check_attributes, check_mediator_attributes, compile_expression,
-    unknown_child,
+    locate_at, locate_child, unknown_child_at,
 };
 
 const KIND: &str = "log";
@@ -242,8 +242,8 @@ impl LogConfig {
         let log_message_id = flag("logMessageID")?;
         let log_full_payload = flag("logFullPayload")?;
         let mut namespaces = spec.namespaces.clone();
-        let mut message = None;
-        let mut properties = Vec::new();
+        let mut message: Option<(&MediatorSpec, String)> = None;
+        let mut properties: Vec<(&MediatorSpec, LogProperty)> = Vec::new();
         for child in &spec.children {
             for (p, u) in child.namespaces.iter() {
                 namespaces.insert(p, u);
@@ -251,52 +251,39 @@ impl LogConfig {
             match child.kind.as_str() {
                 "message" => {
                     if message.is_some() {
-                        return Err(spec.invalid_structure("more than one <message>"));
-                    }
-                    check_attributes(child, &[])?;
-                    message = Some(child.text.clone().unwrap_or_default());
-                }
-                "property" => {
-                    check_attributes(child, PROPERTY_ATTRIBUTES)?;
-                    if let Some(scope) = child.get("scope")
-                        && !PROPERTY_SCOPES.contains(&scope)
-                    {
-                        return Err(child.invalid(
-                            "scope",
-                            scope,
-                            format!(
-                                "Only 'axis2' or 'transport' or 'axis2-client' values are allowed \
-                                 for attribute scope for a property, Unsupported scope {scope}"
-                            ),
+                        return Err(locate_at(
+                            spec.invalid_structure("more than one <message>"),
+                            child,
+                            "",
                         ));
                     }
-                    let name = child.require("name")?.to_owned();
-                    let value = match (child.get("value"), child.get("expression")) {
-                        (Some(v), None) => ValueSpec::Value(v.to_owned()),
-                        (None, Some(e)) => ValueSpec::Expression(e.to_owned()),
-                        (Some(_), Some(_)) => {
-                            return Err(child.invalid_structure(format!(
-                                "property `{name}`: only one of `value` and `expression`"
-                            )));
-                        }
-                        (None, None) => {
-                            return Err(child.invalid_structure(format!(
-                                "property `{name}`: `value` or `expression` is required"
-                            )));
-                        }
-                    };
-                    properties.push(LogProperty { name, value });
+                    check_attributes(child, &[])?;
+                    message = Some((child, child.text.clone().unwrap_or_default()));
+                }
+                "property" => {
+                    let property = property_from_spec(child).map_err(|e| locate_child(e, child))?;
+                    properties.push((child, property));
                 }
                 DESCRIPTION => {}
-                other => {
-                    return Err(unknown_child(
+                _ => {
+                    return Err(unknown_child_at(
                         spec,
-                        other,
+                        child,
                         &["message", "property", DESCRIPTION],
                     ));
                 }
             }
         }
+        // What `build` compiles, checked here too so that an error is located at the child
+        // element (and attribute) that holds it.
+        if let Some((child, text)) = &message {
+            compile_message(text, &namespaces).map_err(|e| locate_at(e, child, ""))?;
+        }
+        for (child, property) in &properties {
+            compile_property(property.clone(), &namespaces).map_err(|e| locate_child(e, child))?;
+        }
+        let message = message.map(|(_, text)| text);
+        let properties = properties.into_iter().map(|(_, p)| p).collect();
         Ok(Self {
             level,
             category,
@@ -318,50 +305,16 @@ impl LogConfig {
         };
         let message = match &self.message {
             None => None,
-            Some(text) => {
-                let ns: Vec<(String, String)> = self
-                    .namespaces
-                    .iter()
-                    .map(|(p, u)| (p.to_owned(), u.to_owned()))
-                    .collect();
-                Some(
-                    SynapseTemplate::compile(text)
-                        .map_err(|e| {
-                            BuildError::invalid(KIND, "message", text.clone(), e.to_string())
-                        })?
-                        .with_namespaces(ns),
-                )
-            }
+            Some(text) => Some(compile_message(text, &self.namespaces)?),
         };
-        let mut properties = Vec::with_capacity(self.properties.len());
         let mut content_aware = message
             .as_ref()
             .is_some_and(SynapseTemplate::is_content_aware);
+        let mut properties = Vec::with_capacity(self.properties.len());
         for p in self.properties {
-            if p.name.is_empty() {
-                return Err(BuildError::missing(KIND, "property name"));
-            }
-            let value = match p.value {
-                ValueSpec::Value(v) => Value::Literal(v),
-                ValueSpec::Expression(e) => {
-                    content_aware |= expression_reads_body(&e);
-                    Value::Expr(compile_expression(
-                        KIND,
-                        "expression",
-                        &e,
-                        &self.namespaces,
-                    )?)
-                }
-                ValueSpec::Inline(x) => {
-                    return Err(BuildError::invalid(
-                        KIND,
-                        p.name,
-                        x,
-                        "a log property takes `value` or `expression`",
-                    ));
-                }
-            };
-            properties.push((p.name, value));
+            let (name, value, reads_body) = compile_property(p, &self.namespaces)?;
+            content_aware |= reads_body;
+            properties.push((name, value));
         }
         // LogMediator.isContentAware: only the custom level can avoid the body.
         let custom = self.level == LogLevel::Custom || message.is_some();
@@ -375,6 +328,80 @@ impl LogConfig {
             log_full_payload: custom && self.log_full_payload,
             reads_body: !custom || content_aware || self.log_full_payload,
         })
+    }
+}
+
+/// A `<property>` child of `<log>`, as `MediatorPropertyFactory` reads it (errors are not
+/// located: the caller locates them at the child).
+fn property_from_spec(child: &MediatorSpec) -> Result<LogProperty, BuildError> {
+    check_attributes(child, PROPERTY_ATTRIBUTES)?;
+    if let Some(scope) = child.get("scope")
+        && !PROPERTY_SCOPES.contains(&scope)
+    {
+        return Err(child.invalid(
+            "scope",
+            scope,
+            format!(
+                "Only 'axis2' or 'transport' or 'axis2-client' values are allowed for attribute \
+                 scope for a property, Unsupported scope {scope}"
+            ),
+        ));
+    }
+    let name = child.require("name")?.to_owned();
+    let value = match (child.get("value"), child.get("expression")) {
+        (Some(v), None) => ValueSpec::Value(v.to_owned()),
+        (None, Some(e)) => ValueSpec::Expression(e.to_owned()),
+        (Some(_), Some(_)) => {
+            return Err(child.invalid_structure(format!(
+                "property `{name}`: only one of `value` and `expression`"
+            )));
+        }
+        (None, None) => {
+            return Err(child.invalid_structure(format!(
+                "property `{name}`: `value` or `expression` is required"
+            )));
+        }
+    };
+    Ok(LogProperty { name, value })
+}
+
+/// The MI 4.4 `<message>` template, compiled.
+fn compile_message(text: &str, namespaces: &Namespaces) -> Result<SynapseTemplate, BuildError> {
+    let ns: Vec<(String, String)> = namespaces
+        .iter()
+        .map(|(p, u)| (p.to_owned(), u.to_owned()))
+        .collect();
+    Ok(SynapseTemplate::compile(text)
+        .map_err(|e| BuildError::invalid(KIND, "message", text, e.to_string()))?
+        .with_namespaces(ns))
+}
+
+/// A property of the line, compiled: its name, value and whether the value reads the body.
+fn compile_property(
+    p: LogProperty,
+    namespaces: &Namespaces,
+) -> Result<(String, Value, bool), BuildError> {
+    if p.name.is_empty() {
+        return Err(BuildError::invalid(
+            KIND,
+            "name",
+            "",
+            "a log property needs a name",
+        ));
+    }
+    match p.value {
+        ValueSpec::Value(v) => Ok((p.name, Value::Literal(v), false)),
+        ValueSpec::Expression(e) => {
+            let reads_body = expression_reads_body(&e);
+            let expr = compile_expression(KIND, "expression", &e, namespaces)?;
+            Ok((p.name, Value::Expr(expr), reads_body))
+        }
+        ValueSpec::Inline(x) => Err(BuildError::invalid(
+            KIND,
+            p.name,
+            x,
+            "a log property takes `value` or `expression`",
+        )),
     }
 }
 

@@ -55,7 +55,7 @@ use mediate_core::{
 use crate::property::string_value_of;
 use crate::value::{
     attribute_enum, check_attributes, check_mediator_attributes, check_mediator_children,
-    compile_expression,
+    compile_expression, locate_at, locate_child,
 };
 use crate::xml_edit;
 
@@ -296,76 +296,25 @@ impl MakeFaultConfig {
             }
         };
         let mut namespaces = spec.namespaces.clone();
-        let code = match spec.child_named("code") {
+        let code_spec = spec.child_named("code");
+        let code = match code_spec {
             None => None,
             Some(c) => {
-                check_attributes(c, &["value", "expression"])?;
                 merge(&mut namespaces, &c.namespaces);
-                Some(if let Some(v) = c.get("value") {
-                    let Some((prefix, local)) = v.split_once(':') else {
-                        return Err(c.invalid(
-                            "value",
-                            v,
-                            "A QName is expected for fault code as prefix:name",
-                        ));
-                    };
-                    let Some(ns) = c
-                        .namespaces
-                        .get(prefix)
-                        .or_else(|| spec.namespaces.get(prefix))
-                    else {
-                        return Err(c.invalid(
-                            "value",
-                            v,
-                            format!("Invalid namespace prefix '{prefix}' in code attribute"),
-                        ));
-                    };
-                    FaultCode::QName {
-                        prefix: prefix.to_owned(),
-                        namespace: ns.to_owned(),
-                        local: local.to_owned(),
-                    }
-                } else if let Some(e) = c.get("expression") {
-                    FaultCode::Expression(e.to_owned())
-                } else {
-                    return Err(c.invalid_structure(
-                        "A 'value' or 'expression' attribute must specify the fault code",
-                    ));
-                })
+                Some(read_code(c, spec).map_err(|e| locate_child(e, c))?)
             }
         };
-        let reason = match spec.child_named("reason") {
+        let reason_spec = spec.child_named("reason");
+        let reason = match reason_spec {
             None => None,
             Some(r) => {
-                check_attributes(r, &["value", "expression"])?;
                 merge(&mut namespaces, &r.namespaces);
-                Some(if let Some(v) = r.get("value") {
-                    ReasonSpec::Value(v.to_owned())
-                } else if let Some(e) = r.get("expression") {
-                    ReasonSpec::Expression(e.to_owned())
-                } else {
-                    return Err(r.invalid_structure(
-                        "A 'value' or 'expression' attribute must specify the fault code",
-                    ));
-                })
+                Some(read_reason(r).map_err(|e| locate_child(e, r))?)
             }
         };
         let node = match spec.child_named("node") {
             None => None,
-            Some(n) => {
-                check_attributes(n, &[])?;
-                match version_attr {
-                    // FaultMediatorFactory reads `version` again here without a null check.
-                    None => {
-                        return Err(n.invalid_structure(
-                            "<node> needs the `version` attribute on <makefault> (MI's factory \
-                             fails on it otherwise)",
-                        ));
-                    }
-                    Some("soap11") => None,
-                    Some(_) => Some(n.text.clone().unwrap_or_default()),
-                }
-            }
+            Some(n) => read_node(n, version_attr).map_err(|e| locate_child(e, n))?,
         };
         let role = match spec.child_named("role") {
             None => None,
@@ -374,25 +323,32 @@ impl MakeFaultConfig {
                 Some(r.text.clone().unwrap_or_default())
             }
         };
-        let detail = match spec.child_named("detail") {
+        let detail_spec = spec.child_named("detail");
+        let detail = match detail_spec {
             None => None,
             Some(d) => {
-                check_attributes(d, &["expression"])?;
                 merge(&mut namespaces, &d.namespaces);
-                Some(if let Some(e) = d.get("expression") {
-                    FaultDetail::Expression(e.to_owned())
-                } else {
-                    let text = d.text.clone().unwrap_or_default();
-                    // XML when it has child elements (as FaultMediatorFactory reads it); text
-                    // that merely starts with `&lt;` stays text.
-                    if !d.children.is_empty() {
-                        FaultDetail::Xml(text)
-                    } else {
-                        FaultDetail::Text(text)
-                    }
-                })
+                Some(read_detail(d)?)
             }
         };
+        // What `build` checks and compiles, checked here too so that an error is located at
+        // the child element (and attribute) that holds it.
+        if let (Some(c), Some(code)) = (code_spec, &code) {
+            let attribute = match code {
+                FaultCode::QName { .. } => "value",
+                FaultCode::Expression(_) => "expression",
+            };
+            compile_code(version, code.clone(), &namespaces)
+                .map_err(|e| locate_at(e, c, attribute))?;
+        }
+        if let (Some(r), Some(reason)) = (reason_spec, &reason) {
+            compile_reason(reason.clone(), &namespaces)
+                .map_err(|e| locate_at(e, r, "expression"))?;
+        }
+        if let (Some(d), Some(detail)) = (detail_spec, &detail) {
+            compile_detail(detail.clone(), &namespaces)
+                .map_err(|e| locate_at(e, d, "expression"))?;
+        }
         Ok(Self {
             version,
             response,
@@ -417,21 +373,7 @@ impl MakeFaultConfig {
                 ));
             }
             None => None,
-            Some(FaultCode::QName {
-                prefix,
-                namespace,
-                local,
-            }) => {
-                validate_code(self.version, &prefix, &namespace, &local)?;
-                Some(Code::QName {
-                    prefix,
-                    namespace,
-                    local,
-                })
-            }
-            Some(FaultCode::Expression(e)) => {
-                Some(Code::Expr(compile_expression(KIND, "code", &e, ns)?))
-            }
+            Some(code) => Some(compile_code(self.version, code, ns)?),
         };
         let reason = match self.reason {
             None if self.version != FaultVersion::Pox => {
@@ -442,26 +384,12 @@ impl MakeFaultConfig {
                 ));
             }
             None => None,
-            Some(ReasonSpec::Value(v)) => Some(Text::Literal(v)),
-            Some(ReasonSpec::Expression(e)) => {
-                Some(Text::Expr(compile_expression(KIND, "reason", &e, ns)?))
-            }
+            Some(reason) => Some(compile_reason(reason, ns)?),
         };
-        let detail = match self.detail {
-            None => None,
-            Some(FaultDetail::Text(t)) => Some(Detail::Text(t)),
-            Some(FaultDetail::Xml(x)) => {
-                // The children of <detail> must be well-formed XML (checked wrapped, as there
-                // may be several).
-                let wrapped = format!("<detail>{x}</detail>");
-                mediate_core::message::XmlDocument::parse(wrapped.into_bytes())
-                    .map_err(|e| BuildError::invalid(KIND, "detail", x.clone(), e.to_string()))?;
-                Some(Detail::Xml(x))
-            }
-            Some(FaultDetail::Expression(e)) => {
-                Some(Detail::Expr(compile_expression(KIND, "detail", &e, ns)?))
-            }
-        };
+        let detail = self
+            .detail
+            .map(|detail| compile_detail(detail, ns))
+            .transpose()?;
         let node = match self.version {
             FaultVersion::Soap11 => None,
             _ => self.node,
@@ -480,6 +408,131 @@ impl MakeFaultConfig {
             role: self.role,
             detail,
         })
+    }
+}
+
+/// `<code value|expression>` of `<makefault>` `spec` (errors are not located: the caller
+/// locates them at the `<code>`).
+fn read_code(c: &MediatorSpec, spec: &MediatorSpec) -> Result<FaultCode, BuildError> {
+    check_attributes(c, &["value", "expression"])?;
+    if let Some(v) = c.get("value") {
+        let Some((prefix, local)) = v.split_once(':') else {
+            return Err(c.invalid(
+                "value",
+                v,
+                "A QName is expected for fault code as prefix:name",
+            ));
+        };
+        let Some(ns) = c
+            .namespaces
+            .get(prefix)
+            .or_else(|| spec.namespaces.get(prefix))
+        else {
+            return Err(c.invalid(
+                "value",
+                v,
+                format!("Invalid namespace prefix '{prefix}' in code attribute"),
+            ));
+        };
+        Ok(FaultCode::QName {
+            prefix: prefix.to_owned(),
+            namespace: ns.to_owned(),
+            local: local.to_owned(),
+        })
+    } else if let Some(e) = c.get("expression") {
+        Ok(FaultCode::Expression(e.to_owned()))
+    } else {
+        Err(c.invalid_structure("A 'value' or 'expression' attribute must specify the fault code"))
+    }
+}
+
+/// `<reason value|expression>` (errors are not located).
+fn read_reason(r: &MediatorSpec) -> Result<ReasonSpec, BuildError> {
+    check_attributes(r, &["value", "expression"])?;
+    if let Some(v) = r.get("value") {
+        Ok(ReasonSpec::Value(v.to_owned()))
+    } else if let Some(e) = r.get("expression") {
+        Ok(ReasonSpec::Expression(e.to_owned()))
+    } else {
+        Err(r.invalid_structure("A 'value' or 'expression' attribute must specify the fault code"))
+    }
+}
+
+/// `<node>`, kept for SOAP 1.2 and POX (errors are not located).
+fn read_node(n: &MediatorSpec, version_attr: Option<&str>) -> Result<Option<String>, BuildError> {
+    check_attributes(n, &[])?;
+    match version_attr {
+        // FaultMediatorFactory reads `version` again here without a null check.
+        None => Err(n.invalid_structure(
+            "<node> needs the `version` attribute on <makefault> (MI's factory fails on it \
+             otherwise)",
+        )),
+        Some("soap11") => Ok(None),
+        Some(_) => Ok(Some(n.text.clone().unwrap_or_default())),
+    }
+}
+
+/// `<detail [expression]>`.
+fn read_detail(d: &MediatorSpec) -> Result<FaultDetail, BuildError> {
+    check_attributes(d, &["expression"])?;
+    Ok(if let Some(e) = d.get("expression") {
+        FaultDetail::Expression(e.to_owned())
+    } else {
+        let text = d.text.clone().unwrap_or_default();
+        // XML when it has child elements (as FaultMediatorFactory reads it); text that merely
+        // starts with `&lt;` stays text.
+        if !d.children.is_empty() {
+            FaultDetail::Xml(text)
+        } else {
+            FaultDetail::Text(text)
+        }
+    })
+}
+
+/// The code, checked (a literal QName) or compiled (an expression).
+fn compile_code(
+    version: FaultVersion,
+    code: FaultCode,
+    ns: &Namespaces,
+) -> Result<Code, BuildError> {
+    match code {
+        FaultCode::QName {
+            prefix,
+            namespace,
+            local,
+        } => {
+            validate_code(version, &prefix, &namespace, &local)?;
+            Ok(Code::QName {
+                prefix,
+                namespace,
+                local,
+            })
+        }
+        FaultCode::Expression(e) => Ok(Code::Expr(compile_expression(KIND, "code", &e, ns)?)),
+    }
+}
+
+/// The reason, compiled.
+fn compile_reason(reason: ReasonSpec, ns: &Namespaces) -> Result<Text, BuildError> {
+    match reason {
+        ReasonSpec::Value(v) => Ok(Text::Literal(v)),
+        ReasonSpec::Expression(e) => Ok(Text::Expr(compile_expression(KIND, "reason", &e, ns)?)),
+    }
+}
+
+/// The detail, checked (inline XML) or compiled (an expression).
+fn compile_detail(detail: FaultDetail, ns: &Namespaces) -> Result<Detail, BuildError> {
+    match detail {
+        FaultDetail::Text(t) => Ok(Detail::Text(t)),
+        FaultDetail::Xml(x) => {
+            // The children of <detail> must be well-formed XML (checked wrapped, as there may
+            // be several).
+            let wrapped = format!("<detail>{x}</detail>");
+            mediate_core::message::XmlDocument::parse(wrapped.into_bytes())
+                .map_err(|e| BuildError::invalid(KIND, "detail", x.clone(), e.to_string()))?;
+            Ok(Detail::Xml(x))
+        }
+        FaultDetail::Expression(e) => Ok(Detail::Expr(compile_expression(KIND, "detail", &e, ns)?)),
     }
 }
 

@@ -38,7 +38,9 @@ use mediate_core::{
 use crate::java_regex::JavaRegex;
 /// Re-exported from [`crate::value`], where the one implementation lives.
 pub use crate::value::expression_reads_body;
-use crate::value::{DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression};
+use crate::value::{
+    DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression, locate_at,
+};
 
 const KIND: &str = "property";
 
@@ -254,13 +256,15 @@ impl PropertyConfig {
             }
             [_] => Some(spec.text.clone().unwrap_or_default()),
             [_, second, ..] => {
-                return Err(spec.invalid_structure(format!(
+                let error = spec.invalid_structure(format!(
                     "only one inline XML element is allowed as the value (found `<{}>` after \
                      the first)",
                     second.kind
-                )));
+                ));
+                return Err(locate_at(error, second, ""));
             }
         };
+        let inline_child = inline.as_ref().and_then(|_| spec.children.first());
         let sources = [
             spec.get("value").map(|v| ValueSpec::Value(v.to_owned())),
             inline.map(ValueSpec::Inline),
@@ -270,9 +274,14 @@ impl PropertyConfig {
         let mut given = sources.into_iter().flatten();
         let value = given.next();
         if given.next().is_some() {
-            return Err(spec.invalid_structure(
+            let error = spec.invalid_structure(
                 "give only one of `value`, `expression` or an inline XML element",
-            ));
+            );
+            // At the inline element when it is one of them, else at the `expression`.
+            return Err(match inline_child {
+                Some(child) => locate_at(error, child, ""),
+                None => locate_at(error, spec, "expression"),
+            });
         }
         if value.is_none() && action == Action::Set {
             return Err(spec.invalid_structure(

@@ -22,7 +22,7 @@ use crate::filter::{Branch, Target, source_string};
 use crate::java_regex::JavaRegex;
 use crate::value::{
     DESCRIPTION, check_attributes, check_mediator_attributes, compile_expression,
-    expression_reads_body, inline_sequence, unknown_child,
+    expression_reads_body, inline_sequence, locate_at, unknown_child_at,
 };
 
 const KIND: &str = "switch";
@@ -76,10 +76,17 @@ impl SwitchConfig {
                 "case" => {
                     check_attributes(child, &["regex"])?;
                     let Some(regex) = child.get("regex") else {
-                        return Err(child.invalid_structure(
-                            "The 'regex' attribute is required for a switch case definition",
+                        return Err(locate_at(
+                            child.invalid_structure(
+                                "The 'regex' attribute is required for a switch case definition",
+                            ),
+                            child,
+                            "",
                         ));
                     };
+                    // What `build` compiles, checked here to locate the error at the `regex`.
+                    JavaRegex::for_attribute(KIND, "regex", regex)
+                        .map_err(|e| locate_at(e, child, "regex"))?;
                     config.cases.push(SwitchCase {
                         regex: regex.to_owned(),
                         branch: Branch::Inline(inline_sequence(&child.children, registry)?),
@@ -88,16 +95,20 @@ impl SwitchConfig {
                 "default" => {
                     check_attributes(child, &[])?;
                     if config.default.is_some() {
-                        return Err(spec.invalid_structure("more than one `<default>` element"));
+                        return Err(locate_at(
+                            spec.invalid_structure("more than one `<default>` element"),
+                            child,
+                            "",
+                        ));
                     }
                     config.default =
                         Some(Branch::Inline(inline_sequence(&child.children, registry)?));
                 }
                 DESCRIPTION => {}
-                other => {
-                    return Err(unknown_child(
+                _ => {
+                    return Err(unknown_child_at(
                         spec,
-                        other,
+                        child,
                         &["case", "default", DESCRIPTION],
                     ));
                 }

@@ -27,6 +27,66 @@ pub(crate) fn compile_expression(
     })
 }
 
+/// [`compile_expression`] for an expression written inside the attribute value `value` after
+/// `offset` characters (the `//a` of `key="{//a}"`): the error quotes the whole value and its
+/// column counts from the value's first character, so that a configuration reader can point
+/// at the faulty character.
+pub(crate) fn compile_expression_in(
+    kind: &str,
+    attribute: &str,
+    value: &str,
+    offset: usize,
+    text: &str,
+    namespaces: &Namespaces,
+) -> Result<Expression, BuildError> {
+    Expression::compile(text, namespaces).map_err(|e| {
+        BuildError::invalid(
+            kind.to_owned(),
+            attribute.to_owned(),
+            value.to_owned(),
+            format!(
+                "invalid {} at column {}: {}",
+                e.kind,
+                e.column + offset,
+                e.message
+            ),
+        )
+    })
+}
+
+/// Locates `error`, which the child element `child` caused (a log's `<property>`, an `<arg>`,
+/// a `<case>`…), in `child`'s source text, as [`BuildError::locate`] does for a mediator: at
+/// the value of `child`'s attribute `attribute` when it is written, else at `child`'s start. An
+/// error that has a position already, or a child without positions (a spec built in code), is
+/// returned as it is.
+///
+/// [`Registry::build`] locates errors against the mediator's own element only, so an error a
+/// child element causes must be located here, by the mediator that reads the child.
+pub(crate) fn locate_at(error: BuildError, child: &MediatorSpec, attribute: &str) -> BuildError {
+    if error.position().is_some() {
+        return error;
+    }
+    match child.position_of(attribute).or(child.position) {
+        Some(position) => BuildError::Located {
+            position,
+            error: Box::new(error),
+        },
+        None => error,
+    }
+}
+
+/// [`locate_at`] the attribute the error names (the `property` of a
+/// [`BuildError::InvalidProperty`] or [`BuildError::MissingProperty`]) when `child` has it,
+/// else at `child`'s start.
+pub(crate) fn locate_child(error: BuildError, child: &MediatorSpec) -> BuildError {
+    let attribute = match &error {
+        BuildError::InvalidProperty { property, .. }
+        | BuildError::MissingProperty { property, .. } => property.clone(),
+        _ => String::new(),
+    };
+    locate_at(error, child, &attribute)
+}
+
 /// Gives a fieldless enum of attribute values its one table of names: `FromStr` (exact and
 /// case-sensitive, as Synapse's factories compare them; any other text is refused with the
 /// message the `else` closure makes of it, or the fixed `else` text), `as_str` and `Display` (the name as written).
@@ -159,7 +219,8 @@ fn suggestion(name: &str, candidates: &[&str], show: impl Fn(&str) -> String) ->
 
 /// Refuses any attribute of `spec` not in `allowed` with a [`BuildError::InvalidProperty`]
 /// that names the element, the attribute and its value, lists what the element takes and
-/// suggests the closest name. For a structural child element (`<then>`, `<source>`, `<arg>`…);
+/// suggests the closest name; it is located at the attribute's value (see [`locate_at`]), so a
+/// child element's caller need not locate it. For a structural child element (`<then>`, `<source>`, `<arg>`…);
 /// a mediator element uses [`check_mediator_attributes`].
 pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
     let Some((name, value)) = spec
@@ -181,7 +242,7 @@ pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<
             suggestion(name, allowed, |a| format!("`{a}`"))
         )
     };
-    Err(spec.invalid(name, value, reason))
+    Err(locate_at(spec.invalid(name, value, reason), spec, name))
 }
 
 /// [`check_attributes`] for a mediator element: its own attributes `specific` and the
@@ -220,8 +281,17 @@ pub(crate) fn unknown_child(spec: &MediatorSpec, child: &str, expected: &[&str])
     spec.invalid_structure(reason)
 }
 
+/// [`unknown_child`] for the child element `child` of `spec`, located at `child`.
+pub(crate) fn unknown_child_at(
+    spec: &MediatorSpec,
+    child: &MediatorSpec,
+    expected: &[&str],
+) -> BuildError {
+    locate_at(unknown_child(spec, &child.kind, expected), child, "")
+}
+
 /// Refuses any child element of mediator `spec` not in `expected` (`<description>` is always
-/// accepted, see [`DESCRIPTION`]).
+/// accepted, see [`DESCRIPTION`]), located at that child.
 pub(crate) fn check_mediator_children(
     spec: &MediatorSpec,
     expected: &[&str],
@@ -235,7 +305,7 @@ pub(crate) fn check_mediator_children(
         Some(child) => {
             let mut all = expected.to_vec();
             all.push(DESCRIPTION);
-            Err(unknown_child(spec, &child.kind, &all))
+            Err(unknown_child_at(spec, child, &all))
         }
     }
 }
@@ -245,13 +315,15 @@ fn quoted_list(names: &[&str], show: impl Fn(&str) -> String) -> String {
     names.iter().map(|n| show(n)).collect::<Vec<_>>().join(", ")
 }
 
-/// Refuses any child element (but `<description>`) or inline content of mediator `spec`.
+/// Refuses any child element (but `<description>`, the error located at the child) or inline
+/// content of mediator `spec`.
 pub(crate) fn check_no_children(spec: &MediatorSpec) -> Result<(), BuildError> {
     if let Some(child) = spec.children.iter().find(|c| c.kind != DESCRIPTION) {
-        return Err(spec.invalid_structure(format!(
+        let error = spec.invalid_structure(format!(
             "unknown child element `<{}>` (`<{}>` takes no children but `<description>`)",
             child.kind, spec.kind
-        )));
+        ));
+        return Err(locate_at(error, child, ""));
     }
     if spec.children.is_empty()
         && let Some(text) = spec.text.as_deref().filter(|t| !t.trim().is_empty())

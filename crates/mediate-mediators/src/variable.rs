@@ -30,7 +30,9 @@ use crate::property::{
     Action, ValueSpec, expression_reads_body, gson_lenient_parse, java_is_true_explicitly,
     java_parse_double, java_parse_int, string_value_of,
 };
-use crate::value::{DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression};
+use crate::value::{
+    DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression, locate_at,
+};
 
 const KIND: &str = "variable";
 
@@ -124,11 +126,12 @@ impl VariableConfig {
     pub fn from_spec(spec: &MediatorSpec, _registry: &Registry) -> Result<Self, BuildError> {
         check_mediator_attributes(spec, ATTRIBUTES)?;
         if let Some(child) = spec.children.iter().find(|c| c.kind != DESCRIPTION) {
-            return Err(spec.invalid_structure(format!(
+            let error = spec.invalid_structure(format!(
                 "unknown child element `<{}>` (`<variable>` takes only a `<description>` child: \
                  its value is given by `value` or `expression`, not by content)",
                 child.kind
-            )));
+            ));
+            return Err(locate_at(error, child, ""));
         }
         let name = spec.require("name")?.to_owned();
         let action = match spec.get("action") {

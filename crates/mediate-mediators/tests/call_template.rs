@@ -659,7 +659,8 @@ fn configuration_errors_name_the_attribute() {
         .property("target", "T")
         .child(with_param("p", "{count(//a}")));
     assert!(bad.contains("mediator `with-param`"), "{bad}");
-    assert!(bad.contains("column 10"), "{bad}");
+    // Counted from the value's first character (its `{`), so a reader can point at it.
+    assert!(bad.contains("column 11"), "{bad}");
     assert!(err(ct().property("target", "T").property("onError", "")).contains("onError"));
 }
 
@@ -721,4 +722,66 @@ fn template_accessors_and_bind() {
     let env = Env::builder().template("B", t).build();
     assert_eq!(env.template_keys().collect::<Vec<_>>(), ["B"]);
     assert!(env.get_template("A").is_none());
+}
+
+// A `<with-param>`'s errors are located in the file at the with-param (its `value` for a bad
+// expression, its `name` for a bad name, the element for a missing attribute), not at the
+// `<call-template>`, so `mediate check` points at the faulty parameter.
+#[test]
+fn with_param_errors_are_located_at_the_with_param() {
+    use mediate_core::Position;
+    let located = |child: MediatorSpec| {
+        let spec = MediatorSpec::new("call-template")
+            .property_at("target", "T", Position::new(1, 26))
+            .at(Position::new(1, 1))
+            .child(with_param("ok", "{//a}").at(Position::new(2, 5)))
+            .child(child);
+        let err = build(&spec).unwrap_err();
+        (err.position(), err.without_position().to_string())
+    };
+    let (position, message) = located(
+        MediatorSpec::new("with-param")
+            .property_at("name", "p", Position::new(3, 22))
+            .property_at("value", "{count(//a}", Position::new(3, 33))
+            .at(Position::new(3, 5)),
+    );
+    assert_eq!(position, Some(Position::new(3, 33)));
+    assert!(message.contains("mediator `with-param`"), "{message}");
+    assert!(message.contains("column 11"), "{message}");
+
+    let (position, message) = located(
+        MediatorSpec::new("with-param")
+            .property_at("name", "  ", Position::new(3, 22))
+            .property_at("value", "v", Position::new(3, 30))
+            .at(Position::new(3, 5)),
+    );
+    assert_eq!(position, Some(Position::new(3, 22)));
+    assert!(message.contains("non-empty name"), "{message}");
+
+    let (position, message) = located(
+        MediatorSpec::new("with-param")
+            .property_at("name", "p", Position::new(3, 22))
+            .at(Position::new(3, 5)),
+    );
+    assert_eq!(position, Some(Position::new(3, 5)));
+    assert!(message.contains("`value`"), "{message}");
+
+    let (position, _) = located(
+        MediatorSpec::new("with-param")
+            .property_at("name", "ok", Position::new(3, 22))
+            .property_at("value", "v", Position::new(3, 31))
+            .at(Position::new(3, 5)),
+    );
+    assert_eq!(position, Some(Position::new(3, 22)), "a name passed twice");
+
+    // A `${…}` expression after blanks counts its column from the value's first character.
+    let (position, message) = located(
+        MediatorSpec::new("with-param")
+            .property_at("name", "p", Position::new(3, 22))
+            .property_at("value", "  ${vars.}", Position::new(3, 33))
+            .at(Position::new(3, 5)),
+    );
+    assert_eq!(position, Some(Position::new(3, 33)));
+    // Column 10 is the closing `}`, where a name after `vars.` was expected.
+    assert!(message.contains("at column 10:"), "{message}");
 }

@@ -53,7 +53,7 @@ use mediate_core::{
 use crate::property::string_value_of;
 use crate::value::{
     DESCRIPTION, attribute_enum, check_attributes, check_mediator_attributes, compile_expression,
-    expression_reads_body, unknown_child,
+    compile_expression_in, expression_reads_body, locate_at, locate_child, unknown_child_at,
 };
 
 use escape::{
@@ -326,46 +326,83 @@ impl PayloadFactoryConfig {
         let escape_xml_chars = spec
             .get("escapeXmlChars")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let mut format = None;
+        let mut format: Option<(&MediatorSpec, Format)> = None;
         let mut args = Vec::new();
         let mut seen_args = false;
         for child in &spec.children {
             match child.kind.as_str() {
                 "format" => {
                     if format.is_some() {
-                        return Err(spec.invalid_structure("more than one <format> element"));
+                        return Err(locate_at(
+                            spec.invalid_structure("more than one <format> element"),
+                            child,
+                            "",
+                        ));
                     }
                     check_attributes(child, &["key"])?;
-                    format = Some(match child.get("key") {
+                    let f = match child.get("key") {
                         Some(key) => Format::Key(key.to_owned()),
                         None => Format::Inline(child.text.clone().unwrap_or_default()),
-                    });
+                    };
+                    format = Some((child, f));
                 }
                 "args" => {
                     if seen_args {
-                        return Err(spec.invalid_structure("more than one <args> element"));
+                        return Err(locate_at(
+                            spec.invalid_structure("more than one <args> element"),
+                            child,
+                            "",
+                        ));
                     }
                     seen_args = true;
                     check_attributes(child, &[])?;
-                    for arg in &child.children {
-                        args.push(arg_from_spec(child, arg)?);
+                    for arg_spec in &child.children {
+                        if arg_spec.kind != "arg" {
+                            return Err(unknown_child_at(child, arg_spec, &["arg"]));
+                        }
+                        let arg = arg_from_spec(arg_spec).map_err(|e| locate_child(e, arg_spec))?;
+                        // What `build` compiles, checked here to locate the error at the
+                        // `<arg>`'s `expression`.
+                        compile_arg(args.len(), &arg, &spec.namespaces)
+                            .map_err(|e| locate_at(e, arg_spec, "expression"))?;
+                        args.push(arg);
                     }
                 }
                 DESCRIPTION => {}
-                other => {
-                    return Err(unknown_child(spec, other, &["format", "args", DESCRIPTION]));
+                _ => {
+                    return Err(unknown_child_at(
+                        spec,
+                        child,
+                        &["format", "args", DESCRIPTION],
+                    ));
                 }
             }
         }
-        if format.is_none() {
+        let Some((format_spec, format)) = format else {
             return Err(
                 spec.invalid_structure("format element of payloadFactoryMediator is required")
             );
+        };
+        // What `build` compiles, checked here to locate the error at `<format>` (at its `key`).
+        match &format {
+            Format::Inline(text) => {
+                compile_inline_format(
+                    text,
+                    media_type,
+                    template_type,
+                    args.len(),
+                    &spec.namespaces,
+                )
+                .map_err(|e| locate_at(e, format_spec, ""))?;
+            }
+            Format::Key(key) => {
+                compile_key(key, &spec.namespaces).map_err(|e| locate_at(e, format_spec, "key"))?;
+            }
         }
         Ok(Self {
             media_type,
             template_type,
-            format,
+            format: Some(format),
             args,
             escape_xml_chars,
             namespaces: spec.namespaces.clone(),
@@ -388,18 +425,13 @@ impl PayloadFactoryConfig {
             .map(|(i, arg)| compile_arg(i, arg, &self.namespaces))
             .collect::<Result<Vec<_>, _>>()?;
         let format = match format {
-            Format::Inline(text) => Source::Static(Arc::new(
-                compile_format(
-                    &text,
-                    self.media_type,
-                    self.template_type,
-                    args.len(),
-                    &self.namespaces,
-                )
-                .map_err(|reason| {
-                    BuildError::invalid(KIND, "format", quoted_format(&text), reason)
-                })?,
-            )),
+            Format::Inline(text) => Source::Static(Arc::new(compile_inline_format(
+                &text,
+                self.media_type,
+                self.template_type,
+                args.len(),
+                &self.namespaces,
+            )?)),
             Format::Key(key) => Source::Key(compile_key(&key, &self.namespaces)?),
         };
         Ok(PayloadFactoryMediator {
@@ -427,10 +459,8 @@ fn quoted_format(text: &str) -> String {
     }
 }
 
-fn arg_from_spec(args: &MediatorSpec, spec: &MediatorSpec) -> Result<Arg, BuildError> {
-    if spec.kind != "arg" {
-        return Err(unknown_child(args, &spec.kind, &["arg"]));
-    }
+/// An `<arg>` (errors are not located: the caller locates them at the `<arg>`).
+fn arg_from_spec(spec: &MediatorSpec) -> Result<Arg, BuildError> {
     // `deepCheck` is accepted and has no effect, as in MI 4.4: Synapse's
     // `PayloadFactoryMediatorFactory` reads only `value`, `expression`, `evaluator` and
     // `literal` of an `<arg>`, and `Argument.isDeepCheck()` is never called by
@@ -489,6 +519,8 @@ enum CompiledArg {
     },
 }
 
+const JSON_EVAL: &str = "json-eval(";
+
 fn compile_arg(i: usize, arg: &Arg, ns: &Namespaces) -> Result<CompiledArg, BuildError> {
     let text = match &arg.source {
         ArgSource::Value(v) => {
@@ -507,15 +539,35 @@ fn compile_arg(i: usize, arg: &Arg, ns: &Namespaces) -> Result<CompiledArg, Buil
         // PayloadFactoryMediatorFactory: evaluator="json" strips json-eval( … ) and reads the
         // rest as a JSONPath.
         Some(Evaluator::Json) if !trimmed.starts_with("${") => {
-            let path = trimmed
+            let lead = text[..text.len() - text.trim_start().len()].chars().count();
+            let (path, start) = match trimmed
                 .strip_prefix("json-eval(")
                 .and_then(|p| p.strip_suffix(')'))
-                .unwrap_or(trimmed);
-            (format!("json-eval({path})"), PathType::Json)
+            {
+                Some(path) => (path, lead + JSON_EVAL.len()),
+                None => (trimmed, lead),
+            };
+            let source = format!("{JSON_EVAL}{path})");
+            // An error's column is given in the attribute as written, not in `source`.
+            let expr = Expression::compile(&source, ns).map_err(|e| {
+                let column = (e.column + start).saturating_sub(JSON_EVAL.len()).max(1);
+                BuildError::invalid(
+                    KIND,
+                    &attribute,
+                    text,
+                    format!("invalid {} at column {column}: {}", e.kind, e.message),
+                )
+            })?;
+            return Ok(CompiledArg::Expr {
+                reads_body: expression_reads_body(&source),
+                expr,
+                path: PathType::Json,
+                literal: arg.literal,
+            });
         }
         Some(Evaluator::Json) => (text.clone(), PathType::Json),
         Some(Evaluator::Xml) => (text.clone(), PathType::XPath),
-        None if trimmed.starts_with("json-eval(") => (text.clone(), PathType::Json),
+        None if trimmed.starts_with(JSON_EVAL) => (text.clone(), PathType::Json),
         None if trimmed.starts_with("${") => (text.clone(), PathType::Synapse),
         None => (text.clone(), PathType::XPath),
     };
@@ -542,6 +594,18 @@ impl Compiled {
             Compiled::FreeMarker(t) => t.reads_body(),
         }
     }
+}
+
+/// [`compile_format`] of an inline `<format>`, its error quoting the format.
+fn compile_inline_format(
+    text: &str,
+    media: MediaType,
+    template_type: TemplateType,
+    nargs: usize,
+    ns: &Namespaces,
+) -> Result<Compiled, BuildError> {
+    compile_format(text, media, template_type, nargs, ns)
+        .map_err(|reason| BuildError::invalid(KIND, "format", quoted_format(text), reason))
 }
 
 fn compile_format(
@@ -591,15 +655,26 @@ enum Key {
 
 /// `ValueFactory.createValue("key", …)`: `{expr}` is an expression giving the key (so is a
 /// `${…}` key), anything else the key itself.
+/// An error in the expression is at its column in `key`, as written.
 fn compile_key(key: &str, ns: &Namespaces) -> Result<Key, BuildError> {
     let t = key.trim();
+    let lead = key[..key.len() - key.trim_start().len()].chars().count();
     if t.starts_with("${") {
-        return Ok(Key::Dynamic(compile_expression(KIND, "format.key", t, ns)?));
-    }
-    if let Some(inner) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
-        return Ok(Key::Dynamic(compile_expression(
+        return Ok(Key::Dynamic(compile_expression_in(
             KIND,
             "format.key",
+            key,
+            lead,
+            t,
+            ns,
+        )?));
+    }
+    if let Some(inner) = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+        return Ok(Key::Dynamic(compile_expression_in(
+            KIND,
+            "format.key",
+            key,
+            lead + 1,
             inner,
             ns,
         )?));
