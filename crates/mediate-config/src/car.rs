@@ -18,24 +18,37 @@
 //!   (`service/dataservice`, `synapse/lib`, `lib/…`, `datasource/…`) is refused.
 //!
 //! Diagnostics name a file inside the archive as `APP.car!/folder/file.xml`.
+//!
+//! Limits (against zip bombs): an archive over 1 GiB is not read; no entry over 64 MiB is
+//! read; and all the entries read from one archive unpack to 256 MiB at most (each entry's
+//! declared size is checked before it is read, and the bytes while it is read): the entry that
+//! would go past is the one diagnostic, and nothing more of the archive is read.
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use mediate_core::{Position, Registry};
-use roxmltree::{Document, Node};
+use roxmltree::Node;
 use zip::ZipArchive;
 
 use crate::element::{SYNAPSE_NS, Source};
-use crate::load::{load_text, parse_error};
+use crate::load::{load_text, parse_document, too_large};
 use crate::placeholder::Resolver;
 use crate::read::Reader;
 use crate::registry::{ManifestEntry, load_resource, manifest_entries};
 use crate::{ArtifactConfig, Diagnostic, Diagnostics};
 
 /// The largest file read from an archive (a guard against zip bombs).
-const MAX_ENTRY: u64 = 64 * 1024 * 1024;
+const MAX_ENTRY: u64 = crate::load::MAX_FILE;
+
+/// The most bytes read, unpacked, from one archive, all its files together (a guard against
+/// zip bombs: a small archive of files of zeros unpacks to gigabytes).
+const MAX_UNPACKED: u64 = 256 * 1024 * 1024;
+
+/// The largest archive read.
+const MAX_ARCHIVE: u64 = 1024 * 1024 * 1024;
 
 /// The artifact types MI deploys from Synapse XML files, with the root element each holds.
 const SYNAPSE_TYPES: &[(&str, &str)] = &[
@@ -60,9 +73,34 @@ const SKIPPED_TYPES: &[&str] = &["synapse/metadata"];
 /// An archive being read.
 struct Car {
     path: PathBuf,
-    zip: ZipArchive<Cursor<Vec<u8>>>,
+    zip: ZipArchive<BufReader<File>>,
     /// Entry names (with `/` separators) to their index.
     names: BTreeMap<String, usize>,
+    /// How many more unpacked bytes may be read (see [`MAX_UNPACKED`]).
+    budget: u64,
+    /// Whether a read went past the budget (reported once; later reads fail silently).
+    exhausted: bool,
+}
+
+/// Why an entry of an archive was not read.
+#[derive(Debug)]
+enum EntryError {
+    /// No entry of that name.
+    Missing(String),
+    /// The entry cannot be read, is too large, or would take the archive past its budget.
+    Unreadable(String),
+    /// The archive's budget was spent by an earlier read (already reported).
+    Spent,
+}
+
+impl EntryError {
+    /// The message to report, if any.
+    fn message(self) -> Option<String> {
+        match self {
+            EntryError::Missing(m) | EntryError::Unreadable(m) => Some(m),
+            EntryError::Spent => None,
+        }
+    }
 }
 
 impl Car {
@@ -71,21 +109,62 @@ impl Car {
         PathBuf::from(format!("{}!/{entry}", self.path.display()))
     }
 
-    /// The bytes of `entry`.
-    fn read(&mut self, entry: &str) -> Result<Vec<u8>, String> {
+    /// The bytes of `entry`: at most [`MAX_ENTRY`], and within what is left of the archive's
+    /// [`MAX_UNPACKED`] (the size an entry declares is checked first, then the bytes read).
+    fn read(&mut self, entry: &str) -> Result<Vec<u8>, EntryError> {
         let index = *self
             .names
             .get(entry)
-            .ok_or_else(|| format!("`{entry}` is not in the archive"))?;
-        let file = self.zip.by_index(index).map_err(|e| e.to_string())?;
-        let mut bytes = Vec::new();
-        file.take(MAX_ENTRY + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read `{entry}`: {e}"))?;
-        if bytes.len() as u64 > MAX_ENTRY {
-            return Err(format!("`{entry}` is larger than {MAX_ENTRY} bytes"));
+            .ok_or_else(|| EntryError::Missing(format!("`{entry}` is not in the archive")))?;
+        if self.exhausted {
+            return Err(EntryError::Spent);
         }
+        let too_large = || {
+            EntryError::Unreadable(format!(
+                "`{entry}` is larger than {} MiB: mediate does not read it",
+                MAX_ENTRY / (1024 * 1024)
+            ))
+        };
+        let limit = MAX_ENTRY.min(self.budget);
+        let mut bytes = Vec::new();
+        // The size the entry declares, then the bytes it holds (it may lie).
+        let fits = {
+            let file = self
+                .zip
+                .by_index(index)
+                .map_err(|e| EntryError::Unreadable(format!("cannot read `{entry}`: {e}")))?;
+            if file.size() > MAX_ENTRY {
+                return Err(too_large());
+            }
+            let fits = file.size() <= limit;
+            if fits {
+                file.take(limit + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| EntryError::Unreadable(format!("cannot read `{entry}`: {e}")))?;
+            }
+            fits && bytes.len() as u64 <= limit
+        };
+        let read = bytes.len() as u64;
+        if !fits {
+            return Err(if limit == MAX_ENTRY {
+                too_large()
+            } else {
+                self.spent(entry)
+            });
+        }
+        self.budget -= read;
         Ok(bytes)
+    }
+
+    /// The archive's budget is spent: no later read is made.
+    fn spent(&mut self, entry: &str) -> EntryError {
+        self.exhausted = true;
+        self.budget = 0;
+        EntryError::Unreadable(format!(
+            "reading `{entry}` would take the archive past {} MiB of unpacked files: mediate \
+             reads no more of it",
+            MAX_UNPACKED / (1024 * 1024)
+        ))
     }
 }
 
@@ -94,9 +173,12 @@ impl Car {
 struct CarArtifact {
     folder: String,
     kind: String,
-    files: Vec<String>,
+    /// Each `<file>`'s text, and where the element is.
+    files: Vec<(String, Position)>,
     /// Where `type` is written in the `artifact.xml`.
     at: Position,
+    /// Where the `<artifact>` element is.
+    root_at: Position,
 }
 
 /// Reads the `.car` at `path` into `artifacts`; every problem into `diags`.
@@ -108,14 +190,18 @@ pub(crate) fn load_car(
     diags: &mut Diagnostics,
 ) {
     let at_start = Position::new(1, 1);
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    let file = match File::open(path).and_then(|f| Ok((f.metadata()?.len(), f))) {
+        Ok((len, _)) if len > MAX_ARCHIVE => {
+            diags.push(Diagnostic::new(path, at_start, too_large(MAX_ARCHIVE)));
+            return;
+        }
+        Ok((_, f)) => f,
         Err(e) => {
             diags.push(Diagnostic::new(path, at_start, format!("cannot read: {e}")));
             return;
         }
     };
-    let zip = match ZipArchive::new(Cursor::new(bytes)) {
+    let zip = match ZipArchive::new(BufReader::new(file)) {
         Ok(zip) => zip,
         Err(e) => {
             diags.push(Diagnostic::new(
@@ -136,6 +222,8 @@ pub(crate) fn load_car(
         path: path.to_path_buf(),
         zip,
         names,
+        budget: MAX_UNPACKED,
+        exhausted: false,
     };
     let text = match car.read("artifacts.xml").map(String::from_utf8) {
         Ok(Ok(text)) => text,
@@ -147,7 +235,7 @@ pub(crate) fn load_car(
             ));
             return;
         }
-        Err(_) => {
+        Err(EntryError::Missing(_)) => {
             diags.push(Diagnostic::new(
                 path,
                 at_start,
@@ -155,12 +243,22 @@ pub(crate) fn load_car(
             ));
             return;
         }
+        Err(e) => {
+            if let Some(message) = e.message() {
+                diags.push(Diagnostic::new(
+                    car.label("artifacts.xml"),
+                    at_start,
+                    message,
+                ));
+            }
+            return;
+        }
     };
     let label = car.label("artifacts.xml");
-    let doc = match Document::parse(&text) {
+    let doc = match parse_document(&text, &label) {
         Ok(doc) => doc,
-        Err(e) => {
-            diags.push(parse_error(&e, &label));
+        Err(d) => {
+            diags.push(d);
             return;
         }
     };
@@ -259,14 +357,16 @@ fn car_artifacts(
                 continue;
             }
             Err(e) => {
-                diags.push(Diagnostic::new(label, Position::new(1, 1), e));
+                if let Some(message) = e.message() {
+                    diags.push(Diagnostic::new(label, Position::new(1, 1), message));
+                }
                 continue;
             }
         };
-        let doc = match Document::parse(&text) {
+        let doc = match parse_document(&text, &label) {
             Ok(doc) => doc,
-            Err(e) => {
-                diags.push(parse_error(&e, &label));
+            Err(d) => {
+                diags.push(d);
                 continue;
             }
         };
@@ -286,8 +386,9 @@ fn car_artifacts(
         let files = root
             .children()
             .filter(|c| c.is_element() && c.tag_name().name() == "file")
-            .map(|c| c.text().unwrap_or_default().trim().to_owned())
+            .map(|c| (c.text().unwrap_or_default().trim().to_owned(), r.at(c)))
             .collect();
+        let root_at = r.at(root);
         diags.append(r.diags);
         let (Some(name), Some(kind)) = (name, kind) else {
             continue;
@@ -304,6 +405,7 @@ fn car_artifacts(
                 kind,
                 files,
                 at,
+                root_at,
             },
         ));
     }
@@ -349,10 +451,15 @@ fn deploy(
         ));
         return;
     }
-    let [file] = artifact.files.as_slice() else {
+    let [(file, file_at)] = artifact.files.as_slice() else {
+        // At the second `<file>`, else (none) at the `<artifact>`.
+        let at = artifact
+            .files
+            .get(1)
+            .map_or(artifact.root_at, |(_, at)| *at);
         diags.push(Diagnostic::new(
             manifest,
-            Position::new(1, 1),
+            at,
             format!(
                 "`<artifact>`: expected one `<file>`, found {}",
                 artifact.files.len()
@@ -365,7 +472,9 @@ fn deploy(
     let bytes = match car.read(&entry) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(Diagnostic::new(manifest, Position::new(1, 1), e));
+            if let Some(message) = e.message() {
+                diags.push(Diagnostic::new(manifest, *file_at, message));
+            }
             return;
         }
     };
@@ -380,7 +489,7 @@ fn deploy(
     };
     match expected {
         Some(root) => {
-            if let Ok(doc) = Document::parse(text) {
+            if let Ok(doc) = parse_document(text, &label) {
                 let found = doc.root_element();
                 if found.tag_name().namespace() == Some(SYNAPSE_NS)
                     && found.tag_name().name() != root
@@ -419,10 +528,10 @@ fn deploy_registry(
     artifacts: &mut Vec<ArtifactConfig>,
     diags: &mut Diagnostics,
 ) {
-    let doc = match Document::parse(text) {
+    let doc = match parse_document(text, label) {
         Ok(doc) => doc,
-        Err(e) => {
-            diags.push(parse_error(&e, label));
+        Err(d) => {
+            diags.push(d);
             return;
         }
     };
@@ -482,7 +591,11 @@ fn deploy_registry(
                 Ok(None) => {}
                 Err(d) => diags.append(d),
             },
-            Err(e) => diags.push(Diagnostic::new(label, Position::new(1, 1), e)),
+            Err(e) => {
+                if let Some(message) = e.message() {
+                    diags.push(Diagnostic::new(label, Position::new(1, 1), message));
+                }
+            }
         }
     }
 }

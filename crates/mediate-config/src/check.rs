@@ -1,14 +1,18 @@
 //! Static checks across artifacts: every key an artifact refers to (a sequence, endpoint,
-//! template or local entry) must name something of that kind.
+//! template or local entry) must name something of that kind, and every use of a template
+//! must give parameters that fit it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use mediate_core::{MediatorSpec, Position};
+use mediate_endpoints::{EndpointDefinition, EndpointKind, TemplateEndpoint};
 
 use crate::read::did_you_mean;
+use crate::template::IMPLICIT_ENDPOINT_PARAMETERS;
 use crate::{
-    ArtifactConfig, ArtifactKind, Diagnostic, Diagnostics, SequenceConfig, Span, TemplateBody,
+    ArtifactConfig, ArtifactKind, Diagnostic, Diagnostics, EndpointRef, SequenceConfig, Span,
+    TemplateBody, TemplateConfig,
 };
 
 /// Sequence keys Synapse always has: its `main` and `fault` sequences exist even when no file
@@ -20,7 +24,12 @@ const BUILT_IN_SEQUENCES: &[&str] = &["main", "fault"];
 pub(crate) enum Wanted {
     Sequence,
     Endpoint,
+    /// An endpoint template (`<endpoint template>`): MI keeps endpoint templates apart from
+    /// sequence templates (`getEndpointTemplate`).
     Template,
+    /// A sequence template (`<call-template target>`: MI's `getSequenceTemplate`, so an
+    /// endpoint template of that name is "cannot be found").
+    SequenceTemplate,
     /// A local entry or registry resource (payloadFactory's `<format key>`, enrich's inline
     /// `key`).
     Entry,
@@ -31,19 +40,43 @@ impl Wanted {
         match self {
             Wanted::Sequence => "sequence",
             Wanted::Endpoint => "endpoint",
-            Wanted::Template => "template",
+            Wanted::Template => "endpoint template",
+            Wanted::SequenceTemplate => "sequence template",
             Wanted::Entry => "local entry or registry resource",
         }
     }
 
-    fn accepts(self, kind: ArtifactKind) -> bool {
-        match self {
-            Wanted::Sequence => kind == ArtifactKind::Sequence,
-            Wanted::Endpoint => kind == ArtifactKind::Endpoint,
-            Wanted::Template => kind == ArtifactKind::Template,
-            Wanted::Entry => kind == ArtifactKind::LocalEntry,
+    fn accepts(self, artifact: &ArtifactConfig) -> bool {
+        match (self, artifact) {
+            (Wanted::Sequence, ArtifactConfig::Sequence(_))
+            | (Wanted::Endpoint, ArtifactConfig::Endpoint(_))
+            | (Wanted::Entry, ArtifactConfig::LocalEntry(_)) => true,
+            (Wanted::Template, ArtifactConfig::Template(t)) => {
+                matches!(t.body, TemplateBody::Endpoint(_))
+            }
+            (Wanted::SequenceTemplate, ArtifactConfig::Template(t)) => {
+                matches!(t.body, TemplateBody::Sequence(_))
+            }
+            _ => false,
         }
     }
+}
+
+/// What an artifact is, for messages: a template says which kind it is.
+fn describe(artifact: &ArtifactConfig) -> &'static str {
+    match artifact {
+        ArtifactConfig::Template(t) => match t.body {
+            TemplateBody::Sequence(_) => "sequence template",
+            TemplateBody::Endpoint(_) => "endpoint template",
+        },
+        other => other.kind().describe(),
+    }
+}
+
+/// `what` after "a" or "an".
+pub(crate) fn with_article(what: &str) -> String {
+    let an = what.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']);
+    format!("{} {what}", if an { "an" } else { "a" })
 }
 
 /// One key an artifact refers to, where it is written, and what writes it (`<sequence key>`).
@@ -53,6 +86,8 @@ pub(crate) struct Reference {
     pub(crate) key: String,
     pub(crate) via: String,
     pub(crate) span: Span,
+    /// For a use of a template (`<call-template>`, `<endpoint template>`): what it passes.
+    pub(crate) arguments: Option<Arguments>,
 }
 
 impl Reference {
@@ -62,11 +97,31 @@ impl Reference {
             key: key.to_owned(),
             via: via.into(),
             span,
+            arguments: None,
         }
+    }
+
+    fn with_arguments(mut self, arguments: Arguments) -> Self {
+        self.arguments = Some(arguments);
+        self
     }
 }
 
-/// Reports every reference that names nothing, or names an artifact of another kind.
+/// The parameters a use of a template gives, checked against the template's parameters.
+#[derive(Debug, Clone)]
+pub(crate) struct Arguments {
+    /// Each parameter given, with where its name is written.
+    given: Vec<(String, Span)>,
+    /// What gives a parameter, for messages (`` `<with-param name>` ``).
+    via: &'static str,
+    /// What uses the template, for messages (`` `<call-template>` ``).
+    user: &'static str,
+    /// Where the using element starts: a parameter it does not give is reported there.
+    at: Span,
+}
+
+/// Reports every reference that names nothing, or names an artifact of another kind, and
+/// every use of a template whose parameters do not fit the template.
 pub(crate) fn check_references(
     artifacts: &[ArtifactConfig],
     broken: &[String],
@@ -90,13 +145,18 @@ pub(crate) fn check_references(
             continue; // a dynamic key, resolved per message; or an artifact reported broken
         }
         let message = match lookup(&names, &r.key) {
-            Some(found) if r.wanted.accepts(found.kind()) => continue,
+            Some(found) if r.wanted.accepts(found) => {
+                if let (ArtifactConfig::Template(t), Some(args)) = (found, &r.arguments) {
+                    check_arguments(t, args, diags);
+                }
+                continue;
+            }
             Some(found) => format!(
-                "{}: `{}` is a {}, not a {} (defined at {})",
+                "{}: `{}` is {}, not {} (defined at {})",
                 r.via,
                 r.key,
-                found.kind().describe(),
-                r.wanted.describe(),
+                with_article(describe(found)),
+                with_article(r.wanted.describe()),
                 found.span()
             ),
             None if r.wanted == Wanted::Sequence
@@ -107,7 +167,7 @@ pub(crate) fn check_references(
             None => {
                 let candidates = names
                     .iter()
-                    .filter(|(_, a)| r.wanted.accepts(a.kind()))
+                    .filter(|(_, a)| r.wanted.accepts(a))
                     .map(|(n, _)| *n);
                 format!(
                     "{}: no {} named `{}` is defined{}",
@@ -118,11 +178,85 @@ pub(crate) fn check_references(
                 )
             }
         };
-        diags.push(Diagnostic::new(
-            r.span.file.as_deref().unwrap_or(Path::new("")),
-            r.span.position.unwrap_or(Position::new(1, 1)),
-            message,
-        ));
+        push(diags, &r.span, message);
+    }
+}
+
+fn push(diags: &mut Diagnostics, span: &Span, message: String) {
+    diags.push(Diagnostic::new(
+        span.file.as_deref().unwrap_or(Path::new("")),
+        span.position.unwrap_or(Position::new(1, 1)),
+        message,
+    ));
+}
+
+/// The parameters a use gives against those of `template`:
+///
+/// - a name the template does not declare is a problem. MI does not refuse it: a sequence
+///   template binds only its declared parameters (`TemplateContext.setupParams` reads one
+///   value per declared name, and the call's other values stay unread), and an endpoint
+///   template substitutes only declared ones (`Template.replace` checks
+///   `parameters.contains`), so a misspelt name is silently dropped and the parameter it
+///   meant goes without a value. MI's call-template documentation asks for "the same names
+///   as specified in the target template";
+/// - a sequence template's mandatory parameter (`isMandatory="true"`) the call does not pass
+///   is a problem: every message faults there (code 500101, see
+///   [`Template::bind`](mediate_core::Template::bind)), even when the parameter has a
+///   `defaultValue`;
+/// - an endpoint template's parameter that its body substitutes (`$p`) and the use does not
+///   give is a problem: MI leaves `$p` in the endpoint as written (an address `$uri`, a
+///   timeout `$t` that fails to parse). `name` is not required: an anonymous endpoint is fine.
+fn check_arguments(template: &TemplateConfig, args: &Arguments, diags: &mut Diagnostics) {
+    let accepted = template.accepted_parameters();
+    for (name, span) in &args.given {
+        if !accepted.contains(&name.as_str()) {
+            push(
+                diags,
+                span,
+                format!(
+                    "{}: template `{}` has no parameter `{name}`{}",
+                    args.via,
+                    template.name,
+                    did_you_mean(name, accepted.iter().copied())
+                ),
+            );
+        }
+    }
+    let given = |p: &str| args.given.iter().any(|(n, _)| n == p);
+    match &template.body {
+        TemplateBody::Sequence(_) => {
+            for p in template.parameters.iter().filter(|p| p.mandatory) {
+                if !given(&p.name) {
+                    push(
+                        diags,
+                        &args.at,
+                        format!(
+                            "{}: template `{}` needs parameter `{}` (isMandatory), which this call does not pass",
+                            args.user, template.name, p.name
+                        ),
+                    );
+                }
+            }
+        }
+        TemplateBody::Endpoint(_) => {
+            for p in template.substituted_parameters() {
+                if !given(p) {
+                    let how = if p == "uri" {
+                        "a `uri` attribute".to_owned()
+                    } else {
+                        format!("a `<parameter name=\"{p}\">`")
+                    };
+                    push(
+                        diags,
+                        &args.at,
+                        format!(
+                            "{}: template `{}` uses `${p}`, which this endpoint does not give ({how}), so MI would leave `${p}` as written",
+                            args.user, template.name
+                        ),
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -146,7 +280,7 @@ fn lookup<'a>(names: &BTreeMap<&str, &'a ArtifactConfig>, key: &str) -> Option<&
 
 /// The references of one artifact.
 fn references(artifact: &ArtifactConfig, out: &mut Vec<Reference>) {
-    let file = artifact.span().file.clone();
+    let start = out.len();
     match artifact {
         ArtifactConfig::Sequence(s) => sequence_references(s, "`<sequence onError>`", out),
         ArtifactConfig::Template(t) => {
@@ -168,7 +302,75 @@ fn references(artifact: &ArtifactConfig, out: &mut Vec<Reference>) {
         ArtifactConfig::Endpoint(e) => crate::endpoint::references(e, out),
         ArtifactConfig::LocalEntry(_) | ArtifactConfig::Unsupported(_) => {}
     }
-    let _ = file;
+    let definitions: Vec<&EndpointDefinition> = match artifact {
+        ArtifactConfig::Endpoint(e) => vec![&e.definition],
+        ArtifactConfig::Proxy(p) => match &p.target.endpoint {
+            Some(EndpointRef::Inline(definition)) => vec![definition],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    if !definitions.is_empty() {
+        attach_definition_arguments(&definitions, &mut out[start..]);
+    }
+}
+
+/// Gives the `<endpoint template>` references of endpoint definitions (read into
+/// [`EndpointDefinition`]s, whose references carry no arguments) the parameters each gives,
+/// matched by where the `template` key is written. A definition keeps no position for its
+/// `<parameter>`s: a misnamed one is reported at the `template` attribute.
+fn attach_definition_arguments(definitions: &[&EndpointDefinition], refs: &mut [Reference]) {
+    let mut uses = Vec::new();
+    for d in definitions {
+        template_uses(d, &mut uses);
+    }
+    let mut taken = vec![false; uses.len()];
+    for r in refs.iter_mut() {
+        if r.wanted != Wanted::Template || r.arguments.is_some() {
+            continue;
+        }
+        let found = uses.iter().enumerate().position(|(i, (_, t))| {
+            !taken[i]
+                && t.template.key == r.key
+                && (t.template.position.is_none() || t.template.position == r.span.position)
+        });
+        let Some(i) = found else { continue };
+        taken[i] = true;
+        let (definition, t) = uses[i];
+        let at_key = r.span.clone();
+        let mut given: Vec<(String, Span)> = Vec::new();
+        if definition.name.is_some() {
+            given.push(("name".into(), at_key.clone()));
+        }
+        if t.uri.is_some() {
+            given.push(("uri".into(), at_key.clone()));
+        }
+        for (name, _) in &t.parameters {
+            given.push((name.clone(), at_key.clone()));
+        }
+        r.arguments = Some(Arguments {
+            given,
+            via: "`<parameter name>`",
+            user: "`<endpoint template>`",
+            at: Span {
+                file: r.span.file.clone(),
+                position: definition.position.or(r.span.position),
+            },
+        });
+    }
+}
+
+/// The template endpoints of `definition` and its child endpoints, in document order.
+fn template_uses<'a>(
+    definition: &'a EndpointDefinition,
+    out: &mut Vec<(&'a EndpointDefinition, &'a TemplateEndpoint)>,
+) {
+    if let EndpointKind::Template(t) = &definition.kind {
+        out.push((definition, t));
+    }
+    for child in definition.children() {
+        template_uses(child, out);
+    }
 }
 
 /// The references of a sequence: its `onError` (written by `via`) and its mediators'.
@@ -221,15 +423,63 @@ pub(crate) fn spec_references(
             "sequence",
             format!("`<{} sequence>`", spec.kind),
         ),
-        "call-template" => push(
-            Wanted::Template,
-            "target",
-            "`<call-template target>`".into(),
-        ),
+        "call-template" => {
+            if let Some(key) = spec.get("target") {
+                let given = spec
+                    .children_named("with-param")
+                    .filter_map(|p| Some((p.get("name")?.to_owned(), span_of(p, "name", file))))
+                    .collect();
+                out.push(
+                    Reference::new(
+                        Wanted::SequenceTemplate,
+                        key.trim(),
+                        "`<call-template target>`",
+                        at("target"),
+                    )
+                    .with_arguments(Arguments {
+                        given,
+                        via: "`<with-param name>`",
+                        user: "`<call-template>`",
+                        at: Span {
+                            file: file.clone(),
+                            position: spec.position,
+                        },
+                    }),
+                );
+            }
+        }
         "send" => push(Wanted::Sequence, "receive", "`<send receive>`".into()),
         "endpoint" => {
             push(Wanted::Endpoint, "key", "`<endpoint key>`".into());
-            push(Wanted::Template, "template", "`<endpoint template>`".into());
+            if let Some(key) = spec.get("template") {
+                let mut given: Vec<(String, Span)> = IMPLICIT_ENDPOINT_PARAMETERS
+                    .iter()
+                    .filter(|n| spec.get(n).is_some())
+                    .map(|n| ((*n).to_owned(), span_of(spec, n, file)))
+                    .collect();
+                given.extend(
+                    spec.children_named("parameter").filter_map(|p| {
+                        Some((p.get("name")?.to_owned(), span_of(p, "name", file)))
+                    }),
+                );
+                out.push(
+                    Reference::new(
+                        Wanted::Template,
+                        key.trim(),
+                        "`<endpoint template>`",
+                        at("template"),
+                    )
+                    .with_arguments(Arguments {
+                        given,
+                        via: "`<parameter name>`",
+                        user: "`<endpoint template>`",
+                        at: Span {
+                            file: file.clone(),
+                            position: spec.position,
+                        },
+                    }),
+                );
+            }
         }
         "payloadFactory" => {
             if let Some(format) = spec.child_named("format") {
@@ -248,6 +498,14 @@ pub(crate) fn spec_references(
     }
     for child in &spec.children {
         spec_references(child, file, out);
+    }
+}
+
+/// Where `spec`'s attribute `name` is written (its element when it has no such attribute).
+fn span_of(spec: &MediatorSpec, name: &str, file: &Option<std::sync::Arc<Path>>) -> Span {
+    Span {
+        file: file.clone(),
+        position: spec.position_of(name).or(spec.position),
     }
 }
 

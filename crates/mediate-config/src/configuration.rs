@@ -109,6 +109,30 @@ impl Configuration {
 
     /// Builds the runtime objects through `registry`: every problem is reported, at the
     /// artifact's file and the faulty element's position.
+    ///
+    /// **Only sequences, sequence templates and local entries are deployed.** APIs, proxy
+    /// services, named endpoints and endpoint templates are not built and not part of the
+    /// [`Deployment`]: there is no runtime for them yet, and leaving them out is silent (no
+    /// diagnostic). They are still read and checked: [`load_dir`](crate::load_dir) and
+    /// [`check`](Self::check) report their problems, and they are available here as
+    /// configuration ([`apis`](Self::apis), [`proxies`](Self::proxies),
+    /// [`endpoints`](Self::endpoints), [`templates`](Self::templates)). Nothing that needs a
+    /// network listener or an outbound connection is started by this call.
+    ///
+    /// ```
+    /// use mediate_config::{Configuration, load_str};
+    ///
+    /// let registry = mediate_mediators::builtins::registry();
+    /// let xml = r#"<definitions xmlns="http://ws.apache.org/ns/synapse">
+    ///     <endpoint name="Orders"><address uri="http://orders.example/api"/></endpoint>
+    ///     <sequence name="main"><log/></sequence>
+    /// </definitions>"#;
+    /// let configuration = Configuration::new(load_str(xml, "all.xml".as_ref(), &registry)?);
+    /// assert_eq!(configuration.endpoints().count(), 1);
+    /// let deployment = configuration.deploy(&registry)?;
+    /// assert_eq!(deployment.sequences().len(), 1); // the endpoint is not deployed
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn deploy(&self, registry: &Registry) -> Result<Deployment, Diagnostics> {
         let mut diags = Diagnostics::new();
         let mut sequences = BTreeMap::new();
@@ -155,7 +179,12 @@ fn located(span: &Span, error: &mediate_core::BuildError) -> Diagnostic {
     )
 }
 
-/// The runtime objects a [`Configuration`] deploys.
+/// The runtime objects a [`Configuration`] deploys: its sequences, sequence templates and
+/// local entries, and nothing else.
+///
+/// APIs, proxy services, named endpoints and endpoint templates have no runtime yet: a
+/// deployment holds none of them, and an [`Env`] made from it knows no API, proxy or
+/// endpoint. Their configuration stays available from the [`Configuration`].
 #[derive(Debug, Default)]
 pub struct Deployment {
     sequences: BTreeMap<String, Arc<Sequence>>,
@@ -210,7 +239,7 @@ fn check_duplicates(artifacts: &[ArtifactConfig], diags: &mut Diagnostics) {
         let what = match space {
             1 if name != artifact.name() => "an API of that name and version",
             1 => "an API of that name",
-            _ => "a {} of that name",
+            _ => "{} of that name",
         };
         if let Some(first) = seen.get(&(space, name.clone())) {
             let span = artifact.span();
@@ -220,7 +249,7 @@ fn check_duplicates(artifacts: &[ArtifactConfig], diags: &mut Diagnostics) {
                 format!(
                     "duplicate name `{}`: {} is defined at {}",
                     artifact.name(),
-                    what.replace("{}", first.kind().describe()),
+                    what.replace("{}", &crate::check::with_article(first.kind().describe())),
                     first.span()
                 ),
             ));

@@ -166,6 +166,219 @@ pub(crate) fn kind_of(node: Node<'_, '_>) -> String {
     }
 }
 
+/// How many element levels may nest below an artifact's root element (MI configurations use a
+/// few dozen at most). Deeper files are refused before they are parsed, so that nothing that
+/// walks an element or a [`MediatorSpec`] tree recursively can run out of stack.
+pub(crate) const MAX_DEPTH: usize = 256;
+
+/// How many namespace declarations may be in scope at one element. The XML parser resolves
+/// an element's namespaces in time growing with the square of the declarations in scope, so a
+/// file declaring thousands of them takes minutes to parse; MI configurations declare a
+/// handful.
+pub(crate) const MAX_NAMESPACES: usize = 64;
+
+/// How many bytes the specs read from a file may hold, at most, for each byte of the file,
+/// beyond [`SPEC_BYTES_FREE`]: each element keeps its content as written and the namespaces in
+/// scope (see [`spec_from_element`]), so a file nesting a large value deep inside inline XML
+/// would otherwise take its size times its depth.
+pub(crate) const SPEC_BYTES_PER_BYTE: usize = 32;
+
+/// The spec bytes any file may take, whatever its size.
+pub(crate) const SPEC_BYTES_FREE: usize = 64 * 1024 * 1024;
+
+/// The message for an element nested deeper than [`MAX_DEPTH`].
+fn too_deep() -> String {
+    format!("elements are nested more than {MAX_DEPTH} deep")
+}
+
+/// The first place where `text` goes past [`MAX_DEPTH`] or [`MAX_NAMESPACES`]: the offset of
+/// the element's `<` and the problem. A cheap scan of the text, made before parsing it (a
+/// well-formed document is scanned exactly; anything else is left to the parser). Depth is
+/// counted below the root element, or below its children when the root is a `<definitions>`
+/// (each child is an artifact).
+pub(crate) fn scan_limits(text: &str) -> Option<(usize, String)> {
+    scan_with(text, MAX_DEPTH, MAX_NAMESPACES)
+}
+
+/// [`scan_limits`] with the limits given.
+fn scan_with(text: &str, max_depth: usize, max_namespaces: usize) -> Option<(usize, String)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    // The namespace declarations of each open element.
+    let mut open: Vec<usize> = Vec::new();
+    let mut in_scope = 0usize;
+    let mut limit = None;
+    while let Some(lt) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
+        let lt = i + lt;
+        let rest = &b[lt..];
+        if rest.starts_with(b"<!--") {
+            i = skip_past(b, lt + 4, b"-->");
+        } else if rest.starts_with(b"<![CDATA[") {
+            i = skip_past(b, lt + 9, b"]]>");
+        } else if rest.starts_with(b"<?") {
+            i = skip_past(b, lt + 2, b"?>");
+        } else if rest.starts_with(b"<!") {
+            i = skip_past(b, lt + 2, b">");
+        } else if rest.starts_with(b"</") {
+            in_scope -= open.pop().unwrap_or(0);
+            i = lt + 2;
+        } else {
+            let tag = start_tag(b, lt);
+            let limit = *limit.get_or_insert_with(|| {
+                let local = tag.name.rsplit(|&c| c == b':').next().unwrap_or_default();
+                max_depth + usize::from(local == b"definitions")
+            });
+            if open.len() > limit {
+                return Some((
+                    lt,
+                    format!("elements are nested more than {max_depth} deep"),
+                ));
+            }
+            if in_scope + tag.declared > max_namespaces {
+                return Some((
+                    lt,
+                    format!(
+                        "more than {max_namespaces} namespaces are declared in scope of this \
+                         element"
+                    ),
+                ));
+            }
+            if !tag.empty {
+                open.push(tag.declared);
+                in_scope += tag.declared;
+            }
+            i = tag.end;
+        }
+    }
+    None
+}
+
+/// The offset just past the first `end` at or after `from` (the end of `b` when there is none).
+fn skip_past(b: &[u8], from: usize, end: &[u8]) -> usize {
+    b.get(from..)
+        .and_then(|r| r.windows(end.len()).position(|w| w == end))
+        .map_or(b.len(), |i| from + i + end.len())
+}
+
+/// A start tag as [`scan_limits`] sees it.
+struct StartTag<'a> {
+    name: &'a [u8],
+    /// How many `xmlns`/`xmlns:p` attributes it has.
+    declared: usize,
+    /// Whether it ends with `/>`.
+    empty: bool,
+    /// The offset just past its `>`.
+    end: usize,
+}
+
+/// The start tag whose `<` is at `lt` (quoted attribute values may hold `>`).
+fn start_tag(b: &[u8], lt: usize) -> StartTag<'_> {
+    let is_space = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let mut i = lt + 1;
+    while i < b.len() && !is_space(b[i]) && b[i] != b'/' && b[i] != b'>' {
+        i += 1;
+    }
+    let name = b.get(lt + 1..i).unwrap_or_default();
+    let mut declared = 0;
+    loop {
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        match b.get(i) {
+            None => {
+                return StartTag {
+                    name,
+                    declared,
+                    empty: false,
+                    end: b.len(),
+                };
+            }
+            Some(b'>') => {
+                return StartTag {
+                    name,
+                    declared,
+                    empty: false,
+                    end: i + 1,
+                };
+            }
+            Some(b'/') => {
+                return StartTag {
+                    name,
+                    declared,
+                    empty: true,
+                    end: skip_past(b, i, b">"),
+                };
+            }
+            Some(_) => {}
+        }
+        let start = i;
+        while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'=' | b'>' | b'/') {
+            i += 1;
+        }
+        let attr = b.get(start..i).unwrap_or_default();
+        if attr == b"xmlns" || attr.starts_with(b"xmlns:") {
+            declared += 1;
+        }
+        while i < b.len() && (is_space(b[i]) || b[i] == b'=') {
+            i += 1;
+        }
+        if let Some(&quote) = b.get(i).filter(|&&c| c == b'"' || c == b'\'') {
+            i = b
+                .get(i + 1..)
+                .and_then(|r| r.iter().position(|&c| c == quote))
+                .map_or(b.len(), |j| i + 1 + j + 1);
+        } else if i == start {
+            // Not an attribute (malformed): step over it.
+            i += 1;
+        }
+    }
+}
+
+/// The bytes the specs read from the element `node` and everything in it would hold, about:
+/// each element's namespaces in scope, and the content as written of each element holding
+/// elements (with the namespaces in scope declared on each of its child elements).
+pub(crate) fn spec_bytes(node: Node<'_, '_>) -> usize {
+    let mut total = 0usize;
+    for e in node.descendants().filter(Node::is_element) {
+        let namespaces: usize = e
+            .namespaces()
+            .map(|ns| ns.name().map_or(0, str::len) + ns.uri().len() + 2 * size_of::<String>())
+            .sum();
+        total = total.saturating_add(namespaces);
+        let children = e.children().filter(Node::is_element).count();
+        if children > 0 {
+            let inner = e.range().len();
+            total = total
+                .saturating_add(inner)
+                .saturating_add(children.saturating_mul(namespaces));
+        }
+    }
+    total
+}
+
+/// The problem with a parsed file whose specs would hold more than [`SPEC_BYTES_PER_BYTE`]
+/// times its size (beyond [`SPEC_BYTES_FREE`]), at its root element.
+pub(crate) fn spec_bytes_problem(source: &Source<'_>, root: Node<'_, '_>) -> Option<Diagnostic> {
+    let bytes = spec_bytes(root);
+    let allowed = source
+        .text
+        .len()
+        .saturating_mul(SPEC_BYTES_PER_BYTE)
+        .saturating_add(SPEC_BYTES_FREE);
+    (bytes > allowed).then(|| {
+        source.diagnostic(
+            source.node_position(root),
+            format!(
+                "the file's elements would take about {} MiB once read (more than {} MiB): \
+                 each element keeps its content as written, so a large value nested deep \
+                 inside inline XML is copied once per level; nest it less deeply",
+                bytes / (1024 * 1024),
+                allowed / (1024 * 1024)
+            ),
+        )
+    })
+}
+
 /// Reads a Synapse XML element into a [`MediatorSpec`]:
 ///
 /// - `kind`: the local name for an element in the Synapse namespace (`{namespace}local` for
@@ -207,6 +420,18 @@ pub(crate) fn read_element(
     source: &Source<'_>,
     node: Node<'_, '_>,
 ) -> Result<MediatorSpec, Diagnostic> {
+    read_nested(source, node, 0)
+}
+
+/// [`read_element`] of an element `depth` levels below the first one read.
+fn read_nested(
+    source: &Source<'_>,
+    node: Node<'_, '_>,
+    depth: usize,
+) -> Result<MediatorSpec, Diagnostic> {
+    if depth > MAX_DEPTH {
+        return Err(source.diagnostic(source.node_position(node), too_deep()));
+    }
     if is_synapse(node) && node.tag_name().name() == "class" {
         return read_class(source, node);
     }
@@ -220,7 +445,7 @@ pub(crate) fn read_element(
         );
     }
     for child in node.children().filter(Node::is_element) {
-        spec.children.push(read_element(source, child)?);
+        spec.children.push(read_nested(source, child, depth + 1)?);
     }
     spec.text = content(source, node);
     spec.namespaces = namespaces_in_scope(node);
@@ -468,6 +693,7 @@ fn declared_namespaces(raw: &str) -> (Vec<Option<&str>>, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn positions_count_characters() {
@@ -499,6 +725,68 @@ mod tests {
         assert_eq!(s.position(y), Position::new(1, 21));
         assert_eq!(s.offset(Position::new(1, 21)), Some(y));
         assert_eq!(s.offset(Position::new(1, 8)), Some(6));
+    }
+
+    /// Where a document first goes past `max_depth` levels or `max_namespaces` declarations
+    /// in scope, found from the parsed tree.
+    fn first_excess(text: &str, max_depth: usize, max_namespaces: usize) -> Option<usize> {
+        let doc = roxmltree::Document::parse(text).ok()?;
+        doc.descendants().filter(Node::is_element).find_map(|e| {
+            let depth = e.ancestors().filter(Node::is_element).count() - 1;
+            let declared: usize = e
+                .ancestors()
+                .filter(Node::is_element)
+                .map(|a| {
+                    let raw = &text[a.range()];
+                    declared_namespaces(raw).0.len()
+                })
+                .sum();
+            (depth > max_depth || declared > max_namespaces).then_some(e.range().start)
+        })
+    }
+
+    /// A well-formed element of up to `depth` levels, with markup that holds `<`, `>` and
+    /// `/>` where they do not start or end elements.
+    fn element(depth: u32) -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("<e/>".to_owned()),
+            Just("<e a='/>' b=\"x>\"/>".to_owned()),
+            Just("<p:e xmlns:p='urn:p'/>".to_owned()),
+            Just("text &gt; <!-- <e> --> <![CDATA[<e><e>]]> <?pi <e>?>".to_owned()),
+        ];
+        leaf.prop_recursive(depth, 64, 4, |inner| {
+            (
+                prop::collection::vec(inner, 0..4),
+                any::<bool>(),
+                any::<bool>(),
+            )
+                .prop_map(|(children, ns, spaced)| {
+                    let decl = if ns {
+                        " xmlns:q='urn:q' xmlns='urn:d'"
+                    } else {
+                        ""
+                    };
+                    let sp = if spaced { "\n  " } else { "" };
+                    format!("<e{decl}{sp} k=\"v\"{sp}>{}</e{sp}>", children.concat())
+                })
+        })
+    }
+
+    proptest::proptest! {
+        // On well-formed documents the scan finds the first element past the limits, as the
+        // parsed tree says.
+        #[test]
+        fn the_scan_agrees_with_the_parser(body in element(8), depth in 1usize..5, ns in 0usize..5) {
+            let text = format!("<?xml version='1.0'?><!-- c --><r>{body}</r>");
+            let found = scan_with(&text, depth, ns).map(|(at, _)| at);
+            proptest::prop_assert_eq!(found, first_excess(&text, depth, ns), "{}", text);
+        }
+
+        // It never panics, whatever the text.
+        #[test]
+        fn the_scan_never_panics(text in "[<>/!?\\[\\]a-z='\" -]{0,80}") {
+            let _ = scan_limits(&text);
+        }
     }
 
     #[test]

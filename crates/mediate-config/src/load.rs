@@ -7,17 +7,18 @@ use roxmltree::{Document, Node};
 
 use crate::api::read_api;
 use crate::car::load_car;
-use crate::element::{Source, is_synapse, kind_of};
+use crate::element::{Source, is_synapse, kind_of, scan_limits, spec_bytes_problem};
 use crate::endpoint::read_endpoint;
 use crate::local_entry::read_local_entry;
 use crate::placeholder::Resolver;
 use crate::proxy::read_proxy;
 use crate::read::{Reader, did_you_mean};
-use crate::registry::{files_under, load_resource, read_manifest, registry_roots, unreadable};
+use crate::registry::{files_under, load_resource, read_manifest, registry_roots};
 use crate::sequence::read_sequence;
 use crate::template::read_template;
 use crate::unsupported::{
-    check_inbound_endpoint, check_message_processor, check_message_store, check_task,
+    check_inbound_endpoint, check_message_processor, check_message_store, check_settings,
+    check_task,
 };
 use crate::{
     ArtifactConfig, Configuration, Diagnostic, Diagnostics, LoadOptions, SYNAPSE_NS, Span,
@@ -44,11 +45,15 @@ pub const UNSUPPORTED_ARTIFACTS: &[&str] = &[
     "task",
     "eventSource",
     "executor",
-    "registry",
-    "taskManager",
     "sequenceTemplate",
     "dataService",
 ];
+
+/// The root elements of MI's own server settings kept beside the artifacts
+/// (`synapse-configs/default/registry.xml`, a `<taskManager>`): their attributes and
+/// parameters are checked as MI's `RegistryFactory` and `TaskManagerFactory` read them, and
+/// nothing is deployed (mediate has its own registry and task scheduling).
+pub(crate) const SETTINGS_ELEMENTS: &[&str] = &["registry", "taskManager"];
 
 /// Reads one artifact file's text (`file` names it in diagnostics): its root element says what
 /// it holds (a `<definitions>` root holds many). Every problem of the file is reported, not
@@ -135,6 +140,47 @@ pub(crate) fn load_bytes_with(
     }
 }
 
+/// Parses `text` (named `file` in diagnostics), first refusing a file that nests elements
+/// deeper than MI configurations do or declares too many namespaces (see [`scan_limits`]): the
+/// parser's time grows with the square of the namespaces in scope, and whatever walks the tree
+/// recursively needs its depth bounded.
+pub(crate) fn parse_document<'t>(text: &'t str, file: &Path) -> Result<Document<'t>, Diagnostic> {
+    if let Some((offset, message)) = scan_limits(text) {
+        let source = Source::new(text, file);
+        return Err(source.diagnostic(source.position(offset), message));
+    }
+    Document::parse(text).map_err(|e| parse_error(&e, file))
+}
+
+/// The largest file mediate reads (an artifact, a registry resource, a local entry's `src`
+/// file, an entry of a `.car`): a guard against exhausting memory.
+pub(crate) const MAX_FILE: u64 = 64 * 1024 * 1024;
+
+/// The bytes of the file at `path`, refused past [`MAX_FILE`]; the problem as a message.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    if file.metadata().is_ok_and(|m| m.len() > MAX_FILE) {
+        return Err(too_large(MAX_FILE));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(too_large(MAX_FILE));
+    }
+    Ok(bytes)
+}
+
+/// The message for a file past a size limit.
+pub(crate) fn too_large(limit: u64) -> String {
+    format!(
+        "the file is larger than {} MiB: mediate does not read it",
+        limit / (1024 * 1024)
+    )
+}
+
 /// An XML syntax error as a diagnostic at its place.
 pub(crate) fn parse_error(e: &roxmltree::Error, file: &Path) -> Diagnostic {
     let pos = e.pos();
@@ -151,10 +197,13 @@ pub(crate) fn load_text(
     registry: &Registry,
     resolver: &Resolver,
 ) -> Result<Vec<ArtifactConfig>, Diagnostics> {
-    let doc = Document::parse(text).map_err(|e| parse_error(&e, file))?;
+    let doc = parse_document(text, file)?;
     let source = Source::new(text, file);
+    if let Some(d) = spec_bytes_problem(&source, doc.root_element()) {
+        return Err(d.into());
+    }
     let Some((replaced, edits, mut diags)) = resolver.substitute(&doc, &source) else {
-        return read_document(&doc, source, registry);
+        return read_document(&doc, source, registry, resolver);
     };
     let doc = match Document::parse(&replaced) {
         Ok(doc) => doc,
@@ -169,7 +218,7 @@ pub(crate) fn load_text(
         }
     };
     let source = Source::edited(&replaced, text, edits, file);
-    match read_document(&doc, source, registry) {
+    match read_document(&doc, source, registry, resolver) {
         Ok(artifacts) => diags.into_result(artifacts),
         Err(d) => {
             diags.append(d);
@@ -183,6 +232,7 @@ fn read_document(
     doc: &Document<'_>,
     source: Source<'_>,
     registry: &Registry,
+    resolver: &Resolver,
 ) -> Result<Vec<ArtifactConfig>, Diagnostics> {
     let mut r = Reader::new(source);
     let root = doc.root_element();
@@ -203,11 +253,11 @@ fn read_document(
             if child.tag_name().name() == "definitions" {
                 r.error_at(child, "`<definitions>` cannot be nested");
             } else {
-                artifacts.extend(read_artifact(&mut r, child, registry));
+                artifacts.extend(read_artifact(&mut r, child, registry, resolver));
             }
         }
     } else {
-        artifacts.extend(read_artifact(&mut r, root, registry));
+        artifacts.extend(read_artifact(&mut r, root, registry, resolver));
     }
     r.finish(artifacts)
 }
@@ -217,14 +267,19 @@ fn read_artifact(
     r: &mut Reader<'_>,
     node: Node<'_, '_>,
     registry: &Registry,
+    resolver: &Resolver,
 ) -> Option<ArtifactConfig> {
     Some(match node.tag_name().name() {
         "api" => ArtifactConfig::Api(read_api(r, node, registry)?),
         "proxy" => ArtifactConfig::Proxy(read_proxy(r, node, registry)?),
         "sequence" => ArtifactConfig::Sequence(read_sequence(r, node, registry, true)?),
         "endpoint" => ArtifactConfig::Endpoint(read_endpoint(r, node)?),
-        "localEntry" => ArtifactConfig::LocalEntry(read_local_entry(r, node)?),
+        "localEntry" => ArtifactConfig::LocalEntry(read_local_entry(r, node, resolver.base())?),
         "template" => ArtifactConfig::Template(read_template(r, node, registry)?),
+        "registry" | "taskManager" => {
+            check_settings(r, node);
+            return None;
+        }
         other if UNSUPPORTED_ARTIFACTS.contains(&other) => {
             match other {
                 "inboundEndpoint" => check_inbound_endpoint(r, node),
@@ -242,7 +297,10 @@ fn read_artifact(
             })
         }
         other => {
-            let known = SUPPORTED_ARTIFACTS.iter().chain(UNSUPPORTED_ARTIFACTS);
+            let known = SUPPORTED_ARTIFACTS
+                .iter()
+                .chain(UNSUPPORTED_ARTIFACTS)
+                .chain(SETTINGS_ELEMENTS);
             r.error_at(
                 node,
                 format!(
@@ -274,6 +332,15 @@ pub fn load_dir(dir: &Path, registry: &Registry) -> Result<Configuration, Diagno
 /// - Carbon Application archives: every `*.car` under `dir` (outside `target`): their
 ///   artifacts and registry resources, diagnostics naming `APP.car!/folder/file.xml`.
 /// - `$SYSTEM:NAME` and `$FILE:KEY` values resolved as `options` say.
+/// - A local entry's `src="file:PATH"` read from `dir` (MI reads it from its home folder).
+/// - MI's own settings files (`synapse-configs/default/registry.xml`'s `<registry provider>`,
+///   a `<taskManager provider>`): checked, and deploy nothing.
+///
+/// Limits, each a diagnostic: a file over 64 MiB is not read, nor a `.car` over 1 GiB or past
+/// 256 MiB of unpacked files; elements nested more than 256 levels below an artifact's root,
+/// more than 64 namespace declarations in scope, and inline XML whose copies (each element
+/// keeps its content) would take more than 32 times the file's size plus 64 MiB are refused;
+/// a registry manifest's `<file>` or `<directory>` must stay inside the project.
 pub fn load_dir_with(
     dir: &Path,
     registry: &Registry,
@@ -292,12 +359,17 @@ pub fn load_dir_with(
     }
     found.manifests.sort();
     for manifest in &found.manifests {
-        match std::fs::read_to_string(manifest) {
-            Ok(text) if text.contains("registry/resource") => {
-                resources.extend(read_manifest(manifest, &text, &mut diags));
+        match read_file(manifest).map(String::from_utf8) {
+            Ok(Ok(text)) if text.contains("registry/resource") => {
+                resources.extend(read_manifest(dir, manifest, &text, &mut diags));
             }
-            Ok(_) => {}
-            Err(e) => diags.push(unreadable(manifest, &e)),
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => diags.push(Diagnostic::new(
+                manifest,
+                Position::new(1, 1),
+                "the file is not valid UTF-8",
+            )),
+            Err(e) => diags.push(Diagnostic::new(manifest, Position::new(1, 1), e)),
         }
     }
     resources.sort_by(|a, b| (&a.path, &a.key).cmp(&(&b.path, &b.key)));
@@ -326,7 +398,7 @@ pub fn load_dir_with(
     let mut artifacts = Vec::new();
     let mut broken = Vec::new();
     for file in files {
-        match std::fs::read(&file) {
+        match read_file(&file) {
             Ok(bytes) => match load_bytes_with(&bytes, &file, registry, &resolver) {
                 Ok(a) => artifacts.extend(a),
                 Err(d) => {
@@ -334,18 +406,18 @@ pub fn load_dir_with(
                     broken.extend(declared_names(&bytes));
                 }
             },
-            Err(e) => diags.push(unreadable(&file, &e)),
+            Err(e) => diags.push(Diagnostic::new(&file, Position::new(1, 1), e)),
         }
     }
     for resource in &resources {
-        match std::fs::read(&resource.path) {
+        match read_file(&resource.path) {
             Ok(bytes) => {
                 match load_resource(&resource.key, &resource.path, &bytes, registry, &resolver) {
                     Ok(a) => artifacts.extend(a),
                     Err(d) => diags.append(d),
                 }
             }
-            Err(e) => diags.push(unreadable(&resource.path, &e)),
+            Err(e) => diags.push(Diagnostic::new(&resource.path, Position::new(1, 1), e)),
         }
     }
     found.cars.sort();
@@ -364,7 +436,7 @@ fn declared_names(bytes: &[u8]) -> Vec<String> {
     let Ok(text) = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) else {
         return Vec::new();
     };
-    let Ok(doc) = Document::parse(text) else {
+    let Ok(doc) = parse_document(text, Path::new("")) else {
         return Vec::new();
     };
     let root = doc.root_element();

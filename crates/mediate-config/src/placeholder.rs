@@ -19,6 +19,10 @@
 //! artifact read from a file, at read time, so that every later check sees the resolved value:
 //! a superset of MI's fields. What MI would silently do wrong is a diagnostic here: text after
 //! the name, a name with other characters, an unset variable, a missing key.
+//!
+//! MI 4.4 also resolves `$config:NAME` (a configurable value of the server's own settings,
+//! `ResolverFactory`'s `$config:` prefix); mediate has no such settings yet, so a value starting
+//! with `$config:` is a "not supported yet" diagnostic at the value.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,6 +34,9 @@ use crate::{Diagnostic, Diagnostics};
 
 const SYSTEM: &str = "$SYSTEM:";
 const FILE: &str = "$FILE:";
+/// MI 4.4's configurable values (`ResolverFactory`'s `$config:` prefix, resolved by its
+/// `ConfigResolver` from the properties MI's `PropertyLoader` holds): not resolved here.
+const CONFIG: &str = "$config:";
 
 /// How a load resolves `$SYSTEM:NAME` and `$FILE:KEY` values.
 ///
@@ -131,6 +138,8 @@ impl LoadOptions {
 pub(crate) struct Resolver {
     environment: Option<BTreeMap<String, String>>,
     properties: Properties,
+    /// The project folder of a folder load (what a relative `file:` URL is read from).
+    base: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -188,7 +197,13 @@ impl Resolver {
         Self {
             environment: options.environment.clone(),
             properties,
+            base: dir.map(Path::to_path_buf),
         }
+    }
+
+    /// The project folder of a folder load; `None` for a single file.
+    pub(crate) fn base(&self) -> Option<&Path> {
+        self.base.as_deref()
     }
 
     /// What `$SYSTEM:name` stands for.
@@ -236,7 +251,7 @@ impl Resolver {
         source: &Source<'_>,
     ) -> Option<(String, Vec<Edit>, Diagnostics)> {
         let text = source.text;
-        if !text.contains(SYSTEM) && !text.contains(FILE) {
+        if !text.contains(SYSTEM) && !text.contains(FILE) && !text.contains(CONFIG) {
             return None;
         }
         let mut diags = Diagnostics::new();
@@ -321,6 +336,18 @@ impl Resolver {
         diags: &mut Diagnostics,
     ) -> Option<(usize, usize, String)> {
         let trimmed = value.trim();
+        if trimmed.starts_with(CONFIG) {
+            let raw = text.get(start..end).unwrap_or_default();
+            let at = source.position(raw.find(trimmed).map_or(start, |i| start + i));
+            diags.push(source.diagnostic(
+                at,
+                format!(
+                    "`{CONFIG}` values (from MI's deployment.toml) are not supported yet \
+                     (`{trimmed}`)"
+                ),
+            ));
+            return None;
+        }
         let (prefix, rest) = if let Some(rest) = trimmed.strip_prefix(SYSTEM) {
             (SYSTEM, rest)
         } else if let Some(rest) = trimmed.strip_prefix(FILE) {
@@ -405,14 +432,15 @@ fn decode(bytes: &[u8]) -> String {
 }
 
 /// Parses the text of a Java `.properties` file (`java.util.Properties.load`): `key=value`,
-/// `key: value` or `key value`; `#` and `!` comment lines; a line ending in an odd number of
-/// `\` goes on on the next line (its leading white space dropped); `\t \n \r \f \uXXXX`
-/// escapes, and `\x` for any other `x`. A key given twice keeps its last value.
+/// `key: value` or `key value`; lines end at `\n`, `\r\n` or `\r`; `#` and `!` comment lines
+/// (only at the start of a logical line); a line ending in an odd number of `\` goes on on the
+/// next line, its leading white space dropped (a blank next line ends the value); `\t \n \r
+/// \f \uXXXX` escapes, and `\x` for any other `x`. A key given twice keeps its last value.
 pub(crate) fn parse_properties(text: &str) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
-    let mut lines = text.split(['\n', '\r']).peekable();
+    let mut lines = physical_lines(text);
     while let Some(first) = lines.next() {
-        let first = first.trim_start_matches([' ', '\t', '\u{c}']);
+        let first = first.trim_start_matches(PROPERTIES_SPACE);
         if first.is_empty() || first.starts_with('#') || first.starts_with('!') {
             continue;
         }
@@ -420,20 +448,42 @@ pub(crate) fn parse_properties(text: &str) -> BTreeMap<String, String> {
         let mut logical = String::from(first);
         while ends_continued(&logical) {
             logical.pop();
-            // `\r\n`: skip the empty piece between them.
-            if let Some(next) = lines.next() {
-                let next = if next.is_empty() {
-                    lines.next().unwrap_or_default()
-                } else {
-                    next
-                };
-                logical.push_str(next.trim_start_matches([' ', '\t', '\u{c}']));
+            match lines.next() {
+                // A blank line adds nothing, so the value ends there.
+                Some(next) => logical.push_str(next.trim_start_matches(PROPERTIES_SPACE)),
+                None => break,
             }
         }
         let (key, value) = split_key_value(&logical);
         map.insert(unescape(key), unescape(value));
     }
     map
+}
+
+/// The white space of a properties file: space, tab, form feed.
+const PROPERTIES_SPACE: [char; 3] = [' ', '\t', '\u{c}'];
+
+/// The lines of `text`, each ended by `\n`, `\r\n` or `\r` (a last line without one too).
+fn physical_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.find(['\n', '\r']) {
+            Some(i) => {
+                let after = if s[i..].starts_with("\r\n") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                rest = Some(&s[after..]);
+                Some(&s[..i])
+            }
+            None => {
+                rest = None;
+                (!s.is_empty()).then_some(s)
+            }
+        }
+    })
 }
 
 /// Whether the line ends with an odd number of backslashes.
@@ -460,9 +510,9 @@ fn split_key_value(line: &str) -> (&str, &str) {
         }
     }
     let key = &line[..key_end];
-    let mut rest = line[key_end..].trim_start_matches([' ', '\t', '\u{c}']);
+    let mut rest = line[key_end..].trim_start_matches(PROPERTIES_SPACE);
     if let Some(r) = rest.strip_prefix(['=', ':']) {
-        rest = r.trim_start_matches([' ', '\t', '\u{c}']);
+        rest = r.trim_start_matches(PROPERTIES_SPACE);
     }
     (key, rest)
 }
@@ -516,6 +566,42 @@ mod tests {
         assert_eq!(map["empty"], "");
         assert_eq!(map["last"], "two");
         assert!(!map.contains_key("# comment"));
+    }
+
+    // java.util.Properties.load's LineReader: the rules around line ends and continuations.
+    #[test]
+    fn java_properties_continuations_and_line_ends() {
+        let map = |text: &str| parse_properties(text);
+        // A blank (or white) line after a continuation ends the value; the next line is a key.
+        let m = map("a=x\\\n\nb=1\n");
+        assert_eq!((m["a"].as_str(), m["b"].as_str()), ("x", "1"));
+        let m = map("a=x\\\n   \t\nb=1");
+        assert_eq!((m["a"].as_str(), m["b"].as_str()), ("x", "1"));
+        // `\r\n`, `\r` and `\n` each end a line, also after a continuation.
+        let m = map("a=1\\\r\n  2\rb=3\r\nc=4");
+        assert_eq!(
+            (m["a"].as_str(), m["b"].as_str(), m["c"].as_str()),
+            ("12", "3", "4")
+        );
+        // On a continuation line `#` is text, not a comment; a comment line ending in `\`
+        // does not go on.
+        let m = map("a=1\\\n#2\n# c\\\nb=3");
+        assert_eq!((m["a"].as_str(), m["b"].as_str()), ("1#2", "3"));
+        // An even number of backslashes is escaped backslashes: no continuation.
+        let m = map("a=1\\\\\nb=2");
+        assert_eq!((m["a"].as_str(), m["b"].as_str()), ("1\\", "2"));
+        // A continuation at the end of the text ends the value.
+        assert_eq!(map("a=1\\")["a"], "1");
+        // Separators: the first unescaped `=`, `:` or white space; then white space and one
+        // `=` or `:`.
+        let m = map("k1 : v\nk2  = = v\nk\\=3=v\nk4:=v\nk5\tv w");
+        assert_eq!(m["k1"], "v");
+        assert_eq!(m["k2"], "= v");
+        assert_eq!(m["k=3"], "v");
+        assert_eq!(m["k4"], "=v");
+        assert_eq!(m["k5"], "v w");
+        // A key alone has an empty value.
+        assert_eq!(map("   lonely\n")["lonely"], "");
     }
 
     #[test]

@@ -313,7 +313,9 @@ pub(crate) fn build_diagnostic(
 /// value, the position of the value's N-th character (counting an entity as the one character
 /// it stands for); any other error keeps `position`.
 fn refine(source: &Source<'_>, position: Position, error: &BuildError) -> Position {
-    let BuildError::InvalidProperty { reason, .. } = error else {
+    let (BuildError::InvalidProperty { reason, .. } | BuildError::InvalidElement { reason, .. }) =
+        error
+    else {
         return position;
     };
     let Some(column) = expression_column(reason) else {

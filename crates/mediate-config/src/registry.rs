@@ -37,13 +37,13 @@
 use std::path::{Path, PathBuf};
 
 use mediate_core::{Position, Registry};
-use roxmltree::{Document, Node};
+use roxmltree::Node;
 
 use crate::element::{SYNAPSE_NS, Source};
-use crate::load::{load_text, parse_error};
+use crate::load::{load_text, parse_document};
 use crate::placeholder::Resolver;
 use crate::read::Reader;
-use crate::{ArtifactConfig, Diagnostic, Diagnostics, LocalEntryConfig, LocalEntryValue, Span};
+use crate::{ArtifactConfig, Diagnostics, LocalEntryConfig, LocalEntryValue, Span};
 
 /// One registry resource of a folder: its key and its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +197,10 @@ pub(crate) fn manifest_entries(r: &mut Reader<'_>, node: Node<'_, '_>) -> Vec<Ma
             r.error_at(child, format!("`<{kind}>`: missing `<{content}>`"));
             continue;
         };
+        if let Some(problem) = leaves_its_folder(&value) {
+            r.error_at(content_node, format!("`<{content}>`: `{value}` {problem}"));
+            continue;
+        }
         let Some((path_node, path)) = text("path").filter(|(_, v)| !v.is_empty()) else {
             r.error_at(
                 child,
@@ -233,13 +237,62 @@ pub(crate) fn manifest_entries(r: &mut Reader<'_>, node: Node<'_, '_>) -> Vec<Ma
     out
 }
 
-/// The resources a project manifest (`artifact.xml`) lists, with the files they name; a file
-/// that is not there is a diagnostic at its `<file>`.
-pub(crate) fn read_manifest(path: &Path, text: &str, diags: &mut Diagnostics) -> Vec<RegistryFile> {
-    let doc = match Document::parse(text) {
+/// Why the relative path `value` (a manifest's `<file>` or `<directory>`) would lead out of the
+/// folder it is taken from, if it would: an absolute path, or a `..` step.
+fn leaves_its_folder(value: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = value.split(['/', '\\']).collect();
+    let drive = parts.first().is_some_and(|p| {
+        p.len() == 2 && p.ends_with(':') && p.starts_with(|c: char| c.is_ascii_alphabetic())
+    });
+    if value.starts_with(['/', '\\']) || drive || Path::new(value).is_absolute() {
+        Some(
+            "is an absolute path: a registry resource's file is named relative to its \
+             artifact's folder, and mediate reads nothing outside it",
+        )
+    } else if parts.contains(&"..") {
+        Some(
+            "goes up a folder (`..`): a registry resource's file is named relative to its \
+             artifact's folder, and mediate reads nothing outside it",
+        )
+    } else {
+        None
+    }
+}
+
+/// `path` (an existing file or folder) when, symbolic links followed, it is inside the project
+/// folder `project`; else why not.
+fn inside_project(project: &Path, path: &Path) -> Result<PathBuf, String> {
+    let outside = || {
+        format!(
+            "`{}` is outside the project folder `{}` (through a symbolic link): mediate reads \
+             nothing outside it",
+            path.display(),
+            project.display()
+        )
+    };
+    let (Ok(real), Ok(root)) = (path.canonicalize(), project.canonicalize()) else {
+        return Err(outside());
+    };
+    if real.starts_with(&root) {
+        Ok(path.to_path_buf())
+    } else {
+        Err(outside())
+    }
+}
+
+/// The resources a project manifest (`artifact.xml` at `path`, in the project folder
+/// `project`) lists, with the files they name; a file that is not there, or not inside the
+/// project, is a diagnostic at its `<file>` (a folder at its `<directory>`).
+pub(crate) fn read_manifest(
+    project: &Path,
+    path: &Path,
+    text: &str,
+    diags: &mut Diagnostics,
+) -> Vec<RegistryFile> {
+    let doc = match parse_document(text, path) {
         Ok(doc) => doc,
-        Err(e) => {
-            diags.push(parse_error(&e, path));
+        Err(d) => {
+            diags.push(d);
             return Vec::new();
         }
     };
@@ -261,14 +314,16 @@ pub(crate) fn read_manifest(path: &Path, text: &str, diags: &mut Diagnostics) ->
                     // Beside the manifest (Integration Studio), else where MI 4.4 keeps
                     // `mi-resources` (`resources/P/F` for `/_system/governance/mi-resources/P`).
                     let mut candidates = vec![dir.join(&file)];
-                    if let Some(rest) = key.strip_prefix("gov:/mi-resources/") {
+                    if let Some(rest) = key.strip_prefix("gov:/mi-resources/")
+                        && leaves_its_folder(rest).is_none()
+                    {
                         candidates.push(dir.join(rest));
                     }
                     match candidates.iter().find(|p| p.is_file()) {
-                        Some(found) => out.push(RegistryFile {
-                            key,
-                            path: found.clone(),
-                        }),
+                        Some(found) => match inside_project(project, found) {
+                            Ok(path) => out.push(RegistryFile { key, path }),
+                            Err(e) => r.error(at, format!("`<file>`: {e}")),
+                        },
                         None => r.error(
                             at,
                             format!(
@@ -285,7 +340,18 @@ pub(crate) fn read_manifest(path: &Path, text: &str, diags: &mut Diagnostics) ->
                 ManifestEntry::Collection { directory, key, at } => {
                     let folder = dir.join(&directory);
                     if folder.is_dir() {
-                        files_under(&folder, &key, &mut out);
+                        if let Err(e) = inside_project(project, &folder) {
+                            r.error(at, format!("`<directory>`: {e}"));
+                            continue;
+                        }
+                        let mut files = Vec::new();
+                        files_under(&folder, &key, &mut files);
+                        for file in files {
+                            match inside_project(project, &file.path) {
+                                Ok(_) => out.push(file),
+                                Err(e) => r.error(at, format!("`<directory>`: {e}")),
+                            }
+                        }
                     } else {
                         r.error(
                             at,
@@ -326,6 +392,7 @@ pub(crate) fn load_resource(
             value,
             description: None,
             span: span.clone(),
+            loaded: None,
         }))
     };
     let xml_named = file.extension().is_some_and(|e| {
@@ -334,9 +401,9 @@ pub(crate) fn load_resource(
     if !xml_named && !text.trim_start().starts_with('<') {
         return Ok(entry(LocalEntryValue::Text(text.to_owned())));
     }
-    let doc = match Document::parse(text) {
+    let doc = match parse_document(text, file) {
         Ok(doc) => doc,
-        Err(e) if xml_named => return Err(parse_error(&e, file).into()),
+        Err(d) if xml_named => return Err(d.into()),
         Err(_) => return Ok(entry(LocalEntryValue::Text(text.to_owned()))),
     };
     let root = doc.root_element();
@@ -368,11 +435,6 @@ fn deployed_as(artifact: ArtifactConfig, key: &str) -> ArtifactConfig {
         }
         other => other,
     }
-}
-
-/// Diagnostics of a resource that could not be read.
-pub(crate) fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::new(path, Position::new(1, 1), format!("cannot read: {e}"))
 }
 
 #[cfg(test)]

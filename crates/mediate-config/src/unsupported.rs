@@ -1,5 +1,6 @@
 //! The artifacts mediate reads but cannot deploy yet: `<inboundEndpoint>`, `<messageStore>`,
-//! `<messageProcessor>` and `<task>`. Each is checked as MI's factory reads it
+//! `<messageProcessor>` and `<task>`; and MI's own settings files it reads and ignores
+//! (`<registry>`, `<taskManager>`). Each is checked as MI's factory reads it
 //! (`InboundEndpointFactory`, `MessageStoreFactory`, `MessageProcessorFactory`,
 //! `TaskDescriptionFactory` of wso2-synapse), so that a malformed one is reported precisely; the
 //! caller then adds the "not supported yet" diagnostic, since a server must not start with an
@@ -10,6 +11,31 @@ use std::collections::BTreeSet;
 use roxmltree::Node;
 
 use crate::read::Reader;
+
+/// MI's own `<registry [name] provider>` (`synapse-configs/default/registry.xml`, read by
+/// `RegistryFactory`) or `<taskManager provider>` (`TaskManagerFactory`), each with
+/// `<parameter name>value</parameter>` children: checked, and nothing deployed (mediate keeps
+/// registry resources and runs tasks itself).
+pub(crate) fn check_settings(r: &mut Reader<'_>, node: Node<'_, '_>) {
+    let element = node.tag_name().name();
+    if element == "registry" {
+        r.check_attributes(node, &["name", "provider"]);
+        r.optional(node, "name");
+    } else {
+        r.check_attributes(node, &["provider"]);
+    }
+    r.required(node, "provider");
+    let mut parameters = Vec::new();
+    for child in r.elements(node) {
+        if child.tag_name().name() == "parameter" {
+            if let Some(p) = read_parameter(r, child, &["name"], &mut parameters) {
+                parameters.push(p);
+            }
+        } else {
+            r.unknown_element(node, child, &["parameter"]);
+        }
+    }
+}
 
 /// `<inboundEndpoint name (protocol | class) sequence [onError] [suspend]>` with
 /// `<parameters><parameter name [key]>value</parameter>…</parameters>`.

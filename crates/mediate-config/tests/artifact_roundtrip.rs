@@ -1177,7 +1177,7 @@ fn template() -> BoxedStrategy<String> {
     let sequence_body = mediators(1).prop_map(|b| format!("\n<sequence>{b}\n</sequence>"));
     let endpoint_body = (free(), leaf_settings()).prop_map(|(d, s)| {
         format!(
-            "\n<endpoint name=\"$name\">\n<address uri=\"$uri\">{s}\n<timeout><duration>$timeout</duration></timeout>\n</address>\n<description>{}</description>\n</endpoint>",
+            "\n<endpoint name=\"$name\">\n<address uri=\"$uri\">{s}\n</address>\n<description>{}</description>\n</endpoint>",
             text(&d, false)
         )
     });
@@ -1217,11 +1217,8 @@ fn local_entry() -> BoxedStrategy<String> {
         (free(), any::<bool>(), comment())
             .prop_map(|(t, cdata, c)| (String::new(), split_text(&t, &c, cdata))),
         xml_value_in_text().prop_map(|x| (String::new(), x)),
-        prop::sample::select(vec![
-            "file:/tmp/orders.xml",
-            "http://config.example.com/x?a=1&b=2"
-        ])
-        .prop_map(|s| (format!(" src=\"{}\"", attr(s)), String::new())),
+        prop::sample::select(vec!["file:/tmp/orders.xml", "file:repository/conf/a&b.xml"])
+            .prop_map(|s| (format!(" src=\"{}\"", attr(s)), String::new())),
     ];
     // The description as an attribute, or as Synapse's serializer writes it: a
     // `<description>` element after the value (or before it).

@@ -843,3 +843,243 @@ mod substitution {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Registry manifests name files inside the project only
+
+// A manifest's `<file>` and `<directory>` are relative to its folder: an absolute path, a `..`
+// step or a drive letter would read anything on the machine (`<directory>/</directory>` walked
+// the whole file system), so each is a diagnostic at its element.
+#[test]
+fn registry_manifests_cannot_name_files_outside_the_project() {
+    let dir = fixtures().join("traversal-project");
+    let err = load_dir(&dir, &registry()).unwrap_err();
+    assert_eq!(
+        lines(&err, &dir),
+        [
+            "sub/artifact.xml:2:13: `<directory>`: `/usr/share/doc` is an absolute path: a \
+             registry resource's file is named relative to its artifact's folder, and mediate \
+             reads nothing outside it",
+            "sub/artifact.xml:3:7: `<file>`: `../../../../../../etc/hostname` goes up a folder \
+             (`..`): a registry resource's file is named relative to its artifact's folder, \
+             and mediate reads nothing outside it",
+            "sub/artifact.xml:4:7: `<file>`: `C:\\Windows\\win.ini` is an absolute path: a \
+             registry resource's file is named relative to its artifact's folder, and mediate \
+             reads nothing outside it",
+        ]
+    );
+}
+
+// A symbolic link inside the project that leads out of it is refused too.
+#[cfg(unix)]
+#[test]
+fn registry_files_reached_through_links_out_of_the_project_are_refused() {
+    let outside = TempDir::new("outside");
+    std::fs::write(outside.0.join("secret.txt"), "secret").expect("write");
+    std::fs::create_dir_all(outside.0.join("folder")).expect("folder");
+    std::fs::write(outside.0.join("folder/x.txt"), "x").expect("write");
+    let tmp = TempDir::new("links");
+    let res = tmp.0.join("Res");
+    std::fs::create_dir_all(res.join("inside")).expect("folders");
+    std::os::unix::fs::symlink(outside.0.join("secret.txt"), res.join("secret.txt")).expect("link");
+    std::os::unix::fs::symlink(outside.0.join("folder"), res.join("linked")).expect("link");
+    std::os::unix::fs::symlink(outside.0.join("secret.txt"), res.join("inside/s.txt"))
+        .expect("link");
+    std::fs::write(
+        res.join("artifact.xml"),
+        "<artifacts><artifact name=\"R\" version=\"1.0.0\" type=\"registry/resource\">\n\
+         <item><file>secret.txt</file><path>/_system/config/a</path></item>\n\
+         <collection><directory>linked</directory><path>/_system/config/b</path></collection>\n\
+         <collection><directory>inside</directory><path>/_system/config/c</path></collection>\n\
+         </artifact></artifacts>\n",
+    )
+    .expect("write");
+    let err = load_dir(&tmp.0, &registry()).unwrap_err();
+    let out = |p: &str| {
+        format!(
+            "`Res/{p}` is outside the project folder `{}` (through a symbolic link): mediate \
+             reads nothing outside it",
+            tmp.0.display()
+        )
+    };
+    assert_eq!(
+        lines(&err, &tmp.0),
+        [
+            format!("Res/artifact.xml:2:7: `<file>`: {}", out("secret.txt")),
+            format!("Res/artifact.xml:3:13: `<directory>`: {}", out("linked")),
+            format!(
+                "Res/artifact.xml:4:13: `<directory>`: {}",
+                out("inside/s.txt")
+            ),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// An MI home's own settings files, and local entries read from files
+
+// MI's `synapse-configs/default` holds `registry.xml` (`<registry provider>`) and may hold a
+// `<taskManager provider>`: MI's own settings, checked and deployed as nothing. A local entry's
+// `src="file:…"` is read from the folder loaded (MI reads it from its home): an XML file as its
+// root element, anything else as its text.
+#[test]
+fn an_mi_home_loads_with_its_settings_and_file_local_entries() {
+    let dir = fixtures().join("mi-home");
+    let configuration = loaded(&dir, &LoadOptions::new());
+    let names: Vec<&str> = configuration.artifacts.iter().map(|a| a.name()).collect();
+    assert_eq!(names, ["greeting", "xslt-key-req", "fault"]);
+    assert_eq!(
+        local_entry_text(&configuration, "greeting"),
+        "Hello from a file\n"
+    );
+    assert_eq!(
+        local_entry_text(&configuration, "xslt-key-req"),
+        "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\">\n    \
+         <xsl:template match=\"/\"><renamed/></xsl:template>\n</xsl:stylesheet>"
+    );
+    // Written back as read: the URL, not what it held.
+    let entry = configuration
+        .local_entries()
+        .find(|e| e.key == "greeting")
+        .expect("entry");
+    assert_eq!(
+        entry.value,
+        LocalEntryValue::Src("file:repository/samples/resources/greeting.txt".into())
+    );
+    let deployment = deployed(&configuration);
+    assert_eq!(
+        deployment.env().local_entry("greeting").map(|v| &**v),
+        Some("Hello from a file\n")
+    );
+}
+
+#[test]
+fn malformed_registry_and_task_manager_settings() {
+    let xml = format!(
+        "<registry {NS} providr=\"x.Y\">\n  <parameter>15000</parameter>\n  <param name=\"a\"/>\n</registry>"
+    );
+    assert_eq!(
+        diagnostics("registry.xml", &xml),
+        [
+            "registry.xml:1:1: `<registry>`: missing attribute `provider`",
+            "registry.xml:1:51: `<registry>`: unknown attribute `providr`; did you mean `provider`?",
+            "registry.xml:2:3: `<parameter>`: missing attribute `name`",
+            "registry.xml:3:3: `<registry>`: unknown element `<param>`",
+        ]
+    );
+    let xml = format!(r#"<taskManager {NS} provider="x.Y" name="t"/>"#);
+    assert_eq!(
+        diagnostics("tm.xml", &xml),
+        ["tm.xml:1:69: `<taskManager>`: unknown attribute `name`"]
+    );
+}
+
+#[test]
+fn local_entry_sources_that_cannot_be_read() {
+    let tmp = TempDir::new("entry-src");
+    std::fs::write(tmp.0.join("binary.bin"), [0xff, 0xfe, 0x00]).expect("write");
+    let entries = [
+        r#"key="missing" src="file:conf/missing.xml""#,
+        r#"key="web" src="http://config.example.com/limits.xml""#,
+        r#"key="bare" src="conf/limits.xml""#,
+        r#"key="binary" src="file:binary.bin""#,
+        r#"key="remote" src="file://files.example.com/x.xml""#,
+    ];
+    for (i, attrs) in entries.iter().enumerate() {
+        std::fs::write(
+            tmp.0.join(format!("e{i}.xml")),
+            format!("<localEntry {NS} {attrs}/>\n"),
+        )
+        .expect("write");
+    }
+    let err = load_dir(&tmp.0, &registry()).unwrap_err();
+    let at = |i: usize| {
+        format!(
+            "e{i}.xml:1:{}",
+            52 + entries[i].find("src=").unwrap() + 5 + 1
+        )
+    };
+    assert_eq!(
+        lines(&err, &tmp.0),
+        [
+            format!(
+                "{}: `<localEntry>`: `file:conf/missing.xml`: `conf/missing.xml`: cannot read: \
+                 No such file or directory (os error 2)",
+                at(0)
+            ),
+            format!(
+                "{}: a local entry read from `http:` is not supported yet (only `file:`)",
+                at(1)
+            ),
+            format!(
+                "{}: `<localEntry>`: `src` is `conf/limits.xml`, expected a URL (`file:PATH`)",
+                at(2)
+            ),
+            format!(
+                "{}: `<localEntry>`: `file:binary.bin`: `binary.bin` is not UTF-8 text",
+                at(3)
+            ),
+            format!(
+                "{}: `<localEntry>`: `file://files.example.com/x.xml` names a file on another host",
+                at(4)
+            ),
+        ]
+    );
+    // A single file has no folder to read a `file:` URL from: it is left unread.
+    let artifacts = load_str(
+        &format!(r#"<localEntry {NS} key="k" src="file:conf/missing.xml"/>"#),
+        Path::new("e.xml"),
+        &registry(),
+    )
+    .expect("loads");
+    let [ArtifactConfig::LocalEntry(entry)] = artifacts.as_slice() else {
+        panic!("{artifacts:?}")
+    };
+    assert_eq!(entry.text(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// `$FILE:` properties and `$config:` values
+
+// java.util.Properties: a line ending in `\` goes on on the next line, whose leading white
+// space is dropped; a blank next line ends the value there.
+#[test]
+fn properties_file_continuations_end_at_a_blank_line() {
+    let tmp = TempDir::new("continuation");
+    let props = tmp.0.join("file.properties");
+    std::fs::write(
+        &props,
+        "a=x\\\n\nb=1\nc=one \\\n    two\\\r\n\tthree\r# d=no\r\ne = \\\\\n",
+    )
+    .expect("write");
+    let options = LoadOptions::new().properties_file(&props);
+    let value = |key: &str| {
+        let xml = format!(r#"<localEntry {NS} key="k">$FILE:{key}</localEntry>"#);
+        match load_str_with(&xml, Path::new("e.xml"), &registry(), &options).as_deref() {
+            Ok([ArtifactConfig::LocalEntry(e)]) => e.text().map(str::to_owned),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(value("a").as_deref(), Some("x"));
+    assert_eq!(value("b").as_deref(), Some("1"));
+    assert_eq!(value("c").as_deref(), Some("one twothree"));
+    assert_eq!(value("e").as_deref(), Some("\\"));
+    let xml = format!(r#"<localEntry {NS} key="k">$FILE:d</localEntry>"#);
+    assert!(load_str_with(&xml, Path::new("e.xml"), &registry(), &options).is_err());
+}
+
+// MI 4.4 resolves `$config:NAME` (wso2-synapse `ResolverFactory`) from its own settings, which
+// mediate does not have yet.
+#[test]
+fn config_values_are_not_supported_yet() {
+    let xml = format!(
+        "<sequence {NS} name=\"s\">\n  <call><endpoint><http method=\"get\" uri-template=\"$config:backend_url\"/></endpoint></call>\n</sequence>"
+    );
+    assert_eq!(
+        diagnostics("c.xml", &xml),
+        [
+            "c.xml:2:52: `$config:` values (from MI's deployment.toml) are not supported yet \
+          (`$config:backend_url`)"
+        ]
+    );
+}

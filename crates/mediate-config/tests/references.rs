@@ -60,7 +60,7 @@ fn on_error_filter_branches_templates_and_formats_are_checked() {
         [
             "all.xml:2:1: `<sequence onError>`: no sequence named `Oops` is defined",
             "all.xml:3:39: `<then sequence>`: no sequence named `Then1` is defined",
-            "all.xml:3:76: `<call-template target>`: no template named `Tmpl` is defined",
+            "all.xml:3:76: `<call-template target>`: no sequence template named `Tmpl` is defined",
             "all.xml:4:49: `<format key>`: no local entry or registry resource named `Fmt` is defined",
         ]
     );
