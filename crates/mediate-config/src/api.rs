@@ -36,7 +36,7 @@ use roxmltree::Node;
 
 use crate::check::{Reference, sequence_references};
 use crate::element::content;
-use crate::read::{Reader, did_you_mean};
+use crate::read::{Reader, did_you_mean, list_items};
 use crate::sequence::read_sequence;
 use crate::{Diagnostic, Diagnostics, SequenceRef, Span};
 
@@ -1019,19 +1019,9 @@ pub(crate) fn element_markups(content: &str) -> Vec<&str> {
 /// A comma-separated list attribute (`binds-to="a, b"`): the non-empty items, trimmed, each
 /// with its character index in the trimmed value.
 fn list<'n>(r: &mut Reader<'_>, node: Node<'n, '_>, name: &str) -> Vec<(usize, &'n str)> {
-    let Some(value) = r.optional(node, name) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut index = 0;
-    for item in value.split(',') {
-        let lead = item.chars().take_while(|c| c.is_whitespace()).count();
-        if !item.trim().is_empty() {
-            out.push((index + lead, item.trim()));
-        }
-        index += item.chars().count() + 1;
-    }
-    out
+    r.optional(node, name)
+        .map(|value| list_items(value, &[',']))
+        .unwrap_or_default()
 }
 
 /// A resource's `binds-to`: each must be one of its API's (`InboundApiUtils.validateBindsTo`;
@@ -1220,17 +1210,13 @@ fn prefix_takes_all(segments: &[String], b: &ResourceDispatch, earlier: bool) ->
     }
 }
 
-/// A template as Synapse keeps it: one trailing `/` removed (but not from `/`).
+/// A template as Synapse keeps it: one trailing `/` removed, but not from `/` (the
+/// `URITemplate` constructor of synapse-commons; `/a//` keeps `/a/`).
 fn trim_template(t: &str) -> &str {
-    let mut t = t;
-    for _ in 0..2 {
-        if t.len() > 1
-            && let Some(s) = t.strip_suffix('/')
-        {
-            t = s;
-        }
+    match t.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed,
+        _ => t,
     }
-    t
 }
 
 /// For a template that is one literal ending in `*` (`/orders/*`), the literal before the `*`:
@@ -1449,31 +1435,16 @@ pub(crate) fn value_position(
         return r.at(node);
     };
     let range = attr.range_value();
-    let raw = r.source.text.get(range.clone()).unwrap_or_default();
     let lead = attr
         .value()
         .chars()
         .take_while(|c| c.is_whitespace())
         .count();
-    let mut chars = raw.char_indices().peekable();
-    for _ in 0..lead + index {
-        match chars.next() {
-            None => break,
-            Some((_, '&')) => {
-                for (_, c) in chars.by_ref() {
-                    if c == ';' {
-                        break;
-                    }
-                }
-            }
-            Some((_, '\r')) => {
-                chars.next_if(|(_, c)| *c == '\n');
-            }
-            Some(_) => {}
-        }
-    }
-    let offset = chars.peek().map_or(raw.len(), |(i, _)| *i);
-    r.source.position(range.start + offset)
+    let offset = r
+        .source
+        .value_char_offset(range.clone(), lead + index)
+        .unwrap_or(range.end);
+    r.source.position(offset)
 }
 
 /// The character index of byte index `byte` in `s`.
@@ -1570,6 +1541,15 @@ mod tests {
         assert_eq!(parse_url_mapping("/a/{id}").unwrap_err().index, 3);
         assert_eq!(parse_url_mapping("/a?x=1").unwrap_err().index, 2);
         assert_eq!(parse_url_mapping("*.").unwrap_err().index, 0);
+    }
+
+    #[test]
+    fn a_template_loses_one_trailing_slash_as_synapse_does() {
+        assert_eq!(trim_template("/a/{id}/"), "/a/{id}");
+        assert_eq!(trim_template("/a//"), "/a/");
+        assert_eq!(trim_template("//"), "/");
+        assert_eq!(trim_template("/"), "/");
+        assert_eq!(trim_template("/a"), "/a");
     }
 
     #[test]

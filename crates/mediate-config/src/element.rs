@@ -1,12 +1,14 @@
 //! Synapse XML elements to [`MediatorSpec`]s, with the position of each element and attribute
 //! value.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use mediate_core::{MediatorSpec, Namespaces, Position};
 use roxmltree::{Node, NodeType};
 
 use crate::Diagnostic;
+use crate::write::{escape_attr, escape_text};
 
 /// The Synapse configuration namespace.
 pub const SYNAPSE_NS: &str = "http://ws.apache.org/ns/synapse";
@@ -133,6 +135,31 @@ impl<'a> Source<'a> {
             .or_else(|| (line.chars().count() == skip).then_some((line.len(), ' ')))?;
         let offset = self.to_parsed(start + i);
         self.text.is_char_boundary(offset).then_some(offset)
+    }
+
+    /// The byte offset in the text parsed of character `n` (from 0) of the attribute value
+    /// written at `value` (the byte range between its quotes), counting an entity or character
+    /// reference, and a CR LF pair, as the one character it stands for in the value read; the
+    /// end of the value when it has exactly `n` characters, `None` when it has fewer.
+    pub(crate) fn value_char_offset(&self, value: Range<usize>, n: usize) -> Option<usize> {
+        let raw = self.text.get(value.clone())?;
+        let mut chars = raw.char_indices().peekable();
+        for _ in 0..n {
+            match chars.next()? {
+                (_, '&') => {
+                    for (_, c) in chars.by_ref() {
+                        if c == ';' {
+                            break;
+                        }
+                    }
+                }
+                (_, '\r') => {
+                    chars.next_if(|(_, c)| *c == '\n');
+                }
+                _ => {}
+            }
+        }
+        Some(value.start + chars.peek().map_or(raw.len(), |(i, _)| *i))
     }
 
     pub(crate) fn diagnostic(&self, position: Position, message: impl Into<String>) -> Diagnostic {
@@ -585,19 +612,6 @@ pub(crate) fn content(source: &Source<'_>, node: Node<'_, '_>) -> Option<String>
     Some(out)
 }
 
-/// Appends `text` with `&`, `<` and `>` escaped.
-fn escape_text(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-}
-
 /// Writes `node` as written, with the namespaces in scope that it does not declare itself
 /// declared on its start tag.
 fn serialize_element(source: &Source<'_>, node: Node<'_, '_>, out: &mut String) {
@@ -619,11 +633,11 @@ fn serialize_element(source: &Source<'_>, node: Node<'_, '_>, out: &mut String) 
             continue;
         }
         match ns.name() {
-            Some(prefix) => {
-                decls.push_str(&format!(" xmlns:{prefix}=\"{}\"", escape_attr(ns.uri())))
-            }
-            None => decls.push_str(&format!(" xmlns=\"{}\"", escape_attr(ns.uri()))),
+            Some(prefix) => decls.push_str(&format!(" xmlns:{prefix}=\"")),
+            None => decls.push_str(" xmlns=\""),
         }
+        escape_attr(ns.uri(), &mut decls);
+        decls.push('"');
     }
     // After the element's own attributes and declarations, so that a reader of this text lists
     // the element's namespaces in the order it had: its own, then the inherited ones.
@@ -639,12 +653,6 @@ fn is_prefixed(source: &Source<'_>, node: Node<'_, '_>) -> bool {
         .skip(1)
         .take_while(|c| !c.is_whitespace() && *c != '/' && *c != '>')
         .any(|c| c == ':')
-}
-
-fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
 }
 
 /// The prefixes (`None` for the default namespace) declared on the start tag that opens `raw`
@@ -703,6 +711,23 @@ mod tests {
         assert_eq!(s.position(5), Position::new(2, 2));
         assert_eq!(s.offset(Position::new(2, 2)), Some(5));
         assert_eq!(s.offset(Position::new(9, 2)), None);
+    }
+
+    #[test]
+    fn a_value_counts_an_entity_and_cr_lf_as_one_character() {
+        let text = "<a x=\"p&amp;q\r\nr\"/>";
+        let s = Source::new(text, Path::new("f"));
+        let value = 6..text.rfind('"').unwrap();
+        assert_eq!(s.value_char_offset(value.clone(), 0), Some(6));
+        // `&amp;` is the one character after `p`.
+        assert_eq!(s.value_char_offset(value.clone(), 2), Some(12));
+        // CR LF is one character: `r` comes after it.
+        assert_eq!(s.value_char_offset(value.clone(), 4), Some(15));
+        assert_eq!(s.position(15), Position::new(2, 1));
+        // Exactly as many characters as the value has: its end; more: none.
+        assert_eq!(s.value_char_offset(value.clone(), 5), Some(value.end));
+        assert_eq!(s.value_char_offset(value, 6), None);
+        assert_eq!(s.value_char_offset(40..50, 0), None);
     }
 
     #[test]

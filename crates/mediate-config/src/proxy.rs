@@ -19,7 +19,7 @@ use crate::api::{
 };
 use crate::check::{Reference, Wanted};
 use crate::element::is_synapse;
-use crate::read::{Reader, did_you_mean};
+use crate::read::{Reader, did_you_mean, list_items};
 use crate::{SequenceRef, Span};
 
 /// A proxy service's configuration.
@@ -321,7 +321,7 @@ pub(crate) fn read_proxy(
     let transports = read_transports(r, node);
     let pinned_servers = r
         .optional(node, "pinnedServers")
-        .map(|v| tokens(v).map(|(_, t)| t.to_owned()).collect())
+        .map(|v| tokens(v).into_iter().map(|(_, t)| t.to_owned()).collect())
         .unwrap_or_default();
     let mut description = None;
     let mut target = None;
@@ -402,17 +402,10 @@ pub(crate) fn read_proxy(
     (r.error_count() == before).then_some(config)
 }
 
-/// The items of a list Synapse splits on spaces and commas, each with its character index.
-fn tokens(value: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut index = 0;
-    value
-        .split([' ', ','])
-        .map(move |t| {
-            let at = index;
-            index += t.chars().count() + 1;
-            (at, t)
-        })
-        .filter(|(_, t)| !t.is_empty())
+/// The items of a list Synapse splits on spaces and commas (`StringTokenizer(value, " ,")`),
+/// each with its character index.
+fn tokens(value: &str) -> Vec<(usize, &str)> {
+    list_items(value, &[' ', ','])
 }
 
 /// `transports`: `all` (or absent) for every transport, else a list.

@@ -324,37 +324,19 @@ fn refine(source: &Source<'_>, position: Position, error: &BuildError) -> Positi
     let Some(offset) = source.offset(position) else {
         return position;
     };
-    // Only at an attribute value: the character before is its opening quote.
-    if !matches!(
-        source.text.get(..offset).and_then(|s| s.chars().last()),
-        Some('"' | '\'')
-    ) {
+    // Only at an attribute value: the character before is its opening quote, and the value
+    // runs to the next one.
+    let Some(quote @ ('"' | '\'')) = source.text.get(..offset).and_then(|s| s.chars().last())
+    else {
         return position;
-    }
-    let quote = source.text[..offset].chars().last().unwrap_or('"');
-    let mut rest = source.text[offset..].chars();
-    let (mut line, mut col) = (position.line, position.column);
-    for _ in 1..column {
-        match rest.next() {
-            None => return position,
-            Some(c) if c == quote => return position,
-            Some('\n') => {
-                line += 1;
-                col = 1;
-            }
-            Some('&') => {
-                col += 1;
-                for c in rest.by_ref() {
-                    col += 1;
-                    if c == ';' {
-                        break;
-                    }
-                }
-            }
-            Some(_) => col += 1,
-        }
-    }
-    Position::new(line, col)
+    };
+    let Some(len) = source.text.get(offset..).and_then(|rest| rest.find(quote)) else {
+        return position;
+    };
+    let skip = usize::try_from(column - 1).unwrap_or(usize::MAX);
+    source
+        .value_char_offset(offset..offset + len, skip)
+        .map_or(position, |at| source.position(at))
 }
 
 /// N in "invalid <lang> at column N: …".
@@ -365,40 +347,46 @@ fn expression_column(reason: &str) -> Option<u32> {
     digits.parse().ok().filter(|&n| n >= 1)
 }
 
-/// `; did you mean `<x>`?` for the closest of `candidates` to `name`, or nothing.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    let lower = name.to_lowercase();
-    let limit = (name.chars().count() / 3).max(2);
-    candidates
-        .map(|c| (levenshtein(&lower, &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| format!("; did you mean `{c}`?"))
-        .unwrap_or_default()
+/// The items of a list attribute's value split on any of `separators` (`binds-to="a, b"` on
+/// `,`, `transports="http https"` on space and `,`): each trimmed of whitespace, empty ones
+/// left out, with the character index in `value` where it starts (for
+/// [`Source::value_char_offset`]).
+pub(crate) fn list_items<'v>(value: &'v str, separators: &[char]) -> Vec<(usize, &'v str)> {
+    let mut out = Vec::new();
+    let mut index = 0;
+    for item in value.split(separators) {
+        let lead = item.chars().take_while(|c| c.is_whitespace()).count();
+        let trimmed = item.trim();
+        if !trimmed.is_empty() {
+            out.push((index + lead, trimmed));
+        }
+        // The item and the one-character separator after it.
+        index += item.chars().count() + 1;
+    }
+    out
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
+/// `; did you mean `<x>`?` for the closest of `candidates` to `name`, or nothing (see
+/// [`mediate_core::suggestions`] for what is close).
+pub(crate) use mediate_core::did_you_mean;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_items_are_trimmed_and_keep_their_character_index() {
+        assert_eq!(
+            list_items("a, b ,,c", &[',']),
+            [(0, "a"), (3, "b"), (7, "c")]
+        );
+        assert_eq!(list_items("é, b c", &[',']), [(0, "é"), (3, "b c")]);
+        assert_eq!(
+            list_items("http  https,jms", &[' ', ',']),
+            [(0, "http"), (6, "https"), (12, "jms")]
+        );
+        assert!(list_items(" , ", &[',']).is_empty());
+    }
 
     #[test]
     fn expression_column_parsing() {

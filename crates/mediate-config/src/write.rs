@@ -264,7 +264,10 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-fn escape_attr(value: &str, out: &mut String) {
+/// Appends `value` escaped for a double-quoted attribute: `&`, `<` and `"` as entities, and
+/// tab, line feed and carriage return as character references, so that a reader's attribute
+/// value normalization gives `value` back; a character XML does not allow becomes U+FFFD.
+pub(crate) fn escape_attr(value: &str, out: &mut String) {
     for c in value.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -279,7 +282,10 @@ fn escape_attr(value: &str, out: &mut String) {
     }
 }
 
-fn escape_text(text: &str, out: &mut String) {
+/// Appends `text` escaped as character data: `&`, `<` and `>` as entities, and carriage return
+/// as a character reference (a reader would turn a written CR LF into LF); a character XML does
+/// not allow becomes U+FFFD.
+pub(crate) fn escape_text(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

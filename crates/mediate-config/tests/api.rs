@@ -1,47 +1,26 @@
 //! `<api>` artifacts: MI documentation examples read field by field, serialized and read back,
 //! and one test per diagnostic with its exact `FILE:LINE:COL: message`.
 
+mod support;
+
 use std::path::Path;
-use std::sync::Arc;
 
 use mediate_config::{
     ApiConfig, ArtifactConfig, Method, ParameterValue, Protocol, ResourceDispatch, SequenceRef,
-    VersionType, load_str, spec_to_xml,
+    VersionType, load_str,
 };
-use mediate_core::{Flow, MediationError, Mediator, MessageContext, Registry, mediator_fn};
-
-const NS: &str = r#"xmlns="http://ws.apache.org/ns/synapse""#;
-
-/// The built-ins, plus stand-ins for `send` and `call` (not built in yet) so that MI's
-/// examples read as written.
-fn registry() -> Registry {
-    let mut registry = mediate_mediators::builtins::registry();
-    for name in ["send", "call"] {
-        registry.register(name, move |_| {
-            Ok(Arc::new(mediator_fn(name, |_: &mut MessageContext| {
-                Ok::<_, MediationError>(Flow::Continue)
-            })) as Arc<dyn Mediator>)
-        });
-    }
-    registry
-}
+use support::{NS, key, registry};
 
 fn api(xml: &str) -> ApiConfig {
-    match load_str(xml, Path::new("api.xml"), &registry()) {
-        Ok(mut artifacts) => match artifacts.pop() {
-            Some(ArtifactConfig::Api(api)) if artifacts.is_empty() => api,
-            other => panic!("expected one API, got {other:?}"),
-        },
-        Err(d) => panic!("loads:\n{d}"),
+    match support::load_one(xml, "api.xml") {
+        ArtifactConfig::Api(api) => api,
+        other => panic!("expected an API, got {other:?}"),
     }
 }
 
 /// The diagnostics of `xml` read as `api.xml`, one line each.
 fn diagnostics(xml: &str) -> Vec<String> {
-    match load_str(xml, Path::new("api.xml"), &registry()) {
-        Ok(a) => panic!("expected diagnostics, loaded {a:?}"),
-        Err(d) => d.to_string().lines().map(str::to_owned).collect(),
-    }
+    support::diagnostics(xml, "api.xml")
 }
 
 /// An API of one line holding `resources`, for diagnostics at easy columns.
@@ -51,22 +30,7 @@ fn one_line(resources: &str) -> String {
 
 /// Serializes `api`, reads it back, and checks it is the same configuration.
 fn round_trip(api: &ApiConfig) {
-    let xml = spec_to_xml(&api.to_spec());
-    let again = match load_str(&xml, Path::new("again.xml"), &registry()) {
-        Ok(mut a) => match a.pop() {
-            Some(ArtifactConfig::Api(x)) => x,
-            other => panic!("expected an API, got {other:?}"),
-        },
-        Err(d) => panic!("serialized API reads back:\n{d}\n{xml}"),
-    };
-    assert_eq!(&again, api, "{xml}");
-}
-
-fn key(seq: &Option<SequenceRef>) -> Option<&str> {
-    match seq {
-        Some(SequenceRef::Key { key, .. }) => Some(key),
-        _ => None,
-    }
+    support::round_trip(&ArtifactConfig::Api(api.clone()));
 }
 
 // docs-mi learn/examples/rest-api-examples/introduction-rest-api.md, as written.

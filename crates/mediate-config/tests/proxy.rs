@@ -1,45 +1,21 @@
 //! `<proxy>` artifacts: MI documentation examples read field by field, serialized and read
 //! back, and one test per diagnostic with its exact `FILE:LINE:COL: message`.
 
-use std::path::Path;
-use std::sync::Arc;
+mod support;
 
-use mediate_config::{
-    ArtifactConfig, EndpointRef, ParameterValue, ProxyConfig, SequenceRef, load_str, spec_to_xml,
-};
-use mediate_core::{Flow, MediationError, Mediator, MessageContext, Registry, mediator_fn};
-
-const NS: &str = r#"xmlns="http://ws.apache.org/ns/synapse""#;
-
-/// The built-ins, plus stand-ins for `send` and `call` (not built in yet) so that MI's
-/// examples read as written.
-fn registry() -> Registry {
-    let mut registry = mediate_mediators::builtins::registry();
-    for name in ["send", "call"] {
-        registry.register(name, move |_| {
-            Ok(Arc::new(mediator_fn(name, |_: &mut MessageContext| {
-                Ok::<_, MediationError>(Flow::Continue)
-            })) as Arc<dyn Mediator>)
-        });
-    }
-    registry
-}
+use mediate_config::{ArtifactConfig, EndpointRef, ParameterValue, ProxyConfig, SequenceRef};
+use support::{NS, key};
 
 fn proxy(xml: &str) -> ProxyConfig {
-    match load_str(xml, Path::new("proxy.xml"), &registry()) {
-        Ok(mut artifacts) => match artifacts.pop() {
-            Some(ArtifactConfig::Proxy(p)) if artifacts.is_empty() => p,
-            other => panic!("expected one proxy, got {other:?}"),
-        },
-        Err(d) => panic!("loads:\n{d}"),
+    match support::load_one(xml, "proxy.xml") {
+        ArtifactConfig::Proxy(p) => p,
+        other => panic!("expected a proxy, got {other:?}"),
     }
 }
 
+/// The diagnostics of `xml` read as `proxy.xml`, one line each.
 fn diagnostics(xml: &str) -> Vec<String> {
-    match load_str(xml, Path::new("proxy.xml"), &registry()) {
-        Ok(a) => panic!("expected diagnostics, loaded {a:?}"),
-        Err(d) => d.to_string().lines().map(str::to_owned).collect(),
-    }
+    support::diagnostics(xml, "proxy.xml")
 }
 
 /// A proxy of one line holding `children`, for diagnostics at easy columns.
@@ -49,22 +25,7 @@ fn one_line(attributes: &str, children: &str) -> String {
 
 /// Serializes `proxy`, reads it back, and checks it is the same configuration.
 fn round_trip(proxy: &ProxyConfig) {
-    let xml = spec_to_xml(&proxy.to_spec());
-    let again = match load_str(&xml, Path::new("again.xml"), &registry()) {
-        Ok(mut a) => match a.pop() {
-            Some(ArtifactConfig::Proxy(x)) => x,
-            other => panic!("expected a proxy, got {other:?}"),
-        },
-        Err(d) => panic!("serialized proxy reads back:\n{d}\n{xml}"),
-    };
-    assert_eq!(&again, proxy, "{xml}");
-}
-
-fn key(seq: &Option<SequenceRef>) -> Option<&str> {
-    match seq {
-        Some(SequenceRef::Key { key, .. }) => Some(key),
-        _ => None,
-    }
+    support::round_trip(&ArtifactConfig::Proxy(proxy.clone()));
 }
 
 // docs-mi learn/examples/proxy-service-examples/introduction-to-proxy-services.md, without

@@ -21,6 +21,7 @@
 //! | [`Env`], [`EnvBuilder`] | sequences and templates by key; running a flow with its fault sequence |
 //! | [`Registry`], [`MediatorSpec`], [`BuildError`] | name → factory; configuration → mediator |
 //! | [`SequenceBuilder`], [`IntoMediator`] | a flow built in code, one `?` at the end |
+//! | [`suggestions`], [`closest`], [`did_you_mean`] | "did you mean" names for an "unknown …" message |
 //!
 //! ```
 //! use std::sync::Arc;
@@ -59,6 +60,7 @@ mod registry;
 mod sequence;
 mod spec;
 mod stats;
+mod suggest;
 mod template;
 
 pub use builder::{IntoMediator, SequenceBuilder};
@@ -72,6 +74,7 @@ pub use registry::{BuildError, Factory, NestedFactory, Registry};
 pub use sequence::Sequence;
 pub use spec::{MediatorSpec, Position};
 pub use stats::SequenceStats;
+pub use suggest::{closest, did_you_mean, suggestions};
 pub use template::{MANDATORY_PARAMETER_MISSING, Template, TemplateParameter};
 
 /// Re-exported: implement [`Mediator`] with `#[async_trait]`.

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::suggest::did_you_mean_any;
 use crate::{Mediator, MediatorSpec, Position};
 
 /// Why a mediator could not be built from its [`MediatorSpec`].
@@ -13,7 +14,7 @@ use crate::{Mediator, MediatorSpec, Position};
 #[non_exhaustive]
 pub enum BuildError {
     /// No factory is registered under the name.
-    #[error("unknown mediator `{kind}`{}{}", class_hint(.kind), did_you_mean(.suggestions))]
+    #[error("unknown mediator `{kind}`{}{}", class_hint(.kind), did_you_mean_any(.suggestions))]
     UnknownMediator {
         /// The name asked for.
         kind: String,
@@ -209,16 +210,6 @@ fn class_hint(kind: &str) -> &'static str {
     }
 }
 
-fn did_you_mean(suggestions: &[String]) -> String {
-    match suggestions {
-        [] => String::new(),
-        names => {
-            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-            format!("; did you mean {}?", quoted.join(" or "))
-        }
-    }
-}
-
 /// What a factory is: it turns a [`MediatorSpec`] into a mediator.
 pub type Factory =
     dyn Fn(&MediatorSpec) -> Result<Arc<dyn Mediator>, BuildError> + Send + Sync + 'static;
@@ -327,62 +318,18 @@ impl fmt::Debug for Registry {
     }
 }
 
-/// At most three candidates close to `name`, best first: by edit distance (case-insensitive),
-/// within a third of the name's length (at least 2), or whose last dotted segment equals the
-/// name's (`Audit` finds `com.acme.Audit`).
+/// At most three registered names close to `name`, best first (see [`crate::suggestions`]).
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let lower = name.to_lowercase();
-    let last = |s: &str| s.rsplit('.').next().unwrap_or_default().to_lowercase();
-    let limit = (name.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, &str)> = candidates
-        .filter_map(|c| {
-            let d = levenshtein(&lower, &c.to_lowercase());
-            if d <= limit {
-                Some((d, c))
-            } else if last(c) == last(name) {
-                Some((limit + 1, c))
-            } else {
-                None
-            }
-        })
-        .collect();
-    scored.sort();
-    scored
+    crate::suggestions(name, candidates)
         .into_iter()
         .take(3)
-        .map(|(_, c)| c.to_owned())
+        .map(str::to_owned)
         .collect()
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn levenshtein_basics() {
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("log", "log"), 0);
-    }
 
     #[test]
     fn closest_ranks_and_limits() {

@@ -56,48 +56,9 @@ pub(crate) fn non_blank<'s>(
     }
 }
 
-/// `; did you mean `x`?` for the closest of `candidates` to `name` (edit distance within a
-/// third of the name's length, or a candidate ending with the name, as `action` →
-/// `responseAction`), or nothing.
-pub(crate) fn did_you_mean(name: &str, candidates: &[&str]) -> String {
-    let lower = name.to_lowercase();
-    let limit = (name.chars().count() / 3).max(2);
-    candidates
-        .iter()
-        .filter_map(|c| {
-            let cl = c.to_lowercase();
-            let d = levenshtein(&lower, &cl);
-            if d <= limit {
-                Some((d, *c))
-            } else if lower.len() >= 3 && cl.ends_with(&lower) {
-                Some((limit + 1, *c))
-            } else {
-                None
-            }
-        })
-        .min()
-        .map(|(_, c)| format!("; did you mean `{c}`?"))
-        .unwrap_or_default()
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
+/// `; did you mean `x`?` for the closest of `candidates` to `name`, or nothing (see
+/// [`mediate_core::suggestions`] for what is close: `action` finds `responseAction`).
+pub(crate) use mediate_core::did_you_mean;
 
 fn quoted(names: &[&str], open: &str, close: &str) -> String {
     names

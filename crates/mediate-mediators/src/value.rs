@@ -177,36 +177,10 @@ pub(crate) const COMMON_ATTRIBUTES: &[&str] = &["description", "trace", "statist
 /// `AbstractListMediatorFactory` skips it where mediators are listed).
 pub(crate) const DESCRIPTION: &str = "description";
 
-/// The closest of `candidates` to `name` (case-insensitive edit distance, at most a third of
-/// the name's length and at least 2), for a "did you mean".
+/// The closest of `candidates` to `name`, for a "did you mean" (see
+/// [`mediate_core::suggestions`] for what is close).
 pub(crate) fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    let limit = (name.chars().count() / 3).max(2);
-    candidates
-        .iter()
-        .map(|c| (levenshtein(&lower, &c.to_lowercase()), *c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
+    mediate_core::closest(name, candidates.iter().copied())
 }
 
 /// `; did you mean `x`?` for the closest of `candidates` (each written through `show`), or
