@@ -1082,7 +1082,9 @@ fn refused_with_earlier(resources: &[(ResourceConfig, Position)], j: usize) -> O
                     "`<resource>`: only one resource can be the default (no uri-template or url-mapping); the resource at {position} already is"
                 ));
             }
-            (Some(ka), Some(kb)) if ka == kb => {
+            // Synapse compares the mappings as written; forms that differ only in what
+            // dispatch ignores (a trailing `/`) are reported as shadowed instead.
+            (Some(ka), Some(kb)) if ka == kb && a.dispatch == b.dispatch => {
                 let common: Vec<&str> = b
                     .methods
                     .iter()

@@ -573,13 +573,24 @@ fn resource_binds_to_outside_the_api() {
 
 #[test]
 fn same_template_and_method_twice() {
+    // Synapse's API.addResource refuses the same mapping written the same way…
     assert_eq!(
         diagnostics(&one_line(concat!(
             r#"<resource methods="GET" uri-template="/o/{id}"/>"#,
-            r#"<resource methods="POST GET" uri-template="/o/{id}/"/>"#
+            r#"<resource methods="POST GET" uri-template="/o/{id}"/>"#
         ))),
         [
-            "api.xml:1:159: `<resource>`: uri-template `/o/{id}/` with GET is already taken by the resource at 1:68 (Synapse refuses two resources with the same mapping and method)"
+            "api.xml:1:159: `<resource>`: uri-template `/o/{id}` with GET is already taken by the resource at 1:68 (Synapse refuses two resources with the same mapping and method)"
+        ]
+    );
+    // …while a form that differs only by a trailing `/` deploys in MI, and can never match.
+    assert_eq!(
+        diagnostics(&one_line(concat!(
+            r#"<resource methods="GET" uri-template="/o/{id}"/>"#,
+            r#"<resource methods="GET" uri-template="/o/{id}/"/>"#
+        ))),
+        [
+            "api.xml:1:154: `<resource>`: can never match: the resource at 1:68 (uri-template `/o/{id}`, GET) takes every request it accepts first"
         ]
     );
 }
