@@ -339,11 +339,20 @@ fn refine(source: &Source<'_>, position: Position, error: &BuildError) -> Positi
         .map_or(position, |at| source.position(at))
 }
 
-/// N in "invalid <lang> at column N: …".
+/// The column inside the attribute value an error reason names: N in an expression's
+/// "invalid <lang> at column N: …", or a regex's "… in `pattern` at column N" (the reason
+/// ends there).
 fn expression_column(reason: &str) -> Option<u32> {
-    let rest = reason.strip_prefix("invalid ")?;
-    let (_, after) = rest.split_once(" at column ")?;
-    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = if let Some(rest) = reason.strip_prefix("invalid ") {
+        let (_, after) = rest.split_once(" at column ")?;
+        after.chars().take_while(char::is_ascii_digit).collect()
+    } else {
+        let (_, after) = reason.rsplit_once(" at column ")?;
+        if after.is_empty() || !after.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        after.to_owned()
+    };
     digits.parse().ok().filter(|&n| n >= 1)
 }
 
@@ -398,6 +407,12 @@ mod tests {
         assert_eq!(expression_column("expected set or remove"), None);
         assert_eq!(expression_column("invalid XPath at column 0: x"), None);
         assert_eq!(expression_column("invalid XPath at column x: x"), None);
+        // Java regex errors end with the column in the pattern.
+        assert_eq!(
+            expression_column("unclosed group in `ab(c` at column 5"),
+            Some(5)
+        );
+        assert_eq!(expression_column("unclosed group at column 5 here"), None);
     }
 
     #[test]

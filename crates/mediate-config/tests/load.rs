@@ -439,3 +439,25 @@ fn a_broken_artifact_does_not_cascade_into_missing_key_reports() {
         lines[1]
     );
 }
+
+// A Java regex error points at its column inside the attribute value, as expression errors do.
+#[test]
+fn regex_errors_point_inside_the_attribute() {
+    let xml = format!(
+        "<sequence {NS} name=\"s\">\n<filter source=\"get-property('a')\" regex=\"ab(c\"><then/></filter>\n<property name=\"p\" expression=\"get-property('a')\" pattern=\"x{{2,1}}\" group=\"0\"/></sequence>"
+    );
+    let lines = diagnostics("r.xml", &xml);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    // `ab(c` starts at column 43; the group is unclosed at its end (column 5 of the value).
+    assert!(
+        lines[0].starts_with("r.xml:2:47: mediator `filter`"),
+        "{}",
+        lines[0]
+    );
+    // `x{2,1}` starts at column 60; `{` is its column 2.
+    assert!(
+        lines[1].starts_with("r.xml:3:61: mediator `property`"),
+        "{}",
+        lines[1]
+    );
+}

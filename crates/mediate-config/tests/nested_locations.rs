@@ -313,14 +313,14 @@ fn enrich_combination_errors_are_located_at_the_target() {
 
 #[test]
 fn switch_case_errors_are_located_at_the_case() {
-    // `  <case regex="` is 15 characters.
+    // `  <case regex="` is 15 characters; the group is unclosed at the value's column 3.
     assert_eq!(
         error(
             r#"<switch source="//a">
   <case regex="(a"><log/></case>
 </switch>"#
         ),
-        "s.xml:3:16: mediator `switch`: invalid value `(a` for property `regex`: unclosed \
+        "s.xml:3:18: mediator `switch`: invalid value `(a` for property `regex`: unclosed \
          group in `(a` at column 3"
     );
     assert_eq!(
