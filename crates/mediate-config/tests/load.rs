@@ -461,3 +461,35 @@ fn regex_errors_point_inside_the_attribute() {
         lines[1]
     );
 }
+
+// A program registers its own element name for its own mediator: `<audit>` in Synapse XML
+// builds it, with its attributes as properties.
+#[test]
+fn a_program_registers_its_own_element() {
+    let mut registry = registry();
+    registry.register("audit", |spec: &mediate_core::MediatorSpec| {
+        let level = spec.require("level")?.to_owned();
+        Ok(std::sync::Arc::new(mediate_core::mediator_fn(
+            "audit",
+            move |msg: &mut MessageContext| {
+                msg.set_property("audit", level.as_str());
+                Ok::<_, mediate_core::MediationError>(Flow::Continue)
+            },
+        )) as std::sync::Arc<dyn mediate_core::Mediator>)
+    });
+    let xml = format!(r#"<sequence {NS} name="s"><log/><audit level="3"/></sequence>"#);
+    let loaded = load_str(&xml, Path::new("s.xml"), &registry);
+    let Ok([ArtifactConfig::Sequence(seq)]) = loaded.as_deref() else {
+        panic!("loads: {loaded:?}")
+    };
+    let seq = seq.build(&registry).expect("builds");
+    let mut msg = MessageContext::from_xml("<a/>");
+    assert_eq!(run(&Env::default(), &seq, &mut msg), Flow::Continue);
+    assert_eq!(
+        msg.property("audit").map(|p| p.to_string()).as_deref(),
+        Some("3")
+    );
+    // Without the registration it is an unknown mediator.
+    let err = load_str(&xml, Path::new("s.xml"), &self::registry()).unwrap_err();
+    assert_eq!(err.to_string(), "s.xml:1:66: unknown mediator `audit`");
+}
