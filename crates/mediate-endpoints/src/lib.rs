@@ -3,9 +3,10 @@
 //! [`MediatorSpec`](mediate_core::MediatorSpec) that `mediate-config` makes of Synapse XML.
 //!
 //! Configuration is data, runtime is behaviour: this crate holds the data (Synapse's
-//! `EndpointDefinition` and the endpoint factories' reading of the XML), and the runtime that
-//! sends messages, times them out, suspends endpoints and fails over is built from it
-//! elsewhere. Durations are [`std::time::Duration`], error codes `i32` (Java ints; `-1` is MI's "no code"), settings MI lets
+//! `EndpointDefinition` and the endpoint factories' reading of the XML) and the one piece of
+//! behaviour that is pure logic, MI's suspension state machine ([`EndpointStateMachine`]:
+//! active, timeout, suspended, off, with time passed in). The runtime that sends messages,
+//! times them out and fails over is built from them elsewhere. Durations are [`std::time::Duration`], error codes `i32` (Java ints; `-1` is MI's "no code"), settings MI lets
 //! compute per message are [`Dynamic`].
 //!
 //! | MI form | [`EndpointKind`] |
@@ -93,6 +94,7 @@ mod group;
 mod key;
 mod leaf;
 mod settings;
+mod state;
 mod uri;
 mod write;
 
@@ -112,4 +114,7 @@ pub use leaf::{
 pub use settings::{
     Addressing, AddressingVersion, EndpointSettings, MarkForSuspension, MessageFormat, Optimize,
     ReliableMessaging, RetryConfig, Security, SuspendOnFailure, Timeout, TimeoutAction, defaults,
+};
+pub use state::{
+    EndpointState, EndpointStateMachine, FailureClass, FailureOutcome, SuspensionSettings,
 };
