@@ -4,11 +4,14 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
 
 use mediate_config::{Configuration, load_dir, load_str, spec_from_element};
 use mediate_core::{Flow, MessageContext, Registry};
+use temp_dir::TempDir;
 
 fn registry() -> Registry {
     mediate_mediators::builtins::registry()
@@ -20,29 +23,6 @@ fn diagnostics(name: &str, xml: &str) -> Vec<String> {
     match load_str(xml, Path::new(name), &registry()) {
         Ok(a) => panic!("expected diagnostics, loaded {} artifacts", a.len()),
         Err(d) => d.to_string().lines().map(str::to_owned).collect(),
-    }
-}
-
-/// A folder under the system's temporary folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "mediate-config-limits-{}-{name}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp folder");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -3,13 +3,16 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
 
 use mediate_config::{
     ArtifactConfig, Configuration, Deployment, Diagnostics, LoadOptions, LocalEntryValue, load_dir,
     load_dir_with, load_str, load_str_with,
 };
 use mediate_core::{Env, Flow, MessageContext, Registry, Sequence};
+use temp_dir::TempDir;
 
 fn registry() -> Registry {
     mediate_mediators::builtins::registry()
@@ -56,29 +59,6 @@ fn local_entry_text(configuration: &Configuration, key: &str) -> String {
         .and_then(|e| e.text())
         .unwrap_or_else(|| panic!("local entry `{key}`"))
         .to_owned()
-}
-
-/// A folder under the system's temporary folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "mediate-config-project-{}-{name}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp folder");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Writes a zip of `files` (name, content) at `path`.
