@@ -67,7 +67,9 @@ pub(crate) fn check(dir: &Path) -> Outcome {
         return Outcome::Unreadable(format!("error: cannot read {}: {e}", dir.display()));
     }
     let registry = builtins::registry();
-    match load_dir(dir, &registry).and_then(|c| c.deploy(&registry).map(|_| c)) {
+    // Loading builds every mediator once through the registry to validate it (that is how
+    // its errors get their columns); deploying would only build them all again.
+    match load_dir(dir, &registry) {
         Ok(configuration) => Outcome::Valid(summary(&configuration)),
         Err(diagnostics) => {
             let mut items = diagnostics.into_vec();
