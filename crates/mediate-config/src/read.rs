@@ -203,15 +203,22 @@ impl<'a> Reader<'a> {
                         node.tag_name().name()
                     ),
                 ),
-                NodeType::Text if !child.text().unwrap_or_default().trim().is_empty() => self
-                    .error_at(
-                        child,
-                        format!("`<{}>`: unexpected text content", node.tag_name().name()),
-                    ),
+                NodeType::Text => self.refuse_text(node, child),
                 _ => {}
             }
         }
         out
+    }
+
+    /// Reports `text`, a text child of `node`, unless it is whitespace: structural elements
+    /// hold no text.
+    fn refuse_text(&mut self, node: Node<'_, '_>, text: Node<'_, '_>) {
+        if !text.text().unwrap_or_default().trim().is_empty() {
+            self.error_at(
+                text,
+                format!("`<{}>`: unexpected text content", node.tag_name().name()),
+            );
+        }
     }
 
     /// Reports `child` as an element `<parent>` does not allow, with a "did you mean" among
@@ -269,11 +276,7 @@ impl<'a> Reader<'a> {
                         out.push(spec);
                     }
                 }
-                NodeType::Text if !child.text().unwrap_or_default().trim().is_empty() => self
-                    .error_at(
-                        child,
-                        format!("`<{}>`: unexpected text content", node.tag_name().name()),
-                    ),
+                NodeType::Text => self.refuse_text(node, child),
                 _ => {}
             }
         }
