@@ -49,6 +49,7 @@ pub struct Env {
     sequences: HashMap<String, Arc<Sequence>>,
     templates: HashMap<String, Arc<Template>>,
     local_entries: HashMap<String, Arc<str>>,
+    extensions: http::Extensions,
 }
 
 impl Env {
@@ -70,6 +71,12 @@ impl Env {
     /// The local entry (or registry resource) deployed under `key`, as text.
     pub fn local_entry(&self, key: &str) -> Option<&Arc<str>> {
         self.local_entries.get(key)
+    }
+
+    /// A typed value the runtime deployed beside the configuration (the endpoints, an outbound
+    /// transport), looked up by type; see [`EnvBuilder::extension`].
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
     }
 
     /// The keys of the deployed sequences, in no particular order.
@@ -184,6 +191,7 @@ pub struct EnvBuilder {
     sequences: HashMap<String, Arc<Sequence>>,
     templates: HashMap<String, Arc<Template>>,
     local_entries: HashMap<String, Arc<str>>,
+    extensions: http::Extensions,
 }
 
 impl EnvBuilder {
@@ -229,12 +237,33 @@ impl EnvBuilder {
         self
     }
 
+    /// Adds a typed value for mediators to find with [`Env::extension`]: how layers above the
+    /// core (endpoints, transports) reach the mediators that need them without the core
+    /// knowing their types. A later value of the same type replaces it.
+    ///
+    /// ```
+    /// use mediate_core::Env;
+    ///
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Region(&'static str);
+    ///
+    /// let env = Env::builder().extension(Region("eu-west")).build();
+    /// assert_eq!(env.extension::<Region>(), Some(&Region("eu-west")));
+    /// assert_eq!(env.extension::<u32>(), None);
+    /// ```
+    #[must_use]
+    pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
     /// The environment.
     pub fn build(self) -> Env {
         Env {
             sequences: self.sequences,
             templates: self.templates,
             local_entries: self.local_entries,
+            extensions: self.extensions,
         }
     }
 }

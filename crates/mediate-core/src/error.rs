@@ -50,6 +50,10 @@ pub mod codes {
     /// codes applies. It sits next to `500101`, the code `TemplateContext` gives a missing
     /// mandatory template parameter, in no range Synapse's `SynapseConstants` uses.
     pub const NESTING_LIMIT_EXCEEDED: i32 = 500_102;
+    /// A body too large to read into memory (over the transport's limit, 64 MiB by default):
+    /// mediate's own code (MI has none); an HTTP transport answers `413 Payload Too Large`
+    /// when no fault sequence responds.
+    pub const BODY_TOO_LARGE: i32 = 601_413;
 }
 
 /// Where a failure came from.
@@ -268,6 +272,25 @@ impl From<mediate_expr::EvaluationError> for MediationError {
     fn from(err: mediate_expr::EvaluationError) -> Self {
         Self::mediator(err.to_string()).with_source(err)
     }
+}
+
+/// The error for a body that could not be read into memory: too large
+/// ([`codes::BODY_TOO_LARGE`], the client's or backend's fault), or cut off while arriving
+/// ([`codes::RCV_IO_ERROR_RECEIVING`] for a request, [`codes::SND_IO_ERROR_RECEIVING`] for a
+/// response).
+pub(crate) fn body_error(err: mediate_message::BodyError, response: bool) -> MediationError {
+    use mediate_message::BodyError;
+    let origin = if response {
+        Origin::Backend
+    } else {
+        Origin::Client
+    };
+    let code = match &err {
+        BodyError::TooLarge { .. } => codes::BODY_TOO_LARGE,
+        _ if response => codes::SND_IO_ERROR_RECEIVING,
+        _ => codes::RCV_IO_ERROR_RECEIVING,
+    };
+    MediationError::new(code, origin, err.to_string())
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@
 mod builder;
 mod env;
 mod error;
+pub mod exchange;
 mod fault;
 mod flow;
 mod mediator;
@@ -62,6 +63,7 @@ mod spec;
 mod stats;
 mod suggest;
 mod template;
+pub mod transport;
 
 pub use builder::{IntoMediator, SequenceBuilder};
 pub use env::{Env, EnvBuilder, FAULT_SEQUENCE_KEY};

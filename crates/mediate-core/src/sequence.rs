@@ -170,6 +170,16 @@ impl Sequence {
         let mut exit = Exit::Continued;
         let mut result = Ok(Flow::Continue);
         for (index, mediator) in self.mediators.iter().enumerate() {
+            // MI's lazy message building: a body still on the wire is read only when a
+            // mediator that looks at the payload is about to run.
+            if msg.has_unread_body()
+                && mediator.reads_body()
+                && let Err(err) = msg.read_body().await
+            {
+                exit = Exit::Faulted;
+                result = Err(crate::error::body_error(err, msg.is_response()));
+                break;
+            }
             let span = self.mediator_span(&**mediator, index);
             match mediator.mediate(msg, env).instrument(span).await {
                 Ok(Flow::Continue) => {}

@@ -9,6 +9,7 @@ use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode, Uri};
 use serde_json::Value;
 
+use crate::body::{BodyError, PendingBody};
 use crate::error::Error;
 use crate::payload::{Payload, PayloadKind, mime_essence};
 use crate::property::{PropertyMap, PropertyValue, Scope, VariableValue};
@@ -92,6 +93,11 @@ pub struct MessageContext {
     /// The named sequences and sequence templates being run, outermost first (Synapse keeps no
     /// such list). Empty (no allocation) until a named sequence runs.
     nesting: Vec<Arc<str>>,
+    /// The body still on the wire (see [`PendingBody`]); `None` once read or replaced.
+    pending: Option<PendingBody>,
+    /// Typed values that the runtime and transports hang on a message (the reply handle,
+    /// the flow's response path); see [`extensions`](Self::extensions).
+    extensions: http::Extensions,
 }
 
 fn new_message_id() -> String {
@@ -115,6 +121,8 @@ impl MessageContext {
             response: false,
             function_stack: Vec::new(),
             nesting: Vec::new(),
+            pending: None,
+            extensions: http::Extensions::new(),
         }
     }
 
@@ -147,34 +155,132 @@ impl MessageContext {
     /// (transport scope), body and content type.
     pub fn from_http_request(request: http::Request<Bytes>) -> Self {
         let (parts, body) = request.into_parts();
+        let has_body = !body.is_empty();
+        let mut ctx = Self::from_request_parts(parts, has_body);
+        ctx.payload = Payload::new(body, ctx.payload.content_type.clone());
+        ctx
+    }
+
+    /// A request message whose body is still arriving: `body` is read only when a mediator
+    /// needs it, or streamed on unread (see [`PendingBody`]). `None` is a request without a
+    /// body. Everything else is as [`from_http_request`](Self::from_http_request).
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use mediate_message::{MessageContext, PendingBody};
+    ///
+    /// let request = http::Request::post("http://localhost:8290/orders?id=7")
+    ///     .header("content-type", "application/json")
+    ///     .body(())?;
+    /// let (parts, ()) = request.into_parts();
+    /// let body = PendingBody::from_chunks([Bytes::from_static(b"{\"qty\":2}")]);
+    /// let mut msg = MessageContext::from_http_request_streaming(parts, Some(body));
+    /// assert!(msg.has_unread_body());
+    /// assert!(msg.payload().is_empty()); // nothing read yet
+    ///
+    /// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+    /// rt.block_on(msg.read_body())?;
+    /// assert_eq!(msg.json()?["qty"], 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_http_request_streaming(
+        parts: http::request::Parts,
+        body: Option<PendingBody>,
+    ) -> Self {
+        let mut ctx = Self::from_request_parts(parts, body.is_some());
+        ctx.pending = body;
+        ctx
+    }
+
+    fn from_request_parts(parts: http::request::Parts, has_body: bool) -> Self {
         let content_type = parts
             .headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
             .unwrap_or_else(|| {
-                if body.is_empty() {
-                    String::new()
-                } else {
+                if has_body {
                     "application/octet-stream".to_owned()
+                } else {
+                    String::new()
                 }
             });
-        let mut ctx = Self::from_bytes(body, content_type.clone());
+        let mut ctx = Self::from_bytes(Bytes::new(), content_type.clone());
         ctx.set_request_uri(parts.uri.clone());
         ctx.request.method = Some(parts.method);
         ctx.addressing.to = Some(parts.uri.to_string());
         ctx.addressing.action = soap_action(&parts.headers, &content_type);
         ctx.transport = parts.headers;
+        ctx.extensions = parts.extensions;
         if !content_type.is_empty() {
             ctx.message_type = Some(mime_essence(&content_type));
         }
         ctx
     }
 
+    // ----- the body still on the wire ----------------------------------------------
+
+    /// Whether the body is still unread on the wire (see [`PendingBody`]): the payload is
+    /// empty until [`read_body`](Self::read_body) runs.
+    pub fn has_unread_body(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// The body still on the wire, if any.
+    pub fn unread_body(&self) -> Option<&PendingBody> {
+        self.pending.as_ref()
+    }
+
+    /// Reads the body still on the wire (if any) into the payload, keeping the content type.
+    /// Mediator runners call this before a mediator that reads the payload; it does nothing
+    /// when the body has been read already.
+    pub async fn read_body(&mut self) -> Result<(), BodyError> {
+        let Some(pending) = &self.pending else {
+            return Ok(());
+        };
+        let bytes = pending.read().await?;
+        self.pending = None;
+        self.payload = Payload::new(bytes, self.payload.content_type.clone());
+        Ok(())
+    }
+
+    /// Takes the body still on the wire, to stream it on unread; the payload stays empty.
+    /// `None` when the body has been read (then send [`payload`](Self::payload)).
+    pub fn take_unread_body(&mut self) -> Option<PendingBody> {
+        self.pending.take()
+    }
+
+    /// Sets a body still on the wire as the payload (a response arriving from an endpoint), with
+    /// its content type; the bytes are read when a mediator needs them.
+    pub fn set_unread_body(&mut self, body: PendingBody, content_type: impl Into<String>) {
+        self.payload = Payload::new(Bytes::new(), content_type);
+        self.pending = Some(body);
+    }
+
+    fn replace_payload(&mut self, payload: Payload) {
+        self.pending = None;
+        self.payload = payload;
+    }
+
+    // ----- extensions --------------------------------------------------------------
+
+    /// Typed values hung on the message by the runtime and transports (as
+    /// [`http::Extensions`]): a reply handle, the flow's response path. A request's
+    /// extensions come from the [`http::Request`]. Clones of a message get clones of them.
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.extensions
+    }
+
+    /// The extensions, to change them.
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        &mut self.extensions
+    }
+
     /// The HTTP response for this message: status (default 200), transport
     /// headers (minus hop-by-hop and length headers), content type, payload.
     /// The payload is sent as it is (no `messageType` conversion: that is the
-    /// formatter's job).
+    /// formatter's job). A body still on the wire is not part of it: a transport takes it
+    /// first with [`take_unread_body`](Self::take_unread_body) and streams it.
     pub fn into_http_response(self) -> http::Response<Bytes> {
         let mut headers = self.transport;
         for name in [
@@ -327,7 +433,7 @@ impl MessageContext {
 
     /// Replaces the payload (all cached views are dropped).
     pub fn set_payload(&mut self, bytes: impl Into<Bytes>, content_type: impl Into<String>) {
-        self.payload = Payload::new(bytes.into(), content_type);
+        self.replace_payload(Payload::new(bytes.into(), content_type));
     }
 
     /// Replaces the payload with JSON (`application/json`, unless the
@@ -339,7 +445,7 @@ impl MessageContext {
         } else {
             JSON_CONTENT_TYPE.to_owned()
         };
-        self.payload = Payload::with_json(bytes, content_type, value);
+        self.replace_payload(Payload::with_json(bytes, content_type, value));
     }
 
     /// Replaces the body content with an XML element (MI's payloadFactory with
@@ -360,7 +466,7 @@ impl MessageContext {
             let inner = inner_range(doc, body);
             let spliced = splice(doc.bytes(), inner, body_text.as_bytes());
             let content_type = self.payload.content_type.clone();
-            self.payload = Payload::new(spliced, content_type);
+            self.replace_payload(Payload::new(spliced, content_type));
             return Ok(());
         }
         let content_type = if self.payload.kind == PayloadKind::Xml {
@@ -368,7 +474,7 @@ impl MessageContext {
         } else {
             XML_CONTENT_TYPE.to_owned()
         };
-        self.payload = Payload::with_xml(fragment, content_type);
+        self.replace_payload(Payload::with_xml(fragment, content_type));
         Ok(())
     }
 
@@ -396,13 +502,13 @@ impl MessageContext {
         };
         let spliced = splice(&self.payload.bytes, range, new_text.as_bytes());
         let content_type = self.payload.content_type.clone();
-        self.payload = Payload::new(spliced, content_type);
+        self.replace_payload(Payload::new(spliced, content_type));
         Ok(())
     }
 
     /// Replaces the payload with text (`text/plain`).
     pub fn set_text(&mut self, text: impl Into<String>) {
-        self.payload = Payload::new(Bytes::from(text.into()), TEXT_CONTENT_TYPE);
+        self.replace_payload(Payload::new(Bytes::from(text.into()), TEXT_CONTENT_TYPE));
     }
 
     // ----- properties ------------------------------------------------------------

@@ -41,6 +41,7 @@
 //! # Ok::<(), mediate_message::Error>(())
 //! ```
 
+mod body;
 mod context;
 mod error;
 pub mod json_xml;
@@ -48,6 +49,7 @@ mod payload;
 mod property;
 mod xml;
 
+pub use body::{BodyError, BodyStream, DEFAULT_BODY_LIMIT, PendingBody};
 pub use context::{
     Addressing, Fault, JSON_CONTENT_TYPE, MessageContext, TEXT_CONTENT_TYPE, XML_CONTENT_TYPE,
 };
