@@ -29,11 +29,13 @@
 //! ```
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use mediate_message::MessageContext;
+use http::StatusCode;
+use mediate_message::{MessageContext, PropertyValue, Scope};
 
-use crate::Sequence;
+use crate::{MediationError, Sequence};
 
 type ReplyFn = Box<dyn FnOnce(MessageContext) + Send>;
 
@@ -44,12 +46,16 @@ type ReplyFn = Box<dyn FnOnce(MessageContext) + Send>;
 #[derive(Clone)]
 pub struct Responder {
     reply: Arc<Mutex<Option<ReplyFn>>>,
+    /// Set when a branch that runs on after the request flow (a `send`'s response) will
+    /// answer: the end of the request flow then leaves the reply to it.
+    pending: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for Responder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Responder")
             .field("responded", &self.has_responded())
+            .field("pending", &self.pending.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -59,6 +65,7 @@ impl Responder {
     pub fn new(reply: impl FnOnce(MessageContext) + Send + 'static) -> Self {
         Self {
             reply: Arc::new(Mutex::new(Some(Box::new(reply)))),
+            pending: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -76,6 +83,17 @@ impl Responder {
             }
             None => Err(Box::new(msg)),
         }
+    }
+
+    /// Marks that a branch running on after the request flow (a `send`'s response flow) will
+    /// send the reply; see [`expect_reply`].
+    pub fn set_pending(&self) {
+        self.pending.store(true, Ordering::Release);
+    }
+
+    /// Whether a branch running on after the request flow will send the reply.
+    pub fn is_pending(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
     }
 
     /// Whether the reply has been sent.
@@ -134,4 +152,162 @@ pub fn has_responded(msg: &MessageContext) -> bool {
     msg.extensions()
         .get::<Responder>()
         .is_some_and(Responder::has_responded)
+}
+
+/// Marks that the reply will come from a branch that runs on after the request flow ends (what
+/// `send` does before it hands the exchange to a task of its own: Synapse's
+/// `RESPONSE_WRITTEN=SKIP`). The end of the request flow then does not answer `202`; the
+/// branch calls [`finish`] when it is done. Does nothing for a message without a
+/// [`Responder`].
+pub fn expect_reply(msg: &MessageContext) {
+    if let Some(responder) = msg.extensions().get::<Responder>() {
+        responder.set_pending();
+    }
+}
+
+/// Which branch of an exchange ends in [`finish`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Branch {
+    /// The request flow (the transport ran it; `send` may have left the reply to a response
+    /// branch).
+    Request,
+    /// A response flow that `send` started; it was the one expected to reply.
+    Response,
+}
+
+/// Ends a branch of an exchange whose client may still wait for a reply, as MI's transport does
+/// when mediation returns (`ServerWorker.sendAck`), but never leaving a client without one:
+///
+/// - the reply was sent: nothing to do;
+/// - axis2 `FORCE_SC_ACCEPTED` is `true` at the end of the request flow: `202 Accepted`, empty
+///   (as MI, even when a response is still expected: that response is then not sent);
+/// - the request flow left the reply to a response branch ([`expect_reply`]): nothing yet;
+/// - the branch failed (`outcome` is an error, or the message carries fault facts because a
+///   fault sequence ran and did not reply): `500` with a JSON body naming the error code and
+///   message — where MI leaves the client waiting until its socket times out;
+/// - otherwise (a request flow that dropped the message, or never sent it anywhere): `202
+///   Accepted`, empty, as MI. A response flow that dropped its response gets the same `202`
+///   (MI never answers such a client).
+///
+/// Does nothing for a message without a [`Responder`] (a message run in-process).
+pub fn finish(msg: &mut MessageContext, branch: Branch, outcome: Result<(), &MediationError>) {
+    let Some(responder) = msg.extensions().get::<Responder>().cloned() else {
+        return;
+    };
+    if responder.has_responded() {
+        return;
+    }
+    let forced = branch == Branch::Request
+        && msg
+            .scoped_property(Scope::Axis2, "FORCE_SC_ACCEPTED")
+            .is_some_and(|v| v.as_string().trim().eq_ignore_ascii_case("true"));
+    if !forced && branch == Branch::Request && responder.is_pending() {
+        return;
+    }
+    let fault = match outcome {
+        Err(err) => Some((err.code(), err.to_string())),
+        Ok(()) => msg
+            .fault()
+            .map(|f| (f.code.unwrap_or(0), f.message.clone().unwrap_or_default())),
+    };
+    let mut reply = MessageContext::empty();
+    reply.set_response(true);
+    match fault {
+        Some((code, message)) if !forced => {
+            let body = serde_json::json!({ "error": { "code": code, "message": message } });
+            reply.set_json(body);
+            reply.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        _ => reply.set_status(StatusCode::ACCEPTED),
+    }
+    // The properties stay with the reply (the transport and metrics may read them).
+    for (name, value) in msg.properties().iter() {
+        reply.set_property(name.clone(), value.clone());
+    }
+    let _ = responder.respond(reply);
+}
+
+/// `FORCE_SC_ACCEPTED` as a property value, for tests and callers that set it.
+pub fn force_sc_accepted(msg: &mut MessageContext) {
+    let _ = msg.set_scoped_property(
+        Scope::Axis2,
+        "FORCE_SC_ACCEPTED",
+        PropertyValue::from("true"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange() -> (MessageContext, Arc<Mutex<Option<MessageContext>>>) {
+        let got = Arc::new(Mutex::new(None));
+        let slot = Arc::clone(&got);
+        let mut msg = MessageContext::from_json(r#"{"a":1}"#);
+        msg.extensions_mut().insert(Responder::new(move |reply| {
+            *slot.lock().unwrap() = Some(reply)
+        }));
+        (msg, got)
+    }
+
+    fn status(got: &Arc<Mutex<Option<MessageContext>>>) -> Option<u16> {
+        got.lock()
+            .unwrap()
+            .as_ref()
+            .map(|m| m.status().map_or(200, |s| s.as_u16()))
+    }
+
+    #[test]
+    fn a_request_flow_that_replied_is_left_alone() {
+        let (mut msg, got) = exchange();
+        msg.set_status(StatusCode::CREATED);
+        assert!(respond(&mut msg));
+        finish(&mut msg, Branch::Request, Ok(()));
+        assert_eq!(status(&got), Some(201));
+    }
+
+    #[test]
+    fn a_request_flow_that_never_replied_gets_202() {
+        let (mut msg, got) = exchange();
+        finish(&mut msg, Branch::Request, Ok(()));
+        assert_eq!(status(&got), Some(202));
+        assert!(got.lock().unwrap().as_ref().unwrap().payload().is_empty());
+    }
+
+    #[test]
+    fn a_failed_flow_gets_500_with_the_error() {
+        let (mut msg, got) = exchange();
+        let err = MediationError::backend(101_503, "Error connecting to the back end");
+        finish(&mut msg, Branch::Request, Err(&err));
+        let reply = got.lock().unwrap().take().unwrap();
+        assert_eq!(reply.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+        assert_eq!(reply.json().unwrap()["error"]["code"], 101_503);
+    }
+
+    #[test]
+    fn a_pending_reply_waits_for_its_branch_unless_forced() {
+        let (mut msg, got) = exchange();
+        expect_reply(&msg);
+        finish(&mut msg, Branch::Request, Ok(()));
+        assert_eq!(status(&got), None);
+        finish(&mut msg, Branch::Response, Ok(()));
+        assert_eq!(status(&got), Some(202));
+
+        let (mut msg, got) = exchange();
+        expect_reply(&msg);
+        force_sc_accepted(&mut msg);
+        finish(&mut msg, Branch::Request, Ok(()));
+        assert_eq!(status(&got), Some(202));
+        assert!(!respond(&mut msg), "the later response is not sent");
+    }
+
+    #[test]
+    fn without_a_responder_the_message_is_its_own_reply() {
+        let mut msg = MessageContext::from_text("x");
+        assert!(respond(&mut msg));
+        assert!(msg.is_response());
+        assert_eq!(msg.payload_as_text().unwrap(), "x");
+        finish(&mut msg, Branch::Request, Ok(()));
+        assert!(!has_responded(&msg));
+    }
 }
