@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use mediate_core::exchange;
 use mediate_core::{
     BuildError, Env, Flow, MediationError, Mediator, MediatorSpec, MessageContext, Namespaces,
     Registry, Sequence, async_trait,
@@ -51,8 +52,8 @@ impl Mediator for Drop {
     }
 }
 
-/// `<respond/>`: Synapse's `RespondMediator`. It clears `To`, marks the message as a response
-/// and stops the flow; the runtime sends the message back to the client. Reads no body.
+/// `<respond/>`: Synapse's `RespondMediator`. It clears `To`, marks the message as a response,
+/// sends it back to the client ([`exchange::respond`]) and stops the flow. Reads no body.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Respond;
 
@@ -68,8 +69,9 @@ impl Respond {
 #[async_trait]
 impl Mediator for Respond {
     async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
-        msg.addressing_mut().to = None;
-        msg.set_response(true);
+        if !exchange::respond(msg) {
+            tracing::warn!("respond: the client has had its reply already; message dropped");
+        }
         Ok(Flow::Stop)
     }
 
@@ -83,13 +85,11 @@ impl Mediator for Respond {
 }
 
 /// `<loopback/>`: Synapse's `LoopBackMediator`. On a request (in flow) it marks the message as
-/// a response and clears `To`; on a message already in the response flow it changes nothing
-/// (MI: a message cannot be moved to the out flow twice). Either way the rest of the current
-/// flow is skipped ([`Flow::Stop`]).
-///
-/// Synapse then re-injects the message into the engine, which runs it through the
-/// outSequence / response path; here the runtime does that on seeing a stopped message marked
-/// as a response. Reads no body.
+/// a response, clears `To` and moves it to the response path: the API resource's or proxy
+/// service's out sequence ([`ResponsePath`](mediate_core::exchange::ResponsePath)), or
+/// straight back to the client when there is none. On a message already in the response flow
+/// it changes nothing (MI: a message cannot be moved to the out flow twice). Either way the
+/// rest of the current flow is skipped ([`Flow::Stop`]). Reads no body.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Loopback;
 
@@ -104,10 +104,29 @@ impl Loopback {
 
 #[async_trait]
 impl Mediator for Loopback {
-    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
-        if !msg.is_response() {
-            msg.set_response(true);
-            msg.addressing_mut().to = None;
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
+        if msg.is_response() {
+            return Ok(Flow::Stop);
+        }
+        msg.set_response(true);
+        msg.addressing_mut().to = None;
+        // Into the response path: the API resource's or proxy's out sequence, else straight
+        // back to the client (Synapse's `injectMessage` of a response).
+        let path = exchange::response_path(msg).cloned().unwrap_or_default();
+        match &path.out_sequence {
+            Some(out) => {
+                let outcome = env
+                    .run_with_fault(out, path.fault_sequence.as_deref(), msg)
+                    .await;
+                exchange::finish(
+                    msg,
+                    exchange::Branch::Response,
+                    outcome.as_ref().map(|_| ()),
+                );
+            }
+            None => {
+                exchange::respond(msg);
+            }
         }
         Ok(Flow::Stop)
     }
