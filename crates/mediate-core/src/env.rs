@@ -44,8 +44,16 @@ pub const FAULT_SEQUENCE_KEY: &str = "fault";
 /// assert_eq!(msg.fault().unwrap().message.as_deref(), Some("boom"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Cloning an `Env` is cheap (one reference count): a task that runs on after the flow that
+/// started it (a `send`'s response) takes a clone.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
+    inner: Arc<EnvInner>,
+}
+
+#[derive(Debug, Default)]
+struct EnvInner {
     sequences: HashMap<String, Arc<Sequence>>,
     templates: HashMap<String, Arc<Template>>,
     local_entries: HashMap<String, Arc<str>>,
@@ -60,33 +68,33 @@ impl Env {
 
     /// The sequence deployed under `key`.
     pub fn get_sequence(&self, key: &str) -> Option<&Arc<Sequence>> {
-        self.sequences.get(key)
+        self.inner.sequences.get(key)
     }
 
     /// The sequence template deployed under `key` (Synapse's `getSequenceTemplate`).
     pub fn get_template(&self, key: &str) -> Option<&Arc<Template>> {
-        self.templates.get(key)
+        self.inner.templates.get(key)
     }
 
     /// The local entry (or registry resource) deployed under `key`, as text.
     pub fn local_entry(&self, key: &str) -> Option<&Arc<str>> {
-        self.local_entries.get(key)
+        self.inner.local_entries.get(key)
     }
 
     /// A typed value the runtime deployed beside the configuration (the endpoints, an outbound
     /// transport), looked up by type; see [`EnvBuilder::extension`].
     pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.extensions.get::<T>()
+        self.inner.extensions.get::<T>()
     }
 
     /// The keys of the deployed sequences, in no particular order.
     pub fn sequence_keys(&self) -> impl Iterator<Item = &str> {
-        self.sequences.keys().map(String::as_str)
+        self.inner.sequences.keys().map(String::as_str)
     }
 
     /// The keys of the deployed sequence templates, in no particular order.
     pub fn template_keys(&self) -> impl Iterator<Item = &str> {
-        self.templates.keys().map(String::as_str)
+        self.inner.templates.keys().map(String::as_str)
     }
 
     /// Hands `err` to the `onError` sequence `key` of a mediator that has one (the
@@ -260,10 +268,12 @@ impl EnvBuilder {
     /// The environment.
     pub fn build(self) -> Env {
         Env {
-            sequences: self.sequences,
-            templates: self.templates,
-            local_entries: self.local_entries,
-            extensions: self.extensions,
+            inner: Arc::new(EnvInner {
+                sequences: self.sequences,
+                templates: self.templates,
+                local_entries: self.local_entries,
+                extensions: self.extensions,
+            }),
         }
     }
 }
