@@ -1707,6 +1707,7 @@ fn mi_project_example_loads() {
         names,
         [
             (ArtifactKind::Api, "OrderAPI"),
+            (ArtifactKind::Api, "WarehouseAPI"),
             (ArtifactKind::Endpoint, "OrderBackendEP"),
             (ArtifactKind::LocalEntry, "OrderStatusTemplate"),
             (ArtifactKind::Sequence, "OrderFaultSeq"),
