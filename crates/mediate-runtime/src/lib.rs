@@ -37,6 +37,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod deploy;
 pub mod dispatch;
+pub mod engine;
+pub mod management;
+pub mod metrics;
 
 pub use http;

@@ -1,0 +1,203 @@
+//! The deployed snapshot: a checked [`Configuration`] built into runnable flows.
+//!
+//! [`Snapshot::build`] turns every API resource and proxy service into its in, out and fault
+//! sequences (inline ones built, keys resolved against the deployed named sequences), builds
+//! the [`Dispatcher`] and the [`Env`] every mediator sees, and refuses what it cannot run
+//! rather than skipping it (API `<handlers>`, a proxy target that names nothing), with
+//! `FILE:LINE:COL` diagnostics like the loader's.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use mediate_config::{
+    ApiConfig, Configuration, Diagnostic, Diagnostics, EndpointRef, ProxyConfig, SequenceRef, Span,
+};
+use mediate_core::{BuildError, Env, EnvBuilder, Position, Registry, Sequence};
+use mediate_endpoints::EndpointDefinition;
+
+use crate::dispatch::Dispatcher;
+
+/// The flows of one API resource.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceFlows {
+    /// `inSequence`; `None`: MI logs "No in-sequence configured. Dropping the request." and
+    /// the client gets `202`.
+    pub in_sequence: Option<Arc<Sequence>>,
+    /// `outSequence`; `None`: responses go straight back to the client.
+    pub out_sequence: Option<Arc<Sequence>>,
+    /// `faultSequence`; `None`: the default `fault` sequence.
+    pub fault_sequence: Option<Arc<Sequence>>,
+}
+
+/// A deployed REST API.
+#[derive(Debug, Clone)]
+pub struct DeployedApi {
+    /// The configuration it was built from.
+    pub config: Arc<ApiConfig>,
+    /// Its resources' flows, in the order of `config.resources`.
+    pub resources: Vec<ResourceFlows>,
+}
+
+/// A deployed proxy service.
+#[derive(Debug, Clone)]
+pub struct DeployedProxy {
+    /// The configuration it was built from.
+    pub config: Arc<ProxyConfig>,
+    /// The target's sequences.
+    pub flows: ResourceFlows,
+    /// The target endpoint (`<target endpoint="…">` or inline): where the message goes when the
+    /// in sequence lets it continue.
+    pub endpoint: Option<EndpointDefinition>,
+}
+
+/// Everything a running server needs, built once from a configuration and shared by every
+/// request (swapped whole on a reload).
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The environment every mediator sees.
+    pub env: Env,
+    /// REST API dispatch.
+    pub dispatcher: Dispatcher,
+    /// APIs by qualified name (`name` or `name:vVERSION`).
+    pub apis: HashMap<String, DeployedApi>,
+    /// Proxy services by name.
+    pub proxies: HashMap<String, DeployedProxy>,
+    /// The configuration it was built from.
+    pub configuration: Arc<Configuration>,
+}
+
+impl Snapshot {
+    /// Builds the snapshot. `extend` adds what the core does not know to the environment (the
+    /// endpoints runtime, as an [`Env`] extension). Every problem is reported.
+    pub fn build(
+        configuration: Arc<Configuration>,
+        registry: &Registry,
+        extend: impl FnOnce(EnvBuilder) -> EnvBuilder,
+    ) -> Result<Self, Diagnostics> {
+        let deployment = configuration.deploy(registry)?;
+        let mut diags = Diagnostics::new();
+        let sequences = deployment.sequences();
+        let lookup = |key: &str| sequences.get(key).cloned();
+        let flows = |r_in: &Option<SequenceRef>,
+                     r_out: &Option<SequenceRef>,
+                     r_fault: &Option<SequenceRef>,
+                     span: &Span,
+                     diags: &mut Diagnostics| {
+            let mut build = |r: &Option<SequenceRef>| match r {
+                None => None,
+                Some(r) => match r.resolve(registry, lookup) {
+                    Ok(seq) => Some(seq),
+                    Err(e) => {
+                        diags.push(located(ref_span(r).unwrap_or(span), &e));
+                        None
+                    }
+                },
+            };
+            ResourceFlows {
+                in_sequence: build(r_in),
+                out_sequence: build(r_out),
+                fault_sequence: build(r_fault),
+            }
+        };
+
+        let mut apis = HashMap::new();
+        for api in configuration.apis() {
+            if let Some(handler) = api.handlers.first() {
+                diags.push(located(
+                    &handler.span,
+                    &BuildError::structure(
+                        "handler",
+                        format!(
+                            "API handlers (`{}`) are Java classes and cannot run here; remove the `<handlers>` element or put the check in the resource's inSequence",
+                            handler.class
+                        ),
+                    ),
+                ));
+            }
+            let resources = api
+                .resources
+                .iter()
+                .map(|r| {
+                    flows(
+                        &r.in_sequence,
+                        &r.out_sequence,
+                        &r.fault_sequence,
+                        &r.span,
+                        &mut diags,
+                    )
+                })
+                .collect();
+            apis.insert(
+                api.qualified_name(),
+                DeployedApi {
+                    config: Arc::new(api.clone()),
+                    resources,
+                },
+            );
+        }
+
+        let mut proxies = HashMap::new();
+        for proxy in configuration.proxies() {
+            let target = &proxy.target;
+            let flows = flows(
+                &target.in_sequence,
+                &target.out_sequence,
+                &target.fault_sequence,
+                &target.span,
+                &mut diags,
+            );
+            let endpoint = target.endpoint.as_ref().map(|e| match e {
+                EndpointRef::Key { key, .. } => EndpointDefinition::indirect(key.clone()),
+                EndpointRef::Inline(def) => def.clone(),
+            });
+            proxies.insert(
+                proxy.name.clone(),
+                DeployedProxy {
+                    config: Arc::new(proxy.clone()),
+                    flows,
+                    endpoint,
+                },
+            );
+        }
+
+        let dispatcher = Dispatcher::new(apis.values().map(|a| Arc::clone(&a.config)));
+        let mut env = Env::builder();
+        for (name, seq) in deployment.sequences() {
+            env = env.sequence(name.clone(), Arc::clone(seq));
+        }
+        for (name, template) in deployment.templates() {
+            env = env.template(name.clone(), Arc::clone(template));
+        }
+        for (key, value) in deployment.local_entries() {
+            env = env.local_entry(key.clone(), Arc::clone(value));
+        }
+        let env = extend(env).build();
+        diags.into_result(Snapshot {
+            env,
+            dispatcher,
+            apis,
+            proxies,
+            configuration,
+        })
+    }
+}
+
+fn ref_span(r: &SequenceRef) -> Option<&Span> {
+    match r {
+        SequenceRef::Key { span, .. } => Some(span),
+        SequenceRef::Inline(config) => Some(&config.span),
+    }
+}
+
+/// A build error at `span`'s file, at the error's own position when it has one.
+fn located(span: &Span, error: &BuildError) -> Diagnostic {
+    Diagnostic::new(
+        span.file.as_deref().unwrap_or(Path::new("")),
+        error
+            .position()
+            .or(span.position)
+            .unwrap_or(Position::new(1, 1)),
+        error.without_position().to_string(),
+    )
+}

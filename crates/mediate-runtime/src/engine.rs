@@ -1,0 +1,301 @@
+//! The request engine: one HTTP request in, one reply out, the way MI's pass-through transport
+//! and Synapse's REST and proxy dispatch run it.
+//!
+//! [`Engine::handle`] takes a request whose body is still streaming, finds what serves it, runs
+//! the flow and returns the reply as a [`MessageContext`] (status, headers, payload or a body
+//! still streaming) for a transport to write:
+//!
+//! 1. **Proxy services** at `/services/NAME` (also `/services/NAME/…` and
+//!    `/services/NAME.SOAP11Endpoint`): the target's in sequence, then — if it let the message
+//!    continue — the target endpoint; the response runs through the out sequence.
+//! 2. **REST APIs**, by [`Dispatcher`](crate::dispatch::Dispatcher): the resource's in
+//!    sequence, with `uri.var.*`, `query.param.*`, `REST_URL_POSTFIX` and Synapse's `SYNAPSE_REST_API`
+//!    family of properties set. A path in an API that no resource takes is `404`, a wrong method
+//!    `405`, other mismatches `400` (empty bodies, as MI), unless a sequence named
+//!    `_resource_mismatch_handler_` is deployed: then it runs.
+//! 3. **Anything else** runs the `main` sequence if one is deployed; otherwise `404`.
+//!
+//! The reply comes from whoever answers first (see [`mediate_core::exchange`]): `respond`, a
+//! `send`'s response flow, `FORCE_SC_ACCEPTED`, or the end-of-flow rule (`202` when nothing
+//! answered, as MI; `500` naming the error when the flow failed, where MI leaves the client
+//! waiting).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use http::header::HOST;
+use http::{Request, StatusCode};
+use mediate_core::exchange::{self, Branch, Responder, ResponsePath};
+use mediate_core::{Env, Flow, IntoMediator, MediationError, MessageContext, Sequence};
+use mediate_mediators::send::SendConfig;
+use mediate_message::PendingBody;
+
+use crate::deploy::{ResourceFlows, Snapshot};
+use crate::dispatch::{self, Dispatch};
+use crate::metrics;
+
+/// The sequence that answers requests that reach an API but no resource of it (Synapse's
+/// `RESTConstants.NO_MATCHING_RESOURCE_HANDLER`).
+pub const RESOURCE_MISMATCH_HANDLER: &str = "_resource_mismatch_handler_";
+
+/// The sequence for requests that no API or proxy service takes.
+pub const MAIN_SEQUENCE: &str = "main";
+
+/// What served a request, for logs and metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    /// An API resource: the API's qualified name and the resource's mapping.
+    Api {
+        /// `name` or `name:vVERSION`.
+        api: String,
+        /// The resource's `uri-template`, `url-mapping`, or `/*` for the default resource.
+        resource: String,
+    },
+    /// A proxy service.
+    Proxy(String),
+    /// The `main` sequence.
+    Main,
+    /// Nothing: answered by the dispatcher (`404`, `405`, `400`).
+    Unmatched,
+}
+
+/// Runs requests against a [`Snapshot`] (see the [module](self) documentation).
+#[derive(Debug, Clone)]
+pub struct Engine {
+    snapshot: Arc<Snapshot>,
+}
+
+impl Engine {
+    /// An engine serving `snapshot`.
+    pub fn new(snapshot: Arc<Snapshot>) -> Self {
+        Self { snapshot }
+    }
+
+    /// The snapshot being served.
+    pub fn snapshot(&self) -> &Arc<Snapshot> {
+        &self.snapshot
+    }
+
+    /// Handles one request and returns the reply (see the [module](self) documentation).
+    pub async fn handle(&self, request: Request<Option<PendingBody>>) -> MessageContext {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let (reply, served) = self.route(request).await;
+        let status = reply.status().map_or(200, |s| s.as_u16());
+        let elapsed = started.elapsed();
+        match &served {
+            Served::Api { api, resource } => {
+                metrics::record_request(api, resource, method.as_str(), status, elapsed);
+            }
+            Served::Proxy(name) => metrics::record_proxy_request(name, status, elapsed),
+            Served::Main | Served::Unmatched => {
+                metrics::record_unmatched_request(method.as_str(), status, elapsed);
+            }
+        }
+        tracing::debug!(?served, status, "request served");
+        reply
+    }
+
+    async fn route(&self, request: Request<Option<PendingBody>>) -> (MessageContext, Served) {
+        let snapshot = &self.snapshot;
+        let (parts, body) = request.into_parts();
+        let path_and_query = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
+
+        if let Some((name, postfix)) = proxy_path(&path_and_query)
+            && let Some(proxy) = snapshot.proxies.get(name)
+        {
+            let mut msg = MessageContext::from_http_request_streaming(parts, body);
+            msg.set_rest_url_postfix(postfix);
+            msg.set_property("proxy.name", proxy.config.name.clone());
+            let endpoint = proxy.endpoint.clone();
+            let reply = self.run(msg, &proxy.flows, endpoint).await;
+            return (reply, Served::Proxy(proxy.config.name.clone()));
+        }
+
+        let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok());
+        let dispatched = snapshot.dispatcher.dispatch_request(
+            &dispatch::Request::new(&parts.method, &path_and_query, &parts.headers)
+                .host(host)
+                .has_body(body.is_some()),
+        );
+        match dispatched {
+            Dispatch::Matched(m) => {
+                let api = m.api();
+                let name = api.qualified_name();
+                let resource = m.resource();
+                let label = metrics::resource_label(&resource.dispatch).to_owned();
+                let Some(flows) = snapshot
+                    .apis
+                    .get(&name)
+                    .and_then(|a| a.resources.get(m.resource_index()))
+                else {
+                    // The dispatcher and the snapshot are built from the same APIs.
+                    return (status_reply(StatusCode::NOT_FOUND), Served::Unmatched);
+                };
+                let mut msg = MessageContext::from_http_request_streaming(parts, body);
+                msg.set_rest_url_postfix(m.rest_url_postfix());
+                msg.set_property("SYNAPSE_REST_API", name.clone());
+                msg.set_property("REST_API_CONTEXT", api.context.clone());
+                if let Some(version) = &api.version {
+                    msg.set_property("SYNAPSE_REST_API_VERSION", version.version.clone());
+                }
+                msg.set_property("REST_FULL_REQUEST_PATH", m.full_request_path().to_owned());
+                msg.set_property("REST_SUB_REQUEST_PATH", m.sub_request_path().to_owned());
+                msg.set_property("API_ELECTED_RESOURCE", label.clone());
+                for (var, value) in m.uri_vars() {
+                    msg.set_path_param(var.clone(), value.clone());
+                    msg.set_property(format!("uri.var.{var}"), value.clone());
+                }
+                for (param, value) in m.query_params() {
+                    msg.set_property(format!("query.param.{param}"), value.clone());
+                }
+                let flows = flows.clone();
+                let reply = self.run(msg, &flows, None).await;
+                (
+                    reply,
+                    Served::Api {
+                        api: name,
+                        resource: label,
+                    },
+                )
+            }
+            Dispatch::NoApi => match snapshot.env.get_sequence(MAIN_SEQUENCE) {
+                Some(main) => {
+                    let msg = MessageContext::from_http_request_streaming(parts, body);
+                    let flows = ResourceFlows {
+                        in_sequence: Some(Arc::clone(main)),
+                        ..ResourceFlows::default()
+                    };
+                    (self.run(msg, &flows, None).await, Served::Main)
+                }
+                None => (status_reply(StatusCode::NOT_FOUND), Served::Unmatched),
+            },
+            other => {
+                let status = other.status().unwrap_or(StatusCode::NOT_FOUND);
+                match snapshot.env.get_sequence(RESOURCE_MISMATCH_HANDLER) {
+                    Some(handler) if status == StatusCode::NOT_FOUND => {
+                        let msg = MessageContext::from_http_request_streaming(parts, body);
+                        let flows = ResourceFlows {
+                            in_sequence: Some(Arc::clone(handler)),
+                            ..ResourceFlows::default()
+                        };
+                        (self.run(msg, &flows, None).await, Served::Unmatched)
+                    }
+                    _ => (status_reply(status), Served::Unmatched),
+                }
+            }
+        }
+    }
+
+    /// Runs a request flow and waits for its reply.
+    async fn run(
+        &self,
+        mut msg: MessageContext,
+        flows: &ResourceFlows,
+        endpoint: Option<mediate_endpoints::EndpointDefinition>,
+    ) -> MessageContext {
+        let env = &self.snapshot.env;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        msg.extensions_mut().insert(Responder::new(move |reply| {
+            let _ = tx.send(reply);
+        }));
+        msg.extensions_mut().insert(ResponsePath {
+            out_sequence: flows.out_sequence.clone(),
+            fault_sequence: flows.fault_sequence.clone(),
+        });
+        let fault = flows.fault_sequence.as_deref();
+        let mut outcome = match &flows.in_sequence {
+            Some(seq) => env.run_with_fault(seq, fault, &mut msg).await,
+            None if endpoint.is_some() => Ok(Flow::Continue),
+            None => {
+                tracing::warn!("no in-sequence configured; dropping the request");
+                Ok(Flow::Stop)
+            }
+        };
+        // A proxy's target endpoint takes the message the in sequence let through.
+        if let (Ok(Flow::Continue), Some(endpoint)) = (&outcome, endpoint) {
+            outcome = send_to(endpoint, fault, env, &mut msg).await;
+        }
+        exchange::finish(&mut msg, Branch::Request, outcome.as_ref().map(|_| ()));
+        // Our handle on the reply goes with the message: if no branch still holds one, the
+        // receiver learns that nobody will answer.
+        drop(msg);
+        match rx.await {
+            Ok(reply) => reply,
+            Err(_) => {
+                let mut reply = MessageContext::empty();
+                reply.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+                reply.set_json(serde_json::json!({
+                    "error": { "code": 0, "message": "the flow ended without a reply" }
+                }));
+                reply
+            }
+        }
+    }
+}
+
+/// Sends the message to a proxy's target endpoint, as Synapse's `endpoint.send` after the in
+/// sequence: the send mediator's semantics (the response runs through the out sequence).
+async fn send_to(
+    endpoint: mediate_endpoints::EndpointDefinition,
+    fault: Option<&Sequence>,
+    env: &Env,
+    msg: &mut MessageContext,
+) -> Result<Flow, MediationError> {
+    let send = match SendConfig::to_endpoint(endpoint).into_mediator() {
+        Ok(send) => send,
+        Err(e) => return Err(MediationError::mediator(e.to_string())),
+    };
+    let seq = Sequence::anonymous().then_arc(send);
+    env.run_with_fault(&seq, fault, msg).await
+}
+
+/// `/services/NAME…` → (`NAME`, the rest after it, query included).
+fn proxy_path(path_and_query: &str) -> Option<(&str, &str)> {
+    let rest = path_and_query.strip_prefix("/services/")?;
+    let end = rest.find(['/', '?', '.', ';']).unwrap_or(rest.len());
+    let name = &rest[..end];
+    if name.is_empty() {
+        return None;
+    }
+    let after = &rest[end..];
+    // `NAME.SOAP11Endpoint/…`: the endpoint suffix is part of the service address.
+    let after = match after.strip_prefix('.') {
+        Some(suffix) => &suffix[suffix.find(['/', '?']).unwrap_or(suffix.len())..],
+        None => after,
+    };
+    Some((name, after))
+}
+
+/// An empty reply with `status` (MI's dispatch failures: `404`, `405`, `400`).
+fn status_reply(status: StatusCode) -> MessageContext {
+    let mut reply = MessageContext::empty();
+    reply.set_response(true);
+    reply.set_status(status);
+    reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_paths_follow_axis2() {
+        assert_eq!(proxy_path("/services/Echo"), Some(("Echo", "")));
+        assert_eq!(
+            proxy_path("/services/Echo/orders?id=1"),
+            Some(("Echo", "/orders?id=1"))
+        );
+        assert_eq!(proxy_path("/services/Echo?wsdl"), Some(("Echo", "?wsdl")));
+        assert_eq!(
+            proxy_path("/services/Echo.SOAP11Endpoint/op"),
+            Some(("Echo", "/op"))
+        );
+        assert_eq!(proxy_path("/services/"), None);
+        assert_eq!(proxy_path("/api/services/Echo"), None);
+    }
+}
