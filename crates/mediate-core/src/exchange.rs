@@ -184,7 +184,8 @@ pub enum Branch {
 /// - the request flow left the reply to a response branch ([`expect_reply`]): nothing yet;
 /// - the branch failed (`outcome` is an error, or the message carries fault facts because a
 ///   fault sequence ran and did not reply): `500` with a JSON body naming the error code and
-///   message — where MI leaves the client waiting until its socket times out;
+///   message — where MI leaves the client waiting until its socket times out (`413` for a
+///   body over the read limit, [`codes::BODY_TOO_LARGE`](crate::codes::BODY_TOO_LARGE));
 /// - otherwise (a request flow that dropped the message, or never sent it anywhere): `202
 ///   Accepted`, empty, as MI. A response flow that dropped its response gets the same `202`
 ///   (MI never answers such a client).
@@ -216,7 +217,11 @@ pub fn finish(msg: &mut MessageContext, branch: Branch, outcome: Result<(), &Med
         Some((code, message)) if !forced => {
             let body = serde_json::json!({ "error": { "code": code, "message": message } });
             reply.set_json(body);
-            reply.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+            reply.set_status(if code == crate::codes::BODY_TOO_LARGE {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            });
         }
         _ => reply.set_status(StatusCode::ACCEPTED),
     }

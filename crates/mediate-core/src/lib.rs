@@ -54,6 +54,7 @@ mod error;
 pub mod exchange;
 mod fault;
 mod flow;
+pub mod format;
 mod mediator;
 mod mediator_fn;
 mod nesting;

@@ -1,0 +1,116 @@
+//! The HTTP transport of the mediate engine: the listener clients call (MI's pass-through HTTP
+//! listener, port 8290) and the pooled client endpoints send through (its sender), both
+//! streaming bodies so that a message nothing reads passes through in constant memory.
+//!
+//! | item | what it is |
+//! |---|---|
+//! | [`serve`], [`ServerConfig`], [`Handler`], [`handler_fn`], [`RemoteAddr`] | the listener: HTTP/1.1 keep-alive and HTTP/2 (prior knowledge) on one port, limits, graceful drain |
+//! | [`HyperSender`], [`ClientConfig`] | the client: keep-alive pool, timeouts, Synapse's error codes; implements [`HttpSender`](mediate_core::transport::HttpSender) |
+//! | [`ResponseBody`] | a body to write: empty, in memory, or streamed from a [`PendingBody`](mediate_message::PendingBody) |
+//! | [`request_to_message`], [`response_from_message`] | HTTP ⇄ [`MessageContext`](mediate_message::MessageContext), with MI's formatting rules ([`mediate_core::format`]) |
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `tls` | HTTPS: `https://` backends in [`HyperSender`] (the platform's CA certificates, or `ClientConfig::tls`), TLS on the listener (`ServerConfig::tls`), PEM loading in the `tls` module. rustls with the `ring` provider (no OpenSSL, no aws-lc). |
+//!
+//! # Why hyper and hyper-util
+//!
+//! hyper parses and writes HTTP/1.1 and HTTP/2 and hands bodies over frame by frame, so a body
+//! can go from one connection to another without being gathered; hyper-util adds what a
+//! proxy needs around it: a server that detects HTTP/1.1 or HTTP/2 per connection, graceful
+//! shutdown, and a client with a per-host keep-alive pool whose errors can still be told apart
+//! (connect, timeout, closed, parse), which Synapse's error codes need. A higher-level client
+//! (reqwest) follows redirects, decompresses and hides those differences: right for an
+//! application, wrong for a mediator. A router framework (axum) has no use here: APIs and
+//! proxy services are dispatched by the runtime with Synapse's rules.
+//!
+//! # Limits (server)
+//!
+//! | limit | default | beyond it |
+//! |---|---|---|
+//! | silence on a new connection, time to send the request head, idle keep-alive ([`ServerConfig::header_read_timeout`]) | 30 s | connection closed |
+//! | request head size ([`ServerConfig::max_header_size`]) | 64 KiB | `431` |
+//! | header count ([`ServerConfig::max_headers`]) | 100 | `431` |
+//! | request body read into memory ([`ServerConfig::body_limit`]) | 64 MiB | [`BodyError::TooLarge`](mediate_message::BodyError::TooLarge) when a mediator reads it (`413` if nothing handles it); streaming is unlimited |
+//! | drain on shutdown ([`ServerConfig::grace_period`]) | 30 s | connections cut |
+//!
+//! A malformed request line or header is answered `400 Bad Request` by hyper, and the server
+//! goes on serving other connections.
+//!
+//! # Error codes (client)
+//!
+//! A response is never an error, whatever its status (`4xx` and `5xx` come back as `Ok`, as in
+//! MI, where they do not trigger failover). Failures map to
+//! [`SendErrorKind`](mediate_core::transport::SendErrorKind) and Synapse's `ERROR_CODE`:
+//!
+//! | what happened | kind | code |
+//! |---|---|---|
+//! | connection refused, host unreachable, DNS failure, TLS handshake failure (`tls`) | `ConnectFailed` | 101503 |
+//! | connecting took longer than [`ClientConfig::connect_timeout`] | `ConnectTimeout` | 101508 |
+//! | no response head within the request's timeout ([`ClientConfig::default_timeout`] when it has none) | `Timeout` | 101504 |
+//! | the backend closed or reset the connection before the response head | `ConnectionClosed` | 101505 |
+//! | the backend's response is not HTTP | `ProtocolViolation` | 101506 |
+//! | writing the request failed, or the client's body failed mid-stream | `SendFailed` | 101500 |
+//! | the URI is not `http://host…`, or hyper refused the request | `InvalidRequest` | 101500 |
+//!
+//! The timeout counts from the start of the request until the response head, including
+//! connecting and writing the body.
+//!
+//! # Example
+//!
+//! A listener on a free port that answers with the request's body, and the client sending to
+//! it:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use bytes::Bytes;
+//! use http_body_util::BodyExt;
+//! use mediate_core::transport::{HttpSender, OutboundBody, OutboundRequest};
+//! use mediate_transport_http::{handler_fn, serve, HyperSender, ResponseBody, ServerConfig};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! rt.block_on(async {
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let echo = handler_fn(|request: http::Request<Option<mediate_message::PendingBody>>| async move {
+//!         http::Response::new(ResponseBody::from(request.into_body()))
+//!     });
+//!     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//!     let server = tokio::spawn(serve(listener, Arc::new(echo), ServerConfig::default(), async {
+//!         let _ = stopped.await;
+//!     }));
+//!
+//!     let sender = HyperSender::new();
+//!     let mut request = OutboundRequest::new(http::Method::POST, format!("http://{addr}/echo").parse()?);
+//!     request.body = OutboundBody::Full(Bytes::from_static(b"ping"));
+//!     let response = sender.send(request).await?;
+//!     assert_eq!(response.status(), 200);
+//!     let body = response.into_body().expect("a body").read().await?;
+//!     assert_eq!(body, "ping");
+//!
+//!     let _ = stop.send(());
+//!     server.await??;
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
+//! The crate emits `tracing` events; installing a subscriber is the binary's job.
+
+mod body;
+mod client;
+mod message;
+mod server;
+#[cfg(feature = "tls")]
+pub mod tls;
+
+pub use body::ResponseBody;
+pub use client::{ClientConfig, HyperSender, MI_USER_AGENT};
+pub use message::{request_to_message, response_from_message, try_response_from_message};
+pub use server::{Handler, HandlerFn, MI_SERVER, RemoteAddr, ServerConfig, handler_fn, serve};
+
+/// Re-exported: implement [`Handler`] with `#[async_trait]`.
+pub use async_trait::async_trait;

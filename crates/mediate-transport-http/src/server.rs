@@ -1,0 +1,424 @@
+//! [`serve`]: the HTTP listener (HTTP/1.1 and HTTP/2 on one port, graceful drain).
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::FutureExt;
+use http::header::{self, HeaderValue};
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use mediate_message::{DEFAULT_BODY_LIMIT, PendingBody};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::body::{ResponseBody, incoming_stream};
+use crate::client::content_length;
+
+/// The smallest header limit hyper accepts (its minimum read buffer).
+const MIN_HEADER_SIZE: usize = 8192;
+
+/// What MI's pass-through transport sends as `Server`.
+pub const MI_SERVER: &str = "WSO2-PassThrough-HTTP";
+
+/// Settings of [`serve`]. `Default` gives the values documented on each field.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The limit on a request body read into memory, set on every request's [`PendingBody`]
+    /// ([`PendingBody::with_limit`]). Default [`DEFAULT_BODY_LIMIT`] (64 MiB). Streaming a
+    /// body on unread has no limit.
+    pub body_limit: usize,
+    /// The most bytes a request head (request line and headers) may take; beyond it the answer
+    /// is `431 Request Header Fields Too Large`. Default 64 KiB; at least 8 KiB (smaller values
+    /// are raised to it). For HTTP/2 it is the header list size limit.
+    pub max_header_size: usize,
+    /// The most headers a request may have (HTTP/1.1), else `431`. Default 100.
+    pub max_headers: usize,
+    /// How long a client may take to send a whole request head (HTTP/1.1) before the
+    /// connection is closed; it is also how long an idle keep-alive connection waits for its
+    /// next request, and how long a new connection (HTTP/1.1 or HTTP/2) may stay silent.
+    /// Default 30 s; `None`: no limit.
+    pub header_read_timeout: Option<Duration>,
+    /// How long in-flight requests may run on after shutdown is asked for; connections still
+    /// open then are cut. Default 30 s.
+    pub grace_period: Duration,
+    /// Keep HTTP/1.1 connections open between requests. Default `true`.
+    pub keep_alive: bool,
+    /// Accept HTTP/2 with prior knowledge (h2c) next to HTTP/1.1. Default `true`.
+    pub http2: bool,
+    /// The `Server` header of responses that do not carry one. Default [`MI_SERVER`]; `None`
+    /// sends none.
+    pub server_header: Option<String>,
+    /// Serve HTTPS with this TLS configuration (feature `tls`; see
+    /// [`tls::server_config`](crate::tls::server_config)). `None`: plain HTTP.
+    #[cfg(feature = "tls")]
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            body_limit: DEFAULT_BODY_LIMIT,
+            max_header_size: 64 * 1024,
+            max_headers: 100,
+            header_read_timeout: Some(Duration::from_secs(30)),
+            grace_period: Duration::from_secs(30),
+            keep_alive: true,
+            http2: true,
+            server_header: Some(MI_SERVER.to_owned()),
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+}
+
+/// The client's address, in every request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RemoteAddr(pub SocketAddr);
+
+/// Answers requests: what [`serve`] calls for each request.
+///
+/// The request body streams in (`None` when the request has none) with the configured limit on
+/// reading it into memory; the client's address is a [`RemoteAddr`] in the request's
+/// extensions. A handler that panics answers `500` (the panic is logged); it never takes the
+/// server down.
+///
+/// ```
+/// use mediate_transport_http::{async_trait, Handler, ResponseBody};
+/// use mediate_message::PendingBody;
+///
+/// #[derive(Debug)]
+/// struct Echo;
+///
+/// #[async_trait]
+/// impl Handler for Echo {
+///     async fn handle(&self, request: http::Request<Option<PendingBody>>) -> http::Response<ResponseBody> {
+///         // Stream the request body back unread.
+///         http::Response::new(ResponseBody::from(request.into_body()))
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    /// Answers one request.
+    async fn handle(&self, request: Request<Option<PendingBody>>) -> Response<ResponseBody>;
+}
+
+/// A [`Handler`] from an async closure (see [`handler_fn`]).
+#[derive(Clone)]
+pub struct HandlerFn<F> {
+    f: F,
+}
+
+impl<F> fmt::Debug for HandlerFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandlerFn").finish_non_exhaustive()
+    }
+}
+
+/// A [`Handler`] from a closure returning a future.
+///
+/// ```
+/// use std::sync::Arc;
+/// use mediate_transport_http::{handler_fn, Handler, ResponseBody};
+///
+/// let hello: Arc<dyn Handler> = Arc::new(handler_fn(|_request| async {
+///     http::Response::new(ResponseBody::full("hello"))
+/// }));
+/// ```
+pub fn handler_fn<F, Fut>(f: F) -> HandlerFn<F>
+where
+    F: Fn(Request<Option<PendingBody>>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<ResponseBody>> + Send + 'static,
+{
+    HandlerFn { f }
+}
+
+#[async_trait]
+impl<F, Fut> Handler for HandlerFn<F>
+where
+    F: Fn(Request<Option<PendingBody>>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<ResponseBody>> + Send + 'static,
+{
+    async fn handle(&self, request: Request<Option<PendingBody>>) -> Response<ResponseBody> {
+        (self.f)(request).await
+    }
+}
+
+/// Serves HTTP on `listener` until `shutdown` completes, then drains: stops accepting, lets
+/// requests in flight finish (idle keep-alive connections are closed at once), waits at most
+/// [`ServerConfig::grace_period`] for them, cuts what is left, and returns.
+///
+/// HTTP/1.1 (keep-alive) and HTTP/2 with prior knowledge are both served on the port (the
+/// protocol is read from the first bytes). Malformed requests are answered by hyper itself:
+/// `400 Bad Request` (bad request line or header), `431` (head over
+/// [`ServerConfig::max_header_size`] or [`ServerConfig::max_headers`]), `414` (URI too long).
+/// Connection errors are logged (`tracing`, debug level) and never end the server; errors
+/// accepting connections (out of file descriptors) are logged and retried.
+///
+/// Returns an error only when the listener itself is unusable (its address cannot be read).
+pub async fn serve(
+    listener: TcpListener,
+    handler: Arc<dyn Handler>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let local = listener.local_addr()?;
+    let builder = Arc::new(builder(&config));
+    let server_header = config
+        .server_header
+        .as_deref()
+        .and_then(|s| HeaderValue::from_str(s).ok());
+    let shared = Arc::new(Shared {
+        handler,
+        body_limit: config.body_limit,
+        server_header,
+    });
+    let graceful = GracefulShutdown::new();
+    let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(());
+    let header_read_timeout = config.header_read_timeout;
+    #[cfg(feature = "tls")]
+    let acceptor = config.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+    #[cfg(not(feature = "tls"))]
+    let acceptor: Option<NoTls> = None;
+    let mut connections = JoinSet::new();
+    tracing::debug!(%local, "HTTP listener started");
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let (stream, remote) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        accept_error(&err).await;
+                        continue;
+                    }
+                };
+                if let Err(err) = stream.set_nodelay(true) {
+                    tracing::debug!(%remote, error = %err, "cannot set TCP_NODELAY");
+                }
+                let shared = Arc::clone(&shared);
+                let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                    let shared = Arc::clone(&shared);
+                    async move { Ok::<_, Infallible>(shared.answer(request, remote).await) }
+                });
+                let builder = Arc::clone(&builder);
+                let watcher = graceful.watcher();
+                let mut stopping = stopping_rx.clone();
+                let acceptor = acceptor.clone();
+                connections.spawn(async move {
+                    // The first byte must come within the head timeout (hyper's own timer only
+                    // starts once the protocol is known), and a connection that has sent nothing
+                    // when shutdown starts is dropped rather than waited for.
+                    if let Some(limit) = header_read_timeout {
+                        let mut first = [0u8; 1];
+                        tokio::select! {
+                            peeked = tokio::time::timeout(limit, stream.peek(&mut first)) => match peeked {
+                                Ok(Ok(n)) if n > 0 => {}
+                                Ok(Ok(_)) => return,
+                                Ok(Err(err)) => {
+                                    tracing::debug!(%remote, error = %err, "HTTP connection failed before a request");
+                                    return;
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%remote, "no request on the connection in time; closing it");
+                                    return;
+                                }
+                            },
+                            _ = stopping.changed() => return,
+                        }
+                    }
+                    let io: Box<dyn Io> = match tls_accept(&acceptor, stream, header_read_timeout, remote).await {
+                        Some(io) => io,
+                        None => return,
+                    };
+                    let connection = builder.serve_connection(TokioIo::new(io), service);
+                    if let Err(err) = watcher.watch(connection).await {
+                        tracing::debug!(%remote, error = %err, "HTTP connection ended with an error");
+                    }
+                });
+            }
+            Some(done) = connections.join_next(), if !connections.is_empty() => {
+                if let Err(err) = done
+                    && err.is_panic()
+                {
+                    tracing::error!(error = %err, "an HTTP connection task panicked");
+                }
+            }
+        }
+    }
+    drop(listener);
+    stopping_tx.send_replace(());
+    tracing::debug!(
+        %local,
+        in_flight = graceful.count(),
+        "HTTP listener stopped accepting; draining connections"
+    );
+    if tokio::time::timeout(config.grace_period, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            %local,
+            grace_ms = config.grace_period.as_millis() as u64,
+            "HTTP connections still open after the grace period are closed"
+        );
+        connections.abort_all();
+    }
+    while connections.join_next().await.is_some() {}
+    tracing::debug!(%local, "HTTP listener stopped");
+    Ok(())
+}
+
+/// A connection's byte stream: plain TCP, or TLS over it.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+/// Stands for the TLS acceptor when the crate is built without TLS.
+#[cfg(not(feature = "tls"))]
+#[derive(Clone)]
+enum NoTls {}
+
+#[cfg(not(feature = "tls"))]
+async fn tls_accept(
+    acceptor: &Option<NoTls>,
+    stream: tokio::net::TcpStream,
+    _: Option<Duration>,
+    _: SocketAddr,
+) -> Option<Box<dyn Io>> {
+    match acceptor {
+        None => Some(Box::new(stream)),
+        Some(never) => match *never {},
+    }
+}
+
+/// The TLS handshake, when the listener has TLS (within the head timeout).
+#[cfg(feature = "tls")]
+async fn tls_accept(
+    acceptor: &Option<tokio_rustls::TlsAcceptor>,
+    stream: tokio::net::TcpStream,
+    limit: Option<Duration>,
+    remote: SocketAddr,
+) -> Option<Box<dyn Io>> {
+    let Some(acceptor) = acceptor else {
+        return Some(Box::new(stream));
+    };
+    let handshake = acceptor.accept(stream);
+    let result = match limit {
+        Some(limit) => match tokio::time::timeout(limit, handshake).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::debug!(%remote, "TLS handshake not done in time; closing the connection");
+                return None;
+            }
+        },
+        None => handshake.await,
+    };
+    match result {
+        Ok(tls) => Some(Box::new(tls)),
+        Err(err) => {
+            tracing::debug!(%remote, error = %err, "TLS handshake failed");
+            None
+        }
+    }
+}
+
+fn builder(config: &ServerConfig) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let header_size = config.max_header_size.max(MIN_HEADER_SIZE);
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .keep_alive(config.keep_alive)
+        .max_buf_size(header_size)
+        .max_headers(config.max_headers)
+        .header_read_timeout(config.header_read_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(header_size).unwrap_or(u32::MAX));
+    if config.http2 {
+        builder
+    } else {
+        builder.http1_only()
+    }
+}
+
+/// Accept failures: a connection that died before it was accepted is nothing; anything else
+/// (out of file descriptors) is logged, and accepting pauses briefly so as not to spin.
+async fn accept_error(err: &io::Error) {
+    match err.kind() {
+        io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionRefused
+        | io::ErrorKind::Interrupted => {
+            tracing::debug!(error = %err, "accepting a connection failed");
+        }
+        _ => {
+            tracing::error!(error = %err, "accepting connections failed; retrying in 100 ms");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+struct Shared {
+    handler: Arc<dyn Handler>,
+    body_limit: usize,
+    server_header: Option<HeaderValue>,
+}
+
+impl Shared {
+    async fn answer(
+        &self,
+        request: Request<Incoming>,
+        remote: SocketAddr,
+    ) -> Response<ResponseBody> {
+        let (mut parts, incoming) = request.into_parts();
+        parts.extensions.insert(RemoteAddr(remote));
+        let body = if http_body::Body::is_end_stream(&incoming) {
+            None
+        } else {
+            let length = content_length(&parts.headers);
+            Some(PendingBody::new(incoming_stream(incoming), length).with_limit(self.body_limit))
+        };
+        let method = parts.method.clone();
+        let path = parts.uri.path().to_owned();
+        let request = Request::from_parts(parts, body);
+        let mut response = match AssertUnwindSafe(self.handler.handle(request))
+            .catch_unwind()
+            .await
+        {
+            Ok(response) => response,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".to_owned());
+                tracing::error!(%remote, %method, %path, panic = %what, "the request handler panicked");
+                let mut response = Response::new(ResponseBody::empty());
+                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                response
+            }
+        };
+        if let Some(server) = &self.server_header {
+            response
+                .headers_mut()
+                .entry(header::SERVER)
+                .or_insert_with(|| server.clone());
+        }
+        response
+    }
+}
