@@ -3,11 +3,13 @@
 //! [`MediatorSpec`](mediate_core::MediatorSpec) that `mediate-config` makes of Synapse XML.
 //!
 //! Configuration is data, runtime is behaviour: this crate holds the data (Synapse's
-//! `EndpointDefinition` and the endpoint factories' reading of the XML) and the one piece of
-//! behaviour that is pure logic, MI's suspension state machine ([`EndpointStateMachine`]:
-//! active, timeout, suspended, off, with time passed in). The runtime that sends messages,
-//! times them out and fails over is built from them elsewhere. Durations are [`std::time::Duration`], error codes `i32` (Java ints; `-1` is MI's "no code"), settings MI lets
-//! compute per message are [`Dynamic`].
+//! `EndpointDefinition` and the endpoint factories' reading of the XML), MI's suspension state
+//! machine as pure logic ([`EndpointStateMachine`]: active, timeout, suspended, off, with time
+//! passed in), and the [`runtime`] built from them ([`Endpoints`]): it sends messages over an
+//! [`HttpSender`](mediate_core::transport::HttpSender), times them out, fails over, balances
+//! load and keeps each leaf endpoint's state. Durations are [`std::time::Duration`], error
+//! codes `i32` (Java ints; `-1` is MI's "no code"), settings MI lets compute per message are
+//! [`Dynamic`].
 //!
 //! | MI form | [`EndpointKind`] |
 //! |---|---|
@@ -93,6 +95,7 @@ mod dynamic;
 mod group;
 mod key;
 mod leaf;
+pub mod runtime;
 mod settings;
 mod state;
 mod uri;
@@ -110,6 +113,10 @@ pub use group::{
 pub use key::KeyRef;
 pub use leaf::{
     AddressEndpoint, Authentication, DefaultEndpoint, HttpEndpoint, HttpMethod, OAuth, OAuthGrant,
+};
+pub use runtime::{
+    CallOutcome, DEFAULT_GLOBAL_TIMEOUT, Delivery, EndpointStatus, Endpoints, EndpointsBuilder,
+    EndpointsError, payload_value,
 };
 pub use settings::{
     Addressing, AddressingVersion, EndpointSettings, MarkForSuspension, MessageFormat, Optimize,

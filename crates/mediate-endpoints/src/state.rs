@@ -408,12 +408,45 @@ impl EndpointStateMachine {
     /// switched off), as wso2-synapse's `EndpointContext` does with its `isSwitchOff`
     /// flag.
     pub fn on_failure(&mut self, error_code: i32, now: Instant) -> FailureOutcome {
+        let settings = std::mem::take(&mut self.settings);
+        let outcome = self.on_failure_with(&settings, error_code, now);
+        self.settings = settings;
+        outcome
+    }
+
+    /// [`on_failure`](Self::on_failure) with `settings` in place of the machine's own, for
+    /// this one failure: the settings an endpoint computes per message when its
+    /// `<markForSuspension>` or `<suspendOnFailure>` values are `{expression}`s (wso2-synapse
+    /// evaluates them against the failed message). The retry count and the suspension series
+    /// carry on from the machine's state; its own settings are left as they are.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use mediate_endpoints::{EndpointStateMachine, FailureOutcome, SuspensionSettings};
+    ///
+    /// let mut ep = EndpointStateMachine::new(SuspensionSettings::default());
+    /// let per_message = SuspensionSettings {
+    ///     initial_duration: Some(Duration::from_millis(250)),
+    ///     ..SuspensionSettings::default()
+    /// };
+    /// let t0 = Instant::now();
+    /// let outcome = ep.on_failure_with(&per_message, 101503, t0);
+    /// assert!(matches!(outcome, FailureOutcome::Suspended { duration, .. } if duration == Duration::from_millis(250)));
+    /// assert!(ep.ready_to_send(t0 + Duration::from_millis(250)));
+    /// assert_eq!(ep.settings(), &SuspensionSettings::default());
+    /// ```
+    pub fn on_failure_with(
+        &mut self,
+        settings: &SuspensionSettings,
+        error_code: i32,
+        now: Instant,
+    ) -> FailureOutcome {
         if self.state == EndpointState::Off {
             return FailureOutcome::Ignored;
         }
-        match self.settings.classify(error_code) {
-            FailureClass::Timeout => self.mark_for_suspension(now),
-            FailureClass::Suspend => self.suspend(now),
+        match settings.classify(error_code) {
+            FailureClass::Timeout => self.mark_for_suspension(settings, now),
+            FailureClass::Suspend => self.suspend(settings, now),
             FailureClass::Ignore => FailureOutcome::Ignored,
         }
     }
@@ -439,19 +472,23 @@ impl EndpointStateMachine {
         self.state = EndpointState::Active;
     }
 
-    fn mark_for_suspension(&mut self, now: Instant) -> FailureOutcome {
+    fn mark_for_suspension(
+        &mut self,
+        settings: &SuspensionSettings,
+        now: Instant,
+    ) -> FailureOutcome {
         let retries = self
             .remaining_retries
-            .unwrap_or(self.settings.retries_before_suspension);
+            .unwrap_or(settings.retries_before_suspension);
         if retries == 0 {
-            return self.suspend(now);
+            return self.suspend(settings, now);
         }
         let retries_left = retries - 1;
         self.remaining_retries = Some(retries_left);
         self.state = EndpointState::Timeout {
             retries_left,
             since: now,
-            delay: self.settings.retry_delay,
+            delay: settings.retry_delay,
         };
         FailureOutcome::MarkedForSuspension {
             retries_left,
@@ -459,8 +496,8 @@ impl EndpointStateMachine {
         }
     }
 
-    fn suspend(&mut self, now: Instant) -> FailureOutcome {
-        let duration = self.settings.next_suspension(self.last_suspension);
+    fn suspend(&mut self, settings: &SuspensionSettings, now: Instant) -> FailureOutcome {
+        let duration = settings.next_suspension(self.last_suspension);
         self.last_suspension = Some(duration);
         self.suspensions = self.suspensions.saturating_add(1);
         self.state = EndpointState::Suspended {

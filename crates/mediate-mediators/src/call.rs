@@ -1,17 +1,33 @@
 //! `<call>`: send the message to an endpoint and continue the flow with the response
 //! (Synapse's `CallMediator`, MI 4.4's `CallMediatorFactory`).
 //!
-//! This build reads and checks the whole configuration (the endpoint with
-//! [`mediate_endpoints::EndpointDefinition`]), but has no HTTP transport yet: the built
-//! [`Call`] fails every message with a [`MediationError`] that says so.
+//! The endpoint runtime ([`Endpoints`], found in the [`Env`] as an extension) does the
+//! exchange. The flow waits for the response and goes on with it: blocking and non-blocking
+//! calls behave the same in mediate's async engine (MI's non-blocking call also resumes the
+//! same sequence after the call mediator). A 4xx/5xx answer is a response (`HTTP_SC` says
+//! which); a failure (101503, 101504…) is a [`MediationError`] for the fault sequence.
+//!
+//! - `<source>` sends the source's value instead of the body (with `contentType`, else a type
+//!   guessed from the value); `<target type="property|variable">` stores the response payload
+//!   (JSON, XML or text) in that property or variable and keeps the message body, content type
+//!   and transport headers (`HTTP_SC` becomes the response's status).
+//! - Synapse property `OUT_ONLY` = `true`: a copy is sent in the background and the flow goes
+//!   on at once, without a response.
+//! - A timeout whose `responseAction` is `discard`, or an endpoint `onError` sequence that
+//!   handled a failure, stops the flow.
+//!
+//! Without an [`Endpoints`] in the environment, every message fails with a [`MediationError`]
+//! saying that the `call` mediator needs an HTTP transport.
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+use mediate_core::message::BodyError;
 use mediate_core::{
     BuildError, Env, Expression, Flow, IntoMediator, MediationError, Mediator, MediatorSpec,
-    MessageContext, Namespaces, Registry, async_trait,
+    MessageContext, Namespaces, PropertyValue, Registry, Scope, VariableValue, async_trait, codes,
 };
-use mediate_endpoints::EndpointDefinition;
+use mediate_endpoints::{CallOutcome, EndpointDefinition, Endpoints, payload_value};
 
 use crate::value::{check_attributes, compile_expression};
 
@@ -191,15 +207,21 @@ impl CallConfig {
 
     /// Checks what is left (a custom source's expression) and builds the mediator.
     pub fn build(self) -> Result<Call, BuildError> {
-        if let Some(CallSource {
-            kind: CallSourceKind::Custom(expr),
-            ..
-        }) = &self.source
-        {
-            compile_expression("source", "custom", expr, &self.namespaces)?;
-        }
+        let source = match &self.source {
+            Some(CallSource {
+                kind: CallSourceKind::Custom(expr),
+                ..
+            }) => Some(compile_expression(
+                "source",
+                "custom",
+                expr,
+                &self.namespaces,
+            )?),
+            _ => None,
+        };
         Ok(Call {
             config: Arc::new(self),
+            source,
         })
     }
 }
@@ -294,11 +316,14 @@ fn read_target(spec: &MediatorSpec) -> Result<CallTarget, BuildError> {
     }
 }
 
-/// The runtime `<call>` mediator. This build has no HTTP transport: every message fails with
-/// a [`MediationError`] saying so, before anything is sent. It reads no body.
+/// The runtime `<call>` mediator (see the [module](self) documentation). It reads no body
+/// itself: an unread body is streamed to the endpoint (a `<source>` expression or a
+/// `<target>` that keeps the body reads it first).
 #[derive(Clone, Debug)]
 pub struct Call {
     config: Arc<CallConfig>,
+    /// The compiled expression of a `custom` source.
+    source: Option<Expression>,
 }
 
 impl Call {
@@ -306,19 +331,163 @@ impl Call {
     pub fn config(&self) -> &CallConfig {
         &self.config
     }
+
+    /// The request payload a `<source>` gives (`None`: the message body), with its content
+    /// type.
+    fn source_payload(
+        &self,
+        msg: &MessageContext,
+    ) -> Result<Option<(Bytes, String)>, MediationError> {
+        let Some(source) = &self.config.source else {
+            return Ok(None);
+        };
+        let text = match &source.kind {
+            CallSourceKind::Body => return Ok(None),
+            CallSourceKind::Custom(expr) => match &self.source {
+                Some(compiled) => compiled.evaluate_string(msg)?,
+                None => {
+                    return Err(MediationError::mediator(format!(
+                        "the `call` source expression `{expr}` was not compiled"
+                    )));
+                }
+            },
+            CallSourceKind::Property(name) => match msg.property(name) {
+                Some(PropertyValue::Om(xml)) => xml.text().into_owned(),
+                Some(PropertyValue::Json(json)) => json.to_string(),
+                Some(other) => other.as_string(),
+                None => {
+                    return Err(MediationError::mediator(format!(
+                        "the `call` source property `{name}` is not set"
+                    )));
+                }
+            },
+            CallSourceKind::Inline(text) => text.clone(),
+        };
+        let content_type = source
+            .content_type
+            .clone()
+            .unwrap_or_else(|| guess_content_type(&text).to_owned());
+        Ok(Some((Bytes::from(text), content_type)))
+    }
 }
 
-/// What `call` and `send` fail with until the HTTP transport exists.
+/// The content type of a source value given without `contentType`.
+fn guess_content_type(text: &str) -> &'static str {
+    match text.trim_start().chars().next() {
+        Some('<') => "application/xml",
+        Some('{' | '[') => "application/json",
+        _ => "text/plain",
+    }
+}
+
+/// The error for a body that could not be read.
+pub(crate) fn body_error(err: BodyError, response: bool) -> MediationError {
+    let code = match (&err, response) {
+        (BodyError::TooLarge { .. }, _) => codes::BODY_TOO_LARGE,
+        (_, true) => codes::SND_IO_ERROR_RECEIVING,
+        (_, false) => codes::RCV_IO_ERROR_RECEIVING,
+    };
+    if response {
+        MediationError::backend(code, err.to_string())
+    } else {
+        MediationError::client(code, err.to_string())
+    }
+}
+
+/// Whether a flag property of the default scope is `true` (`OUT_ONLY`).
+pub(crate) fn synapse_flag(msg: &MessageContext, name: &str) -> bool {
+    msg.scoped_property(Scope::Default, name)
+        .is_some_and(|v| v.as_string().trim().eq_ignore_ascii_case("true"))
+}
+
+/// What `call` and `send` fail with when the environment has no [`Endpoints`].
 pub(crate) fn no_transport(kind: &str) -> MediationError {
     MediationError::mediator(format!(
         "the `{kind}` mediator needs an HTTP transport, which this build does not have yet"
     ))
 }
 
+/// The flow after a call's outcome.
+fn flow_of(outcome: CallOutcome) -> Flow {
+    match outcome {
+        CallOutcome::Response => Flow::Continue,
+        _ => Flow::Stop,
+    }
+}
+
 #[async_trait]
 impl Mediator for Call {
-    async fn mediate(&self, _msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
-        Err(no_transport("call"))
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
+        let Some(endpoints) = env.extension::<Endpoints>() else {
+            return Err(no_transport("call"));
+        };
+        let endpoint = self.config.endpoint.as_ref();
+        let keeps_body = matches!(
+            self.config.target,
+            Some(CallTarget::Property(_) | CallTarget::Variable(_))
+        );
+        let sources = self.source.is_some()
+            || matches!(
+                self.config.source.as_ref().map(|s| &s.kind),
+                Some(CallSourceKind::Property(_) | CallSourceKind::Inline(_))
+            );
+        let out_only = synapse_flag(msg, "OUT_ONLY");
+        if !out_only && !keeps_body && !sources {
+            let outcome = endpoints.call(endpoint, msg, env).await?;
+            return Ok(flow_of(outcome));
+        }
+        if keeps_body || self.source.is_some() || out_only {
+            msg.read_body().await.map_err(|e| body_error(e, false))?;
+        }
+        let mut request = msg.clone();
+        if let Some((payload, content_type)) = self.source_payload(msg)? {
+            drop(request.take_unread_body());
+            request.set_payload(payload, content_type);
+        }
+        if out_only {
+            // MI sends a clone on an out-only operation and goes on at once.
+            let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                return Err(MediationError::mediator(
+                    "an out-only `call` needs a tokio runtime to send in the background",
+                ));
+            };
+            let endpoints = endpoints.clone();
+            let endpoint = endpoint.cloned();
+            let env = env.clone();
+            runtime.spawn(async move {
+                match endpoints.call(endpoint.as_ref(), &mut request, &env).await {
+                    Ok(_) => {}
+                    Err(err) => {
+                        tracing::warn!(code = err.code(), error = %err, "out-only call failed")
+                    }
+                }
+            });
+            return Ok(Flow::Continue);
+        }
+        let outcome = endpoints.call(endpoint, &mut request, env).await?;
+        if outcome != CallOutcome::Response {
+            *msg = request;
+            return Ok(Flow::Stop);
+        }
+        match &self.config.target {
+            Some(CallTarget::Property(name)) => {
+                request.read_body().await.map_err(|e| body_error(e, true))?;
+                msg.set_property(name.clone(), payload_value(&request));
+                keep_status(msg, &request);
+            }
+            Some(CallTarget::Variable(name)) => {
+                request.read_body().await.map_err(|e| body_error(e, true))?;
+                let value = match payload_value(&request) {
+                    PropertyValue::Json(v) => VariableValue::Json(v),
+                    PropertyValue::Om(x) => VariableValue::Xml(x),
+                    other => VariableValue::String(other.as_string()),
+                };
+                msg.set_variable(name.clone(), value);
+                keep_status(msg, &request);
+            }
+            Some(CallTarget::Body) | None => *msg = request,
+        }
+        Ok(Flow::Continue)
     }
 
     fn kind(&self) -> &str {
@@ -327,6 +496,13 @@ impl Mediator for Call {
 
     fn reads_body(&self) -> bool {
         false
+    }
+}
+
+/// A `<target>` that keeps the body still takes the response's status (`HTTP_SC`).
+fn keep_status(msg: &mut MessageContext, response: &MessageContext) {
+    if let Some(status) = response.status() {
+        msg.set_status(status);
     }
 }
 

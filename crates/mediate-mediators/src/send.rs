@@ -1,19 +1,39 @@
-//! `<send>`: send the message to an endpoint and end the flow; the response goes to the
-//! `receive` sequence or the out flow (Synapse's `SendMediator`, `SendMediatorFactory`).
+//! `<send>`: send the message to an endpoint; the response goes to the `receive` sequence or
+//! the out flow (Synapse's `SendMediator`, `SendMediatorFactory`).
 //!
-//! This build reads and checks the whole configuration (the endpoint with
-//! [`mediate_endpoints::EndpointDefinition`]), but has no HTTP transport yet: the built
-//! [`Send`] fails every message with a [`MediationError`] that says so.
+//! As in MI, `send` does not wait: it hands the exchange to a task of its own and the current
+//! flow goes on (`send` returns `true` in Synapse; mediators after it still run). The message's
+//! client then waits for the response branch ([`exchange::expect_reply`]), where the response
+//! runs through, in this order:
+//!
+//! 1. the `receive` sequence, when given (evaluated when the message is sent);
+//! 2. else the out sequence of the message's API resource or proxy service
+//!    ([`exchange::response_path`]);
+//! 3. else it goes straight back to the client ([`exchange::respond`]).
+//!
+//! A failed send (101503, 101504, 303000…) runs the fault sequence of the resource or proxy
+//! (else `fault`) on the request, with `ERROR_CODE` and `ERROR_MESSAGE` set. Each branch ends
+//! with [`exchange::finish`], so a client is never left without a reply. A recipient list's
+//! responses each run through the response flow (the first one to reply answers the client).
+//!
+//! `<send/>` without an endpoint on a response message replies to the client. Synapse property
+//! `OUT_ONLY` = `true`: the message is sent and no response is awaited or processed; axis2
+//! `FORCE_SC_ACCEPTED` = `true`: the client gets `202 Accepted` when the request flow ends (the
+//! transport's part) and a later response is not sent.
+//!
+//! Without an [`Endpoints`] in the environment, a send to an endpoint fails with a
+//! [`MediationError`] saying that the `send` mediator needs an HTTP transport.
 
 use std::sync::Arc;
 
+use mediate_core::exchange::{self, Branch};
 use mediate_core::{
-    BuildError, Env, Flow, IntoMediator, MediationError, Mediator, MediatorSpec, MessageContext,
-    Namespaces, Registry, async_trait,
+    BuildError, Env, Expression, Flow, IntoMediator, MediationError, Mediator, MediatorSpec,
+    MessageContext, Namespaces, Registry, async_trait,
 };
-use mediate_endpoints::{EndpointDefinition, KeyRef};
+use mediate_endpoints::{CallOutcome, Delivery, EndpointDefinition, Endpoints, KeyRef};
 
-use crate::call::{endpoint_child, no_transport, unknown_child};
+use crate::call::{body_error, endpoint_child, no_transport, synapse_flag, unknown_child};
 use crate::value::{check_attributes, compile_expression};
 
 /// The sequence that handles a `<send>`'s response (`receive`).
@@ -109,20 +129,29 @@ impl SendConfig {
 
     /// Checks what is left (a dynamic `receive` expression) and builds the mediator.
     pub fn build(self) -> Result<Send, BuildError> {
-        if let Some(ReceiveSequence::Expression(expr)) = &self.receive {
-            compile_expression("send", "receive", expr, &self.namespaces)?;
-        }
+        let receive = match &self.receive {
+            Some(ReceiveSequence::Expression(expr)) => Some(compile_expression(
+                "send",
+                "receive",
+                expr,
+                &self.namespaces,
+            )?),
+            _ => None,
+        };
         Ok(Send {
             config: Arc::new(self),
+            receive,
         })
     }
 }
 
-/// The runtime `<send>` mediator. This build has no HTTP transport: every message fails with
-/// a [`MediationError`] saying so, before anything is sent. It reads no body.
+/// The runtime `<send>` mediator (see the [module](self) documentation). It reads no body
+/// itself (unless `buildmessage="true"`): an unread body is streamed to the endpoint.
 #[derive(Clone, Debug)]
 pub struct Send {
     config: Arc<SendConfig>,
+    /// The compiled expression of a dynamic `receive`.
+    receive: Option<Expression>,
 }
 
 impl Send {
@@ -130,12 +159,68 @@ impl Send {
     pub fn config(&self) -> &SendConfig {
         &self.config
     }
+
+    /// The `receive` sequence's key for this message (Synapse's `RECEIVING_SEQUENCE`).
+    fn receive_key(&self, msg: &MessageContext) -> Result<Option<String>, MediationError> {
+        match (&self.config.receive, &self.receive) {
+            (Some(ReceiveSequence::Key(key)), _) => Ok(Some(key.key.clone())),
+            (Some(ReceiveSequence::Expression(_)), Some(expr)) => {
+                Ok(Some(expr.evaluate_string(msg)?.trim().to_owned()))
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 #[async_trait]
 impl Mediator for Send {
-    async fn mediate(&self, _msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
-        Err(no_transport("send"))
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
+        if self.config.endpoint.is_none() && msg.is_response() {
+            // `<send/>` in the response flow: back to the client (`Axis2Sender.sendBack`).
+            if !exchange::respond(msg) {
+                tracing::warn!("send: the client has had its reply already; response dropped");
+            }
+            return Ok(Flow::Continue);
+        }
+        let Some(endpoints) = env.extension::<Endpoints>().cloned() else {
+            return Err(no_transport("send"));
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Err(MediationError::mediator(
+                "the `send` mediator needs a tokio runtime to run the exchange",
+            ));
+        };
+        if self.config.build_message {
+            msg.read_body().await.map_err(|e| body_error(e, false))?;
+        }
+        let receive = self.receive_key(msg)?;
+        let out_only = synapse_flag(msg, "OUT_ONLY");
+        // The copy that goes out takes the unread body; the flow goes on with the rest.
+        let pending = msg.take_unread_body();
+        let mut copy = msg.clone();
+        if let Some(body) = pending {
+            copy.set_unread_body(body, msg.content_type().to_owned());
+        }
+        if !out_only {
+            exchange::expect_reply(msg);
+        }
+        let endpoint = self.config.clone();
+        let env = env.clone();
+        runtime.spawn(async move {
+            let deliveries = endpoints
+                .call_all(endpoint.endpoint.as_ref(), copy, &env)
+                .await;
+            for delivery in deliveries {
+                if out_only {
+                    if let Err(err) = &delivery.outcome {
+                        tracing::warn!(code = err.code(), error = %err, "out-only send failed");
+                    }
+                    continue;
+                }
+                response_flow(delivery, receive.as_deref(), &env).await;
+            }
+        });
+        Ok(Flow::Continue)
     }
 
     fn kind(&self) -> &str {
@@ -143,8 +228,66 @@ impl Mediator for Send {
     }
 
     fn reads_body(&self) -> bool {
-        false
+        self.config.build_message
     }
+}
+
+/// Where one response (or failure) of a `send` goes (Synapse's `injectMessage` of a
+/// response, or the fault handler of the request).
+async fn response_flow(delivery: Delivery, receive: Option<&str>, env: &Env) {
+    let Delivery {
+        message: mut msg,
+        outcome,
+    } = delivery;
+    let path = exchange::response_path(&msg).cloned().unwrap_or_default();
+    let result = match outcome {
+        Ok(CallOutcome::Response) => {
+            msg.set_response(true);
+            if let Some(key) = receive {
+                match env.get_sequence(key) {
+                    Some(seq) => env
+                        .run_with_fault(seq, path.fault_sequence.as_deref(), &mut msg)
+                        .await
+                        .map(|_| ()),
+                    None => Err(MediationError::mediator(format!(
+                        "Specified sequence: {key} cannot be found"
+                    ))),
+                }
+            } else if let Some(out) = &path.out_sequence {
+                env.run_with_fault(out, path.fault_sequence.as_deref(), &mut msg)
+                    .await
+                    .map(|_| ())
+            } else {
+                exchange::respond(&mut msg);
+                Ok(())
+            }
+        }
+        Ok(_) => Ok(()),
+        Err(err) => fault_flow(&mut msg, err, path.fault_sequence.as_deref(), env).await,
+    };
+    if let Err(err) = &result {
+        tracing::warn!(code = err.code(), error = %err, "send: the response flow failed");
+    }
+    exchange::finish(&mut msg, Branch::Response, result.as_ref().map(|_| ()));
+}
+
+/// A failed send: the fault facts go on the request, and the fault sequence runs.
+async fn fault_flow(
+    msg: &mut MessageContext,
+    err: MediationError,
+    fault: Option<&mediate_core::Sequence>,
+    env: &Env,
+) -> Result<(), MediationError> {
+    msg.set_fault(err.to_fault());
+    let handler = fault.or_else(|| {
+        env.get_sequence(mediate_core::FAULT_SEQUENCE_KEY)
+            .map(|s| &**s)
+    });
+    let Some(handler) = handler else {
+        return Err(err);
+    };
+    tracing::warn!(code = err.code(), error = %err, "send failed; executing fault sequence");
+    handler.mediate(msg, env).await.map(|_| ())
 }
 
 impl IntoMediator for SendConfig {

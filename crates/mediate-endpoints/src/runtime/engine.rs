@@ -1,0 +1,771 @@
+//! Sending one message through a compiled endpoint tree: leaves, failover, load balancing,
+//! session affinity and recipient lists, with MI's error codes and suspension bookkeeping.
+
+use std::time::Instant;
+
+use futures::future::{BoxFuture, join_all};
+use http::Uri;
+use http::header::{COOKIE, SET_COOKIE};
+use mediate_core::message::BodyError;
+use mediate_core::transport::{InboundResponse, SendError, SendErrorKind};
+use mediate_core::{MediationError, MessageContext, codes};
+
+use crate::runtime::Inner;
+use crate::runtime::metrics;
+use crate::runtime::node::{
+    ANONYMOUS, Group, GroupKind, Leaf, Loadbalance, Node, Recipients, Sessions, Target,
+    address_leaf, lock,
+};
+use crate::runtime::url::{append_postfix, expand_template, fill_properties};
+use crate::runtime::wire::{self, Outbound};
+use crate::settings::TimeoutAction;
+use crate::state::EndpointState;
+
+/// How deep `key` references may chain before the runtime calls it a loop.
+const MAX_REFERENCE_DEPTH: u32 = 16;
+
+/// `SynapseConstants.ENDPOINT_SAL_NOT_READY`.
+const ENDPOINT_SAL_NOT_READY: i32 = 309_001;
+
+/// The cookies a session-affine load balancer recognises in a request (Synapse's
+/// `HttpSessionDispatcher`).
+const SESSION_COOKIES: &[&str] = &[
+    "JSESSIONID",
+    "PHPSESSID",
+    "phpMyAdmin",
+    "wordpress_test_cookie",
+];
+
+/// How a leaf's send failed.
+enum Failed {
+    Transport(SendError),
+    /// The endpoint (or global) timeout; the sender's message, if it was the one that timed
+    /// out.
+    Timeout(String),
+}
+
+/// A send that did not give a response.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// What failed, with MI's code and message.
+    pub(crate) error: MediationError,
+    /// A timeout whose `responseAction` is `discard`: the message is dropped, no fault
+    /// handler runs.
+    pub(crate) discard: bool,
+    /// Whether a parent group may try another child (the failed leaf's `retryConfig`).
+    pub(crate) retry: bool,
+}
+
+impl Failure {
+    fn new(error: MediationError) -> Self {
+        Self {
+            error,
+            discard: false,
+            retry: true,
+        }
+    }
+
+    fn final_(error: MediationError) -> Self {
+        Self {
+            error,
+            discard: false,
+            retry: false,
+        }
+    }
+}
+
+/// The error for a body that could not be read before sending.
+pub(crate) fn body_error(err: BodyError) -> MediationError {
+    let code = match err {
+        BodyError::TooLarge { .. } => codes::BODY_TOO_LARGE,
+        _ => codes::RCV_IO_ERROR_RECEIVING,
+    };
+    MediationError::client(code, err.to_string()).with_source(err)
+}
+
+/// MI's name for a state in its messages (`EndpointContext.toString`).
+fn state_name(state: &EndpointState) -> &'static str {
+    match state {
+        EndpointState::Active => "ACTIVE",
+        EndpointState::Timeout { .. } => "TIMEOUT",
+        EndpointState::Suspended { .. } => "SUSPENDED",
+        EndpointState::Off => "OFF",
+    }
+}
+
+/// `ERROR_MESSAGE` of a transport failure (Synapse's `TargetErrorHandler` /
+/// `DeliveryAgent`).
+fn transport_message(code: i32) -> &'static str {
+    match code {
+        codes::CONNECTION_FAILED | codes::CONNECT_CANCEL | codes::CONNECT_TIMEOUT => {
+            "Error connecting to the back end"
+        }
+        _ => "Error in Sender",
+    }
+}
+
+fn group_name(g: &Group) -> &str {
+    g.name.as_deref().unwrap_or(ANONYMOUS)
+}
+
+/// One message's walk through an endpoint tree.
+pub(crate) struct Exchange<'a> {
+    inner: &'a Inner,
+    depth: u32,
+}
+
+impl<'a> Exchange<'a> {
+    pub(crate) fn new(inner: &'a Inner) -> Self {
+        Self { inner, depth: 0 }
+    }
+
+    /// The named endpoint `key`.
+    fn named(&self, key: &str) -> Result<&'a Node, Failure> {
+        self.inner.named.get(key).ok_or_else(|| {
+            Failure::new(MediationError::mediator(format!(
+                "Reference to non-existent endpoint for key : {key}"
+            )))
+        })
+    }
+
+    /// Whether `node` may be sent to at `now` (Synapse's `readyToSend`).
+    pub(crate) fn ready(&self, node: &Node, now: Instant) -> bool {
+        self.inner.ready(node, now, 0)
+    }
+
+    /// Sends `msg` through `node`. `root` is true for the endpoint a mediator names (a leaf
+    /// without a parent refuses to send while suspended: 303001).
+    pub(crate) fn send_node<'s>(
+        &'s mut self,
+        node: &'s Node,
+        msg: &'s mut MessageContext,
+        root: bool,
+    ) -> BoxFuture<'s, Result<InboundResponse, Failure>>
+    where
+        'a: 's,
+    {
+        Box::pin(async move {
+            match node {
+                Node::Leaf(leaf) => self.send_leaf(leaf, msg, root).await,
+                Node::Group(group) => self.send_group(group, msg).await,
+                Node::Indirect { key, .. } => {
+                    let target = self.named(key)?;
+                    self.enter(key)?;
+                    let result = self.send_node(target, msg, root).await;
+                    self.depth -= 1;
+                    result
+                }
+                Node::Resolving(r) => {
+                    let key = r
+                        .expression
+                        .evaluate_string(msg)
+                        .map_err(|e| Failure::final_(MediationError::from(e)))?;
+                    let key = key.trim().to_owned();
+                    if key.is_empty() {
+                        return Err(Failure::final_(MediationError::mediator(format!(
+                            "the key-expression `{}` gave no endpoint key",
+                            r.text
+                        ))));
+                    }
+                    let target = self.named(&key)?;
+                    self.enter(&key)?;
+                    let result = self.send_node(target, msg, root).await;
+                    self.depth -= 1;
+                    result
+                }
+            }
+        })
+    }
+
+    fn enter(&mut self, key: &str) -> Result<(), Failure> {
+        self.depth += 1;
+        if self.depth > MAX_REFERENCE_DEPTH {
+            self.depth -= 1;
+            return Err(Failure::final_(MediationError::mediator(format!(
+                "endpoint `{key}` refers to itself through `<endpoint key>` references"
+            ))));
+        }
+        Ok(())
+    }
+
+    async fn send_leaf(
+        &mut self,
+        leaf: &Leaf,
+        msg: &mut MessageContext,
+        root: bool,
+    ) -> Result<InboundResponse, Failure> {
+        if root && !leaf.ready(Instant::now()) {
+            metrics::record_skipped(&leaf.label);
+            let state = leaf.state();
+            tracing::warn!(endpoint = %leaf.label, state = state_name(&state), "endpoint is not ready; message not sent");
+            return Err(Failure::new(MediationError::backend(
+                codes::ENDPOINT_ADDRESS_NONE_READY,
+                format!(
+                    "Currently , Address endpoint : [ Name : {} ] [ State : {} ]",
+                    leaf.display_name(),
+                    state_name(&state)
+                ),
+            )));
+        }
+        if leaf.reads_body {
+            msg.read_body()
+                .await
+                .map_err(|e| Failure::final_(body_error(e)))?;
+        }
+        for p in &leaf.properties {
+            p.apply(msg)
+                .map_err(|e| Failure::final_(MediationError::mediator(e)))?;
+        }
+        let resolved = leaf.resolve(msg);
+        let (method, url) = self.target(leaf, msg)?;
+        let uri = parse_http_uri(&url).map_err(|e| {
+            Failure::final_(MediationError::mediator(format!(
+                "endpoint `{}`: {e}",
+                leaf.label
+            )))
+        })?;
+        let Outbound { mut request, taken } =
+            wire::outbound_request(msg, method.clone(), uri).map_err(Failure::final_)?;
+        let timeout = resolved.timeout.unwrap_or(self.inner.global_timeout);
+        request.timeout = Some(timeout);
+        tracing::debug!(endpoint = %leaf.label, %method, url = %url, "sending to endpoint");
+        let started = Instant::now();
+        let result = tokio::time::timeout(timeout, self.inner.sender.send(request)).await;
+        let elapsed = started.elapsed();
+        let failure = match result {
+            Ok(Ok(response)) => {
+                leaf.on_success();
+                metrics::record_success(&leaf.label, elapsed);
+                if matches!(leaf.target, Target::Http { .. }) {
+                    // MI's http endpoint removes REST_URL_POSTFIX from the message.
+                    msg.set_rest_url_postfix("");
+                }
+                return Ok(response);
+            }
+            Ok(Err(e)) if e.kind() == SendErrorKind::Timeout => {
+                Failed::Timeout(e.message().to_owned())
+            }
+            Ok(Err(e)) => Failed::Transport(e),
+            Err(_) => Failed::Timeout(String::new()),
+        };
+        if let Some((body, content_type)) = taken {
+            // Put back what the sender did not consume (a refused connection never reads it).
+            msg.set_unread_body(body, content_type);
+        }
+        let now = Instant::now();
+        match failure {
+            Failed::Transport(e) => {
+                let code = e.code();
+                leaf.on_failure(code, resolved.suspension.as_ref(), now);
+                metrics::record_failure(&leaf.label, code, elapsed);
+                tracing::warn!(endpoint = %leaf.label, code, url = %url, error = %e, "endpoint send failed");
+                Err(Failure {
+                    error: MediationError::backend(code, transport_message(code))
+                        .with_detail(format!("{method} {url}: {}", e.message()))
+                        .retryable(true)
+                        .with_source(e),
+                    discard: false,
+                    retry: leaf.is_retry(code),
+                })
+            }
+            Failed::Timeout(detail) => {
+                let code = codes::CONNECTION_TIMEOUT;
+                leaf.on_failure(code, resolved.suspension.as_ref(), now);
+                metrics::record_failure(&leaf.label, code, elapsed);
+                tracing::warn!(
+                    endpoint = %leaf.label,
+                    url = %url,
+                    timeout_ms = timeout.as_millis() as u64,
+                    action = resolved.action.as_str(),
+                    "no response within the endpoint timeout; dropping the message"
+                );
+                let detail = if detail.is_empty() {
+                    format!(
+                        "no response from {method} {url} within {} ms",
+                        timeout.as_millis()
+                    )
+                } else {
+                    format!("{method} {url}: {detail}")
+                };
+                Err(Failure {
+                    error: MediationError::backend(code, "Send timeout")
+                        .with_detail(detail)
+                        .retryable(true),
+                    discard: resolved.action == TimeoutAction::Discard,
+                    retry: leaf.is_retry(code),
+                })
+            }
+        }
+    }
+
+    /// The method and URL a leaf sends `msg` to.
+    fn target(&self, leaf: &Leaf, msg: &MessageContext) -> Result<(http::Method, String), Failure> {
+        let config = |e: String| {
+            Failure::final_(MediationError::mediator(format!(
+                "endpoint `{}`: {e}",
+                leaf.label
+            )))
+        };
+        let format = leaf.settings.format;
+        match &leaf.target {
+            Target::Address(uri) => {
+                let method = wire::method_for(msg, None, format).map_err(config)?;
+                let address = fill_properties(uri, msg, &leaf.namespaces);
+                let url = if wire::is_rest(msg, &method, format) {
+                    append_postfix(&address, msg.rest_url_postfix().unwrap_or_default())
+                } else {
+                    address
+                };
+                Ok((method, url))
+            }
+            Target::Http {
+                template,
+                legacy_encoding,
+                method,
+            } => {
+                let method =
+                    wire::method_for(msg, method.map(|m| m.as_str()), format).map_err(config)?;
+                // The endpoint's own `uri.var.*` properties are on the message by now.
+                let url = expand_template(template, *legacy_encoding, msg).map_err(config)?;
+                Ok((method, url))
+            }
+            Target::Default => {
+                let method = wire::method_for(msg, None, format).map_err(config)?;
+                let Some(to) = msg.to() else {
+                    return Err(config(
+                        "the message has no `To` address to send to (give the call or send an endpoint)".into(),
+                    ));
+                };
+                Ok((method, to.to_owned()))
+            }
+            Target::Member(m) => {
+                let method = wire::method_for(msg, None, format).map_err(config)?;
+                let path = msg
+                    .request_uri()
+                    .and_then(|u| u.path_and_query())
+                    .map_or("/", |pq| pq.as_str());
+                let (scheme, port) = match (m.http_port, m.https_port) {
+                    (Some(p), _) => ("http", p),
+                    (None, Some(p)) => ("https", p),
+                    (None, None) => ("http", 80),
+                };
+                Ok((method, format!("{scheme}://{}:{port}{path}", m.host_name)))
+            }
+        }
+    }
+
+    async fn send_group(
+        &mut self,
+        group: &Group,
+        msg: &mut MessageContext,
+    ) -> Result<InboundResponse, Failure> {
+        // A group may send the message more than once: every child gets the same bytes.
+        msg.read_body()
+            .await
+            .map_err(|e| Failure::final_(body_error(e)))?;
+        for p in &group.properties {
+            p.apply(msg)
+                .map_err(|e| Failure::final_(MediationError::mediator(e)))?;
+        }
+        match &group.kind {
+            GroupKind::Failover {
+                dynamic,
+                children,
+                current,
+            } => self.failover(group, *dynamic, children, current, msg).await,
+            GroupKind::Loadbalance(lb) => self.loadbalance(group, lb, msg).await,
+            GroupKind::RecipientList(r) => {
+                let children = self.inner.recipients(r, msg).map_err(Failure::final_)?;
+                self.first_response(group, &children, msg).await
+            }
+        }
+    }
+
+    /// Whether one more try is allowed after `tried` tries (`maximum.failover.retries`).
+    fn may_retry(&self, tried: u32) -> bool {
+        self.inner
+            .max_failover_retries
+            .is_none_or(|max| tried <= max)
+    }
+
+    async fn failover(
+        &mut self,
+        group: &Group,
+        dynamic: bool,
+        children: &[Node],
+        current: &std::sync::atomic::AtomicUsize,
+        msg: &mut MessageContext,
+    ) -> Result<InboundResponse, Failure> {
+        use std::sync::atomic::Ordering;
+        let n = children.len();
+        let start = if dynamic {
+            0
+        } else {
+            current.load(Ordering::Relaxed) % n.max(1)
+        };
+        let mut last: Option<Failure> = None;
+        let mut tried = 0u32;
+        for step in 0..n {
+            let i = (start + step) % n;
+            let child = &children[i];
+            if !self.ready(child, Instant::now()) {
+                continue;
+            }
+            if tried > 0 && !self.may_retry(tried) {
+                break;
+            }
+            tried += 1;
+            match self.send_node(child, msg, false).await {
+                Ok(response) => {
+                    if !dynamic {
+                        current.store(i, Ordering::Relaxed);
+                    }
+                    return Ok(response);
+                }
+                Err(f) => {
+                    if !f.retry {
+                        tracing::warn!(
+                            endpoint = %group.label,
+                            code = f.error.code(),
+                            "Failover endpoint : {} - one of the child endpoints encounterd a non-retry error, not sending message to another endpoint",
+                            group_name(group)
+                        );
+                        return Err(f);
+                    }
+                    tracing::warn!(endpoint = %group.label, child = i + 1, code = f.error.code(), "failover child failed; trying the next ready child");
+                    last = Some(f);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            tracing::warn!(endpoint = %group.label, "failover endpoint has no ready child endpoints");
+            Failure::new(MediationError::backend(
+                codes::ENDPOINT_NONE_READY,
+                format!("Failover endpoint : {} - no ready child endpoints", group_name(group)),
+            ))
+        }))
+    }
+
+    /// The next child a load balancer sends to: round robin (from the first child) or
+    /// weighted round robin, skipping children already tried for this message and children
+    /// not ready.
+    fn pick(&self, lb: &Loadbalance, tried: &[bool], now: Instant) -> Option<usize> {
+        let n = lb.children.len();
+        if n == 0 {
+            return None;
+        }
+        let mut cursor = lock(&lb.cursor);
+        if lb.weighted {
+            for _ in 0..=n {
+                let i = cursor.index % n;
+                if cursor.sent < lb.weights[i] && !tried[i] && self.ready(&lb.children[i], now) {
+                    cursor.sent += 1;
+                    return Some(i);
+                }
+                cursor.index = (i + 1) % n;
+                cursor.sent = 0;
+            }
+            None
+        } else {
+            for _ in 0..n {
+                let i = cursor.index % n;
+                cursor.index = (i + 1) % n;
+                if !tried[i] && self.ready(&lb.children[i], now) {
+                    return Some(i);
+                }
+            }
+            None
+        }
+    }
+
+    async fn loadbalance(
+        &mut self,
+        group: &Group,
+        lb: &Loadbalance,
+        msg: &mut MessageContext,
+    ) -> Result<InboundResponse, Failure> {
+        let now = Instant::now();
+        if let Some(sessions) = &lb.sessions
+            && let Some(id) = request_session(msg)
+            && let Some(i) = sessions.lookup(&id, now)
+        {
+            // A message of a known session goes to its endpoint, and nowhere else.
+            let child = &lb.children[i];
+            if !self.ready(child, now) {
+                return Err(Failure::new(MediationError::backend(
+                    ENDPOINT_SAL_NOT_READY,
+                    format!(
+                        "The endpoint {}[{i}] on the session with id {id} is not ready.",
+                        group.label
+                    ),
+                )));
+            }
+            let result = self.send_node(child, msg, false).await;
+            if let Ok(response) = &result {
+                sessions.learn(response, i, Instant::now());
+            }
+            return result;
+        }
+        // A message starting a session may fail over, as Synapse's first message in a session.
+        let failover = lb.failover || lb.sessions.is_some();
+        let mut tried = vec![false; lb.children.len()];
+        let mut count = 0u32;
+        let mut last: Option<Failure> = None;
+        while let Some(i) = self.pick(lb, &tried, Instant::now()) {
+            if count > 0 && !self.may_retry(count) {
+                break;
+            }
+            tried[i] = true;
+            count += 1;
+            match self.send_node(&lb.children[i], msg, false).await {
+                Ok(response) => {
+                    if let Some(sessions) = &lb.sessions {
+                        sessions.learn(&response, i, Instant::now());
+                    }
+                    return Ok(response);
+                }
+                Err(f) => {
+                    tracing::warn!(endpoint = %group.label, child = i + 1, code = f.error.code(), "load-balance child failed");
+                    if !failover || !f.retry {
+                        return Err(f);
+                    }
+                    last = Some(f);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            tracing::warn!(endpoint = %group.label, "load-balance endpoint has no ready child endpoints");
+            Failure::new(MediationError::backend(
+                codes::ENDPOINT_NONE_READY,
+                format!("Loadbalance endpoint : {} - no ready child endpoints", group_name(group)),
+            ))
+        }))
+    }
+
+    /// A recipient list under `call` (or inside another group): a copy to every ready
+    /// recipient at once; the first response in declared order is the answer.
+    async fn first_response(
+        &mut self,
+        group: &Group,
+        children: &[Node],
+        msg: &mut MessageContext,
+    ) -> Result<InboundResponse, Failure> {
+        if children.is_empty() {
+            return Err(Failure::new(none_ready_recipients(group)));
+        }
+        let inner = self.inner;
+        let sends = children.iter().map(|child| {
+            let mut copy = msg.clone();
+            async move {
+                let mut exchange = Exchange::new(inner);
+                exchange.send_node(child, &mut copy, false).await
+            }
+        });
+        let mut last = None;
+        for result in join_all(sends).await {
+            match result {
+                Ok(response) => return Ok(response),
+                Err(f) => last = Some(f),
+            }
+        }
+        Err(last.unwrap_or_else(|| Failure::new(none_ready_recipients(group))))
+    }
+}
+
+pub(crate) fn none_ready_recipients(group: &Group) -> MediationError {
+    MediationError::backend(
+        codes::ENDPOINT_NONE_READY,
+        format!(
+            "Recipient list endpoint : {} - no ready child endpoints",
+            group_name(group)
+        ),
+    )
+}
+
+/// Parses an absolute `http`/`https` URL.
+fn parse_http_uri(url: &str) -> Result<Uri, String> {
+    if let Some((scheme, _)) = url.split_once(':')
+        && !scheme.contains('/')
+        && !scheme.eq_ignore_ascii_case("http")
+        && !scheme.eq_ignore_ascii_case("https")
+    {
+        return Err(format!(
+            "`{url}` uses the `{scheme}` transport; mediate sends over HTTP and HTTPS only"
+        ));
+    }
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| format!("`{url}` is not a valid URL: {e}"))?;
+    match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
+        Some(other) => {
+            return Err(format!(
+                "`{url}` uses the `{other}` transport; mediate sends over HTTP and HTTPS only"
+            ));
+        }
+        None => return Err(format!("`{url}` is not an absolute http(s) URL")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(format!("`{url}` has no host"));
+    }
+    Ok(uri)
+}
+
+/// The session of a request: its first cookie whose name holds a session cookie name
+/// (`JSESSIONID=…`), as `NAME=value`.
+fn request_session(msg: &MessageContext) -> Option<String> {
+    for value in msg.transport_headers().get_all(COOKIE) {
+        let Ok(text) = value.to_str() else { continue };
+        for pair in text.split(';') {
+            let pair = pair.trim();
+            let name = pair.split('=').next().unwrap_or_default();
+            if SESSION_COOKIES.iter().any(|k| name.contains(k)) {
+                return Some(pair.to_owned());
+            }
+        }
+    }
+    None
+}
+
+impl Sessions {
+    /// The child bound to session `id`, if the session has not expired (its use refreshes it).
+    fn lookup(&self, id: &str, now: Instant) -> Option<usize> {
+        let mut map = lock(&self.map);
+        match map.get_mut(id) {
+            Some((i, last)) if now.saturating_duration_since(*last) < self.timeout => {
+                *last = now;
+                Some(*i)
+            }
+            Some(_) => {
+                map.remove(id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Binds the session the response starts (its first `Set-Cookie` pair) to child `i`.
+    fn learn(&self, response: &InboundResponse, i: usize, now: Instant) {
+        let Some(id) = response
+            .headers()
+            .get(SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::trim)
+            .filter(|p| p.contains('='))
+        else {
+            return;
+        };
+        let mut map = lock(&self.map);
+        if map.len() >= 10_000 {
+            let timeout = self.timeout;
+            map.retain(|_, (_, last)| now.saturating_duration_since(*last) < timeout);
+        }
+        map.insert(id.to_owned(), (i, now));
+    }
+}
+
+impl Inner {
+    /// Whether `node` may be sent to at `now`.
+    pub(crate) fn ready(&self, node: &Node, now: Instant, depth: u32) -> bool {
+        if depth > MAX_REFERENCE_DEPTH {
+            return false;
+        }
+        match node {
+            Node::Leaf(l) => l.ready(now),
+            Node::Group(g) => match &g.kind {
+                GroupKind::Failover { children, .. } => {
+                    children.iter().any(|c| self.ready(c, now, depth + 1))
+                }
+                GroupKind::Loadbalance(lb) => {
+                    lb.children.iter().any(|c| self.ready(c, now, depth + 1))
+                }
+                GroupKind::RecipientList(Recipients::Fixed(children)) => {
+                    children.iter().any(|c| self.ready(c, now, depth + 1))
+                }
+                GroupKind::RecipientList(Recipients::Dynamic { .. }) => true,
+            },
+            Node::Indirect { key, .. } => self
+                .named
+                .get(&**key)
+                .is_some_and(|n| self.ready(n, now, depth + 1)),
+            Node::Resolving(_) => true,
+        }
+    }
+
+    /// The ready recipients of a recipient list for `msg`.
+    pub(crate) fn recipients(
+        &self,
+        recipients: &Recipients,
+        msg: &MessageContext,
+    ) -> Result<Vec<Node>, MediationError> {
+        let now = Instant::now();
+        let all = match recipients {
+            Recipients::Fixed(children) => children.clone(),
+            Recipients::Dynamic {
+                expression,
+                text,
+                cache,
+                max,
+            } => {
+                let value = expression.evaluate_string(msg)?;
+                let mut nodes = Vec::new();
+                let mut cache = lock(cache);
+                for url in value.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+                    if let Some(pos) = cache.iter().position(|(u, _)| u == url) {
+                        let entry = cache.remove(pos);
+                        nodes.push(entry.1.clone());
+                        cache.push(entry);
+                        continue;
+                    }
+                    let node = address_leaf(url, None).map_err(|e| {
+                        MediationError::mediator(format!(
+                            "recipient list `{{{text}}}` gave `{url}`: {e}"
+                        ))
+                    })?;
+                    if cache.len() >= *max {
+                        cache.remove(0);
+                    }
+                    cache.push((url.to_owned(), node.clone()));
+                    nodes.push(node);
+                }
+                nodes
+            }
+        };
+        Ok(all.into_iter().filter(|n| self.ready(n, now, 0)).collect())
+    }
+
+    /// The `onError` sequence of the endpoint `node` names, following `key` references.
+    pub(crate) fn on_error_of(&self, node: &Node, depth: u32) -> Option<String> {
+        if depth > MAX_REFERENCE_DEPTH {
+            return None;
+        }
+        match node {
+            Node::Leaf(l) => l.on_error.as_deref().map(str::to_owned),
+            Node::Group(g) => g.on_error.as_deref().map(str::to_owned),
+            Node::Indirect { key, on_error } => {
+                on_error.as_deref().map(str::to_owned).or_else(|| {
+                    self.named
+                        .get(&**key)
+                        .and_then(|n| self.on_error_of(n, depth + 1))
+                })
+            }
+            Node::Resolving(r) => r.on_error.as_deref().map(str::to_owned),
+        }
+    }
+
+    /// The node `node` stands for once `key` references (and a key-expression, for `msg`)
+    /// are followed.
+    pub(crate) fn follow(&self, node: &Node, msg: &MessageContext) -> Option<Node> {
+        let mut current = node.clone();
+        for _ in 0..MAX_REFERENCE_DEPTH {
+            let key = match &current {
+                Node::Indirect { key, .. } => key.to_string(),
+                Node::Resolving(r) => r.expression.evaluate_string(msg).ok()?.trim().to_owned(),
+                _ => return Some(current),
+            };
+            current = self.named.get(&key)?.clone();
+        }
+        None
+    }
+}

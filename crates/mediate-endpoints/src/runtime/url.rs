@@ -1,0 +1,210 @@
+//! The address a leaf endpoint sends to: an `<address uri>` with its `${…}` parts filled and
+//! `REST_URL_POSTFIX` appended, or an `<http uri-template>` expanded (RFC 6570, with
+//! `iri-string`) from the message's `uri.var.*` and `query.param.*` values.
+
+use iri_string::spec::UriSpec;
+use iri_string::template::UriTemplateStr;
+use iri_string::template::simple_context::SimpleContext;
+use mediate_core::{Expression, MessageContext, Namespaces, Scope};
+
+/// The Synapse property prefix of uri-template variables.
+const URI_VAR: &str = "uri.var.";
+/// The Synapse property prefix of query parameters.
+const QUERY_PARAM: &str = "query.param.";
+
+/// `uri` with every `${name}` part filled: the Synapse property `name`, else the value of the
+/// Synapse expression `${name}`, else nothing.
+pub(crate) fn fill_properties(uri: &str, msg: &MessageContext, ns: &Namespaces) -> String {
+    if !uri.contains("${") {
+        return uri.to_owned();
+    }
+    let mut out = String::with_capacity(uri.len());
+    let mut rest = uri;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = after[..end].trim();
+        let value = msg
+            .scoped_property(Scope::Default, name)
+            .map(|v| v.as_string())
+            .or_else(|| {
+                Expression::compile(&format!("${{{name}}}"), ns)
+                    .ok()
+                    .and_then(|e| e.evaluate_string(msg).ok())
+            })
+            .unwrap_or_default();
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `address` with `postfix` (MI's `REST_URL_POSTFIX`: the rest of the request path after the
+/// API context, and its query) appended as Synapse's address endpoint does: exactly one `/`
+/// between them, and a query merged with the one the address already has.
+///
+/// ```text
+/// http://b/api  + /orders/7?x=1  → http://b/api/orders/7?x=1
+/// http://b/api/ + /orders        → http://b/api/orders
+/// http://b/api  + orders         → http://b/api/orders
+/// http://b/api?k=v + /o?x=1      → http://b/api/o?k=v&x=1
+/// http://b/api  + ?x=1           → http://b/api?x=1
+/// ```
+pub(crate) fn append_postfix(address: &str, postfix: &str) -> String {
+    if postfix.is_empty() {
+        return address.to_owned();
+    }
+    let (base, base_query) = match address.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (address, None),
+    };
+    let (path, query) = match postfix.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (postfix, None),
+    };
+    let mut out = String::with_capacity(address.len() + postfix.len() + 1);
+    out.push_str(base);
+    if !path.is_empty() {
+        match (base.ends_with('/'), path.starts_with('/')) {
+            (true, true) => out.push_str(&path[1..]),
+            (false, false) => {
+                out.push('/');
+                out.push_str(path);
+            }
+            _ => out.push_str(path),
+        }
+    }
+    let queries: Vec<&str> = [base_query, query]
+        .into_iter()
+        .flatten()
+        .filter(|q| !q.is_empty())
+        .collect();
+    if !queries.is_empty() {
+        out.push('?');
+        out.push_str(&queries.join("&"));
+    }
+    out
+}
+
+/// Expands an `<http uri-template>` with the message's values: the request's path parameters
+/// as `uri.var.NAME` and query parameters as `query.param.NAME`, then the message's Synapse
+/// properties with those prefixes (where the endpoint's own `<property>`s are set before it
+/// sends), each later source winning, as in Synapse's `HTTPEndpoint`. A template with
+/// `legacy-encoding:` has its expansion decoded again (MI's legacy behaviour: values are taken
+/// as already encoded), keeping only the characters a URI cannot hold encoded.
+pub(crate) fn expand_template(
+    template: &str,
+    legacy_encoding: bool,
+    msg: &MessageContext,
+) -> Result<String, String> {
+    let parsed = UriTemplateStr::new(template)
+        .map_err(|e| format!("`{template}` is not a valid URI template: {e}"))?;
+    let mut context = SimpleContext::new();
+    for (name, value) in msg.path_params() {
+        context.insert(format!("{URI_VAR}{name}"), value.as_str());
+    }
+    for (name, value) in msg.query_params().iter().rev() {
+        // Reversed, so that the first value of a repeated parameter is the one kept.
+        context.insert(format!("{QUERY_PARAM}{name}"), value.as_str());
+    }
+    for (name, value) in msg.properties() {
+        if name.starts_with(URI_VAR) || name.starts_with(QUERY_PARAM) {
+            context.insert(name.as_str(), value.as_string());
+        }
+    }
+    let expanded = parsed
+        .expand::<UriSpec, _>(&context)
+        .map_err(|e| format!("cannot expand the URI template `{template}`: {e}"))?
+        .to_string();
+    if !legacy_encoding {
+        return Ok(expanded);
+    }
+    let decoded = percent_encoding::percent_decode_str(&expanded).decode_utf8_lossy();
+    Ok(reencode_unsafe(&decoded))
+}
+
+/// Percent-encodes what a URI can never hold as it is (spaces, controls, quotes, non-ASCII…),
+/// leaving reserved characters and existing escapes alone.
+fn reencode_unsafe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_graphic()
+            && !matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
+        {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postfix_joins_with_one_slash_and_merges_queries() {
+        assert_eq!(
+            append_postfix("http://b/api", "/orders/7?x=1"),
+            "http://b/api/orders/7?x=1"
+        );
+        assert_eq!(
+            append_postfix("http://b/api/", "/orders"),
+            "http://b/api/orders"
+        );
+        assert_eq!(
+            append_postfix("http://b/api", "orders"),
+            "http://b/api/orders"
+        );
+        assert_eq!(
+            append_postfix("http://b/api/", "orders"),
+            "http://b/api/orders"
+        );
+        assert_eq!(
+            append_postfix("http://b/api?k=v", "/o?x=1"),
+            "http://b/api/o?k=v&x=1"
+        );
+        assert_eq!(append_postfix("http://b/api", "?x=1"), "http://b/api?x=1");
+        assert_eq!(append_postfix("http://b/api", ""), "http://b/api");
+    }
+
+    #[test]
+    fn templates_expand_path_and_query_values() {
+        let mut msg = MessageContext::empty();
+        msg.set_path_param("id", "a b");
+        msg.set_property("uri.var.kind", "x/y");
+        msg.set_property("query.param.q", "1");
+        let url = expand_template(
+            "http://h/items/{uri.var.id}/{uri.var.kind}{?query.param.q}",
+            false,
+            &msg,
+        )
+        .unwrap();
+        assert_eq!(url, "http://h/items/a%20b/x%2Fy?query.param.q=1");
+        let legacy = expand_template("http://h/{uri.var.kind}", true, &msg).unwrap();
+        assert_eq!(legacy, "http://h/x/y");
+    }
+
+    #[test]
+    fn properties_fill_address_parts() {
+        let mut msg = MessageContext::empty();
+        msg.set_property("host", "backend:8080");
+        assert_eq!(
+            fill_properties("http://${host}/x", &msg, &Namespaces::default()),
+            "http://backend:8080/x"
+        );
+        assert_eq!(
+            fill_properties("http://${missing}/x", &msg, &Namespaces::default()),
+            "http:///x"
+        );
+    }
+}
