@@ -1,8 +1,9 @@
-//! The `mediate` command: `check` and `eval` today; `serve` arrives with the runtime.
+//! The `mediate` command: `serve`, `check` and `eval`.
 //!
 //! This is the only place in the workspace that decides how things are printed; the libraries
 //! return values and typed errors.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod check;
 mod eval;
+mod serve;
 
 /// An integration engine with the semantics of WSO2 Micro Integrator / Apache Synapse.
 #[derive(Debug, Parser)]
@@ -21,6 +23,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve every Synapse XML artifact under DIR: REST APIs at their context and proxy
+    /// services at /services/NAME on the HTTP port, the management API on the management port.
+    #[command(after_help = SERVE_AFTER_HELP)]
+    Serve(ServeArgs),
+
     /// Evaluate one expression against a payload, exactly as MI would.
     ///
     /// The expression is XPath 1.0 with Synapse's functions and variables (e.g. `//order/id`,
@@ -49,6 +56,70 @@ const CHECK_AFTER_HELP: &str = "Exit status:
 Examples:
   mediate check my-mi-project
   mediate check src/main/synapse-config/sequences";
+
+const SERVE_AFTER_HELP: &str = "Management port:
+  GET /healthz     200 once every artifact is deployed, 503 before
+  GET /metrics     Prometheus text
+  GET /management/{apis,proxy-services,endpoints,sequences,templates,local-entries}
+
+SIGTERM or SIGINT stops accepting, finishes the messages in flight (up to --grace-period
+seconds) and exits 0. Logs go to stderr; set their level with MEDIATE_LOG (e.g. debug,
+mediate_runtime=trace).
+
+Exit status:
+  0  stopped by a signal
+  1  an artifact has a problem (one FILE:LINE:COL: message line each, on stderr); nothing served
+  2  DIR cannot be read, or a port cannot be bound
+
+Examples:
+  mediate serve examples/mi-project
+  mediate serve my-mi-project --http-port 8080 --management-port 9090 --log-format json
+  mediate serve my-mi-project --https-port 8253 --tls-cert cert.pem --tls-key key.pem";
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+/// Arguments of `mediate serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The folder to serve: an MI project or a flat folder of Synapse XML artifacts.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// The HTTP port APIs and proxy services are served on.
+    #[arg(long, value_name = "N", default_value_t = 8290)]
+    pub(crate) http_port: u16,
+    /// The management port (/healthz, /metrics, /management/…).
+    #[arg(long, value_name = "M", default_value_t = 9164)]
+    pub(crate) management_port: u16,
+    /// Also serve HTTPS on this port (needs --tls-cert and --tls-key), MI's 8253.
+    #[arg(long, value_name = "N", requires_all = ["tls_cert", "tls_key"])]
+    pub(crate) https_port: Option<u16>,
+    /// The HTTPS port's certificate chain (PEM, leaf first).
+    #[arg(long, value_name = "FILE", requires = "https_port")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The HTTPS port's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "https_port")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// The address the HTTP port listens on.
+    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
+    pub(crate) http_bind: IpAddr,
+    /// The address the management port listens on. The management API has no login: keep it
+    /// on loopback or an internal interface.
+    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub(crate) management_bind: IpAddr,
+    /// Seconds that messages in flight may take to finish after SIGTERM or SIGINT.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub(crate) grace_period: u64,
+    /// How log lines are written.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+}
 
 /// Arguments of `mediate check`.
 #[derive(Debug, Args)]
@@ -124,6 +195,7 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(args) => serve::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Check(args) => check::run(&args),
     }

@@ -29,6 +29,7 @@ use mediate_core::exchange::{self, Branch, Responder, ResponsePath};
 use mediate_core::{Env, Flow, IntoMediator, MediationError, MessageContext, Sequence};
 use mediate_mediators::send::SendConfig;
 use mediate_message::PendingBody;
+use mediate_transport_http::request_to_message;
 
 use crate::deploy::{ResourceFlows, Snapshot};
 use crate::dispatch::{self, Dispatch};
@@ -108,7 +109,7 @@ impl Engine {
         if let Some((name, postfix)) = proxy_path(&path_and_query)
             && let Some(proxy) = snapshot.proxies.get(name)
         {
-            let mut msg = MessageContext::from_http_request_streaming(parts, body);
+            let mut msg = request_to_message(Request::from_parts(parts, body));
             msg.set_rest_url_postfix(postfix);
             msg.set_property("proxy.name", proxy.config.name.clone());
             let endpoint = proxy.endpoint.clone();
@@ -136,7 +137,7 @@ impl Engine {
                     // The dispatcher and the snapshot are built from the same APIs.
                     return (status_reply(StatusCode::NOT_FOUND), Served::Unmatched);
                 };
-                let mut msg = MessageContext::from_http_request_streaming(parts, body);
+                let mut msg = request_to_message(Request::from_parts(parts, body));
                 msg.set_rest_url_postfix(m.rest_url_postfix());
                 msg.set_property("SYNAPSE_REST_API", name.clone());
                 msg.set_property("REST_API_CONTEXT", api.context.clone());
@@ -165,7 +166,7 @@ impl Engine {
             }
             Dispatch::NoApi => match snapshot.env.get_sequence(MAIN_SEQUENCE) {
                 Some(main) => {
-                    let msg = MessageContext::from_http_request_streaming(parts, body);
+                    let msg = request_to_message(Request::from_parts(parts, body));
                     let flows = ResourceFlows {
                         in_sequence: Some(Arc::clone(main)),
                         ..ResourceFlows::default()
@@ -178,7 +179,7 @@ impl Engine {
                 let status = other.status().unwrap_or(StatusCode::NOT_FOUND);
                 match snapshot.env.get_sequence(RESOURCE_MISMATCH_HANDLER) {
                     Some(handler) if status == StatusCode::NOT_FOUND => {
-                        let msg = MessageContext::from_http_request_streaming(parts, body);
+                        let msg = request_to_message(Request::from_parts(parts, body));
                         let flows = ResourceFlows {
                             in_sequence: Some(Arc::clone(handler)),
                             ..ResourceFlows::default()

@@ -42,5 +42,10 @@ pub mod dispatch;
 pub mod engine;
 pub mod management;
 pub mod metrics;
+mod runtime;
+
+pub use runtime::{Runtime, RuntimeBuilder};
+
+pub use mediate_transport_http::ServerConfig;
 
 pub use http;

@@ -77,6 +77,9 @@ pub const PROXY_REQUEST_DURATION_SECONDS: &str = "mediate_proxy_request_duration
 pub const PROXY_ERRORS_TOTAL: &str = "mediate_proxy_errors_total";
 /// `mediate_sequence_runs_total{sequence}`: runs of a named sequence.
 pub const SEQUENCE_RUNS_TOTAL: &str = "mediate_sequence_runs_total";
+/// Counter: messages through each named sequence, by outcome (`in`, `continued`, `stopped`,
+/// `faulted`); served by the management port from the sequences' own counters.
+pub const SEQUENCE_MESSAGES_TOTAL: &str = "mediate_sequence_messages_total";
 
 /// `mediate_endpoint_calls_total{endpoint,outcome}`: messages sent through a named endpoint;
 /// `outcome` is [`OUTCOME_SUCCESS`], [`OUTCOME_FAILURE`] or [`OUTCOME_SKIPPED`]. Emitted by the

@@ -63,6 +63,17 @@ pub mod endpoints {
     pub use mediate_endpoints::*;
 }
 
+/// The runtime: a deployed configuration served over HTTP, its request engine, management
+/// port and metrics (`mediate-runtime`).
+pub mod runtime {
+    pub use mediate_runtime::*;
+}
+
+/// The HTTP transport (`mediate-transport-http`).
+pub mod transport {
+    pub use mediate_transport_http::*;
+}
+
 /// Synapse XML configuration: every artifact of an MI project read into a typed, checked
 /// configuration with `FILE:LINE:COL` diagnostics, deployed through the registry, and written
 /// back as Synapse XML (`mediate-config`).

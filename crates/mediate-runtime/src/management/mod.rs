@@ -114,7 +114,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 
-pub use state::{EndpointState, EndpointStatus, EndpointStatusLookup, ManagementState, Readiness};
+pub use state::{
+    EndpointState, EndpointStatus, EndpointStatusLookup, ManagementState, Readiness,
+    SequenceStatsSource,
+};
 
 /// The port the management API listens on unless told otherwise (MI's management API port).
 pub const DEFAULT_PORT: u16 = 9164;
@@ -239,11 +242,40 @@ async fn healthz(State(state): State<ManagementState>) -> Response {
 }
 
 async fn metrics(State(state): State<ManagementState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)],
-        state.metrics().render(),
-    )
-        .into_response()
+    let mut text = state.metrics().render();
+    let sequences = state.sequence_stats();
+    if !sequences.is_empty() {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            text,
+            "# HELP {0} Messages through named sequences, by outcome\n# TYPE {0} counter",
+            crate::metrics::SEQUENCE_MESSAGES_TOTAL
+        );
+        for (name, stats) in sequences {
+            let name = escape_label(&name);
+            for (outcome, n) in [
+                ("in", stats.messages_in),
+                ("continued", stats.continued),
+                ("stopped", stats.stopped),
+                ("faulted", stats.faulted),
+            ] {
+                let _ = writeln!(
+                    text,
+                    "{}{{sequence=\"{name}\",outcome=\"{outcome}\"}} {n}",
+                    crate::metrics::SEQUENCE_MESSAGES_TOTAL
+                );
+            }
+        }
+    }
+    ([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], text).into_response()
+}
+
+/// A Prometheus label value: `\`, `"` and newlines escaped.
+fn escape_label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 async fn index() -> Response {

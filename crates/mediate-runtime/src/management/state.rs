@@ -181,8 +181,14 @@ struct Inner {
     readiness: Readiness,
     metrics: Metrics,
     endpoint_status: Option<EndpointStatusLookup>,
+    sequence_stats: Option<SequenceStatsSource>,
     http_base_url: String,
 }
+
+/// Where the per-sequence message counts come from: every named sequence with its
+/// [`SequenceStats`](mediate_core::SequenceStats), read when `/metrics` is served.
+pub type SequenceStatsSource =
+    Arc<dyn Fn() -> Vec<(String, mediate_core::SequenceStats)> + Send + Sync>;
 
 impl ManagementState {
     /// The state of a port serving `configuration`, ready when `readiness` says so, with the
@@ -197,6 +203,7 @@ impl ManagementState {
                 readiness,
                 metrics,
                 endpoint_status: None,
+                sequence_stats: None,
                 http_base_url: DEFAULT_HTTP_BASE_URL.to_owned(),
             }),
         }
@@ -206,6 +213,23 @@ impl ManagementState {
     #[must_use]
     pub fn with_endpoint_status(self, lookup: EndpointStatusLookup) -> Self {
         self.rebuild(|inner| inner.endpoint_status = Some(lookup))
+    }
+
+    /// Serve per-sequence message counts on `/metrics` from `source`
+    /// (`mediate_sequence_messages_total{sequence,outcome}`, outcome `in`, `continued`,
+    /// `stopped` or `faulted`), read from the sequences' own counters when scraped.
+    #[must_use]
+    pub fn with_sequence_stats(self, source: SequenceStatsSource) -> Self {
+        self.rebuild(|inner| inner.sequence_stats = Some(source))
+    }
+
+    /// The per-sequence counts, when a source was given.
+    pub fn sequence_stats(&self) -> Vec<(String, mediate_core::SequenceStats)> {
+        self.inner
+            .sequence_stats
+            .as_ref()
+            .map(|source| source())
+            .unwrap_or_default()
     }
 
     /// The URL the HTTP listener is reached at (`http://HOST:PORT`, no trailing `/`): API URLs
@@ -227,6 +251,7 @@ impl ManagementState {
                 readiness: shared.readiness.clone(),
                 metrics: shared.metrics.clone(),
                 endpoint_status: shared.endpoint_status.clone(),
+                sequence_stats: shared.sequence_stats.clone(),
                 http_base_url: shared.http_base_url.clone(),
             },
         };

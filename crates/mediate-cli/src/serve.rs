@@ -1,0 +1,255 @@
+//! `mediate serve DIR`: load, check and deploy every artifact under a folder, then serve its APIs
+//! and proxy services on the HTTP port and the management API on the management port, until
+//! SIGTERM or SIGINT.
+
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use mediate::config::Configuration;
+use mediate::runtime::management::{self, EndpointStatus, Readiness};
+use mediate::runtime::metrics::Metrics;
+use mediate::runtime::{Runtime, ServerConfig};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::{LogFormat, ServeArgs};
+
+/// Exit status when an artifact has a problem (nothing is served).
+const PROBLEMS_FOUND: u8 = 1;
+/// Exit status when a port cannot be bound or DIR cannot be read.
+const CANNOT_START: u8 = 2;
+
+/// Runs `mediate serve`.
+pub(crate) fn run(args: &ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("mediate")
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(CANNOT_START);
+        }
+    };
+    rt.block_on(serve(args))
+}
+
+async fn serve(args: &ServeArgs) -> ExitCode {
+    let started = Instant::now();
+    match std::fs::read_dir(&args.dir) {
+        Ok(_) => {}
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.dir.display());
+            return ExitCode::from(CANNOT_START);
+        }
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(wait_for_signal(stop_tx));
+
+    // The management port comes up first: /healthz answers 503 while the artifacts deploy.
+    let metrics = Metrics::install();
+    let readiness = Readiness::new();
+    let management_addr = SocketAddr::new(args.management_bind, args.management_port);
+    let management_listener = match TcpListener::bind(management_addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {management_addr} (management port): {e}");
+            return ExitCode::from(CANNOT_START);
+        }
+    };
+    let http_url = format!("http://{}:{}", display_host(args.http_bind), args.http_port);
+    // Endpoint states come from the runtime once it is deployed.
+    let deployed: Arc<OnceLock<Runtime>> = Arc::new(OnceLock::new());
+    let lookup = Arc::clone(&deployed);
+    let sequences = Arc::clone(&deployed);
+    let management_state = management::ManagementState::new(
+        Arc::new(Configuration::new(Vec::new())),
+        readiness.clone(),
+        metrics.clone(),
+    )
+    .with_http_base_url(http_url.clone())
+    .with_endpoint_status(Arc::new(move |name: &str| {
+        let status = lookup.get()?.endpoints().status(name)?;
+        Some(EndpointStatus::from_machine(&status.state, Instant::now()))
+    }))
+    .with_sequence_stats(Arc::new(move || {
+        sequences
+            .get()
+            .map(Runtime::sequence_stats)
+            .unwrap_or_default()
+    }));
+    let management_task = tokio::spawn(management::serve_management(
+        management_listener,
+        management_state.clone(),
+        stopped(stop_rx.clone()),
+    ));
+
+    let dir = args.dir.clone();
+    let loaded = tokio::task::spawn_blocking(move || Runtime::builder().load_dir(&dir)).await;
+    let runtime = match loaded {
+        Ok(Ok(runtime)) => runtime,
+        Ok(Err(diagnostics)) => {
+            let mut items = diagnostics.into_vec();
+            items.sort();
+            let mut err = std::io::stderr().lock();
+            for d in &items {
+                let _ = writeln!(err, "{d}");
+            }
+            let _ = writeln!(
+                err,
+                "error: {} problem{} found; nothing is served",
+                items.len(),
+                if items.len() == 1 { "" } else { "s" }
+            );
+            return ExitCode::from(PROBLEMS_FOUND);
+        }
+        Err(e) => {
+            eprintln!("error: loading the artifacts failed: {e}");
+            return ExitCode::from(CANNOT_START);
+        }
+    };
+
+    let https = match (&args.https_port, &args.tls_cert, &args.tls_key) {
+        (Some(port), Some(cert), Some(key)) => {
+            match mediate::transport::tls::server_config_from_files(cert, key) {
+                Ok(tls) => Some((*port, tls)),
+                Err(e) => {
+                    eprintln!(
+                        "error: cannot use {} and {} for HTTPS: {e}",
+                        cert.display(),
+                        key.display()
+                    );
+                    return ExitCode::from(CANNOT_START);
+                }
+            }
+        }
+        _ => None,
+    };
+    let https_listener = match &https {
+        Some((port, _)) => {
+            let addr = SocketAddr::new(args.http_bind, *port);
+            match TcpListener::bind(addr).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    eprintln!("error: cannot listen on {addr} (HTTPS port): {e}");
+                    return ExitCode::from(CANNOT_START);
+                }
+            }
+        }
+        None => None,
+    };
+    let http_addr = SocketAddr::new(args.http_bind, args.http_port);
+    let http_listener = match TcpListener::bind(http_addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {http_addr} (HTTP port): {e}");
+            return ExitCode::from(CANNOT_START);
+        }
+    };
+    // The management API now describes the deployment.
+    management_state.replace_configuration(Arc::clone(runtime.configuration()));
+    let _ = deployed.set(runtime.clone());
+    let snapshot = runtime.snapshot();
+    tracing::info!(
+        apis = snapshot.apis.len(),
+        proxies = snapshot.proxies.len(),
+        http = %http_url,
+        https = ?args.https_port,
+        management = %management_addr,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "mediate is serving"
+    );
+    readiness.set_ready();
+
+    let mut config = ServerConfig::default();
+    config.grace_period = Duration::from_secs(args.grace_period);
+    let https_task = match (https_listener, https) {
+        (Some(listener), Some((_, tls))) => {
+            let mut tls_config = config.clone();
+            tls_config.tls = Some(tls);
+            let runtime = runtime.clone();
+            let stop = stopped(stop_rx.clone());
+            Some(tokio::spawn(async move {
+                runtime.serve(listener, tls_config, stop).await
+            }))
+        }
+        _ => None,
+    };
+    let mut served = runtime
+        .serve(http_listener, config, stopped(stop_rx.clone()))
+        .await;
+    if let Some(task) = https_task {
+        match task.await {
+            Ok(Err(e)) if served.is_ok() => served = Err(e),
+            Err(e) if served.is_ok() => served = Err(std::io::Error::other(e)),
+            _ => {}
+        }
+    }
+    readiness.set_not_ready();
+    let _ = management_task.await;
+    match served {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: the HTTP listener failed: {e}");
+            ExitCode::from(CANNOT_START)
+        }
+    }
+}
+
+/// Resolves once a stop has been asked for.
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Sends the stop on SIGTERM or SIGINT.
+async fn wait_for_signal(tx: watch::Sender<bool>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::warn!("cannot install signal handlers; stop with SIGKILL");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: finishing the messages in flight"),
+            _ = int.recv() => tracing::info!("SIGINT: finishing the messages in flight"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    let _ = tx.send(true);
+}
+
+fn display_host(ip: IpAddr) -> String {
+    if ip.is_unspecified() {
+        "localhost".to_owned()
+    } else {
+        ip.to_string()
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("MEDIATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,282 @@
+//! [`Runtime`]: a deployed configuration with its endpoints and HTTP transport, ready to serve or
+//! to run single messages. What `mediate serve` runs, and what an embedding program uses.
+
+use std::future::Future;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http::{Request, Response};
+use mediate_config::{
+    Configuration, Diagnostic, Diagnostics, LoadOptions, TemplateBody, load_dir_with,
+};
+use mediate_core::transport::HttpSender;
+use mediate_core::{Env, Flow, MediationError, MessageContext, Position, Registry};
+use mediate_endpoints::runtime::Endpoints;
+use mediate_message::PendingBody;
+use mediate_transport_http::{Handler, HyperSender, ResponseBody, ServerConfig, async_trait};
+
+use crate::deploy::Snapshot;
+use crate::engine::Engine;
+use crate::management::{EndpointStatus, ManagementState, Readiness};
+use crate::metrics::Metrics;
+
+/// Builds a [`Runtime`]: the mediators it knows (the built-ins plus yours), how values from
+/// outside are resolved, and the outbound transport.
+#[derive(Debug)]
+pub struct RuntimeBuilder {
+    registry: Registry,
+    options: LoadOptions,
+    sender: Option<Arc<dyn HttpSender>>,
+}
+
+impl Default for RuntimeBuilder {
+    fn default() -> Self {
+        Self {
+            registry: mediate_mediators::builtins::registry(),
+            options: LoadOptions::default(),
+            sender: None,
+        }
+    }
+}
+
+impl RuntimeBuilder {
+    /// The mediator registry, to register custom mediators (`<class name="…">` or your own
+    /// element names) before loading.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// Replaces the mediator registry (the built-ins are in
+    /// `mediate_mediators::builtins::registry()`).
+    #[must_use]
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// How `$SYSTEM:` and `$FILE:` values are resolved when loading a folder.
+    #[must_use]
+    pub fn load_options(mut self, options: LoadOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The outbound HTTP transport endpoints send through; a pooled
+    /// [`HyperSender`] with its defaults unless set.
+    #[must_use]
+    pub fn sender(mut self, sender: Arc<dyn HttpSender>) -> Self {
+        self.sender = Some(sender);
+        self
+    }
+
+    /// Loads every artifact under `dir` (an MI project or a flat folder), checks and deploys it.
+    /// Every problem is reported, as `FILE:LINE:COL: message` diagnostics.
+    pub fn load_dir(self, dir: &Path) -> Result<Runtime, Diagnostics> {
+        let configuration = load_dir_with(dir, &self.registry, &self.options)?;
+        self.deploy(configuration)
+    }
+
+    /// Checks and deploys a configuration built in code or loaded elsewhere.
+    pub fn deploy(self, configuration: Configuration) -> Result<Runtime, Diagnostics> {
+        configuration.check().into_result(())?;
+        let sender = self
+            .sender
+            .unwrap_or_else(|| Arc::new(HyperSender::new()) as Arc<dyn HttpSender>);
+        let mut endpoints = Endpoints::builder(sender);
+        for endpoint in configuration.endpoints() {
+            if let Some(name) = endpoint.definition.name.clone() {
+                endpoints = endpoints.endpoint(name, endpoint.definition.clone());
+            }
+        }
+        for template in configuration.templates() {
+            if let TemplateBody::Endpoint(body) = &template.body {
+                endpoints = endpoints.template(
+                    template.name.clone(),
+                    template.parameters.iter().map(|p| p.name.clone()),
+                    body.clone(),
+                );
+            }
+        }
+        let endpoints = match endpoints.build() {
+            Ok(endpoints) => endpoints,
+            Err(err) => {
+                let mut diags = Diagnostics::new();
+                for (name, reason) in err.problems() {
+                    let span = configuration
+                        .endpoints()
+                        .find(|e| e.definition.name.as_deref() == Some(name))
+                        .map(|e| e.span.clone())
+                        .unwrap_or_default();
+                    diags.push(Diagnostic::new(
+                        span.file.as_deref().unwrap_or(Path::new("")),
+                        span.position.unwrap_or(Position::new(1, 1)),
+                        format!("endpoint `{name}`: {reason}"),
+                    ));
+                }
+                return Err(diags);
+            }
+        };
+        let configuration = Arc::new(configuration);
+        let extension = endpoints.clone();
+        let snapshot = Snapshot::build(Arc::clone(&configuration), &self.registry, move |env| {
+            env.extension(extension)
+        })?;
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                engine: Engine::new(Arc::new(snapshot)),
+                endpoints,
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    engine: Engine,
+    endpoints: Endpoints,
+}
+
+/// A deployed configuration, ready to serve HTTP or to run messages in-process.
+///
+/// Cloning is cheap; every clone serves the same deployment. Load a folder with
+/// [`RuntimeBuilder::load_dir`] (what `mediate serve` does), or deploy a configuration built or
+/// loaded in code; then [`serve`](Self::serve) on a listener of your own, [`handle`](Self::handle)
+/// one request without a socket, or [`run_sequence`](Self::run_sequence) one message.
+///
+/// ```
+/// use mediate_config::{Configuration, load_str};
+/// use mediate_core::MessageContext;
+/// use mediate_runtime::Runtime;
+///
+/// let registry = mediate_mediators::builtins::registry();
+/// let xml = r#"<definitions xmlns="http://ws.apache.org/ns/synapse">
+///     <api name="Hello" context="/hello">
+///         <resource methods="GET"><inSequence>
+///             <payloadFactory media-type="json">
+///                 <format>{"hello": "$1"}</format>
+///                 <args><arg expression="$url:name"/></args>
+///             </payloadFactory>
+///             <respond/>
+///         </inSequence></resource>
+///     </api>
+///     <sequence name="stamp"><property name="stamped" value="yes"/></sequence>
+/// </definitions>"#;
+/// let configuration = Configuration::new(load_str(xml, "hello.xml".as_ref(), &registry)?);
+/// let runtime = Runtime::builder().deploy(configuration).map_err(|d| d.to_string())?;
+///
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// rt.block_on(async {
+///     // One message through a named sequence, in-process.
+///     let mut msg = MessageContext::from_json("{}");
+///     runtime.run_sequence("stamp", &mut msg).await?;
+///     assert_eq!(msg.property("stamped").map(|v| v.as_string()).as_deref(), Some("yes"));
+///
+///     // One HTTP request, without a socket (`serve` takes a `TcpListener` for real traffic).
+///     let request = http::Request::get("/hello?name=mediate").body(None)?;
+///     let response = runtime.handle(request).await;
+///     assert_eq!(response.status(), 200);
+///     assert_eq!(response.headers()["content-type"], "application/json");
+///     Ok::<_, Box<dyn std::error::Error>>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl Runtime {
+    /// A builder with the built-in mediators and the default transport.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// The deployed snapshot (APIs, proxies, the environment).
+    pub fn snapshot(&self) -> &Arc<Snapshot> {
+        self.inner.engine.snapshot()
+    }
+
+    /// The environment every mediator sees (sequences, templates, local entries, endpoints).
+    pub fn env(&self) -> &Env {
+        &self.snapshot().env
+    }
+
+    /// The deployed endpoints, with their states.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.inner.endpoints
+    }
+
+    /// The configuration that was deployed.
+    pub fn configuration(&self) -> &Arc<Configuration> {
+        &self.snapshot().configuration
+    }
+
+    /// Every named sequence with its message counts, sorted by name.
+    pub fn sequence_stats(&self) -> Vec<(String, mediate_core::SequenceStats)> {
+        let env = self.env();
+        let mut stats: Vec<_> = env
+            .sequence_keys()
+            .filter_map(|k| Some((k.to_owned(), env.get_sequence(k)?.stats())))
+            .collect();
+        stats.sort_by(|a, b| a.0.cmp(&b.0));
+        stats
+    }
+
+    /// Handles one HTTP request: dispatch, mediation, reply.
+    pub async fn handle(&self, request: Request<Option<PendingBody>>) -> Response<ResponseBody> {
+        let reply = self.inner.engine.handle(request).await;
+        mediate_transport_http::response_from_message(reply).await
+    }
+
+    /// Runs `msg` through the sequence deployed as `name` in-process, with the default `fault`
+    /// sequence as the last fault handler. A `respond` leaves the reply on `msg`.
+    pub async fn run_sequence(
+        &self,
+        name: &str,
+        msg: &mut MessageContext,
+    ) -> Result<Flow, MediationError> {
+        let env = self.env();
+        let Some(seq) = env.get_sequence(name) else {
+            return Err(MediationError::mediator(format!(
+                "no sequence is deployed as `{name}`"
+            )));
+        };
+        let seq = Arc::clone(seq);
+        env.run(&seq, msg).await
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` completes, then drains in-flight requests
+    /// (bounded by `config.grace_period`).
+    pub async fn serve(
+        &self,
+        listener: tokio::net::TcpListener,
+        config: ServerConfig,
+        shutdown: impl Future<Output = ()>,
+    ) -> io::Result<()> {
+        let handler: Arc<dyn Handler> = Arc::new(self.clone());
+        mediate_transport_http::serve(listener, handler, config, shutdown).await
+    }
+
+    /// The management port's state for this deployment: its configuration, the endpoint states,
+    /// `readiness` and `metrics`.
+    pub fn management_state(&self, readiness: Readiness, metrics: Metrics) -> ManagementState {
+        let endpoints = self.inner.endpoints.clone();
+        let runtime = self.clone();
+        ManagementState::new(Arc::clone(self.configuration()), readiness, metrics)
+            .with_endpoint_status(Arc::new(move |name: &str| {
+                endpoints
+                    .status(name)
+                    .map(|s| EndpointStatus::from_machine(&s.state, Instant::now()))
+            }))
+            .with_sequence_stats(Arc::new(move || runtime.sequence_stats()))
+    }
+}
+
+#[async_trait]
+impl Handler for Runtime {
+    async fn handle(&self, request: Request<Option<PendingBody>>) -> Response<ResponseBody> {
+        Runtime::handle(self, request).await
+    }
+}
