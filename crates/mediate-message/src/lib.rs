@@ -60,7 +60,8 @@ pub use property::{
     PropertyMap, PropertyValue, Scope, VariableValue, java_double_to_string, java_float_to_string,
 };
 pub use xml::{
-    Envelope, EnvelopeOrigin, PAYLOAD_NS, SOAP11_NS, SOAP12_NS, SoapVersion, XmlDocument, XmlValue,
+    Envelope, EnvelopeOrigin, MAX_XML_DEPTH, MAX_XML_NODES, PAYLOAD_NS, SOAP11_NS, SOAP12_NS,
+    SoapVersion, XmlDocument, XmlValue,
 };
 
 /// Re-exported: the XML tree type of the views.

@@ -17,20 +17,60 @@ self_cell::self_cell!(
     }
 );
 
+/// The most nodes (elements, attributes' text, text, comments…) a payload may parse into: a
+/// roxmltree node takes about 64 bytes, so this bounds a parsed payload near 128 MiB whatever
+/// its text (64 MiB of `<a/>` would otherwise make a gigabyte of nodes).
+pub const MAX_XML_NODES: u32 = 2_000_000;
+
+/// The deepest element nesting a payload may have (StAX parsers such as Woodstox refuse past a
+/// similar depth): XPath and the JSON mapping walk the tree, and a hostile payload nested a
+/// million deep must be an error, not a stack overflow.
+pub const MAX_XML_DEPTH: usize = 1024;
+
 /// A parsed XML document that owns its text (a [`Bytes`], shared, not
 /// copied). Cloning is cheap (`Arc`).
 #[derive(Clone)]
 pub struct XmlDocument(Arc<XmlCell>);
 
+/// Refuses a document nested deeper than [`MAX_XML_DEPTH`] elements (an iterative walk: the
+/// check itself must not recurse).
+fn check_depth(doc: &Document<'_>) -> Result<(), Error> {
+    // Nodes come in document order, so a node's parent has its depth already.
+    let mut depths = vec![0u16; doc.descendants().len() + 2];
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let parent = node.parent().map_or(0, |p| depths[p.id().get_usize()]);
+        let depth = parent + 1;
+        if usize::from(depth) > MAX_XML_DEPTH {
+            let pos = doc.text_pos_at(node.range().start);
+            return Err(Error::XmlParse {
+                line: pos.row,
+                column: pos.col,
+                message: format!("elements are nested deeper than {MAX_XML_DEPTH} levels"),
+            });
+        }
+        depths[node.id().get_usize()] = depth;
+    }
+    Ok(())
+}
+
 impl XmlDocument {
-    /// Parses UTF-8 XML. DTDs are refused.
+    /// Parses UTF-8 XML. DTDs are refused, as are documents over [`MAX_XML_NODES`] nodes or
+    /// nested deeper than [`MAX_XML_DEPTH`] elements.
     pub fn parse(bytes: impl Into<Bytes>) -> Result<Self, Error> {
         let cell = XmlCell::try_new(bytes.into(), |bytes| {
             let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
                 valid_up_to: e.valid_up_to(),
             })?;
             let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-            Document::parse(text).map_err(|e| Error::from_roxml(&e))
+            let options = roxmltree::ParsingOptions {
+                allow_dtd: false,
+                nodes_limit: MAX_XML_NODES,
+                ..roxmltree::ParsingOptions::default()
+            };
+            let doc =
+                Document::parse_with_options(text, options).map_err(|e| Error::from_roxml(&e))?;
+            check_depth(&doc)?;
+            Ok::<_, Error>(doc)
         })?;
         Ok(Self(Arc::new(cell)))
     }
@@ -600,5 +640,40 @@ mod tests {
         check::<XmlDocument>();
         check::<Envelope>();
         check::<XmlValue>();
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let depth = MAX_XML_DEPTH + 1;
+        let xml = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        let err = XmlDocument::parse(xml).err().expect("refused");
+        assert!(err.to_string().contains("nested deeper than 1024"), "{err}");
+        let ok = format!(
+            "{}{}",
+            "<a>".repeat(MAX_XML_DEPTH),
+            "</a>".repeat(MAX_XML_DEPTH)
+        );
+        assert!(XmlDocument::parse(ok).is_ok());
+        // A million deep: refused, the process stays up.
+        let hostile = format!("{}{}", "<a>".repeat(1_000_000), "</a>".repeat(1_000_000));
+        assert!(XmlDocument::parse(hostile).is_err());
+    }
+
+    #[test]
+    fn too_many_nodes_is_an_error() {
+        let xml = format!("<r>{}</r>", "<a/>".repeat(MAX_XML_NODES as usize));
+        let err = XmlDocument::parse(xml).err().expect("refused");
+        assert!(err.is_xml_parse(), "{err}");
+    }
+
+    #[test]
+    fn a_dtd_is_refused() {
+        let xml = r#"<!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>"#;
+        assert_eq!(XmlDocument::parse(xml).err(), Some(Error::DtdNotAllowed));
     }
 }

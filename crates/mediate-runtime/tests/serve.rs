@@ -292,7 +292,7 @@ async fn http_sc_and_message_type_shape_the_reply() {
 }
 
 #[tokio::test]
-async fn a_malformed_json_body_goes_to_the_fault_sequence_and_the_server_stays_up() {
+async fn a_malformed_json_or_xml_body_goes_to_the_fault_sequence_and_the_server_stays_up() {
     let (_rt, server) = serve_xml(&[api(
         "Parse",
         "/parse",
@@ -316,6 +316,24 @@ async fn a_malformed_json_body_goes_to_the_fault_sequence_and_the_server_stays_u
     assert_eq!(got.status, StatusCode::BAD_REQUEST);
     let fault = got.json()["fault"].as_str().unwrap_or_default().to_owned();
     assert!(fault.contains("JSON"), "{fault}");
+    // Malformed XML, and XML nested past the depth limit, take the same path.
+    let got = post_xml(&server.url("/parse"), "<order><id>1</order>").await;
+    assert_eq!(got.status, StatusCode::BAD_REQUEST);
+    assert!(
+        got.json()["fault"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("XML")
+    );
+    let deep = format!("{}{}", "<a>".repeat(5000), "</a>".repeat(5000));
+    let got = post_xml(&server.url("/parse"), &deep).await;
+    assert_eq!(got.status, StatusCode::BAD_REQUEST);
+    assert!(
+        got.json()["fault"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nested deeper")
+    );
     // The server goes on.
     let got = post_json(&server.url("/parse"), r#"{"id": 2}"#).await;
     assert_eq!(got.status, StatusCode::OK);
