@@ -651,7 +651,7 @@ mod limit_tests {
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let depth = MAX_XML_DEPTH + 1;
         let xml = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
-        let err = XmlDocument::parse(xml).err().expect("refused");
+        let err = XmlDocument::parse(xml).expect_err("refused");
         assert!(err.to_string().contains("nested deeper than 1024"), "{err}");
         let ok = format!(
             "{}{}",
@@ -667,7 +667,7 @@ mod limit_tests {
     #[test]
     fn too_many_nodes_is_an_error() {
         let xml = format!("<r>{}</r>", "<a/>".repeat(MAX_XML_NODES as usize));
-        let err = XmlDocument::parse(xml).err().expect("refused");
+        let err = XmlDocument::parse(xml).expect_err("refused");
         assert!(err.is_xml_parse(), "{err}");
     }
 
