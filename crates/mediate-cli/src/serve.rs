@@ -191,7 +191,9 @@ async fn serve(args: &ServeArgs) -> ExitCode {
         }
     }
     readiness.set_not_ready();
-    let _ = management_task.await;
+    // The management port stops with the rest; a client holding it open does not keep the
+    // process alive past the grace period.
+    let _ = tokio::time::timeout(Duration::from_secs(args.grace_period), management_task).await;
     match served {
         Ok(()) => {
             tracing::info!("stopped");
@@ -219,6 +221,8 @@ async fn wait_for_signal(tx: watch::Sender<bool>) {
             signal(SignalKind::interrupt()),
         ) else {
             tracing::warn!("cannot install signal handlers; stop with SIGKILL");
+            // Keep the sender: dropping it would read as a stop.
+            std::future::pending::<()>().await;
             return;
         };
         tokio::select! {

@@ -123,9 +123,8 @@ pub struct ResponsePath {
 /// Without a responder (a message run in-process) the message itself is the reply: it is
 /// marked as a response and stays where it is, and the result is `true`.
 ///
-/// With a responder the message is handed over whole, and `msg` is left with an empty payload
-/// but its properties, so that whatever still runs (a fault handler, a clone's sibling) sees
-/// the same properties.
+/// With a responder the message is handed over whole (no copy), and `msg` is left empty but for
+/// its extensions (the exchange).
 pub fn respond(msg: &mut MessageContext) -> bool {
     msg.set_response(true);
     msg.addressing_mut().to = None;
@@ -135,8 +134,11 @@ pub fn respond(msg: &mut MessageContext) -> bool {
     if responder.has_responded() {
         return false;
     }
-    let mut rest = msg.clone();
-    rest.set_payload(bytes::Bytes::new(), "");
+    // The flow stops after a reply; what stays behind keeps the exchange (a clone's sibling
+    // or a fault handler may still look for it) and nothing else.
+    let mut rest = MessageContext::empty();
+    *rest.extensions_mut() = msg.extensions().clone();
+    rest.set_response(true);
     let reply = std::mem::replace(msg, rest);
     responder.respond(reply).is_ok()
 }
@@ -230,6 +232,25 @@ pub fn finish(msg: &mut MessageContext, branch: Branch, outcome: Result<(), &Med
         reply.set_property(name.clone(), value.clone());
     }
     let _ = responder.respond(reply);
+}
+
+/// Answers `202 Accepted` now when axis2 `FORCE_SC_ACCEPTED` is `true` and the client has had
+/// no reply yet: what MI's transport does when a `call` suspends the request flow. A later reply
+/// (the `respond` after the `call`) is then not sent. Returns whether it answered.
+pub fn accept_if_forced(msg: &mut MessageContext) -> bool {
+    let forced = msg
+        .scoped_property(Scope::Axis2, "FORCE_SC_ACCEPTED")
+        .is_some_and(|v| v.as_string().trim().eq_ignore_ascii_case("true"));
+    let Some(responder) = msg.extensions().get::<Responder>().cloned() else {
+        return false;
+    };
+    if !forced || responder.has_responded() {
+        return false;
+    }
+    let mut reply = MessageContext::empty();
+    reply.set_response(true);
+    reply.set_status(StatusCode::ACCEPTED);
+    responder.respond(reply).is_ok()
 }
 
 /// `FORCE_SC_ACCEPTED` as a property value, for tests and callers that set it.

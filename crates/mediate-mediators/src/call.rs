@@ -432,6 +432,9 @@ impl Mediator for Call {
                 Some(CallSourceKind::Property(_) | CallSourceKind::Inline(_))
             );
         let out_only = synapse_flag(msg, "OUT_ONLY");
+        // MI suspends the request flow at a call, and its transport answers 202 then when
+        // FORCE_SC_ACCEPTED is set; the reply after the call is not sent.
+        mediate_core::exchange::accept_if_forced(msg);
         if !out_only && !keeps_body && !sources {
             let outcome = endpoints.call(endpoint, msg, env).await?;
             return Ok(flow_of(outcome));
@@ -452,10 +455,13 @@ impl Mediator for Call {
                 ));
             };
             let endpoints = endpoints.clone();
-            let endpoint = endpoint.cloned();
+            // The configuration itself (not a copy of the endpoint) goes with the task: the
+            // endpoints runtime keeps an inline endpoint's state by the definition's identity.
+            let config = Arc::clone(&self.config);
             let env = env.clone();
             runtime.spawn(async move {
-                match endpoints.call(endpoint.as_ref(), &mut request, &env).await {
+                let endpoint = config.endpoint.as_ref();
+                match endpoints.call(endpoint, &mut request, &env).await {
                     Ok(_) => {}
                     Err(err) => {
                         tracing::warn!(code = err.code(), error = %err, "out-only call failed")

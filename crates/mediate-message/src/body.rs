@@ -36,6 +36,9 @@ use futures::stream::{self, Stream, StreamExt};
 /// The default limit on a body read into memory: 64 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
+/// The most memory reserved up front from an announced `Content-Length`.
+const RESERVE_CAP: usize = 1024 * 1024;
+
 /// A stream of body chunks, as a transport produces them.
 pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, BodyError>> + Send + 'static>>;
 
@@ -198,9 +201,12 @@ async fn collect(
         match first.take() {
             None if buf.is_empty() => first = Some(chunk),
             Some(prev) => {
+                // The announced length is a hint, capped: a client announcing 64 MiB and
+                // sending two chunks must not get 64 MiB reserved.
                 buf.reserve(
                     content_length
                         .map_or(0, |l| l as usize)
+                        .min(RESERVE_CAP)
                         .max(prev.len() + chunk.len()),
                 );
                 buf.extend_from_slice(&prev);

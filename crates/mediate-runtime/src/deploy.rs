@@ -13,8 +13,9 @@ use std::sync::Arc;
 use mediate_config::{
     ApiConfig, Configuration, Diagnostic, Diagnostics, EndpointRef, ProxyConfig, SequenceRef, Span,
 };
-use mediate_core::{BuildError, Env, EnvBuilder, Position, Registry, Sequence};
+use mediate_core::{BuildError, Env, EnvBuilder, IntoMediator, Position, Registry, Sequence};
 use mediate_endpoints::EndpointDefinition;
+use mediate_mediators::send::SendConfig;
 
 use crate::dispatch::Dispatcher;
 
@@ -49,6 +50,9 @@ pub struct DeployedProxy {
     /// The target endpoint (`<target endpoint="…">` or inline): where the message goes when the
     /// in sequence lets it continue.
     pub endpoint: Option<EndpointDefinition>,
+    /// The `send` to the target endpoint, built once (an inline endpoint keeps its state —
+    /// round-robin position, suspension — across requests).
+    pub send: Option<Arc<Sequence>>,
 }
 
 /// Everything a running server needs, built once from a configuration and shared by every
@@ -151,12 +155,23 @@ impl Snapshot {
                 EndpointRef::Key { key, .. } => EndpointDefinition::indirect(key.clone()),
                 EndpointRef::Inline(def) => def.clone(),
             });
+            let send = match &endpoint {
+                None => None,
+                Some(def) => match SendConfig::to_endpoint(def.clone()).into_mediator() {
+                    Ok(send) => Some(Arc::new(Sequence::anonymous().then_arc(send))),
+                    Err(e) => {
+                        diags.push(located(&target.span, &e));
+                        None
+                    }
+                },
+            };
             proxies.insert(
                 proxy.name.clone(),
                 DeployedProxy {
                     config: Arc::new(proxy.clone()),
                     flows,
                     endpoint,
+                    send,
                 },
             );
         }

@@ -26,8 +26,7 @@ use std::time::Instant;
 use http::header::HOST;
 use http::{Request, StatusCode};
 use mediate_core::exchange::{self, Branch, Responder, ResponsePath};
-use mediate_core::{Env, Flow, IntoMediator, MediationError, MessageContext, Sequence};
-use mediate_mediators::send::SendConfig;
+use mediate_core::{Flow, MessageContext, Sequence};
 use mediate_message::PendingBody;
 use mediate_transport_http::request_to_message;
 
@@ -112,8 +111,7 @@ impl Engine {
             let mut msg = request_to_message(Request::from_parts(parts, body));
             msg.set_rest_url_postfix(postfix);
             msg.set_property("proxy.name", proxy.config.name.clone());
-            let endpoint = proxy.endpoint.clone();
-            let reply = self.run(msg, &proxy.flows, endpoint).await;
+            let reply = self.run(msg, &proxy.flows, proxy.send.clone()).await;
             return (reply, Served::Proxy(proxy.config.name.clone()));
         }
 
@@ -197,7 +195,7 @@ impl Engine {
         &self,
         mut msg: MessageContext,
         flows: &ResourceFlows,
-        endpoint: Option<mediate_endpoints::EndpointDefinition>,
+        send: Option<Arc<Sequence>>,
     ) -> MessageContext {
         let env = &self.snapshot.env;
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -211,15 +209,15 @@ impl Engine {
         let fault = flows.fault_sequence.as_deref();
         let mut outcome = match &flows.in_sequence {
             Some(seq) => env.run_with_fault(seq, fault, &mut msg).await,
-            None if endpoint.is_some() => Ok(Flow::Continue),
+            None if send.is_some() => Ok(Flow::Continue),
             None => {
                 tracing::warn!("no in-sequence configured; dropping the request");
                 Ok(Flow::Stop)
             }
         };
         // A proxy's target endpoint takes the message the in sequence let through.
-        if let (Ok(Flow::Continue), Some(endpoint)) = (&outcome, endpoint) {
-            outcome = send_to(endpoint, fault, env, &mut msg).await;
+        if let (Ok(Flow::Continue), Some(send)) = (&outcome, send) {
+            outcome = env.run_with_fault(&send, fault, &mut msg).await;
         }
         exchange::finish(&mut msg, Branch::Request, outcome.as_ref().map(|_| ()));
         // Our handle on the reply goes with the message: if no branch still holds one, the
@@ -237,22 +235,6 @@ impl Engine {
             }
         }
     }
-}
-
-/// Sends the message to a proxy's target endpoint, as Synapse's `endpoint.send` after the in
-/// sequence: the send mediator's semantics (the response runs through the out sequence).
-async fn send_to(
-    endpoint: mediate_endpoints::EndpointDefinition,
-    fault: Option<&Sequence>,
-    env: &Env,
-    msg: &mut MessageContext,
-) -> Result<Flow, MediationError> {
-    let send = match SendConfig::to_endpoint(endpoint).into_mediator() {
-        Ok(send) => send,
-        Err(e) => return Err(MediationError::mediator(e.to_string())),
-    };
-    let seq = Sequence::anonymous().then_arc(send);
-    env.run_with_fault(&seq, fault, msg).await
 }
 
 /// `/services/NAME…` → (`NAME`, the rest after it, query included).

@@ -447,3 +447,53 @@ async fn a_bad_request_line_is_400_and_the_server_goes_on() {
     assert!(text.starts_with("HTTP/1.1 400"), "{text}");
     assert_eq!(get(&server.url("/ok")).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_proxy_inline_endpoint_keeps_its_state_across_requests() {
+    let one = backend(|_req| async { Response::new(ResponseBody::full("one")) }).await;
+    let two = backend(|_req| async { Response::new(ResponseBody::full("two")) }).await;
+    let (_rt, server) = serve_xml(&[synapse(&format!(
+        r#"<proxy name="Balanced" transports="http">
+            <target>
+                <endpoint><loadbalance algorithm="org.apache.synapse.endpoints.algorithms.RoundRobin">
+                    <endpoint><address uri="http://{}/"/></endpoint>
+                    <endpoint><address uri="http://{}/"/></endpoint>
+                </loadbalance></endpoint>
+            </target>
+        </proxy>"#,
+        one.addr, two.addr
+    ))])
+    .await;
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        answers.push(
+            get(&server.url("/services/Balanced"))
+                .await
+                .text()
+                .to_owned(),
+        );
+    }
+    // Round-robin from the first child, across requests.
+    assert_eq!(answers, ["one", "two", "one", "two"]);
+}
+
+#[tokio::test]
+async fn force_sc_accepted_answers_202_at_a_call_and_drops_the_later_reply() {
+    let backend = echo_backend().await;
+    let (_rt, server) = serve_xml(&[api(
+        "Accept",
+        "/accept",
+        &format!(
+            r#"<resource methods="POST" url-mapping="/*"><inSequence>
+                <property name="FORCE_SC_ACCEPTED" value="true" scope="axis2"/>
+                <call><endpoint><address uri="http://{}/"/></endpoint></call>
+                <respond/>
+            </inSequence></resource>"#,
+            backend.addr
+        ),
+    )])
+    .await;
+    let got = post_json(&server.url("/accept"), r#"{"a":1}"#).await;
+    assert_eq!(got.status, StatusCode::ACCEPTED);
+    assert!(got.body.is_empty());
+}
