@@ -72,7 +72,8 @@ enum State {
     Failed(BodyError),
 }
 
-/// A message body that is still a stream (see the [module](self) documentation).
+/// A message body that is still a stream: read when a mediator needs it
+/// ([`MessageContext::read_body`](crate::MessageContext::read_body)), or streamed on unread.
 #[derive(Clone)]
 pub struct PendingBody {
     state: Arc<Mutex<State>>,
