@@ -8,7 +8,7 @@ use mediate_core::{Env, Position, Registry, Sequence, Template};
 
 use crate::{
     ApiConfig, ArtifactConfig, Diagnostic, Diagnostics, EndpointConfig, LocalEntryConfig,
-    ProxyConfig, SequenceConfig, Span, TemplateConfig,
+    ProxyConfig, SequenceConfig, TemplateConfig,
 };
 
 /// Every artifact of a project, in the order read (files sorted by path).
@@ -141,7 +141,7 @@ impl Configuration {
                 Ok(s) => {
                     sequences.insert(config.name.clone().unwrap_or_default(), Arc::new(s));
                 }
-                Err(e) => diags.push(located(&config.span, &e)),
+                Err(e) => diags.push(Diagnostic::at_span(&config.span, &e)),
             }
         }
         let mut templates = BTreeMap::new();
@@ -150,7 +150,7 @@ impl Configuration {
                 Some(Ok(t)) => {
                     templates.insert(config.name.clone(), Arc::new(t));
                 }
-                Some(Err(e)) => diags.push(located(&config.span, &e)),
+                Some(Err(e)) => diags.push(Diagnostic::at_span(&config.span, &e)),
                 None => {}
             }
         }
@@ -164,19 +164,6 @@ impl Configuration {
             local_entries,
         })
     }
-}
-
-/// A build error of an artifact read from `span`'s file, at the error's own position when it
-/// has one.
-fn located(span: &Span, error: &mediate_core::BuildError) -> Diagnostic {
-    Diagnostic::new(
-        span.file.as_deref().unwrap_or(Path::new("")),
-        error
-            .position()
-            .or(span.position)
-            .unwrap_or(Position::new(1, 1)),
-        error.without_position().to_string(),
-    )
 }
 
 /// The runtime objects a [`Configuration`] deploys: its sequences, sequence templates and

@@ -38,6 +38,28 @@ impl Diagnostic {
         }
     }
 
+    /// A build error of an artifact read from `span`'s file, at the error's own position when it
+    /// has one, else at the artifact's.
+    pub fn at_span(span: &crate::Span, error: &mediate_core::BuildError) -> Self {
+        Self::new(
+            span.file.as_deref().unwrap_or(Path::new("")),
+            error
+                .position()
+                .or(span.position)
+                .unwrap_or(Position::new(1, 1)),
+            error.without_position().to_string(),
+        )
+    }
+
+    /// A problem in the artifact read from `span` (at its start; 1:1 when it has no position).
+    pub fn in_span(span: &crate::Span, message: impl Into<String>) -> Self {
+        Self::new(
+            span.file.as_deref().unwrap_or(Path::new("")),
+            span.position.unwrap_or(Position::new(1, 1)),
+            message,
+        )
+    }
+
     /// The file the problem is in.
     pub fn file(&self) -> &Path {
         &self.file

@@ -35,6 +35,7 @@ use std::sync::{Arc, Mutex};
 use http::StatusCode;
 use mediate_message::{MessageContext, PropertyValue, Scope};
 
+use crate::format::axis2_flag;
 use crate::{MediationError, Sequence};
 
 type ReplyFn = Box<dyn FnOnce(MessageContext) + Send>;
@@ -200,10 +201,7 @@ pub fn finish(msg: &mut MessageContext, branch: Branch, outcome: Result<(), &Med
     if responder.has_responded() {
         return;
     }
-    let forced = branch == Branch::Request
-        && msg
-            .scoped_property(Scope::Axis2, "FORCE_SC_ACCEPTED")
-            .is_some_and(|v| v.as_string().trim().eq_ignore_ascii_case("true"));
+    let forced = branch == Branch::Request && axis2_flag(msg, "FORCE_SC_ACCEPTED");
     if !forced && branch == Branch::Request && responder.is_pending() {
         return;
     }
@@ -238,9 +236,7 @@ pub fn finish(msg: &mut MessageContext, branch: Branch, outcome: Result<(), &Med
 /// no reply yet: what MI's transport does when a `call` suspends the request flow. A later reply
 /// (the `respond` after the `call`) is then not sent. Returns whether it answered.
 pub fn accept_if_forced(msg: &mut MessageContext) -> bool {
-    let forced = msg
-        .scoped_property(Scope::Axis2, "FORCE_SC_ACCEPTED")
-        .is_some_and(|v| v.as_string().trim().eq_ignore_ascii_case("true"));
+    let forced = axis2_flag(msg, "FORCE_SC_ACCEPTED");
     let Some(responder) = msg.extensions().get::<Responder>().cloned() else {
         return false;
     };

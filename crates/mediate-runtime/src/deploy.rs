@@ -7,13 +7,12 @@
 //! `FILE:LINE:COL` diagnostics like the loader's.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use mediate_config::{
     ApiConfig, Configuration, Diagnostic, Diagnostics, EndpointRef, ProxyConfig, SequenceRef, Span,
 };
-use mediate_core::{BuildError, Env, EnvBuilder, IntoMediator, Position, Registry, Sequence};
+use mediate_core::{BuildError, Env, EnvBuilder, IntoMediator, Registry, Sequence};
 use mediate_endpoints::EndpointDefinition;
 use mediate_mediators::send::SendConfig;
 
@@ -93,7 +92,7 @@ impl Snapshot {
                 Some(r) => match r.resolve(registry, lookup) {
                     Ok(seq) => Some(seq),
                     Err(e) => {
-                        diags.push(located(ref_span(r).unwrap_or(span), &e));
+                        diags.push(Diagnostic::at_span(ref_span(r).unwrap_or(span), &e));
                         None
                     }
                 },
@@ -108,7 +107,7 @@ impl Snapshot {
         let mut apis = HashMap::new();
         for api in configuration.apis() {
             if let Some(handler) = api.handlers.first() {
-                diags.push(located(
+                diags.push(Diagnostic::at_span(
                     &handler.span,
                     &BuildError::structure(
                         "handler",
@@ -160,7 +159,7 @@ impl Snapshot {
                 Some(def) => match SendConfig::to_endpoint(def.clone()).into_mediator() {
                     Ok(send) => Some(Arc::new(Sequence::anonymous().then_arc(send))),
                     Err(e) => {
-                        diags.push(located(&target.span, &e));
+                        diags.push(Diagnostic::at_span(&target.span, &e));
                         None
                     }
                 },
@@ -203,16 +202,4 @@ fn ref_span(r: &SequenceRef) -> Option<&Span> {
         SequenceRef::Key { span, .. } => Some(span),
         SequenceRef::Inline(config) => Some(&config.span),
     }
-}
-
-/// A build error at `span`'s file, at the error's own position when it has one.
-fn located(span: &Span, error: &BuildError) -> Diagnostic {
-    Diagnostic::new(
-        span.file.as_deref().unwrap_or(Path::new("")),
-        error
-            .position()
-            .or(span.position)
-            .unwrap_or(Position::new(1, 1)),
-        error.without_position().to_string(),
-    )
 }

@@ -12,7 +12,7 @@ use mediate_config::{
     Configuration, Diagnostic, Diagnostics, LoadOptions, TemplateBody, load_dir_with,
 };
 use mediate_core::transport::HttpSender;
-use mediate_core::{Env, Flow, MediationError, MessageContext, Position, Registry};
+use mediate_core::{Env, Flow, MediationError, MessageContext, Registry};
 use mediate_endpoints::runtime::Endpoints;
 use mediate_message::PendingBody;
 use mediate_transport_http::{Handler, HyperSender, ResponseBody, ServerConfig, async_trait};
@@ -109,9 +109,8 @@ impl RuntimeBuilder {
                         .find(|e| e.definition.name.as_deref() == Some(name))
                         .map(|e| e.span.clone())
                         .unwrap_or_default();
-                    diags.push(Diagnostic::new(
-                        span.file.as_deref().unwrap_or(Path::new("")),
-                        span.position.unwrap_or(Position::new(1, 1)),
+                    diags.push(Diagnostic::in_span(
+                        &span,
                         format!("endpoint `{name}`: {reason}"),
                     ));
                 }
