@@ -30,6 +30,16 @@ pub struct ResourceFlows {
     pub fault_sequence: Option<Arc<Sequence>>,
 }
 
+impl ResourceFlows {
+    /// Flows made of an in sequence only (`main`, `_resource_mismatch_handler_`).
+    pub fn in_only(in_sequence: Arc<Sequence>) -> Self {
+        Self {
+            in_sequence: Some(in_sequence),
+            ..Self::default()
+        }
+    }
+}
+
 /// A deployed REST API.
 #[derive(Debug, Clone)]
 pub struct DeployedApi {

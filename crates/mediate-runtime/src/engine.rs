@@ -165,10 +165,7 @@ impl Engine {
             Dispatch::NoApi => match snapshot.env.get_sequence(MAIN_SEQUENCE) {
                 Some(main) => {
                     let msg = request_to_message(Request::from_parts(parts, body));
-                    let flows = ResourceFlows {
-                        in_sequence: Some(Arc::clone(main)),
-                        ..ResourceFlows::default()
-                    };
+                    let flows = ResourceFlows::in_only(Arc::clone(main));
                     (self.run(msg, &flows, None).await, Served::Main)
                 }
                 None => (status_reply(StatusCode::NOT_FOUND), Served::Unmatched),
@@ -178,10 +175,7 @@ impl Engine {
                 match snapshot.env.get_sequence(RESOURCE_MISMATCH_HANDLER) {
                     Some(handler) if status == StatusCode::NOT_FOUND => {
                         let msg = request_to_message(Request::from_parts(parts, body));
-                        let flows = ResourceFlows {
-                            in_sequence: Some(Arc::clone(handler)),
-                            ..ResourceFlows::default()
-                        };
+                        let flows = ResourceFlows::in_only(Arc::clone(handler));
                         (self.run(msg, &flows, None).await, Served::Unmatched)
                     }
                     _ => (status_reply(status), Served::Unmatched),
