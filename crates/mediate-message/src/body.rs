@@ -30,6 +30,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
+use futures::future;
 use futures::lock::Mutex;
 use futures::stream::{self, Stream, StreamExt};
 
@@ -62,14 +63,63 @@ pub enum BodyError {
 }
 
 enum State {
-    /// Nothing has touched the stream yet.
-    Unread(BodyStream),
+    /// The stream, not yet finished, and what a read that was cancelled part-way (its future
+    /// dropped) already took from it: a later read or stream goes on from there.
+    Unread { stream: BodyStream, taken: Taken },
     /// Read into memory.
     Read(Bytes),
     /// Handed on as a stream.
     Consumed,
     /// Reading failed (the error is reported again to every later reader).
     Failed(BodyError),
+}
+
+/// The chunks a read has pulled from the stream so far, kept in the shared state after every
+/// chunk so that a read cancelled part-way loses nothing.
+#[derive(Default)]
+struct Taken {
+    /// The first chunk, kept as it is while it is the only one (no copy for one-chunk bodies).
+    first: Option<Bytes>,
+    /// Every chunk, copied, once there are two or more.
+    buf: BytesMut,
+}
+
+impl Taken {
+    fn len(&self) -> usize {
+        self.first.as_ref().map_or(0, Bytes::len) + self.buf.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none() && self.buf.is_empty()
+    }
+
+    /// Adds a chunk; the announced length is a hint for the first copy.
+    fn push(&mut self, chunk: Bytes, content_length: Option<u64>) {
+        match self.first.take() {
+            None if self.buf.is_empty() => self.first = Some(chunk),
+            Some(prev) => {
+                // The announced length is a hint, capped: a client announcing 64 MiB and
+                // sending two chunks must not get 64 MiB reserved.
+                self.buf.reserve(
+                    content_length
+                        .map_or(0, |l| usize::try_from(l).unwrap_or(usize::MAX))
+                        .min(RESERVE_CAP)
+                        .max(prev.len() + chunk.len()),
+                );
+                self.buf.extend_from_slice(&prev);
+                self.buf.extend_from_slice(&chunk);
+            }
+            None => self.buf.extend_from_slice(&chunk),
+        }
+    }
+
+    /// Everything taken, as one buffer.
+    fn take(&mut self) -> Bytes {
+        match self.first.take() {
+            Some(bytes) => bytes,
+            None => std::mem::take(&mut self.buf).freeze(),
+        }
+    }
 }
 
 /// A message body that is still a stream: read when a mediator needs it
@@ -95,7 +145,10 @@ impl PendingBody {
     /// The limit is [`DEFAULT_BODY_LIMIT`].
     pub fn new(stream: BodyStream, content_length: Option<u64>) -> Self {
         Self {
-            state: Arc::new(Mutex::new(State::Unread(stream))),
+            state: Arc::new(Mutex::new(State::Unread {
+                stream,
+                taken: Taken::default(),
+            })),
             content_length,
             limit: DEFAULT_BODY_LIMIT,
         }
@@ -131,21 +184,21 @@ impl PendingBody {
     ///
     /// A body announced or found to be larger than the limit fails with
     /// [`BodyError::TooLarge`] as soon as that is known, without reading the rest.
+    ///
+    /// Cancel-safe: when the returned future is dropped before it completes (a timeout around
+    /// it fired), the chunks it had already taken stay with the body, and the next
+    /// [`read`](Self::read) or [`into_stream`](Self::into_stream), on any clone, goes on from
+    /// where it stopped.
     pub async fn read(&self) -> Result<Bytes, BodyError> {
         let mut state = self.state.lock().await;
-        let stream = match std::mem::replace(&mut *state, State::Consumed) {
-            State::Unread(stream) => stream,
-            State::Read(bytes) => {
-                *state = State::Read(bytes.clone());
-                return Ok(bytes);
+        let result = match &mut *state {
+            State::Unread { stream, taken } => {
+                fill(stream, taken, self.content_length, self.limit).await
             }
-            State::Failed(err) => {
-                *state = State::Failed(err.clone());
-                return Err(err);
-            }
+            State::Read(bytes) => return Ok(bytes.clone()),
+            State::Failed(err) => return Err(err.clone()),
             State::Consumed => return Err(BodyError::Consumed),
         };
-        let result = collect(stream, self.content_length, self.limit).await;
         *state = match &result {
             Ok(bytes) => State::Read(bytes.clone()),
             Err(err) => State::Failed(err.clone()),
@@ -154,15 +207,22 @@ impl PendingBody {
     }
 
     /// The body as a stream, to send it on without reading it: the original stream when nothing
-    /// has read it, or the bytes already read as one chunk. A body already streamed on gives
+    /// has read it (after the chunks a cancelled [`read`](Self::read) had taken, if any), or
+    /// the bytes already read as one chunk. A body already streamed on gives
     /// [`BodyError::Consumed`].
     pub async fn into_stream(self) -> Result<BodyStream, BodyError> {
         let mut state = self.state.lock().await;
         match std::mem::replace(&mut *state, State::Consumed) {
-            State::Unread(stream) => Ok(stream),
+            State::Unread { stream, taken } if taken.is_empty() => Ok(stream),
+            State::Unread { stream, mut taken } => {
+                let head = taken.take();
+                Ok(Box::pin(
+                    stream::once(future::ready(Ok(head))).chain(stream),
+                ))
+            }
             State::Read(bytes) => {
                 *state = State::Read(bytes.clone());
-                Ok(Box::pin(stream::once(async move { Ok(bytes) })))
+                Ok(Box::pin(stream::once(future::ready(Ok(bytes)))))
             }
             State::Failed(err) => {
                 *state = State::Failed(err.clone());
@@ -182,44 +242,25 @@ impl PendingBody {
     }
 }
 
-async fn collect(
-    mut stream: BodyStream,
+/// Reads the rest of `stream` into `taken`, one chunk at a time: each chunk is in `taken` as
+/// soon as it arrives, so dropping this future loses nothing.
+async fn fill(
+    stream: &mut BodyStream,
+    taken: &mut Taken,
     content_length: Option<u64>,
     limit: usize,
 ) -> Result<Bytes, BodyError> {
     if content_length.is_some_and(|len| len > limit as u64) {
         return Err(BodyError::TooLarge { limit });
     }
-    let mut first: Option<Bytes> = None;
-    let mut buf = BytesMut::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
-        let have = first.as_ref().map_or(0, Bytes::len) + buf.len();
-        if have + chunk.len() > limit {
+        if taken.len() + chunk.len() > limit {
             return Err(BodyError::TooLarge { limit });
         }
-        // One chunk (the common case for small bodies) is kept as it is, without a copy.
-        match first.take() {
-            None if buf.is_empty() => first = Some(chunk),
-            Some(prev) => {
-                // The announced length is a hint, capped: a client announcing 64 MiB and
-                // sending two chunks must not get 64 MiB reserved.
-                buf.reserve(
-                    content_length
-                        .map_or(0, |l| l as usize)
-                        .min(RESERVE_CAP)
-                        .max(prev.len() + chunk.len()),
-                );
-                buf.extend_from_slice(&prev);
-                buf.extend_from_slice(&chunk);
-            }
-            None => buf.extend_from_slice(&chunk),
-        }
+        taken.push(chunk, content_length);
     }
-    Ok(match first {
-        Some(bytes) => bytes,
-        None => buf.freeze(),
-    })
+    Ok(taken.take())
 }
 
 #[cfg(test)]
@@ -307,5 +348,108 @@ mod tests {
         let again = block_on(read.clone().into_stream()).unwrap();
         let got: Vec<Bytes> = block_on(again.map(|c| c.unwrap()).collect());
         assert_eq!(got.concat(), b"xy");
+    }
+
+    /// A body fed by hand, chunk by chunk: the stream waits while nothing has been sent.
+    fn fed() -> (
+        futures::channel::mpsc::UnboundedSender<Result<Bytes, BodyError>>,
+        PendingBody,
+    ) {
+        let (tx, rx) = futures::channel::mpsc::unbounded();
+        (tx, PendingBody::new(Box::pin(rx), None))
+    }
+
+    fn send(
+        tx: &futures::channel::mpsc::UnboundedSender<Result<Bytes, BodyError>>,
+        s: &'static str,
+    ) {
+        tx.unbounded_send(Ok(Bytes::from_static(s.as_bytes())))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_read_cancelled_part_way_loses_nothing() {
+        use futures::FutureExt;
+        let (tx, body) = fed();
+        send(&tx, "ab");
+        send(&tx, "cd");
+        // The read takes both chunks, then waits for more: dropping it there (what a timeout
+        // around it does) must keep "abcd" for the next reader.
+        assert!(body.read().now_or_never().is_none());
+        assert!(body.read_already().is_none());
+        send(&tx, "ef");
+        assert!(body.clone().read().now_or_never().is_none());
+        send(&tx, "gh");
+        drop(tx);
+        let clone = body.clone();
+        assert_eq!(block_on(clone.read()).unwrap(), "abcdefgh");
+        assert_eq!(block_on(body.read()).unwrap(), "abcdefgh");
+    }
+
+    #[test]
+    fn a_read_cancelled_before_any_chunk_leaves_the_body_unread() {
+        use futures::FutureExt;
+        let (tx, body) = fed();
+        assert!(body.read().now_or_never().is_none());
+        send(&tx, "only");
+        drop(tx);
+        let read = block_on(body.read()).unwrap();
+        assert_eq!(read, "only");
+    }
+
+    #[test]
+    fn a_body_whose_read_was_cancelled_streams_on_whole() {
+        use futures::FutureExt;
+        let (tx, body) = fed();
+        send(&tx, "ab");
+        assert!(body.read().now_or_never().is_none());
+        send(&tx, "cd");
+        drop(tx);
+        let stream = block_on(body.clone().into_stream()).unwrap();
+        let got: Vec<Bytes> = block_on(stream.map(|c| c.unwrap()).collect());
+        assert_eq!(got.concat(), b"abcd");
+        assert_eq!(block_on(body.read()), Err(BodyError::Consumed));
+    }
+
+    #[test]
+    fn the_limit_counts_what_a_cancelled_read_took() {
+        use futures::FutureExt;
+        let (tx, body) = fed();
+        let body = body.with_limit(5);
+        send(&tx, "abc");
+        assert!(body.read().now_or_never().is_none());
+        send(&tx, "def");
+        drop(tx);
+        assert_eq!(block_on(body.read()), Err(BodyError::TooLarge { limit: 5 }));
+    }
+
+    #[test]
+    fn a_read_cancelled_by_a_timeout_goes_on_in_the_next_read() {
+        // The same with a real runtime and a timer-free "timeout": the read races a signal
+        // that fires once the first chunks are in, as an endpoint timeout would.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (tx, body) = fed();
+            send(&tx, "<a>");
+            send(&tx, "1</a>");
+            let (fire, fired) = futures::channel::oneshot::channel::<()>();
+            let reading = Box::pin(body.read());
+            let feeder = async {
+                tokio::task::yield_now().await;
+                let _ = fire.send(());
+            };
+            let (raced, ()) =
+                futures::future::join(futures::future::select(reading, fired), feeder).await;
+            let futures::future::Either::Right((_, reading)) = raced else {
+                panic!("the read cannot finish: the stream is still open");
+            };
+            // The timeout fired: the read is dropped part-way.
+            drop(reading);
+            send(&tx, "<b/>");
+            drop(tx);
+            assert_eq!(body.read().await.unwrap(), "<a>1</a><b/>");
+        });
     }
 }

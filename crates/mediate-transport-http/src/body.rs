@@ -4,10 +4,10 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use http_body_util::BodyExt;
 use mediate_message::{BodyError, BodyStream, PendingBody};
 
 type Opening = Pin<Box<dyn Future<Output = Result<BodyStream, BodyError>> + Send>>;
@@ -187,14 +187,182 @@ impl Body for ResponseBody {
     }
 }
 
+/// Who sends a body the transport reads: named when the body's idle timeout fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Peer {
+    /// A client of the listener (a request body).
+    Client,
+    /// A backend the client sent to (a response body).
+    Backend,
+}
+
 /// A hyper body as a [`BodyStream`]: its data frames, trailers dropped, errors as
-/// [`BodyError::Read`].
-pub(crate) fn incoming_stream(body: hyper::body::Incoming) -> BodyStream {
-    use futures::TryStreamExt;
-    Box::pin(
-        body.into_data_stream()
-            .map_err(|e| BodyError::Read(error_chain(&e))),
-    )
+/// [`BodyError::Read`]. With `idle`, a wait for the next frame that lasts that long ends the
+/// stream with a [`BodyError::Read`] naming the silent `peer` ("the client sent no body data
+/// for 180 s"), so that a reader fails instead of waiting for ever.
+///
+/// The timer costs nothing while frames are ready when asked for (a small body that came
+/// with its head never starts one): it is made the first time the body has to wait, and
+/// then reused for the whole body.
+pub(crate) fn incoming_stream(
+    body: hyper::body::Incoming,
+    idle: Option<Duration>,
+    peer: Peer,
+) -> BodyStream {
+    Box::pin(IncomingStream::new(body, idle, peer))
+}
+
+/// The stream [`incoming_stream`] makes (generic over the body for tests).
+struct IncomingStream<B> {
+    /// `None` once the body has ended (or failed, or timed out): it is dropped at once.
+    body: Option<B>,
+    idle: Option<IdleTimer>,
+}
+
+impl<B: Body> IncomingStream<B> {
+    fn new(body: B, idle: Option<Duration>, peer: Peer) -> Self {
+        let idle = idle
+            .filter(|_| !body.is_end_stream())
+            .map(|limit| IdleTimer {
+                limit,
+                peer,
+                waiting_since: None,
+                sleep: None,
+            });
+        Self {
+            body: Some(body),
+            idle,
+        }
+    }
+}
+
+impl<B> futures::Stream for IncomingStream<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::error::Error + 'static,
+{
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let Some(body) = this.body.as_mut() else {
+            return Poll::Ready(None);
+        };
+        loop {
+            match Pin::new(&mut *body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Some(idle) = &mut this.idle {
+                        idle.waiting_since = None;
+                    }
+                    if let Ok(data) = frame.into_data() {
+                        return Poll::Ready(Some(Ok(data)));
+                    }
+                    // Trailers: dropped.
+                }
+                Poll::Ready(Some(Err(err))) => {
+                    this.body = None;
+                    this.idle = None;
+                    return Poll::Ready(Some(Err(BodyError::Read(error_chain(&err)))));
+                }
+                Poll::Ready(None) => {
+                    this.body = None;
+                    this.idle = None;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => break,
+            }
+        }
+        if body.is_end_stream() {
+            // All of it arrived (hyper counts `Content-Length`); no need to wait for the close.
+            this.body = None;
+            this.idle = None;
+            return Poll::Ready(None);
+        }
+        let Some(idle) = &mut this.idle else {
+            return Poll::Pending;
+        };
+        match idle.poll_expired(cx) {
+            Expiry::Waiting => Poll::Pending,
+            Expiry::NoTimer => {
+                this.idle = None;
+                Poll::Pending
+            }
+            Expiry::Expired => {
+                let err = BodyError::Read(format!(
+                    "the {} sent no body data for {}",
+                    match idle.peer {
+                        Peer::Client => "client",
+                        Peer::Backend => "backend",
+                    },
+                    describe(idle.limit)
+                ));
+                tracing::debug!(error = %err, "body idle timeout; abandoning the body");
+                this.body = None;
+                this.idle = None;
+                Poll::Ready(Some(Err(err)))
+            }
+        }
+    }
+}
+
+/// The idle timeout of one body.
+struct IdleTimer {
+    limit: Duration,
+    peer: Peer,
+    /// When the wait for the next frame began; `None` while not waiting.
+    waiting_since: Option<tokio::time::Instant>,
+    /// Made at the first wait and reused: its deadline may be that of an earlier wait (earlier
+    /// than the current one's), and is moved on only when it fires, so that a frame costs no
+    /// timer update.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+enum Expiry {
+    /// Not yet: the waker is registered for when it will be.
+    Waiting,
+    /// The current wait has lasted the limit.
+    Expired,
+    /// No timer can be had (polled outside a tokio runtime): no limit.
+    NoTimer,
+}
+
+impl IdleTimer {
+    fn poll_expired(&mut self, cx: &mut Context<'_>) -> Expiry {
+        let since = *self
+            .waiting_since
+            .get_or_insert_with(tokio::time::Instant::now);
+        let Some(deadline) = since.checked_add(self.limit) else {
+            return Expiry::NoTimer;
+        };
+        let sleep = match &mut self.sleep {
+            Some(sleep) => sleep,
+            None => {
+                if tokio::runtime::Handle::try_current().is_err() {
+                    return Expiry::NoTimer;
+                }
+                self.sleep
+                    .insert(Box::pin(tokio::time::sleep_until(deadline)))
+            }
+        };
+        loop {
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Expiry::Waiting;
+            }
+            if sleep.deadline() >= deadline {
+                return Expiry::Expired;
+            }
+            sleep.as_mut().reset(deadline);
+        }
+    }
+}
+
+/// `180 s`, or `250 ms` for a duration that is not whole seconds.
+fn describe(limit: Duration) -> String {
+    if limit.subsec_nanos() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{} ms", limit.as_millis())
+    }
 }
 
 /// An error and its causes, `: `-separated.
@@ -215,6 +383,7 @@ pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http_body_util::BodyExt;
 
     fn collect(body: ResponseBody) -> Result<Bytes, BodyError> {
         futures::executor::block_on(async { Ok(body.collect().await?.to_bytes()) })
@@ -258,5 +427,125 @@ mod tests {
         );
         assert!(ResponseBody::empty().is_end_stream());
         assert!(!ResponseBody::full("x").is_end_stream());
+    }
+
+    type Frames = futures::channel::mpsc::UnboundedSender<Result<Frame<Bytes>, std::io::Error>>;
+
+    /// A body fed by hand, and its stream with an idle limit.
+    fn fed(
+        idle: Duration,
+    ) -> (
+        Frames,
+        IncomingStream<impl Body<Data = Bytes, Error = std::io::Error> + Unpin>,
+    ) {
+        let (tx, rx) = futures::channel::mpsc::unbounded();
+        let body = http_body_util::StreamBody::new(rx);
+        (tx, IncomingStream::new(body, Some(idle), Peer::Client))
+    }
+
+    fn send(tx: &Frames, data: &'static str) {
+        tx.unbounded_send(Ok(Frame::data(Bytes::from_static(data.as_bytes()))))
+            .unwrap();
+    }
+
+    /// Awaits `f`, failing the test if it hangs.
+    async fn within<F: Future>(f: F) -> F::Output {
+        tokio::time::timeout(Duration::from_secs(30), f)
+            .await
+            .expect("the test hung")
+    }
+
+    #[tokio::test]
+    async fn a_body_silent_for_the_idle_limit_fails_naming_the_peer() {
+        use futures::StreamExt;
+        let (tx, mut stream) = fed(Duration::from_millis(50));
+        send(&tx, "ab");
+        assert_eq!(within(stream.next()).await.unwrap().unwrap(), "ab");
+        // The sender stays open and sends nothing more.
+        let err = within(stream.next()).await.unwrap().unwrap_err();
+        assert_eq!(
+            err,
+            BodyError::Read("the client sent no body data for 50 ms".into())
+        );
+        assert!(stream.next().await.is_none());
+        assert!(stream.body.is_none(), "the body is let go at once");
+        drop(tx);
+    }
+
+    #[tokio::test]
+    async fn the_limit_is_on_each_wait_not_on_the_whole_body() {
+        use futures::StreamExt;
+        let (tx, stream) = fed(Duration::from_secs(1));
+        // Eight chunks 150 ms apart: 1.2 s in all, never 1 s without one. The timer made at the
+        // first wait fires during a later one and must be moved on, not taken as expiry.
+        let feeder = tokio::spawn(async move {
+            for _ in 0..8 {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                send(&tx, "x");
+            }
+        });
+        let got: Vec<_> = within(stream.collect::<Vec<_>>()).await;
+        let got: Result<Vec<Bytes>, _> = got.into_iter().collect();
+        assert_eq!(got.unwrap().concat(), b"xxxxxxxx");
+        feeder.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_body_that_never_waits_never_makes_a_timer() {
+        use futures::StreamExt;
+        let (tx, mut stream) = fed(Duration::from_millis(10));
+        send(&tx, "a");
+        send(&tx, "b");
+        tx.unbounded_send(Ok(Frame::trailers(http::HeaderMap::new())))
+            .unwrap();
+        drop(tx);
+        let mut got = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            got.push(chunk.unwrap());
+        }
+        assert_eq!(got.concat(), b"ab", "trailers are dropped");
+        assert!(stream.idle.is_none() && stream.body.is_none());
+
+        let (tx, mut stream) = fed(Duration::from_millis(10));
+        send(&tx, "a");
+        assert_eq!(stream.next().await.unwrap().unwrap(), "a");
+        assert!(
+            stream
+                .idle
+                .as_ref()
+                .is_some_and(|idle| idle.sleep.is_none())
+        );
+    }
+
+    #[tokio::test]
+    async fn an_errored_body_reports_its_error_once() {
+        use futures::StreamExt;
+        let (tx, mut stream) = fed(Duration::from_secs(60));
+        tx.unbounded_send(Err(std::io::Error::other("connection reset")))
+            .unwrap();
+        assert_eq!(
+            stream.next().await.unwrap().unwrap_err(),
+            BodyError::Read("connection reset".into())
+        );
+        assert!(stream.next().await.is_none());
+    }
+
+    #[test]
+    fn outside_a_runtime_a_body_waits_without_a_limit() {
+        use futures::StreamExt;
+        let (tx, mut stream) = fed(Duration::from_millis(1));
+        let feeder = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            send(&tx, "late");
+        });
+        let chunk = futures::executor::block_on(stream.next());
+        assert_eq!(chunk.unwrap().unwrap(), "late");
+        feeder.join().unwrap();
+    }
+
+    #[test]
+    fn idle_limits_are_described_in_seconds_or_milliseconds() {
+        assert_eq!(describe(Duration::from_secs(180)), "180 s");
+        assert_eq!(describe(Duration::from_millis(250)), "250 ms");
     }
 }

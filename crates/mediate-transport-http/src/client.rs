@@ -18,7 +18,7 @@ use mediate_core::transport::{
 };
 use mediate_message::{BodyError, DEFAULT_BODY_LIMIT, PendingBody};
 
-use crate::body::{ResponseBody, error_chain, incoming_stream};
+use crate::body::{Peer, ResponseBody, error_chain, incoming_stream};
 
 /// What MI's pass-through transport sends as `User-Agent` (`http.user.agent.preserve=false`).
 pub const MI_USER_AGENT: &str = "Synapse-PT-HttpComponents-NIO";
@@ -33,6 +33,13 @@ pub struct ClientConfig {
     /// The response-head timeout of a request that sets none
     /// ([`OutboundRequest::timeout`]). Default 180 s (MI's `http.socket.timeout`).
     pub default_timeout: Duration,
+    /// How long a response body may stay silent once its head has arrived: a wait for its
+    /// next chunk that lasts this long fails the body with a
+    /// [`BodyError::Read`] ("the backend sent no body data for 180 s"), so that a mediator
+    /// reading it fails, and a response streamed on to the client is cut (the client's
+    /// connection is aborted, as in MI) instead of hanging. MI's `http.socket.timeout` on
+    /// the sender. Default 180 s; `None`: no limit.
+    pub body_idle_timeout: Option<Duration>,
     /// How long an idle keep-alive connection stays in the pool. Default 60 s.
     pub pool_idle_timeout: Duration,
     /// Idle connections kept per host (`scheme://host:port`). Default 64.
@@ -58,6 +65,7 @@ impl Default for ClientConfig {
         Self {
             connect_timeout: Duration::from_secs(10),
             default_timeout: Duration::from_secs(180),
+            body_idle_timeout: Some(Duration::from_secs(180)),
             pool_idle_timeout: Duration::from_secs(60),
             pool_max_idle_per_host: 64,
             http2_prior_knowledge: false,
@@ -241,8 +249,11 @@ impl HttpSender for HyperSender {
         } else {
             let length = content_length(&parts.headers);
             Some(
-                PendingBody::new(incoming_stream(incoming), length)
-                    .with_limit(self.config.body_limit),
+                PendingBody::new(
+                    incoming_stream(incoming, self.config.body_idle_timeout, Peer::Backend),
+                    length,
+                )
+                .with_limit(self.config.body_limit),
             )
         };
         Ok(http::Response::from_parts(parts, body))

@@ -34,6 +34,7 @@
 //! | request head size ([`ServerConfig::max_header_size`]) | 64 KiB | `431` |
 //! | header count ([`ServerConfig::max_headers`]) | 100 | `431` |
 //! | request body read into memory ([`ServerConfig::body_limit`]) | 64 MiB | [`BodyError::TooLarge`](mediate_message::BodyError::TooLarge) when a mediator reads it (`413` if nothing handles it); streaming is unlimited |
+//! | silence inside a request body, per wait for its next chunk ([`ServerConfig::body_idle_timeout`]) | 180 s | the body fails ([`BodyError::Read`](mediate_message::BodyError::Read)): a mediator reading it fails, a body streamed to a backend aborts that request |
 //! | drain on shutdown ([`ServerConfig::grace_period`]) | 30 s | connections cut |
 //!
 //! A malformed request line or header is answered `400 Bad Request` by hyper, and the server
@@ -57,6 +58,12 @@
 //!
 //! The timeout counts from the start of the request until the response head, including
 //! connecting and writing the body.
+//!
+//! Once the head has arrived, the response body may stay silent at most
+//! [`ClientConfig::body_idle_timeout`] (180 s) between two chunks; beyond it the body fails
+//! ([`BodyError::Read`](mediate_message::BodyError::Read)): a mediator reading it fails, and a
+//! body streamed on to a client cuts that client's response (the connection is aborted, as in
+//! MI).
 //!
 //! # Example
 //!

@@ -21,7 +21,7 @@ use mediate_message::{DEFAULT_BODY_LIMIT, PendingBody};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use crate::body::{ResponseBody, incoming_stream};
+use crate::body::{Peer, ResponseBody, incoming_stream};
 use crate::client::content_length;
 
 /// The smallest header limit hyper accepts (its minimum read buffer).
@@ -49,6 +49,13 @@ pub struct ServerConfig {
     /// next request, and how long a new connection (HTTP/1.1 or HTTP/2) may stay silent.
     /// Default 30 s; `None`: no limit.
     pub header_read_timeout: Option<Duration>,
+    /// How long a request body may stay silent: a wait for its next chunk that lasts this long
+    /// fails the body with a [`BodyError::Read`](mediate_message::BodyError::Read) ("the client
+    /// sent no body data for 180 s"), so that a mediator reading it fails and a body streamed
+    /// on to a backend aborts that request, instead of the request being held for ever. It is
+    /// MI's `http.socket.timeout` for a client that stops sending its body. Default 180 s;
+    /// `None`: no limit.
+    pub body_idle_timeout: Option<Duration>,
     /// How long in-flight requests may run on after shutdown is asked for; connections still
     /// open then are cut. Default 30 s.
     pub grace_period: Duration,
@@ -72,6 +79,7 @@ impl Default for ServerConfig {
             max_header_size: 64 * 1024,
             max_headers: 100,
             header_read_timeout: Some(Duration::from_secs(30)),
+            body_idle_timeout: Some(Duration::from_secs(180)),
             grace_period: Duration::from_secs(30),
             keep_alive: true,
             http2: true,
@@ -182,6 +190,7 @@ pub async fn serve(
     let shared = Arc::new(Shared {
         handler,
         body_limit: config.body_limit,
+        body_idle_timeout: config.body_idle_timeout,
         server_header,
     });
     let graceful = GracefulShutdown::new();
@@ -376,6 +385,7 @@ async fn accept_error(err: &io::Error) {
 struct Shared {
     handler: Arc<dyn Handler>,
     body_limit: usize,
+    body_idle_timeout: Option<Duration>,
     server_header: Option<HeaderValue>,
 }
 
@@ -391,7 +401,8 @@ impl Shared {
             None
         } else {
             let length = content_length(&parts.headers);
-            Some(PendingBody::new(incoming_stream(incoming), length).with_limit(self.body_limit))
+            let stream = incoming_stream(incoming, self.body_idle_timeout, Peer::Client);
+            Some(PendingBody::new(stream, length).with_limit(self.body_limit))
         };
         let method = parts.method.clone();
         let path = parts.uri.path().to_owned();
