@@ -46,7 +46,9 @@ pub const FAULT_SEQUENCE_KEY: &str = "fault";
 /// ```
 ///
 /// Cloning an `Env` is cheap (one reference count): a task that runs on after the flow that
-/// started it (a `send`'s response) takes a clone.
+/// started it (a `send`'s response) takes a clone, and is spawned with
+/// [`tasks::spawn`](crate::tasks::spawn) so that a server waits for it before it stops (when
+/// the environment has a [`BackgroundTasks`](crate::tasks::BackgroundTasks) extension).
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     inner: Arc<EnvInner>,

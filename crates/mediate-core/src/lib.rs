@@ -22,6 +22,7 @@
 //! | [`Registry`], [`MediatorSpec`], [`BuildError`] | name → factory; configuration → mediator |
 //! | [`SequenceBuilder`], [`IntoMediator`] | a flow built in code, one `?` at the end |
 //! | [`suggestions`], [`closest`], [`did_you_mean`] | "did you mean" names for an "unknown …" message |
+//! | [`tasks`] | background tasks (`send`, out-only `call`) a server waits for before it stops |
 //!
 //! ```
 //! use std::sync::Arc;
@@ -63,6 +64,7 @@ mod sequence;
 mod spec;
 mod stats;
 mod suggest;
+pub mod tasks;
 mod template;
 pub mod transport;
 

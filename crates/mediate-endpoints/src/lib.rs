@@ -115,8 +115,8 @@ pub use leaf::{
     AddressEndpoint, Authentication, DefaultEndpoint, HttpEndpoint, HttpMethod, OAuth, OAuthGrant,
 };
 pub use runtime::{
-    CallOutcome, DEFAULT_GLOBAL_TIMEOUT, Delivery, EndpointStatus, Endpoints, EndpointsBuilder,
-    EndpointsError, payload_value,
+    CallOutcome, DEFAULT_GLOBAL_TIMEOUT, Deliveries, Delivery, EndpointStatus, Endpoints,
+    EndpointsBuilder, EndpointsError, payload_value,
 };
 pub use settings::{
     Addressing, AddressingVersion, EndpointSettings, MarkForSuspension, MessageFormat, Optimize,

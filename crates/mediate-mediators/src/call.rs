@@ -458,8 +458,10 @@ impl Mediator for Call {
             // The configuration itself (not a copy of the endpoint) goes with the task: the
             // endpoints runtime keeps an inline endpoint's state by the definition's identity.
             let config = Arc::clone(&self.config);
-            let env = env.clone();
-            runtime.spawn(async move {
+            let task_env = env.clone();
+            // Tracked by the environment's background tasks: a server stopping waits for it.
+            mediate_core::tasks::spawn(env, &runtime, async move {
+                let env = task_env;
                 let endpoint = config.endpoint.as_ref();
                 match endpoints.call(endpoint, &mut request, &env).await {
                     Ok(_) => {}

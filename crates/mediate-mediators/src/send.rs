@@ -14,7 +14,12 @@
 //! A failed send (101503, 101504, 303000…) runs the fault sequence of the resource or proxy
 //! (else `fault`) on the request, with `ERROR_CODE` and `ERROR_MESSAGE` set. Each branch ends
 //! with [`exchange::finish`], so a client is never left without a reply. A recipient list's
-//! responses each run through the response flow (the first one to reply answers the client).
+//! responses each run through the response flow as they arrive, in the order the recipients
+//! answer (the first one to reply answers the client; a slow recipient holds up no other).
+//!
+//! The exchange's task is a background task of the environment
+//! ([`mediate_core::tasks::spawn`]): a server that stops waits for it (within its grace
+//! period), so a message accepted with `FORCE_SC_ACCEPTED` is still delivered.
 //!
 //! `<send/>` without an endpoint on a response message replies to the client. Synapse property
 //! `OUT_ONLY` = `true`: the message is sent and no response is awaited or processed; axis2
@@ -26,7 +31,9 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt;
 use mediate_core::exchange::{self, Branch};
+use mediate_core::tasks;
 use mediate_core::{
     BuildError, Env, Expression, Flow, IntoMediator, MediationError, Mediator, MediatorSpec,
     MessageContext, Namespaces, Registry, async_trait,
@@ -205,19 +212,31 @@ impl Mediator for Send {
             exchange::expect_reply(msg);
         }
         let endpoint = self.config.clone();
-        let env = env.clone();
-        runtime.spawn(async move {
-            let deliveries = endpoints
+        let task_env = env.clone();
+        // Tracked by the environment's background tasks: a server stopping waits for it.
+        tasks::spawn(env, &runtime, async move {
+            let env = task_env;
+            let mut deliveries = endpoints
                 .call_all(endpoint.endpoint.as_ref(), copy, &env)
                 .await;
-            for delivery in deliveries {
-                if out_only {
+            if out_only {
+                while let Some(delivery) = deliveries.next().await {
                     if let Err(err) = &delivery.outcome {
                         tracing::warn!(code = err.code(), error = %err, "out-only send failed");
                     }
-                    continue;
                 }
-                response_flow(delivery, receive.as_deref(), &env).await;
+            } else if deliveries.remaining() <= 1 {
+                if let Some(delivery) = deliveries.next().await {
+                    response_flow(delivery, receive.as_deref(), &env).await;
+                }
+            } else {
+                // A recipient list: each response runs through the response flow as it
+                // arrives, beside the sends still waiting for theirs.
+                deliveries
+                    .for_each_concurrent(None, |delivery| {
+                        response_flow(delivery, receive.as_deref(), &env)
+                    })
+                    .await;
             }
         });
         Ok(Flow::Continue)

@@ -11,6 +11,7 @@ use http::{Request, Response};
 use mediate_config::{
     Configuration, Diagnostic, Diagnostics, LoadOptions, TemplateBody, load_dir_with,
 };
+use mediate_core::tasks::BackgroundTasks;
 use mediate_core::transport::HttpSender;
 use mediate_core::{Env, Flow, MediationError, MessageContext, Registry};
 use mediate_endpoints::runtime::Endpoints;
@@ -119,13 +120,16 @@ impl RuntimeBuilder {
         };
         let configuration = Arc::new(configuration);
         let extension = endpoints.clone();
+        let background = BackgroundTasks::new();
+        let tracked = background.clone();
         let snapshot = Snapshot::build(Arc::clone(&configuration), &self.registry, move |env| {
-            env.extension(extension)
+            env.extension(extension).extension(tracked)
         })?;
         Ok(Runtime {
             inner: Arc::new(Inner {
                 engine: Engine::new(Arc::new(snapshot)),
                 endpoints,
+                background,
             }),
         })
     }
@@ -135,6 +139,8 @@ impl RuntimeBuilder {
 struct Inner {
     engine: Engine,
     endpoints: Endpoints,
+    /// The tasks `send` and out-only `call` leave running (also in the environment).
+    background: BackgroundTasks,
 }
 
 /// A deployed configuration, ready to serve HTTP or to run messages in-process.
@@ -247,7 +253,10 @@ impl Runtime {
     }
 
     /// Serves HTTP on `listener` until `shutdown` completes, then drains in-flight requests
-    /// (bounded by `config.grace_period`).
+    /// and waits for the [background tasks](Self::background_tasks) (`send`s and out-only
+    /// `call`s still under way, such as those of messages already answered `202 Accepted`),
+    /// all within `config.grace_period` from the moment `shutdown` completed. What is still
+    /// running then is abandoned, with a warning saying how much.
     pub async fn serve(
         &self,
         listener: tokio::net::TcpListener,
@@ -255,7 +264,75 @@ impl Runtime {
         shutdown: impl Future<Output = ()>,
     ) -> io::Result<()> {
         let handler: Arc<dyn Handler> = Arc::new(self.clone());
-        mediate_transport_http::serve(listener, handler, config, shutdown).await
+        let grace = config.grace_period;
+        let stopping = std::sync::OnceLock::new();
+        let shutdown = async {
+            shutdown.await;
+            let _ = stopping.set(Instant::now());
+        };
+        let served = mediate_transport_http::serve(listener, handler, config, shutdown).await;
+        let since = stopping.get().copied().unwrap_or_else(Instant::now);
+        let left = match since.checked_add(grace) {
+            Some(deadline) => self.wait_idle(deadline).await,
+            None => {
+                self.inner.background.wait_idle().await;
+                0
+            }
+        };
+        if left > 0 {
+            tracing::warn!(
+                still_running = left,
+                grace_ms = grace.as_millis() as u64,
+                "background sends still running after the grace period are abandoned"
+            );
+        }
+        served
+    }
+
+    /// The tasks mediators leave running after a message's flow (a `send`, an out-only
+    /// `call`): how many are still running, and a way to wait for them. [`serve`](Self::serve)
+    /// waits for them when it stops; a program that only uses [`handle`](Self::handle) calls
+    /// [`wait_idle`](Self::wait_idle) before it exits, so that no accepted message is lost.
+    pub fn background_tasks(&self) -> &BackgroundTasks {
+        &self.inner.background
+    }
+
+    /// Waits until no [background task](Self::background_tasks) is running, or until
+    /// `deadline`, and gives how many were still running then (`0`: all finished).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use mediate_config::Configuration;
+    /// use mediate_runtime::Runtime;
+    ///
+    /// let runtime = Runtime::builder().deploy(Configuration::new(Vec::new())).map_err(|d| d.to_string())?;
+    /// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    /// rt.block_on(async {
+    ///     // What a `send` leaves behind: a task tracked by the runtime.
+    ///     let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    ///     tokio::spawn(runtime.background_tasks().track(async move {
+    ///         let _ = finished.await;
+    ///     }));
+    ///     assert_eq!(runtime.wait_idle(Instant::now() + Duration::from_millis(10)).await, 1);
+    ///     done.send(()).unwrap();
+    ///     assert_eq!(runtime.wait_idle(Instant::now() + Duration::from_secs(5)).await, 0);
+    /// });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn wait_idle(&self, deadline: Instant) -> usize {
+        let tasks = &self.inner.background;
+        if tasks.running() == 0 {
+            return 0;
+        }
+        tracing::debug!(
+            running = tasks.running(),
+            "waiting for background sends to finish"
+        );
+        let deadline = tokio::time::Instant::from_std(deadline);
+        match tokio::time::timeout_at(deadline, tasks.wait_idle()).await {
+            Ok(()) => 0,
+            Err(_) => tasks.running(),
+        }
     }
 
     /// The management port's state for this deployment: its configuration, the endpoint states,

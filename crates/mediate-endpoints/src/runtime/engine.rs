@@ -1,7 +1,9 @@
 //! Sending one message through a compiled endpoint tree: leaves, failover, load balancing,
 //! session affinity and recipient lists, with MI's error codes and suspension bookkeeping.
 
-use std::time::Instant;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use futures::future::{BoxFuture, join_all};
 use http::Uri;
@@ -13,8 +15,7 @@ use mediate_core::{MediationError, MessageContext, codes};
 use crate::runtime::Inner;
 use crate::runtime::metrics;
 use crate::runtime::node::{
-    ANONYMOUS, Group, GroupKind, Leaf, Loadbalance, Node, Recipients, Sessions, Target,
-    address_leaf, lock,
+    ANONYMOUS, Group, GroupKind, Leaf, Loadbalance, Node, Recipients, Target, address_leaf, lock,
 };
 use crate::runtime::url::{append_postfix, expand_template, fill_properties};
 use crate::runtime::wire::{self, Outbound};
@@ -235,7 +236,7 @@ impl<'a> Exchange<'a> {
         let failure = match result {
             Ok(Ok(response)) => {
                 leaf.on_success();
-                metrics::record_success(&leaf.label, elapsed);
+                leaf.metrics.record_success(elapsed);
                 if matches!(leaf.target, Target::Http { .. }) {
                     // MI's http endpoint removes REST_URL_POSTFIX from the message.
                     msg.set_rest_url_postfix("");
@@ -627,17 +628,70 @@ fn request_session(msg: &MessageContext) -> Option<String> {
     None
 }
 
+/// The most sessions one session-affine load balancer keeps. Past it, a new session is
+/// balanced as any message is but not remembered (logged once, at debug level), until expired
+/// sessions are swept away; the sessions already known keep their endpoint.
+pub const MAX_SESSIONS: usize = 100_000;
+
+/// How often at most expired sessions are swept (sooner for a shorter session timeout, but
+/// not more than once a second): a sweep walks every session under the lock, so it is not
+/// done for every new session.
+const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The sessions of a session-affine load balancer (`<session type="http">`): session id
+/// (`NAME=value` of the cookie) → child index and when it was last used. A session expires
+/// `sessionTimeout` after its last use (MI's `SALSessions`); an expired one is forgotten when
+/// it is next looked up, or by the periodic sweep.
+#[derive(Debug)]
+pub(crate) struct Sessions {
+    /// The load balancer, for the log.
+    label: String,
+    timeout: Duration,
+    sweep_interval: Duration,
+    cap: usize,
+    table: Mutex<SessionTable>,
+}
+
+#[derive(Debug)]
+struct SessionTable {
+    map: HashMap<String, (usize, Instant)>,
+    /// When expired sessions are swept next.
+    next_sweep: Instant,
+    /// Whether reaching the cap has been logged (again once the table has room).
+    full_logged: bool,
+}
+
 impl Sessions {
+    /// The sessions of the load balancer `label`, expiring `timeout` after their last use.
+    pub(crate) fn new(label: &str, timeout: Duration) -> Self {
+        Self::with_cap(label, timeout, MAX_SESSIONS, Instant::now())
+    }
+
+    fn with_cap(label: &str, timeout: Duration, cap: usize, now: Instant) -> Self {
+        let sweep_interval = timeout.clamp(Duration::from_secs(1), SESSION_SWEEP_INTERVAL);
+        Self {
+            label: label.to_owned(),
+            timeout,
+            sweep_interval,
+            cap,
+            table: Mutex::new(SessionTable {
+                map: HashMap::new(),
+                next_sweep: now + sweep_interval,
+                full_logged: false,
+            }),
+        }
+    }
+
     /// The child bound to session `id`, if the session has not expired (its use refreshes it).
     fn lookup(&self, id: &str, now: Instant) -> Option<usize> {
-        let mut map = lock(&self.map);
-        match map.get_mut(id) {
+        let mut table = lock(&self.table);
+        match table.map.get_mut(id) {
             Some((i, last)) if now.saturating_duration_since(*last) < self.timeout => {
                 *last = now;
                 Some(*i)
             }
             Some(_) => {
-                map.remove(id);
+                table.map.remove(id);
                 None
             }
             None => None,
@@ -656,12 +710,44 @@ impl Sessions {
         else {
             return;
         };
-        let mut map = lock(&self.map);
-        if map.len() >= 10_000 {
+        self.bind(id, i, now);
+    }
+
+    /// Binds session `id` to child `i` as used at `now`: expired sessions are swept first when
+    /// the sweep is due, and a new session is not kept while the table is full.
+    fn bind(&self, id: &str, i: usize, now: Instant) {
+        let mut table = lock(&self.table);
+        if now >= table.next_sweep {
             let timeout = self.timeout;
-            map.retain(|_, (_, last)| now.saturating_duration_since(*last) < timeout);
+            table
+                .map
+                .retain(|_, (_, last)| now.saturating_duration_since(*last) < timeout);
+            table.next_sweep = now + self.sweep_interval;
+            if table.map.len() < self.cap {
+                table.full_logged = false;
+            }
         }
-        map.insert(id.to_owned(), (i, now));
+        if let Some(entry) = table.map.get_mut(id) {
+            *entry = (i, now);
+            return;
+        }
+        if table.map.len() >= self.cap {
+            if !table.full_logged {
+                table.full_logged = true;
+                tracing::debug!(
+                    endpoint = %self.label,
+                    sessions = table.map.len(),
+                    "session table full; new sessions are balanced without affinity until expired ones are swept"
+                );
+            }
+            return;
+        }
+        table.map.insert(id.to_owned(), (i, now));
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        lock(&self.table).map.len()
     }
 }
 
@@ -767,5 +853,93 @@ impl Inner {
             current = self.named.get(&key)?.clone();
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod session_tests {
+    use super::*;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn a_session_expires_its_timeout_after_its_last_use() {
+        let t0 = Instant::now();
+        let sessions = Sessions::with_cap("lb", 10 * SECOND, 10, t0);
+        sessions.bind("JSESSIONID=a", 1, t0);
+        assert_eq!(sessions.lookup("JSESSIONID=a", t0 + 6 * SECOND), Some(1));
+        // The use at 6 s refreshed it: alive at 15 s (9 s after that use), gone at 25 s.
+        assert_eq!(sessions.lookup("JSESSIONID=a", t0 + 15 * SECOND), Some(1));
+        assert_eq!(sessions.lookup("JSESSIONID=a", t0 + 25 * SECOND), None);
+        assert_eq!(
+            sessions.len(),
+            0,
+            "an expired session is forgotten when looked up"
+        );
+        assert_eq!(sessions.lookup("JSESSIONID=unknown", t0), None);
+    }
+
+    #[test]
+    fn expired_sessions_are_swept_periodically_not_on_every_new_session() {
+        let t0 = Instant::now();
+        // A 2 s timeout: swept at most every 2 s.
+        let sessions = Sessions::with_cap("lb", 2 * SECOND, 10, t0);
+        sessions.bind("a=1", 0, t0);
+        sessions.bind("b=1", 1, t0);
+        let half = Duration::from_millis(500);
+        sessions.bind("c=1", 0, t0 + SECOND + half);
+        assert_eq!(sessions.len(), 3, "no sweep before it is due");
+        // At 2.5 s: a and b (last used at 0) are expired and swept; c (1.5 s) is not.
+        sessions.bind("d=1", 1, t0 + 2 * SECOND + half);
+        assert_eq!(sessions.len(), 2);
+        // At 4 s c has expired, but the next sweep is not due before 4.5 s: it stays in the
+        // table (a lookup would still find it expired).
+        sessions.bind("e=1", 0, t0 + 4 * SECOND);
+        assert_eq!(sessions.len(), 3);
+        // At 4.6 s the sweep takes c and d (last used 2.1 s ago); e and f stay.
+        let t = t0 + 4 * SECOND + Duration::from_millis(600);
+        sessions.bind("f=1", 1, t);
+        assert_eq!(sessions.len(), 2);
+        assert_eq!(sessions.lookup("e=1", t), Some(0));
+        assert_eq!(sessions.lookup("f=1", t), Some(1));
+        assert_eq!(sessions.lookup("c=1", t), None);
+    }
+
+    #[test]
+    fn a_full_table_keeps_its_sessions_and_balances_new_ones_without_affinity() {
+        let t0 = Instant::now();
+        let sessions = Sessions::with_cap("lb", 10 * SECOND, 3, t0);
+        for (i, id) in ["a=1", "b=1", "c=1"].into_iter().enumerate() {
+            sessions.bind(id, i, t0);
+        }
+        let t1 = t0 + SECOND;
+        sessions.bind("d=1", 1, t1);
+        sessions.bind("e=1", 2, t1);
+        assert_eq!(sessions.len(), 3);
+        assert_eq!(sessions.lookup("d=1", t1), None, "not kept past the cap");
+        assert_eq!(
+            sessions.lookup("a=1", t1),
+            Some(0),
+            "known sessions keep their child"
+        );
+        // A known session may still be bound again while the table is full.
+        sessions.bind("b=1", 2, t1);
+        assert_eq!(sessions.lookup("b=1", t1), Some(2));
+        // Once sessions have expired and the sweep is due, new sessions are kept again: c
+        // (last used at 0) has expired, a and b (used at 1 s) have not.
+        let t2 = t0 + 10 * SECOND + SECOND / 2;
+        sessions.bind("f=1", 0, t2);
+        assert_eq!(sessions.lookup("f=1", t2), Some(0));
+        assert_eq!(sessions.lookup("c=1", t2), None);
+        assert_eq!(sessions.len(), 3);
+    }
+
+    #[test]
+    fn the_default_cap_is_the_documented_constant() {
+        let sessions = Sessions::new("lb", SECOND);
+        assert_eq!(sessions.cap, MAX_SESSIONS);
+        assert_eq!(sessions.sweep_interval, SECOND);
+        let long = Sessions::new("lb", Duration::from_secs(120));
+        assert_eq!(long.sweep_interval, SESSION_SWEEP_INTERVAL);
     }
 }

@@ -1,6 +1,7 @@
 //! The endpoint metrics, emitted through the [`metrics`] facade (a no-op until the program
 //! installs a recorder). Names and label values follow `mediate-runtime`'s vocabulary.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::state::EndpointState;
@@ -31,11 +32,33 @@ pub(crate) fn state_value(state: &EndpointState) -> f64 {
     }
 }
 
-pub(crate) fn record_success(endpoint: &str, elapsed: Duration) {
-    metrics::counter!(CALLS_TOTAL, "endpoint" => endpoint.to_owned(), "outcome" => OUTCOME_SUCCESS)
-        .increment(1);
-    metrics::histogram!(CALL_DURATION_SECONDS, "endpoint" => endpoint.to_owned())
-        .record(elapsed.as_secs_f64());
+/// The metric handles of one endpoint's successful calls, made on the first success and kept:
+/// recording one is then two atomic updates rather than building and looking up the label
+/// sets on every call. (Failures are rare and go the long way, with their code label.)
+#[derive(Debug)]
+pub(crate) struct LeafMetrics {
+    endpoint: metrics::SharedString,
+    success: OnceLock<(metrics::Counter, metrics::Histogram)>,
+}
+
+impl LeafMetrics {
+    pub(crate) fn new(endpoint: &str) -> Self {
+        Self {
+            endpoint: metrics::SharedString::from(endpoint.to_owned()),
+            success: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn record_success(&self, elapsed: Duration) {
+        let (calls, duration) = self.success.get_or_init(|| {
+            (
+                metrics::counter!(CALLS_TOTAL, "endpoint" => self.endpoint.clone(), "outcome" => OUTCOME_SUCCESS),
+                metrics::histogram!(CALL_DURATION_SECONDS, "endpoint" => self.endpoint.clone()),
+            )
+        });
+        calls.increment(1);
+        duration.record(elapsed.as_secs_f64());
+    }
 }
 
 pub(crate) fn record_failure(endpoint: &str, code: i32, elapsed: Duration) {

@@ -17,8 +17,8 @@
 //! | `<http uri-template [method]>` | the template expanded (RFC 6570) from `uri.var.*` and `query.param.*`; `REST_URL_POSTFIX` is not appended (and is cleared) |
 //! | `<default>`, or no endpoint | the message's `To` address |
 //! | `<failover>` | the first ready child in declared order; on a failure, the next ready one (traffic goes back to the first once it recovers, unless `dynamic="false"`) |
-//! | `<loadbalance>` | round robin from the first child, or weighted (`loadbalance.weight`); a failed child's message goes to the next (`failover="true"`, the default); `<session type="http">` keeps a cookie session on its child |
-//! | `<recipientlist>` | a copy to every ready child at once ([`Endpoints::call_all`] gives every response) |
+//! | `<loadbalance>` | round robin from the first child, or weighted (`loadbalance.weight`); a failed child's message goes to the next (`failover="true"`, the default); `<session type="http">` keeps a cookie session on its child (until `sessionTimeout` after its last use; at most [`MAX_SESSIONS`]) |
+//! | `<recipientlist>` | a copy to every ready child at once ([`Endpoints::call_all`] gives each response as it arrives) |
 //! | `<endpoint template>` | the template's endpoint with the `$parameters` filled |
 //! | `<endpoint key>`, `key-expression` | the named endpoint, looked up per message |
 //!
@@ -107,10 +107,13 @@ mod wire;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use futures::future::join_all;
+use futures::future::BoxFuture;
+use futures::stream::{FusedStream, FuturesUnordered, Stream, StreamExt};
 use mediate_core::transport::HttpSender;
 use mediate_core::{Env, MediationError, MediatorSpec, MessageContext};
 
@@ -119,6 +122,7 @@ use crate::state::EndpointState;
 use engine::{Exchange, Failure, body_error, none_ready_recipients};
 use node::{Compiler, EndpointTemplate, GroupKind, Leaf, Node, lock};
 
+pub use engine::MAX_SESSIONS;
 pub use wire_api::payload_value;
 
 /// The default global timeout: how long an endpoint without a `<timeout>` (and a send to `To`)
@@ -178,6 +182,72 @@ pub struct Delivery {
     pub message: MessageContext,
     /// What happened.
     pub outcome: Result<CallOutcome, MediationError>,
+}
+
+/// The [`Delivery`]s of [`Endpoints::call_all`], a [`Stream`] that gives each one as soon as
+/// its recipient has answered (or failed): a recipient list's fast recipient is not held up by
+/// its slow ones. A send to one endpoint gives exactly one delivery, ready at once.
+///
+/// Its [`size_hint`](Stream::size_hint) is exact: how many deliveries are still to come.
+/// Nothing is sent further unless it is polled; dropping it abandons the sends in flight.
+#[must_use = "a recipient list's sends only make progress while the stream is polled"]
+pub struct Deliveries<'a> {
+    state: DeliveriesState<'a>,
+}
+
+// Unboxed on purpose: the one delivery of a plain send costs no allocation of its own.
+#[allow(clippy::large_enum_variant)]
+enum DeliveriesState<'a> {
+    /// One delivery, made already (no allocation beyond the message itself).
+    One(Option<Delivery>),
+    /// A recipient list's sends in flight, in the order they complete.
+    Many(FuturesUnordered<BoxFuture<'a, Delivery>>),
+}
+
+impl Deliveries<'_> {
+    fn one(delivery: Delivery) -> Self {
+        Self {
+            state: DeliveriesState::One(Some(delivery)),
+        }
+    }
+
+    /// How many deliveries are still to come.
+    pub fn remaining(&self) -> usize {
+        match &self.state {
+            DeliveriesState::One(d) => usize::from(d.is_some()),
+            DeliveriesState::Many(sends) => sends.len(),
+        }
+    }
+}
+
+impl fmt::Debug for Deliveries<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deliveries")
+            .field("remaining", &self.remaining())
+            .finish()
+    }
+}
+
+impl Stream for Deliveries<'_> {
+    type Item = Delivery;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Delivery>> {
+        match &mut self.get_mut().state {
+            DeliveriesState::One(d) => Poll::Ready(d.take()),
+            DeliveriesState::Many(sends) => sends.poll_next_unpin(cx),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.remaining();
+        (n, Some(n))
+    }
+}
+
+impl FusedStream for Deliveries<'_> {
+    fn is_terminated(&self) -> bool {
+        self.remaining() == 0
+    }
 }
 
 /// A named endpoint's state, for the management API and metrics.
@@ -375,23 +445,27 @@ impl Endpoints {
         }
     }
 
-    /// Sends `msg` through `endpoint` and gives one [`Delivery`] per message sent: one for
-    /// every ready recipient of a recipient list (each a copy of `msg`, sent at the same time,
-    /// in declared order), else exactly one, as [`call`](Self::call) makes it. This is what
-    /// `send` uses: Synapse runs each recipient's response through the response flow.
-    pub async fn call_all(
-        &self,
+    /// Sends `msg` through `endpoint` and gives one [`Delivery`] per message sent, each as
+    /// soon as it is made: one for every ready recipient of a recipient list (each a copy of
+    /// `msg`, all sent at the same time, given in the order they are answered), else exactly
+    /// one, as [`call`](Self::call) makes it. This is what `send` uses: Synapse runs each
+    /// recipient's response through the response flow as it arrives.
+    ///
+    /// The returned future resolves once the message is on its way (for one endpoint, once it
+    /// has its outcome); a recipient list's sends go on while the [`Deliveries`] are polled.
+    pub async fn call_all<'a>(
+        &'a self,
         endpoint: Option<&EndpointDefinition>,
         mut msg: MessageContext,
-        env: &Env,
-    ) -> Vec<Delivery> {
+        env: &'a Env,
+    ) -> Deliveries<'a> {
         let target = match endpoint.map(|def| self.inner.node_for(def)) {
             Some(Ok(node)) => self.inner.follow(&node, &msg),
             Some(Err(error)) => {
-                return vec![Delivery {
+                return Deliveries::one(Delivery {
                     message: msg,
                     outcome: Err(error),
-                }];
+                });
             }
             None => None,
         };
@@ -401,20 +475,20 @@ impl Endpoints {
             return self.fan_out(group, recipients, msg, env).await;
         }
         let outcome = self.call(endpoint, &mut msg, env).await;
-        vec![Delivery {
+        Deliveries::one(Delivery {
             message: msg,
             outcome,
-        }]
+        })
     }
 
     /// A copy of `msg` to every ready recipient, at once.
-    async fn fan_out(
-        &self,
+    async fn fan_out<'a>(
+        &'a self,
         group: &node::Group,
         recipients: &node::Recipients,
         mut msg: MessageContext,
-        env: &Env,
-    ) -> Vec<Delivery> {
+        env: &'a Env,
+    ) -> Deliveries<'a> {
         let prepared = async {
             msg.read_body().await.map_err(body_error)?;
             for p in &group.properties {
@@ -425,31 +499,37 @@ impl Endpoints {
         let children = match prepared.await {
             Ok(c) if !c.is_empty() => c,
             Ok(_) => {
-                return vec![Delivery {
+                return Deliveries::one(Delivery {
                     outcome: Err(none_ready_recipients(group)),
                     message: msg,
-                }];
+                });
             }
             Err(error) => {
-                return vec![Delivery {
+                return Deliveries::one(Delivery {
                     message: msg,
                     outcome: Err(error),
-                }];
+                });
             }
         };
-        let sends = children.iter().map(|child| {
-            let mut copy = msg.clone();
-            async move {
-                let mut exchange = Exchange::new(&self.inner);
-                let result = exchange.send_node(child, &mut copy, false).await;
-                let outcome = self.finish(child, &mut copy, result, env).await;
-                Delivery {
-                    message: copy,
-                    outcome,
-                }
-            }
-        });
-        join_all(sends).await
+        let sends: FuturesUnordered<BoxFuture<'a, Delivery>> = children
+            .into_iter()
+            .map(|child| {
+                let mut copy = msg.clone();
+                let send: BoxFuture<'a, Delivery> = Box::pin(async move {
+                    let mut exchange = Exchange::new(&self.inner);
+                    let result = exchange.send_node(&child, &mut copy, false).await;
+                    let outcome = self.finish(&child, &mut copy, result, env).await;
+                    Delivery {
+                        message: copy,
+                        outcome,
+                    }
+                });
+                send
+            })
+            .collect();
+        Deliveries {
+            state: DeliveriesState::Many(sends),
+        }
     }
 
     /// The state of the named endpoint `name`.

@@ -125,6 +125,8 @@ pub(crate) struct Leaf {
     pub(crate) reads_body: bool,
     /// Implicit sends (`To`, no endpoint) keep no state.
     pub(crate) stateless: bool,
+    /// The metric handles of successful calls, made once.
+    pub(crate) metrics: metrics::LeafMetrics,
     state: Mutex<EndpointStateMachine>,
 }
 
@@ -184,13 +186,8 @@ pub(crate) enum Recipients {
     },
 }
 
-/// The sessions of a session-affine load balancer (`<session type="http">`): session id
-/// (`NAME=value` of the cookie) → child index and when it was last used.
-#[derive(Debug)]
-pub(crate) struct Sessions {
-    pub(crate) timeout: Duration,
-    pub(crate) map: Mutex<HashMap<String, (usize, Instant)>>,
-}
+/// The sessions of a session-affine load balancer (its expiry and cap live with the engine).
+pub(crate) use crate::runtime::engine::Sessions;
 
 /// Locks a mutex, taking the data of a poisoned one as it is (a panic elsewhere must not stop
 /// every later message).
@@ -252,6 +249,7 @@ impl Leaf {
         let machine = EndpointStateMachine::from_settings(&settings);
         metrics::record_state(&label, machine.state());
         Ok(Self {
+            metrics: metrics::LeafMetrics::new(&label),
             label,
             name,
             target,
@@ -269,6 +267,7 @@ impl Leaf {
     /// The leaf of an implicit send (no endpoint: the message's `To`), which keeps no state.
     pub(crate) fn implicit() -> Self {
         Self {
+            metrics: metrics::LeafMetrics::new("implicit"),
             label: "implicit".into(),
             name: None,
             target: Target::Default,
@@ -734,10 +733,10 @@ impl Compiler<'_> {
                     )
                 );
                 let sessions = match &lb.session {
-                    Some(s) if s.session_type == SessionType::Http => Some(Sessions {
-                        timeout: s.timeout.unwrap_or(defaults::SESSION_TIMEOUT),
-                        map: Mutex::new(HashMap::new()),
-                    }),
+                    Some(s) if s.session_type == SessionType::Http => Some(Sessions::new(
+                        &group_label,
+                        s.timeout.unwrap_or(defaults::SESSION_TIMEOUT),
+                    )),
                     Some(s) => {
                         tracing::warn!(
                             endpoint = %group_label,
