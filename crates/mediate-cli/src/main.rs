@@ -9,6 +9,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+/// mimalloc rather than the system allocator: a request allocates many small, short-lived
+/// values, and glibc's malloc spent a quarter of the instructions of a pass-through request
+/// (see benches/http/README.md). Only the binary chooses; the libraries leave it to the
+/// program that embeds them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod check;
 mod eval;
 mod serve;

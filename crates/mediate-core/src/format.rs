@@ -99,9 +99,7 @@ pub struct Outbound {
 /// XML that cannot map to JSON): code [`codes::MESSAGE_PARSING_ERROR`].
 pub fn outbound(msg: &mut MessageContext) -> Result<Outbound, MediationError> {
     let options = send_options(msg);
-    let mut headers = msg.transport_headers().clone();
-    strip_excluded_headers(&mut headers);
-    headers.remove(header::CONTENT_TYPE);
+    let mut headers = wire_headers(msg.transport_headers());
     if axis2_flag(msg, "NO_ENTITY_BODY") {
         drop(msg.take_unread_body());
         return Ok(Outbound {
@@ -163,9 +161,7 @@ pub fn outbound_request(
 }
 
 fn outbound_without_body(msg: &MessageContext) -> Outbound {
-    let mut headers = msg.transport_headers().clone();
-    strip_excluded_headers(&mut headers);
-    headers.remove(header::CONTENT_TYPE);
+    let headers = wire_headers(msg.transport_headers());
     Outbound {
         content_type: None,
         headers,
@@ -255,17 +251,43 @@ pub fn is_excluded_header(name: &HeaderName) -> bool {
         )
 }
 
-/// Removes every [excluded](is_excluded_header) header, and the headers that a `Connection`
-/// header names (they are hop-by-hop too).
-pub fn strip_excluded_headers(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
+/// The transport headers that go on the wire, in one pass: all but the
+/// [excluded](is_excluded_header) ones, the ones a `Connection` header names, and
+/// `Content-Type` (which the formatter sets).
+fn wire_headers(headers: &HeaderMap) -> HeaderMap {
+    let named: Vec<HeaderName> = if headers.contains_key(header::CONNECTION) {
+        connection_named(headers)
+    } else {
+        Vec::new()
+    };
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        if *name != header::CONTENT_TYPE && !is_excluded_header(name) && !named.contains(name) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// The headers a `Connection` header names.
+fn connection_named(headers: &HeaderMap) -> Vec<HeaderName> {
+    headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
+        .collect()
+}
+
+/// Removes every [excluded](is_excluded_header) header, and the headers that a `Connection`
+/// header names (they are hop-by-hop too).
+pub fn strip_excluded_headers(headers: &mut HeaderMap) {
+    if !headers.keys().any(is_excluded_header) {
+        // Connection would be excluded itself, so nothing is named either.
+        return;
+    }
+    for name in connection_named(headers) {
         headers.remove(name);
     }
     let excluded: Vec<HeaderName> = headers

@@ -82,8 +82,10 @@ pub struct MessageContext {
     operation: PropertyMap,
     transport: HeaderMap,
     variables: HashMap<String, VariableValue>,
-    request: Request,
-    fault: Option<Fault>,
+    /// Boxed, like the fault: a message context is moved many times per request, and these
+    /// are its largest parts.
+    request: Box<Request>,
+    fault: Option<Box<Fault>>,
     addressing: Addressing,
     message_type: Option<String>,
     response: bool,
@@ -109,12 +111,12 @@ impl MessageContext {
         Self {
             message_id: Arc::new(OnceLock::new()),
             payload,
-            properties: PropertyMap::new(),
-            axis2: PropertyMap::new(),
-            operation: PropertyMap::new(),
+            properties: PropertyMap::default(),
+            axis2: PropertyMap::default(),
+            operation: PropertyMap::default(),
             transport: HeaderMap::new(),
             variables: HashMap::new(),
-            request: Request::default(),
+            request: Box::default(),
             fault: None,
             addressing: Addressing::default(),
             message_type: None,
@@ -208,7 +210,13 @@ impl MessageContext {
         let mut ctx = Self::from_bytes(Bytes::new(), content_type.clone());
         ctx.set_request_uri(parts.uri.clone());
         ctx.request.method = Some(parts.method);
-        ctx.addressing.to = Some(parts.uri.to_string());
+        // An origin-form target (`/path?query`, nearly every request) is its own text.
+        ctx.addressing.to = Some(match parts.uri.path_and_query() {
+            Some(pq) if parts.uri.scheme().is_none() && parts.uri.authority().is_none() => {
+                pq.as_str().to_owned()
+            }
+            _ => parts.uri.to_string(),
+        });
         ctx.addressing.action = soap_action(&parts.headers, &content_type);
         ctx.transport = parts.headers;
         ctx.extensions = parts.extensions;
@@ -569,7 +577,7 @@ impl MessageContext {
     }
 
     fn default_fact(&self, name: &str) -> Option<PropertyValue> {
-        let fault = self.fault.as_ref();
+        let fault = self.fault.as_deref();
         match name {
             "ERROR_CODE" => fault?.code.map(PropertyValue::Integer),
             "ERROR_MESSAGE" => fault?.message.clone().map(PropertyValue::String),
@@ -625,6 +633,34 @@ impl MessageContext {
             Scope::Env => return Err(Error::ScopeNotOnMessage("env")),
         }
         Ok(())
+    }
+
+    /// Keeps only the properties of `scope` for which `keep` returns `true` (the default,
+    /// axis2 and operation scopes; other scopes are left as they are).
+    ///
+    /// ```
+    /// use mediate_message::{MessageContext, Scope};
+    ///
+    /// let mut msg = MessageContext::empty();
+    /// msg.set_scoped_property(Scope::Axis2, "messageType", "application/json")?;
+    /// msg.set_scoped_property(Scope::Axis2, "HTTP_SC", 201)?;
+    /// msg.retain_scoped_properties(Scope::Axis2, |name, _| name == "messageType");
+    /// assert!(msg.scoped_property(Scope::Axis2, "HTTP_SC").is_none());
+    /// assert!(msg.scoped_property(Scope::Axis2, "messageType").is_some());
+    /// # Ok::<(), mediate_message::Error>(())
+    /// ```
+    pub fn retain_scoped_properties(
+        &mut self,
+        scope: Scope,
+        mut keep: impl FnMut(&str, &PropertyValue) -> bool,
+    ) {
+        let map = match scope {
+            Scope::Default => &mut self.properties,
+            Scope::Axis2 => &mut self.axis2,
+            Scope::Operation => &mut self.operation,
+            Scope::Transport | Scope::Registry | Scope::System | Scope::Env => return,
+        };
+        map.retain(|name, value| keep(name, value));
     }
 
     /// Removes a property of a scope kept on the message.
@@ -820,12 +856,12 @@ impl MessageContext {
 
     /// The fault facts, if an error happened.
     pub fn fault(&self) -> Option<&Fault> {
-        self.fault.as_ref()
+        self.fault.as_deref()
     }
 
     /// Records fault facts.
     pub fn set_fault(&mut self, fault: Fault) {
-        self.fault = Some(fault);
+        self.fault = Some(Box::new(fault));
     }
 
     /// Forgets the fault facts.

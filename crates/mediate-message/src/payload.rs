@@ -26,13 +26,20 @@ pub enum PayloadKind {
 impl PayloadKind {
     /// The kind of a content type (parameters ignored, case-insensitive).
     pub fn from_content_type(content_type: &str) -> Self {
-        let essence = mime_essence(content_type);
-        let (top, sub) = essence.split_once('/').unwrap_or((essence.as_str(), ""));
-        if sub == "json" || sub.ends_with("+json") {
+        // The essence compared without case, in place: this runs for every payload set.
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        let (top, sub) = essence.split_once('/').unwrap_or((essence, ""));
+        let ends_with = |s: &str, suffix: &str| {
+            s.len() >= suffix.len()
+                && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+        };
+        if sub.eq_ignore_ascii_case("json") || ends_with(sub, "+json") {
             Self::Json
-        } else if sub == "xml" || sub.ends_with("+xml") {
+        } else if sub.eq_ignore_ascii_case("xml") || ends_with(sub, "+xml") {
             Self::Xml
-        } else if top == "text" || essence == "application/x-www-form-urlencoded" {
+        } else if top.eq_ignore_ascii_case("text")
+            || essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        {
             Self::Text
         } else {
             Self::Binary
@@ -56,6 +63,14 @@ pub(crate) struct Payload {
     pub(crate) bytes: Bytes,
     pub(crate) content_type: String,
     pub(crate) kind: PayloadKind,
+    /// The parsed views, boxed on first use: most messages are never parsed, and a message
+    /// context is moved many times per request (the views inline were most of its size).
+    views: OnceLock<Box<Views>>,
+}
+
+/// The parsed views of a payload, each made on first use and kept until the payload changes.
+#[derive(Clone, Default)]
+struct Views {
     xml: OnceLock<Result<XmlDocument, Error>>,
     json: OnceLock<Result<Arc<Value>, Error>>,
     envelope: OnceLock<Result<Envelope, Error>>,
@@ -84,22 +99,29 @@ impl Payload {
             kind: PayloadKind::from_content_type(&content_type),
             bytes,
             content_type,
-            xml: OnceLock::new(),
-            json: OnceLock::new(),
-            envelope: OnceLock::new(),
-            scanned: OnceLock::new(),
+            views: OnceLock::new(),
         }
+    }
+
+    /// The views, made (empty) on first use.
+    fn views(&self) -> &Views {
+        self.views.get_or_init(Box::default)
+    }
+
+    /// The views if any has been made (no allocation here).
+    fn views_if_made(&self) -> Option<&Views> {
+        self.views.get().map(|v| &**v)
     }
 
     pub(crate) fn with_json(bytes: Bytes, content_type: impl Into<String>, value: Value) -> Self {
         let payload = Self::new(bytes, content_type);
-        let _ = payload.json.set(Ok(Arc::new(value)));
+        let _ = payload.views().json.set(Ok(Arc::new(value)));
         payload
     }
 
     pub(crate) fn with_xml(doc: XmlDocument, content_type: impl Into<String>) -> Self {
         let payload = Self::new(doc.bytes().clone(), content_type);
-        let _ = payload.xml.set(Ok(doc));
+        let _ = payload.views().xml.set(Ok(doc));
         payload
     }
 
@@ -122,7 +144,8 @@ impl Payload {
     }
 
     pub(crate) fn xml(&self) -> Result<&XmlDocument, Error> {
-        self.xml
+        self.views()
+            .xml
             .get_or_init(|| {
                 if self.kind != PayloadKind::Xml {
                     return Err(self.no_view("XML"));
@@ -135,29 +158,36 @@ impl Payload {
 
     /// Whether a reader may scan the raw JSON bytes for one value: only the first one may.
     pub(crate) fn claim_json_scan(&self) -> bool {
-        self.json_if_parsed().is_none() && self.scanned.set(()).is_ok()
+        self.json_if_parsed().is_none() && self.views().scanned.set(()).is_ok()
     }
 
     /// The XML view if it has been parsed already (no parsing here).
     pub(crate) fn xml_if_parsed(&self) -> Option<&XmlDocument> {
-        self.xml.get().and_then(|r| r.as_ref().ok())
+        self.views_if_made()?
+            .xml
+            .get()
+            .and_then(|r| r.as_ref().ok())
     }
 
     /// The envelope view if it has been built already (no parsing here).
     pub(crate) fn envelope_if_parsed(&self) -> Option<&Envelope> {
-        self.envelope.get().and_then(|r| r.as_ref().ok())
+        self.views_if_made()?
+            .envelope
+            .get()
+            .and_then(|r| r.as_ref().ok())
     }
 
     /// The JSON view if it has been parsed already (no parsing here).
     pub(crate) fn json_if_parsed(&self) -> Option<&Value> {
-        match self.json.get() {
+        match self.views_if_made()?.json.get() {
             Some(Ok(v)) => Some(&**v),
             _ => None,
         }
     }
 
     pub(crate) fn json(&self) -> Result<&Value, Error> {
-        self.json
+        self.views()
+            .json
             .get_or_init(|| match self.kind {
                 PayloadKind::Json => {
                     let text = self.text()?;
@@ -181,7 +211,8 @@ impl Payload {
     }
 
     pub(crate) fn envelope(&self) -> Result<&Envelope, Error> {
-        self.envelope
+        self.views()
+            .envelope
             .get_or_init(|| self.build_envelope())
             .as_ref()
             .map_err(Clone::clone)
@@ -193,7 +224,7 @@ impl Payload {
         }
         match self.kind {
             PayloadKind::Xml => {
-                let is_soap = match self.xml.get() {
+                let is_soap = match self.views_if_made().and_then(|v| v.xml.get()) {
                     Some(Ok(doc)) => {
                         let root = doc.root_element();
                         root.tag_name().name() == "Envelope"
@@ -273,5 +304,41 @@ mod tests {
             PayloadKind::Binary
         );
         assert_eq!(PayloadKind::from_content_type(""), PayloadKind::Binary);
+        assert_eq!(
+            PayloadKind::from_content_type(" Application/X-WWW-Form-Urlencoded ; charset=x"),
+            PayloadKind::Text
+        );
+        assert_eq!(
+            PayloadKind::from_content_type("APPLICATION/PROBLEM+JSON"),
+            PayloadKind::Json
+        );
+        assert_eq!(
+            PayloadKind::from_content_type("application/xmlx"),
+            PayloadKind::Binary
+        );
+    }
+
+    /// The kind as it was computed before the in-place comparison: from the lowercased essence.
+    fn kind_by_essence(content_type: &str) -> PayloadKind {
+        let essence = mime_essence(content_type);
+        let (top, sub) = essence.split_once('/').unwrap_or((essence.as_str(), ""));
+        if sub == "json" || sub.ends_with("+json") {
+            PayloadKind::Json
+        } else if sub == "xml" || sub.ends_with("+xml") {
+            PayloadKind::Xml
+        } else if top == "text" || essence == "application/x-www-form-urlencoded" {
+            PayloadKind::Text
+        } else {
+            PayloadKind::Binary
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn kind_ignores_case_like_the_lowercased_essence(
+            ct in "[ a-zA-Z+/;=é-]{0,24}(json|JSON|xml|Xml|text|TEXT)?[ ;a-z=]{0,6}"
+        ) {
+            proptest::prop_assert_eq!(PayloadKind::from_content_type(&ct), kind_by_essence(&ct));
+        }
     }
 }

@@ -17,6 +17,7 @@ use mediate_endpoints::EndpointDefinition;
 use mediate_mediators::send::SendConfig;
 
 use crate::dispatch::Dispatcher;
+use crate::metrics::{RequestMetrics, resource_label};
 
 /// The flows of one API resource.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +48,8 @@ pub struct DeployedApi {
     pub config: Arc<ApiConfig>,
     /// Its resources' flows, in the order of `config.resources`.
     pub resources: Vec<ResourceFlows>,
+    /// Its resources' request metrics, in the same order.
+    pub(crate) metrics: Vec<Arc<RequestMetrics>>,
 }
 
 /// A deployed proxy service.
@@ -62,6 +65,8 @@ pub struct DeployedProxy {
     /// The `send` to the target endpoint, built once (an inline endpoint keeps its state —
     /// round-robin position, suspension — across requests).
     pub send: Option<Arc<Sequence>>,
+    /// Its request metrics.
+    pub(crate) metrics: Arc<RequestMetrics>,
 }
 
 /// Everything a running server needs, built once from a configuration and shared by every
@@ -141,11 +146,18 @@ impl Snapshot {
                     )
                 })
                 .collect();
+            let name = api.qualified_name();
+            let metrics = api
+                .resources
+                .iter()
+                .map(|r| Arc::new(RequestMetrics::api(&name, resource_label(&r.dispatch))))
+                .collect();
             apis.insert(
-                api.qualified_name(),
+                name,
                 DeployedApi {
                     config: Arc::new(api.clone()),
                     resources,
+                    metrics,
                 },
             );
         }
@@ -181,6 +193,7 @@ impl Snapshot {
                     flows,
                     endpoint,
                     send,
+                    metrics: Arc::new(RequestMetrics::proxy(&proxy.name)),
                 },
             );
         }

@@ -20,7 +20,7 @@
 //! answered, as MI; `500` naming the error when the flow failed, where MI leaves the client
 //! waiting).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use http::header::HOST;
@@ -32,7 +32,7 @@ use mediate_transport_http::request_to_message;
 
 use crate::deploy::{ResourceFlows, Snapshot};
 use crate::dispatch::{self, Dispatch};
-use crate::metrics;
+use crate::metrics::{self, RequestMetrics};
 
 /// The sequence that answers requests that reach an API but no resource of it (Synapse's
 /// `RESTConstants.NO_MATCHING_RESOURCE_HANDLER`).
@@ -48,7 +48,7 @@ pub enum Served {
     Api {
         /// `name` or `name:vVERSION`.
         api: String,
-        /// The resource's `uri-template`, `url-mapping`, or `/*` for the default resource.
+        /// The resource's `uri-template`, `url-mapping`, or `_default` for the default resource.
         resource: String,
     },
     /// A proxy service.
@@ -57,6 +57,41 @@ pub enum Served {
     Main,
     /// Nothing: answered by the dispatcher (`404`, `405`, `400`).
     Unmatched,
+}
+
+/// What served a request, as [`Engine::route`] found it: the request metrics to count it in,
+/// and (for the debug log) what it was.
+struct Routed<'a> {
+    metrics: &'a RequestMetrics,
+    what: RoutedTo<'a>,
+}
+
+#[derive(Debug)]
+enum RoutedTo<'a> {
+    Api { api: &'a str, resource: &'a str },
+    Proxy(&'a str),
+    Main,
+    Unmatched,
+}
+
+impl RoutedTo<'_> {
+    fn served(&self) -> Served {
+        match self {
+            RoutedTo::Api { api, resource } => Served::Api {
+                api: (*api).to_owned(),
+                resource: (*resource).to_owned(),
+            },
+            RoutedTo::Proxy(name) => Served::Proxy((*name).to_owned()),
+            RoutedTo::Main => Served::Main,
+            RoutedTo::Unmatched => Served::Unmatched,
+        }
+    }
+}
+
+/// The request metrics of requests no API or proxy took.
+fn unmatched_metrics() -> &'static RequestMetrics {
+    static UNMATCHED: OnceLock<RequestMetrics> = OnceLock::new();
+    UNMATCHED.get_or_init(RequestMetrics::unmatched)
 }
 
 /// Runs requests against a [`Snapshot`] (see the [module](self) documentation).
@@ -78,46 +113,53 @@ impl Engine {
 
     /// Handles one request and returns the reply (see the [module](self) documentation).
     pub async fn handle(&self, request: Request<Option<PendingBody>>) -> MessageContext {
-        let started = Instant::now();
-        let method = request.method().clone();
-        let (reply, served) = self.route(request).await;
-        let status = reply.status().map_or(200, |s| s.as_u16());
-        let elapsed = started.elapsed();
-        match &served {
-            Served::Api { api, resource } => {
-                metrics::record_request(api, resource, method.as_str(), status, elapsed);
-            }
-            Served::Proxy(name) => metrics::record_proxy_request(name, status, elapsed),
-            Served::Main | Served::Unmatched => {
-                metrics::record_unmatched_request(method.as_str(), status, elapsed);
-            }
-        }
-        tracing::debug!(?served, status, "request served");
-        reply
+        self.handle_served(request).await.0
     }
 
-    async fn route(&self, request: Request<Option<PendingBody>>) -> (MessageContext, Served) {
+    /// [`handle`](Self::handle), also saying what served the request.
+    pub async fn handle_served(
+        &self,
+        request: Request<Option<PendingBody>>,
+    ) -> (MessageContext, Served) {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let (reply, routed) = self.route(request).await;
+        let status = reply.status().map_or(200, |s| s.as_u16());
+        routed
+            .metrics
+            .record(method.as_str(), status, started.elapsed());
+        tracing::debug!(served = ?routed.what, status, "request served");
+        let served = routed.what.served();
+        (reply, served)
+    }
+
+    async fn route(&self, request: Request<Option<PendingBody>>) -> (MessageContext, Routed<'_>) {
         let snapshot = &self.snapshot;
         let (parts, body) = request.into_parts();
-        let path_and_query = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned();
+        let uri = parts.uri.clone();
+        let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let unmatched = |what| Routed {
+            metrics: unmatched_metrics(),
+            what,
+        };
 
-        if let Some((name, postfix)) = proxy_path(&path_and_query)
+        if let Some((name, postfix)) = proxy_path(path_and_query)
             && let Some(proxy) = snapshot.proxies.get(name)
         {
             let mut msg = request_to_message(Request::from_parts(parts, body));
             msg.set_rest_url_postfix(postfix);
             msg.set_property("proxy.name", proxy.config.name.clone());
             let reply = self.run(msg, &proxy.flows, proxy.send.clone()).await;
-            return (reply, Served::Proxy(proxy.config.name.clone()));
+            let routed = Routed {
+                metrics: &proxy.metrics,
+                what: RoutedTo::Proxy(&proxy.config.name),
+            };
+            return (reply, routed);
         }
 
         let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok());
         let dispatched = snapshot.dispatcher.dispatch_request(
-            &dispatch::Request::new(&parts.method, &path_and_query, &parts.headers)
+            &dispatch::Request::new(&parts.method, path_and_query, &parts.headers)
                 .host(host)
                 .has_body(body.is_some()),
         );
@@ -125,15 +167,18 @@ impl Engine {
             Dispatch::Matched(m) => {
                 let api = m.api();
                 let name = api.qualified_name();
-                let resource = m.resource();
-                let label = metrics::resource_label(&resource.dispatch).to_owned();
-                let Some(flows) = snapshot
-                    .apis
-                    .get(&name)
-                    .and_then(|a| a.resources.get(m.resource_index()))
+                let Some((deployed, label, flows, resource_metrics)) =
+                    snapshot.apis.get_key_value(&name).and_then(|(key, a)| {
+                        let i = m.resource_index();
+                        let label = metrics::resource_label(&a.config.resources.get(i)?.dispatch);
+                        Some((key, label, a.resources.get(i)?, a.metrics.get(i)?))
+                    })
                 else {
                     // The dispatcher and the snapshot are built from the same APIs.
-                    return (status_reply(StatusCode::NOT_FOUND), Served::Unmatched);
+                    return (
+                        status_reply(StatusCode::NOT_FOUND),
+                        unmatched(RoutedTo::Unmatched),
+                    );
                 };
                 let mut msg = request_to_message(Request::from_parts(parts, body));
                 msg.set_rest_url_postfix(m.rest_url_postfix());
@@ -144,7 +189,7 @@ impl Engine {
                 }
                 msg.set_property("REST_FULL_REQUEST_PATH", m.full_request_path().to_owned());
                 msg.set_property("REST_SUB_REQUEST_PATH", m.sub_request_path().to_owned());
-                msg.set_property("API_ELECTED_RESOURCE", label.clone());
+                msg.set_property("API_ELECTED_RESOURCE", label);
                 for (var, value) in m.uri_vars() {
                     msg.set_path_param(var.clone(), value.clone());
                     msg.set_property(format!("uri.var.{var}"), value.clone());
@@ -152,23 +197,26 @@ impl Engine {
                 for (param, value) in m.query_params() {
                     msg.set_property(format!("query.param.{param}"), value.clone());
                 }
-                let flows = flows.clone();
-                let reply = self.run(msg, &flows, None).await;
-                (
-                    reply,
-                    Served::Api {
-                        api: name,
+                let reply = self.run(msg, flows, None).await;
+                let routed = Routed {
+                    metrics: resource_metrics,
+                    what: RoutedTo::Api {
+                        api: deployed,
                         resource: label,
                     },
-                )
+                };
+                (reply, routed)
             }
             Dispatch::NoApi => match snapshot.env.get_sequence(MAIN_SEQUENCE) {
                 Some(main) => {
                     let msg = request_to_message(Request::from_parts(parts, body));
                     let flows = ResourceFlows::in_only(Arc::clone(main));
-                    (self.run(msg, &flows, None).await, Served::Main)
+                    (self.run(msg, &flows, None).await, unmatched(RoutedTo::Main))
                 }
-                None => (status_reply(StatusCode::NOT_FOUND), Served::Unmatched),
+                None => (
+                    status_reply(StatusCode::NOT_FOUND),
+                    unmatched(RoutedTo::Unmatched),
+                ),
             },
             other => {
                 let status = other.status().unwrap_or(StatusCode::NOT_FOUND);
@@ -176,9 +224,10 @@ impl Engine {
                     Some(handler) if status == StatusCode::NOT_FOUND => {
                         let msg = request_to_message(Request::from_parts(parts, body));
                         let flows = ResourceFlows::in_only(Arc::clone(handler));
-                        (self.run(msg, &flows, None).await, Served::Unmatched)
+                        let reply = self.run(msg, &flows, None).await;
+                        (reply, unmatched(RoutedTo::Unmatched))
                     }
-                    _ => (status_reply(status), Served::Unmatched),
+                    _ => (status_reply(status), unmatched(RoutedTo::Unmatched)),
                 }
             }
         }

@@ -53,11 +53,14 @@
 //! assert!(text.contains(r#"mediate_sequence_runs_total{sequence="audit"}"#));
 //! ```
 
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 use std::time::Duration;
 
 use mediate_config::ResourceDispatch;
-use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, histogram};
+use metrics::{
+    Counter, Histogram, Label, Unit, counter, describe_counter, describe_gauge, describe_histogram,
+    histogram,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// `mediate_http_requests_total{api,resource,method,status}`: REST API requests answered.
@@ -216,6 +219,146 @@ fn api_request(
     .record(elapsed.as_secs_f64());
     if faulted || status >= 500 {
         counter!(HTTP_ERRORS_TOTAL, LABEL_API => api, LABEL_RESOURCE => resource).increment(1);
+    }
+}
+
+/// The request metrics of one API resource or proxy service, with the metric handles made on
+/// first use and kept: recording a request is then a few atomic additions instead of building
+/// and looking up every label set (what [`record_request`] does on each call).
+///
+/// Record through it once the process's recorder is installed ([`Metrics::install`]): the
+/// handles are taken from the recorder installed when the first request is recorded.
+///
+/// ```
+/// use std::time::Duration;
+/// use mediate_runtime::metrics::{Metrics, RequestMetrics};
+///
+/// let metrics = Metrics::install();
+/// let orders = RequestMetrics::api("OrdersDoc", "/{id}");
+/// orders.record("GET", 200, Duration::from_millis(3));
+/// orders.record("GET", 200, Duration::from_millis(5));
+/// orders.record("GET", 503, Duration::from_millis(9));
+/// let text = metrics.render();
+/// assert!(text.contains(
+///     r#"mediate_http_requests_total{api="OrdersDoc",resource="/{id}",method="GET",status="200"} 2"#
+/// ));
+/// assert!(text.contains(r#"mediate_http_errors_total{api="OrdersDoc",resource="/{id}"} 1"#));
+/// ```
+#[derive(Debug)]
+pub struct RequestMetrics {
+    family: Family,
+    labels: Vec<Label>,
+    fixed: OnceLock<(Histogram, Counter)>,
+    /// `(method, status)` → the requests counter; a resource sees a handful of pairs.
+    by_status: RwLock<Vec<(&'static str, u16, Counter)>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Family {
+    Api,
+    Proxy,
+}
+
+impl RequestMetrics {
+    /// The metrics of an API's resource: `api` is its deployed name, `resource` its
+    /// [`resource_label`] (or [`NO_MATCH`]).
+    pub fn api(api: &str, resource: &str) -> Self {
+        Self::new(
+            Family::Api,
+            vec![
+                Label::new(LABEL_API, api.to_owned()),
+                Label::new(LABEL_RESOURCE, resource.to_owned()),
+            ],
+        )
+    }
+
+    /// The metrics of a proxy service.
+    pub fn proxy(proxy: &str) -> Self {
+        Self::new(
+            Family::Proxy,
+            vec![Label::new(LABEL_PROXY, proxy.to_owned())],
+        )
+    }
+
+    /// The metrics of requests no API or proxy took (`api="_none"`, `resource="_none"`).
+    pub fn unmatched() -> Self {
+        Self::api(NO_MATCH, NO_MATCH)
+    }
+
+    fn new(family: Family, labels: Vec<Label>) -> Self {
+        Self {
+            family,
+            labels,
+            fixed: OnceLock::new(),
+            by_status: RwLock::new(Vec::new()),
+        }
+    }
+
+    /// Records one request answered with `status` after `elapsed` (as [`record_request`] or
+    /// [`record_proxy_request`]).
+    pub fn record(&self, method: &str, status: u16, elapsed: Duration) {
+        self.record_outcome(method, status, elapsed, false);
+    }
+
+    /// Records one request whose mediation faulted: counted as an error whatever its status.
+    pub fn record_faulted(&self, method: &str, status: u16, elapsed: Duration) {
+        self.record_outcome(method, status, elapsed, true);
+    }
+
+    fn record_outcome(&self, method: &str, status: u16, elapsed: Duration, faulted: bool) {
+        let method = match self.family {
+            Family::Api => method_label(method),
+            Family::Proxy => "",
+        };
+        self.requests(method, status).increment(1);
+        let (duration, errors) = self.fixed.get_or_init(|| {
+            let labels = self.labels.clone();
+            match self.family {
+                Family::Api => (
+                    histogram!(HTTP_REQUEST_DURATION_SECONDS, labels.clone()),
+                    counter!(HTTP_ERRORS_TOTAL, labels),
+                ),
+                Family::Proxy => (
+                    histogram!(PROXY_REQUEST_DURATION_SECONDS, labels.clone()),
+                    counter!(PROXY_ERRORS_TOTAL, labels),
+                ),
+            }
+        });
+        duration.record(elapsed.as_secs_f64());
+        if faulted || status >= 500 {
+            errors.increment(1);
+        }
+    }
+
+    fn requests(&self, method: &'static str, status: u16) -> Counter {
+        let find = |list: &[(&'static str, u16, Counter)]| {
+            list.iter()
+                .find(|(m, s, _)| *m == method && *s == status)
+                .map(|(_, _, c)| c.clone())
+        };
+        let read = self.by_status.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(counter) = find(&read) {
+            return counter;
+        }
+        drop(read);
+        let mut write = self.by_status.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(counter) = find(&write) {
+            return counter;
+        }
+        let mut labels = self.labels.clone();
+        let counter = match self.family {
+            Family::Api => {
+                labels.push(Label::new(LABEL_METHOD, method));
+                labels.push(Label::new(LABEL_STATUS, status.to_string()));
+                counter!(HTTP_REQUESTS_TOTAL, labels)
+            }
+            Family::Proxy => {
+                labels.push(Label::new(LABEL_STATUS, status.to_string()));
+                counter!(PROXY_REQUESTS_TOTAL, labels)
+            }
+        };
+        write.push((method, status, counter.clone()));
+        counter
     }
 }
 

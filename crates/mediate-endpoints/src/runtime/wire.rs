@@ -121,15 +121,7 @@ pub(crate) fn outbound_request(
 ///   stay as they were.
 pub(crate) fn apply_response(msg: &mut MessageContext, response: InboundResponse) {
     let (parts, body) = response.into_parts();
-    let axis2: Vec<String> = msg
-        .axis2_properties()
-        .keys()
-        .filter(|k| k.as_str() != "messageType")
-        .cloned()
-        .collect();
-    for key in axis2 {
-        msg.remove_scoped_property(Scope::Axis2, &key);
-    }
+    msg.retain_scoped_properties(Scope::Axis2, |name, _| name == "messageType");
     let mut headers = HeaderMap::with_capacity(parts.headers.len());
     for (name, value) in &parts.headers {
         if !EXCLUDED_RESPONSE_HEADERS.contains(&name.as_str()) {

@@ -803,6 +803,25 @@ impl PayloadFactoryMediator {
     /// `TemplateProcessor.getArgValues` + `prepareReplacementValue` for every argument.
     fn prepare_args(&self, msg: &MessageContext) -> Result<Vec<String>, MediationError> {
         let media = self.media_type;
+        // Several json-eval arguments over a JSON payload: parse it once up front. The first
+        // expression would otherwise scan the raw bytes, and the second parse them anyway.
+        let json_args = self
+            .args
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a,
+                    CompiledArg::Expr {
+                        path: PathType::Json,
+                        ..
+                    }
+                )
+            })
+            .count();
+        if json_args > 1 && msg.payload_kind() == PayloadKind::Json {
+            // An error is kept with the payload and reported by the expression that meets it.
+            let _ = msg.json();
+        }
         self.args
             .iter()
             .map(|arg| {

@@ -51,6 +51,18 @@ pub(crate) fn url_decode(s: &str) -> Result<String, BadEscape> {
 
 /// `s.split(sep)` as Java's `String.split` does for a one-character separator: the pieces in
 /// order, trailing empty pieces removed (so `","` gives none), but `""` gives `[""]`.
+/// [`java_split`] without the vector: the same parts, lazily.
+pub(crate) fn java_split_iter(s: &str, sep: char) -> impl Iterator<Item = &str> {
+    let trimmed = s.trim_end_matches(sep);
+    // Java drops trailing empty strings: "///" splits into nothing, "" into one empty string.
+    let count = if trimmed.is_empty() && !s.is_empty() {
+        0
+    } else {
+        usize::MAX
+    };
+    trimmed.split(sep).take(count)
+}
+
 pub(crate) fn java_split(s: &str, sep: char) -> Vec<&str> {
     if s.is_empty() {
         return vec![""];
@@ -65,6 +77,19 @@ pub(crate) fn java_split(s: &str, sep: char) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_iter_is_java_split() {
+        for s in [
+            "", "/", "///", "a", "a/", "a//", "/a", "a/b", "a//b", "a/b//", "//a//b//",
+        ] {
+            assert_eq!(
+                java_split_iter(s, '/').collect::<Vec<_>>(),
+                java_split(s, '/'),
+                "{s:?}"
+            );
+        }
+    }
 
     #[test]
     fn decodes_as_url_decoder() {

@@ -2,7 +2,7 @@
 //! `api/dispatch/URLMappingHelper.java`), over the sub-path (the path after the API context,
 //! query included).
 
-use super::decode::java_split;
+use super::decode::{java_split, java_split_iter};
 
 /// A url-mapping: `/a/*` (path prefix), `*.ext` (extension) or anything else (exact path).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,13 +89,12 @@ impl UrlMapping {
             url = chars.as_str();
         }
         let url = url.split_once('?').map_or(url, |(p, _)| p);
-        let parts = java_split(url, '/');
-        for (i, s) in segments.iter().enumerate() {
-            if parts.get(i) != Some(&s.as_str()) {
-                return 0;
-            }
+        let mut parts = java_split_iter(url, '/');
+        if segments.iter().all(|s| parts.next() == Some(s.as_str())) {
+            segments.len()
+        } else {
+            0
         }
-        segments.len()
     }
 }
 
