@@ -146,6 +146,21 @@ wait_idle() {
   done
 }
 
+# cpu_ticks PID...: the CPU time (user + system, in clock ticks) used so far by the processes
+# and their children (nginx's workers).
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+cpu_ticks() {
+  local pid p total=0 t
+  for pid in "$@"; do
+    for p in "$pid" $(pgrep -P "$pid" 2>/dev/null || true); do
+      # Fields after "pid (comm) ": utime is the 12th, stime the 13th.
+      t="$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}')" || t=0
+      total=$((total + ${t:-0}))
+    done
+  done
+  echo "$total"
+}
+
 # ---- payloads ---------------------------------------------------------------------------------
 # gen_body KIND(json|xml) ROLE(order|reply) BYTES: a well-formed order (request) or reply
 # (backend response) of exactly BYTES bytes: as many items as fit, then a padding note.
@@ -290,6 +305,7 @@ start_nginx() { # $1: name, $2: instance folder, $3: port
   nginx -p "$2" -c "$2/nginx.conf" -e "$2/error.log" >"$2/stdout.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
+  LAST_PID="$pid"
   wait_port "$3" 10 "$pid" || {
     tail -n 20 "$2/error.log" >&2 || true
     die "$1 (nginx) did not start listening on 127.0.0.1:$3"
@@ -393,9 +409,11 @@ export MEDIATE_BENCH_BACKEND="http://127.0.0.1:$BACKEND_PORT"
 log "starting the backend (nginx, $BACKEND_WORKERS worker) on 127.0.0.1:$BACKEND_PORT"
 write_backend_conf "$WORK/backend" "$WORK/www"
 start_nginx backend "$WORK/backend" "$BACKEND_PORT"
+BACKEND_PID="$LAST_PID"
 log "starting the nginx reverse proxy ($PROXY_WORKERS workers) on 127.0.0.1:$NGINX_PORT"
 write_proxy_conf "$WORK/nginx"
 start_nginx proxy "$WORK/nginx" "$NGINX_PORT"
+PROXY_PID="$LAST_PID"
 
 if [ -z "$MEDIATE_NOTE" ]; then
   log "checking benches/http/mi"
@@ -459,9 +477,17 @@ for ((round = 1; round <= ROUNDS; round++)); do
       wait_idle || true
       MEASURED_RUNS=$((MEASURED_RUNS + 1))
       run_wrk "$url" "$body" "$ctype" "$WARMUP" "$WORK/wrk/$id-$s-warmup-$round.txt" || true
+      case "$server" in
+        backend) server_pid="$BACKEND_PID" ;;
+        nginx) server_pid="$PROXY_PID" ;;
+        mediate) server_pid="$mediate_pid" ;;
+      esac
+      ticks_before="$(cpu_ticks "$server_pid")"
       if ! run_wrk "$url" "$body" "$ctype" "$DURATION" "$WORK/wrk/$id-$s-$round.txt"; then
         warn "wrk failed for $id $s: $(tail -n 2 "$WORK/wrk/$id-$s-$round.txt" | tr '\n' ' ')"
       fi
+      echo "CPU ticks=$(($(cpu_ticks "$server_pid") - ticks_before)) clk_tck=$CLK_TCK" \
+        >>"$WORK/wrk/$id-$s-$round.txt"
     done
   done
 done
@@ -479,7 +505,10 @@ summarise() {
         continue
       fi
       for f in "$WORK/wrk/$id-$s-"[0-9]*.txt; do
-        if [ -f "$f" ]; then grep -h '^RESULT ' "$f" || true; fi
+        # The RESULT line, with the server's CPU ticks of that run added.
+        if [ -f "$f" ]; then
+          awk '/^RESULT /{r = $0} /^CPU /{c = $2 " " $3} END {if (r != "") print r, c}' "$f"
+        fi
       done | awk -v id="$id" -v s="$s" -v label="$label" '
         {
           for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -488,6 +517,7 @@ summarise() {
           p50[n] = v["p50_us"] / 1000; p99[n] = v["p99_us"] / 1000
           err[n] = v["connect_errors"] + v["read_errors"] + v["write_errors"] + v["status_errors"] + v["timeout_errors"]
           req[n] = v["requests"]
+          cpu[n] = (v["requests"] > 0 && v["clk_tck"] > 0) ? v["ticks"] / v["clk_tck"] * 1e6 / v["requests"] : -1
         }
         END {
           if (n == 0) { printf "%s\t%s\t%s\tSKIP\twrk gave no result (see its output)\n", id, s, label; exit }
@@ -495,7 +525,7 @@ summarise() {
           for (i = 1; i <= n; i++) idx[i] = i
           for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (rps[idx[j]] < rps[idx[i]]) { t = idx[i]; idx[i] = idx[j]; idx[j] = t }
           m = idx[int((n + 1) / 2)]
-          printf "%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%d\t%d\n", id, s, label, rps[m], p50[m], p99[m], err[m], req[m]
+          printf "%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%d\t%d\t%.1f\n", id, s, label, rps[m], p50[m], p99[m], err[m], req[m], cpu[m]
         }'
     done
   done
@@ -510,16 +540,16 @@ render() {
     {
       key = $1 "/" $2; order[++n] = key; id[key] = $1; size[key] = $2; name[key] = $3
       if ($4 == "SKIP") { skip[key] = $5; next }
-      rps[key] = $4; p50[key] = $5; p99[key] = $6; err[key] = $7
+      rps[key] = $4; p50[key] = $5; p99[key] = $6; err[key] = $7; cpu[key] = $9
     }
     END {
-      print "| scenario | size | req/s | p50 ms | p99 ms | errors | vs nginx | vs mediate direct | target | met |"
-      print "|---|---|---:|---:|---:|---:|---:|---:|---|---|"
+      print "| scenario | size | req/s | p50 ms | p99 ms | errors | CPU µs/req | vs nginx | vs mediate direct | target | met |"
+      print "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
       for (i = 1; i <= n; i++) {
         k = order[i]; s = size[k]; nk = "nginx/" s; dk = "direct/" s
         if (k in skip) {
           if (!(skip[k] in noted)) { noted[skip[k]] = ++notes; note[notes] = skip[k] }
-          printf "| %s | %s | – | – | – | – | – | – | | not run [%d] |\n", name[k], label(s), noted[skip[k]]
+          printf "| %s | %s | – | – | – | – | – | – | – | | not run [%d] |\n", name[k], label(s), noted[skip[k]]
           continue
         }
         vsn = "–"; vsd = "–"; target = ""; met = ""
@@ -536,7 +566,8 @@ render() {
           met = (dk in rps) ? ((rps[k] >= 0.85 * rps[dk]) ? "yes" : "**no**") : "n/a (no direct figure)"
         }
         if (err[k] > 0) met = met (met == "" ? "" : ", ") "**" err[k] " errors**"
-        printf "| %s | %s | %d | %.2f | %.2f | %d | %s | %s | %s | %s |\n", name[k], label(s), rps[k], p50[k], p99[k], err[k], vsn, vsd, target, met
+        cpucol = (cpu[k] >= 0) ? sprintf("%.1f", cpu[k]) : "n/a"
+        printf "| %s | %s | %d | %.2f | %.2f | %d | %s | %s | %s | %s | %s |\n", name[k], label(s), rps[k], p50[k], p99[k], err[k], cpucol, vsn, vsd, target, met
       }
       if (notes > 0) print ""
       for (i = 1; i <= notes; i++) printf "[%d] %s\n", i, note[i]
@@ -563,6 +594,8 @@ TABLE="$(render)"
   echo "Targets (issue 5): direct pass-through req/s at least 1.0x nginx's with p99 no worse;"
   echo "routing and transform at 1 KiB at least 0.85x of mediate's own direct figure."
   echo "\"backend alone\" is wrk straight to the backend: the ceiling, not a target."
+  echo "CPU µs/req: user + system CPU time of the server named in the row (the proxy, or the backend"
+  echo "alone) during the measured run, per request; the backend's share is not in the proxy rows."
 } >"$WORK/results.md"
 
 cp "$WORK/results.md" "$RESULTS"

@@ -23,9 +23,15 @@ const PROBLEMS_FOUND: u8 = 1;
 const CANNOT_START: u8 = 2;
 
 /// Runs `mediate serve`.
+///
+/// One thread per core serves HTTP, each with its own single-threaded runtime and all
+/// accepting on the same listening socket (the way nginx runs a worker per core): a
+/// connection, its mediation and its backend connections stay on one thread, with no
+/// cross-thread wake-ups or work stealing on the way. This thread is one of them, and also
+/// runs the management port, HTTPS and the signal handling.
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     init_logging(args.log_format);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
+    let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .thread_name("mediate")
         .build()
@@ -180,9 +186,7 @@ async fn serve(args: &ServeArgs) -> ExitCode {
         }
         _ => None,
     };
-    let mut served = runtime
-        .serve(http_listener, config, stopped(stop_rx.clone()))
-        .await;
+    let mut served = serve_http(&runtime, http_listener, &config, &stop_rx).await;
     if let Some(task) = https_task {
         match task.await {
             Ok(Err(e)) if served.is_ok() => served = Err(e),
@@ -204,6 +208,56 @@ async fn serve(args: &ServeArgs) -> ExitCode {
             ExitCode::from(CANNOT_START)
         }
     }
+}
+
+/// Serves HTTP on `listener` from one thread per core (see [`run`]) until the stop, and
+/// gives the first error of any of them.
+async fn serve_http(
+    runtime: &Runtime,
+    listener: TcpListener,
+    config: &ServerConfig,
+    stop_rx: &watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let listener = listener.into_std()?;
+    let mut others = Vec::new();
+    for i in 1..threads {
+        let listener = listener.try_clone()?;
+        let (runtime, config, stop) = (runtime.clone(), config.clone(), stop_rx.clone());
+        let thread = std::thread::Builder::new()
+            .name(format!("mediate-http-{i}"))
+            .spawn(move || -> std::io::Result<()> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async move {
+                    let listener = TcpListener::from_std(listener)?;
+                    runtime.serve(listener, config, stopped(stop)).await
+                })
+            })?;
+        others.push(thread);
+    }
+    tracing::debug!(threads, "serving HTTP");
+    let mut served = runtime
+        .serve(
+            TcpListener::from_std(listener)?,
+            config.clone(),
+            stopped(stop_rx.clone()),
+        )
+        .await;
+    for thread in others {
+        // Joined off this thread: it keeps running the management port meanwhile.
+        let joined = tokio::task::spawn_blocking(move || thread.join()).await;
+        let result = match joined {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(std::io::Error::other("an HTTP serving thread panicked")),
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        if served.is_ok() {
+            served = result;
+        }
+    }
+    served
 }
 
 /// Resolves once a stop has been asked for.

@@ -23,8 +23,10 @@
 //!   `""` when the pattern has fewer groups, unset (Java `null`) when the group did not take
 //!   part in the match;
 //! - an inline XML child is an `OM` value, whatever the `type`;
-//! - axis2-scope `messageType`, `ContentType`, `HTTP_SC` and `REST_URL_POSTFIX` also update the
-//!   message's own facts; all other special properties are just stored.
+//! - axis2-scope `messageType`, `HTTP_SC` and `REST_URL_POSTFIX` also update the message's own
+//!   facts, as does `ContentType` while the body is still unread (Axis2 chooses the builder by
+//!   it; once the payload is built, it only sets the outgoing `Content-Type`); all other special
+//!   properties are just stored.
 
 use std::str::FromStr;
 
@@ -530,7 +532,11 @@ impl PropertyMediator {
         if self.scope == PropertyScope::Axis2 {
             match self.name.as_str() {
                 "messageType" => msg.set_message_type(value.as_string()),
-                "ContentType" => msg.set_content_type(value.as_string()),
+                // Axis2 picks the message builder by `ContentType`: before the body is read
+                // it is also the type the body is parsed as. Once built, the payload stays
+                // as it is and the property only sets the outgoing `Content-Type` (the
+                // formatter reads it from the axis2 scope).
+                "ContentType" if msg.has_unread_body() => msg.set_content_type(value.as_string()),
                 "REST_URL_POSTFIX" => msg.set_rest_url_postfix(value.as_string()),
                 "HTTP_SC" => {
                     let text = value.as_string();

@@ -256,6 +256,29 @@ async fn axis2_operation_scopes_and_remove() {
     assert_eq!(msg.property("d"), None);
 }
 
+// Axis2 chooses the builder by ContentType: set before the body is read, it is the type the
+// body is parsed as.
+#[tokio::test(flavor = "current_thread")]
+async fn content_type_before_the_body_is_read_picks_the_parser() {
+    let request = http::Request::post("http://localhost/x")
+        .header("content-type", "text/plain")
+        .body(())
+        .unwrap();
+    let (parts, ()) = request.into_parts();
+    let body =
+        mediate_core::message::PendingBody::from_chunks([bytes::Bytes::from_static(b"{\"a\":1}")]);
+    let mut msg = MessageContext::from_http_request_streaming(parts, Some(body));
+    run(
+        PropertyConfig::set_value("ContentType", "application/json").with_scope("axis2"),
+        &mut msg,
+    )
+    .await
+    .unwrap();
+    msg.read_body().await.unwrap();
+    assert_eq!(msg.content_type(), "application/json");
+    assert_eq!(msg.json().unwrap()["a"], 1);
+}
+
 // Brief: registry/system scopes are refused clearly at build.
 #[test]
 fn registry_and_system_scopes_refused_at_build() {
@@ -293,13 +316,17 @@ async fn special_axis2_properties_reach_the_message() {
     .await
     .unwrap();
     assert_eq!(msg.rest_url_postfix(), Some("/x?y=1"));
+    // The payload is built: ContentType changes the outgoing header, not how it is read.
     run(
         PropertyConfig::set_value("ContentType", "text/plain").with_scope("axis2"),
         &mut msg,
     )
     .await
     .unwrap();
-    assert_eq!(msg.content_type(), "text/plain");
+    assert_eq!(msg.content_type(), "application/json");
+    assert_eq!(msg.json().unwrap(), &serde_json::json!({}));
+    let out = mediate_core::format::outbound(&mut msg.clone()).unwrap();
+    assert_eq!(out.content_type.as_deref(), Some("text/plain"));
     run(
         PropertyConfig::set_value("NO_ENTITY_BODY", "true")
             .with_scope("axis2")

@@ -17,6 +17,7 @@ use mediate_core::transport::{
     HttpSender, InboundResponse, OutboundBody, OutboundRequest, SendError, SendErrorKind,
 };
 use mediate_message::{BodyError, DEFAULT_BODY_LIMIT, PendingBody};
+use thread_local::ThreadLocal;
 
 use crate::body::{Peer, ResponseBody, error_chain, incoming_stream};
 
@@ -103,7 +104,11 @@ type Connector = HttpConnector;
 /// It must be used inside a tokio runtime (with the time driver).
 #[derive(Clone)]
 pub struct HyperSender {
-    client: Client<Connector, ResponseBody>,
+    /// One pooled client per thread that sends: its connections are spawned on, and driven
+    /// by, that thread's runtime, so a request and its connection never wake each other
+    /// across threads, and no pooled connection outlives the runtime that drives it (a
+    /// `current_thread` runtime per core, or tests with a runtime each).
+    clients: Arc<ThreadLocal<Client<Connector, ResponseBody>>>,
     config: Arc<ClientConfig>,
 }
 
@@ -121,6 +126,40 @@ impl Default for HyperSender {
     }
 }
 
+/// A pooled hyper client with `config`'s settings.
+fn build_client(config: &ClientConfig) -> Client<Connector, ResponseBody> {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(config.connect_timeout));
+    connector.set_nodelay(true);
+    // With TLS the HTTPS connector checks the scheme.
+    connector.enforce_http(!cfg!(feature = "tls"));
+    #[cfg(feature = "tls")]
+    let connector = {
+        let tls = config
+            .tls
+            .clone()
+            .unwrap_or_else(crate::tls::native_client_config);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config((*tls).clone())
+            .https_or_http();
+        if config.http2_prior_knowledge {
+            https.enable_all_versions().wrap_connector(connector)
+        } else {
+            https.enable_http1().wrap_connector(connector)
+        }
+    };
+    let mut builder = Client::builder(TokioExecutor::new());
+    builder
+        .timer(TokioTimer::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(config.pool_idle_timeout)
+        .pool_max_idle_per_host(config.pool_max_idle_per_host)
+        .http2_only(config.http2_prior_knowledge)
+        .set_host(true)
+        .retry_canceled_requests(true);
+    builder.build(connector)
+}
+
 impl HyperSender {
     /// A sender with the default [`ClientConfig`].
     pub fn new() -> Self {
@@ -129,39 +168,15 @@ impl HyperSender {
 
     /// A sender with `config`.
     pub fn with_config(config: ClientConfig) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(config.connect_timeout));
-        connector.set_nodelay(true);
-        // With TLS the HTTPS connector checks the scheme.
-        connector.enforce_http(!cfg!(feature = "tls"));
-        #[cfg(feature = "tls")]
-        let connector = {
-            let tls = config
-                .tls
-                .clone()
-                .unwrap_or_else(crate::tls::native_client_config);
-            let https = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config((*tls).clone())
-                .https_or_http();
-            if config.http2_prior_knowledge {
-                https.enable_all_versions().wrap_connector(connector)
-            } else {
-                https.enable_http1().wrap_connector(connector)
-            }
-        };
-        let mut builder = Client::builder(TokioExecutor::new());
-        builder
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(config.pool_idle_timeout)
-            .pool_max_idle_per_host(config.pool_max_idle_per_host)
-            .http2_only(config.http2_prior_knowledge)
-            .set_host(true)
-            .retry_canceled_requests(true);
         Self {
-            client: builder.build(connector),
+            clients: Arc::new(ThreadLocal::new()),
             config: Arc::new(config),
         }
+    }
+
+    /// This thread's client, made on first use.
+    fn client(&self) -> &Client<Connector, ResponseBody> {
+        self.clients.get_or(|| build_client(&self.config))
     }
 
     /// The settings.
@@ -227,7 +242,7 @@ impl HttpSender for HyperSender {
         }
 
         let timeout = timeout.unwrap_or(self.config.default_timeout);
-        let response = match tokio::time::timeout(timeout, self.client.request(out)).await {
+        let response = match tokio::time::timeout(timeout, self.client().request(out)).await {
             Err(_) => {
                 return Err(SendError::new(
                     SendErrorKind::Timeout,

@@ -793,6 +793,7 @@ impl Inner {
                 text,
                 cache,
                 max,
+                label,
             } => {
                 let value = expression.evaluate_string(msg)?;
                 let mut nodes = Vec::new();
@@ -804,7 +805,7 @@ impl Inner {
                         cache.push(entry);
                         continue;
                     }
-                    let node = address_leaf(url, None).map_err(|e| {
+                    let node = address_leaf(url, Some(label.clone())).map_err(|e| {
                         MediationError::mediator(format!(
                             "recipient list `{{{text}}}` gave `{url}`: {e}"
                         ))

@@ -183,6 +183,9 @@ pub(crate) enum Recipients {
         text: String,
         cache: Mutex<Vec<(String, Node)>>,
         max: usize,
+        /// The label (logs, metrics) of every address it makes: the list's own, since the
+        /// addresses come from messages and must not grow the metric label set.
+        label: String,
     },
 }
 
@@ -792,6 +795,7 @@ impl Compiler<'_> {
                         Recipients::Dynamic {
                             expression,
                             text: e.clone(),
+                            label: group_label.clone(),
                             cache: Mutex::new(Vec::new()),
                             max: max_cache
                                 .unwrap_or(defaults::RECIPIENT_LIST_MAX_CACHE)
