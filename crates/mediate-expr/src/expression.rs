@@ -250,6 +250,19 @@ impl Expression {
         if let Inner::XPath(x) = &self.inner {
             return Ok(x.string_value_of(msg)?);
         }
+        // A JSON payload parsed already: write the selected nodes as text without copying them.
+        if let Inner::JsonEval {
+            target: JsonTarget::Payload,
+            path,
+            ..
+        } = &self.inner
+            && msg.payload_kind() == PayloadKind::Json
+            && let Some(doc) = msg.json_if_parsed()
+        {
+            return path
+                .try_display(doc)
+                .map_err(|e| EvaluationError::JsonEval(e.to_string()));
+        }
         Ok(match self.evaluate(msg)? {
             Evaluated::XPath(v) => synapse_string_value(&v, &self.source),
             Evaluated::Json(r) => r.to_display_string(),

@@ -140,3 +140,41 @@ proptest! {
         prop_assert_eq!(p.evaluate(&doc), JsonEvalResult::Definite(expected), "{}", text);
     }
 }
+
+/// Paths of every shape the display shortcut must agree on: definite, wildcard, deep scan,
+/// filters, slices, unions and trailing functions (which take the long way).
+const DISPLAY_PATHS: &[&str] = &[
+    "$",
+    "$.a",
+    "$.a.b",
+    "$.a[0]",
+    "$[0]",
+    "$.*",
+    "$..a",
+    "$..*",
+    "$.a[*]",
+    "$.a[0:2]",
+    "$[-1]",
+    "$['a','b']",
+    "$..[?(@.a)]",
+    "$.a.length()",
+    "$.length()",
+    "$..a.length()",
+];
+
+proptest! {
+    /// `try_display` writes what `try_evaluate` then `to_display_string` gives, for any document.
+    #[test]
+    fn display_is_the_display_string_of_the_result(doc in arb_json()) {
+        for text in DISPLAY_PATHS {
+            let path = JsonPath::compile(text).expect("compiles");
+            let slow = path.try_evaluate(&doc).map(|r| r.to_display_string());
+            let fast = path.try_display(&doc);
+            prop_assert_eq!(
+                fast.map_err(|e| e.to_string()),
+                slow.map_err(|e| e.to_string()),
+                "path {}", text
+            );
+        }
+    }
+}

@@ -224,6 +224,33 @@ impl JsonPath {
         self.evaluate_at(doc, doc)
     }
 
+    /// The string a mediator sees for this path over `doc`: [`try_evaluate`](Self::try_evaluate)
+    /// then [`JsonEvalResult::to_display_string`], but written from the selected nodes without
+    /// copying them first.
+    pub fn try_display(&self, doc: &Value) -> Result<String, JsonEvalError> {
+        if self.function.is_some() {
+            return self.try_evaluate(doc).map(|r| r.to_display_string());
+        }
+        let nodes = self.nodes_at(doc, doc);
+        Ok(if self.singular {
+            match nodes.first() {
+                None => String::new(),
+                Some(Value::String(s)) => s.clone(),
+                Some(v) => json_text(v),
+            }
+        } else {
+            let mut out = String::from("[");
+            for (i, v) in nodes.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&json_text(v));
+            }
+            out.push(']');
+            out
+        })
+    }
+
     /// The raw RFC-style node list (document order, duplicates kept) selected by the path, before
     /// any trailing function and without Jayway's result shaping.
     pub fn query_nodes<'a>(&self, doc: &'a Value) -> Vec<&'a Value> {
