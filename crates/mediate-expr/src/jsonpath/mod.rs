@@ -110,17 +110,7 @@ impl JsonEvalResult {
             JsonEvalResult::Definite(None) => String::new(),
             JsonEvalResult::Definite(Some(Value::String(s))) => s.clone(),
             JsonEvalResult::Definite(Some(v)) => json_text(v),
-            JsonEvalResult::Indefinite(vs) => {
-                let mut out = String::from("[");
-                for (i, v) in vs.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&json_text(v));
-                }
-                out.push(']');
-                out
-            }
+            JsonEvalResult::Indefinite(vs) => json_list_text(vs.iter()),
         }
     }
 }
@@ -129,6 +119,19 @@ impl JsonEvalResult {
 /// several times faster than going through `Display` and a formatter.
 fn json_text(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// Values as a compact JSON array (Jayway's indefinite result as text).
+fn json_list_text<'a>(values: impl Iterator<Item = &'a Value>) -> String {
+    let mut out = String::from("[");
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&json_text(v));
+    }
+    out.push(']');
+    out
 }
 
 /// A compiled `json-eval` path. Compile once, evaluate many times; cheap to clone.
@@ -239,15 +242,7 @@ impl JsonPath {
                 Some(v) => json_text(v),
             }
         } else {
-            let mut out = String::from("[");
-            for (i, v) in nodes.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&json_text(v));
-            }
-            out.push(']');
-            out
+            json_list_text(nodes.into_iter())
         })
     }
 
