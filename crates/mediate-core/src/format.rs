@@ -40,8 +40,10 @@
 //!
 //! # Options
 //!
-//! Axis2 `DISABLE_CHUNKING` and `FORCE_HTTP_1.0` (`true` as a boolean or the string `"true"`)
-//! become [`SendOptions::disable_chunking`] and [`SendOptions::http_1_0`].
+//! Axis2 `DISABLE_CHUNKING` (or `FORCE_HTTP_CONTENT_LENGTH`) and `FORCE_HTTP_1.0` (`true` as a
+//! boolean or the string `"true"`) become [`SendOptions::disable_chunking`] and
+//! [`SendOptions::http_1_0`]. A body still streaming keeps the length it arrived with; only a
+//! body of unknown length is read into memory to count it.
 //!
 //! ```
 //! use mediate_core::format::{outbound, response_status};
@@ -225,7 +227,10 @@ pub fn axis2_flag(msg: &MessageContext, name: &str) -> bool {
 
 fn send_options(msg: &MessageContext) -> SendOptions {
     SendOptions {
-        disable_chunking: axis2_flag(msg, "DISABLE_CHUNKING"),
+        // MI's FORCE_HTTP_CONTENT_LENGTH asks for the same; the length a pass-through body
+        // arrived with is kept either way (COPY_CONTENT_LENGTH_FROM_INCOMING).
+        disable_chunking: axis2_flag(msg, "DISABLE_CHUNKING")
+            || axis2_flag(msg, "FORCE_HTTP_CONTENT_LENGTH"),
         http_1_0: axis2_flag(msg, "FORCE_HTTP_1.0"),
     }
 }
@@ -650,6 +655,12 @@ mod tests {
             .unwrap();
         let out = outbound(&mut msg).unwrap();
         assert!(out.options.disable_chunking && out.options.http_1_0);
+
+        let mut msg = MessageContext::from_text("x");
+        assert!(!outbound(&mut msg).unwrap().options.disable_chunking);
+        msg.set_scoped_property(Scope::Axis2, "FORCE_HTTP_CONTENT_LENGTH", true)
+            .unwrap();
+        assert!(outbound(&mut msg).unwrap().options.disable_chunking);
     }
 
     #[test]

@@ -35,8 +35,9 @@ pub enum OutboundBody {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SendOptions {
-    /// `DISABLE_CHUNKING`: send a streamed body with `Content-Length` (the body is read into
-    /// memory first) instead of chunked.
+    /// `DISABLE_CHUNKING` (or `FORCE_HTTP_CONTENT_LENGTH`): send a streamed body with a
+    /// `Content-Length` instead of chunked: the length it arrived with, else the body is read
+    /// into memory first to count it.
     pub disable_chunking: bool,
     /// `FORCE_HTTP_1.0`: send as HTTP/1.0.
     pub http_1_0: bool,

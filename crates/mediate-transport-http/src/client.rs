@@ -192,7 +192,8 @@ impl HyperSender {
         Ok(match body {
             OutboundBody::Empty => ResponseBody::empty(),
             OutboundBody::Full(bytes) => ResponseBody::full(bytes),
-            OutboundBody::Stream(pending) if with_length => {
+            // A stream whose length is known goes with that Content-Length as it is.
+            OutboundBody::Stream(pending) if with_length && pending.content_length().is_none() => {
                 let pending = pending.with_limit(self.config.body_limit);
                 let bytes = pending.read().await.map_err(|e| {
                     SendError::new(

@@ -396,6 +396,24 @@ async fn streams_are_chunked_unless_chunking_is_disabled() {
     req.body = OutboundBody::Stream(PendingBody::new(stream(), Some(4)));
     let got = text(within(sender.send(req)).await.unwrap()).await;
     assert!(got.contains("content-length: 4\n"), "{got}");
+
+    // With chunking disabled too, such a body streams with its length: nothing is buffered
+    // (the stream could not be read twice, so reaching the backend whole shows it).
+    let mut req = request(Method::POST, server.url("/"));
+    let body = PendingBody::new(stream(), Some(4));
+    req.body = OutboundBody::Stream(body.clone());
+    let mut options = SendOptions::default();
+    options.disable_chunking = true;
+    req.options = options;
+    let got = text(within(sender.send(req)).await.unwrap()).await;
+    assert!(got.contains("content-length: 4\n"), "{got}");
+    assert!(got.contains("body: 4\n"), "{got}");
+    // Had the sender read it into memory, every clone would now get the bytes.
+    let after = body.read().await;
+    assert!(
+        after.as_ref().map_or(true, |b| b.is_empty()),
+        "the body was streamed on, not read into memory: {after:?}"
+    );
     server.stop().await;
 }
 
