@@ -9,16 +9,6 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-/// mimalloc rather than the system allocator: a request allocates many small, short-lived
-/// values, and glibc's malloc spent a quarter of the instructions of a pass-through request.
-/// Measured on the load test (benches/http, 1 KiB, 2 cores): mediate's CPU per request 33-38
-/// against 37-45 us for pass-through and 47-51 against 56-62 us for the payloadFactory
-/// transform; RSS after the load about the same (21-23 MB), peak 25 against 22 MB. Built
-/// without transparent huge pages (`no_thp`), which otherwise took peak RSS to 34 MB. Only
-/// the binary chooses; the libraries leave the allocator to the program that embeds them.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod check;
 mod eval;
 mod serve;
