@@ -24,11 +24,11 @@ const CANNOT_START: u8 = 2;
 
 /// Runs `mediate serve`.
 ///
-/// One thread per core serves HTTP, each with its own single-threaded runtime and all
-/// accepting on the same listening socket (the way nginx runs a worker per core): a
+/// One thread per core serves HTTP (and HTTPS), each with its own single-threaded runtime
+/// and all accepting on the same listening sockets (the way nginx runs a worker per core): a
 /// connection, its mediation and its backend connections stay on one thread, with no
 /// cross-thread wake-ups or work stealing on the way. This thread is one of them, and also
-/// runs the management port, HTTPS and the signal handling.
+/// runs the management port and the signal handling.
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     init_logging(args.log_format);
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -174,26 +174,13 @@ async fn serve(args: &ServeArgs) -> ExitCode {
 
     let mut config = ServerConfig::default();
     config.grace_period = Duration::from_secs(args.grace_period);
-    let https_task = match (https_listener, https) {
-        (Some(listener), Some((_, tls))) => {
-            let mut tls_config = config.clone();
-            tls_config.tls = Some(tls);
-            let runtime = runtime.clone();
-            let stop = stopped(stop_rx.clone());
-            Some(tokio::spawn(async move {
-                runtime.serve(listener, tls_config, stop).await
-            }))
-        }
-        _ => None,
-    };
-    let mut served = serve_http(&runtime, http_listener, &config, &stop_rx).await;
-    if let Some(task) = https_task {
-        match task.await {
-            Ok(Err(e)) if served.is_ok() => served = Err(e),
-            Err(e) if served.is_ok() => served = Err(std::io::Error::other(e)),
-            _ => {}
-        }
+    let mut listeners = vec![(http_listener, config.clone())];
+    if let (Some(listener), Some((_, tls))) = (https_listener, https) {
+        let mut tls_config = config.clone();
+        tls_config.tls = Some(tls);
+        listeners.push((listener, tls_config));
     }
+    let served = serve_on_every_core(&runtime, listeners, &stop_rx).await;
     readiness.set_not_ready();
     // The management port stops with the rest; a client holding it open does not keep the
     // process alive past the grace period.
@@ -210,49 +197,67 @@ async fn serve(args: &ServeArgs) -> ExitCode {
     }
 }
 
-/// Serves HTTP on `listener` from one thread per core (see [`run`]) until the stop, and
-/// gives the first error of any of them.
-async fn serve_http(
+/// Serves every listener (HTTP, and HTTPS when configured) from one thread per core (see
+/// [`run`]) until the stop, and gives the first error of any of them.
+async fn serve_on_every_core(
     runtime: &Runtime,
-    listener: TcpListener,
-    config: &ServerConfig,
+    listeners: Vec<(TcpListener, ServerConfig)>,
     stop_rx: &watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let listener = listener.into_std()?;
+    let mut listeners = listeners
+        .into_iter()
+        .map(|(listener, config)| Ok((listener.into_std()?, config)))
+        .collect::<std::io::Result<Vec<_>>>()?;
     let mut others = Vec::new();
     for i in 1..threads {
-        let listener = listener.try_clone()?;
-        let (runtime, config, stop) = (runtime.clone(), config.clone(), stop_rx.clone());
+        let own = listeners
+            .iter()
+            .map(|(listener, config)| Ok((listener.try_clone()?, config.clone())))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let (runtime, stop) = (runtime.clone(), stop_rx.clone());
         let thread = std::thread::Builder::new()
             .name(format!("mediate-http-{i}"))
             .spawn(move || -> std::io::Result<()> {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()?;
-                rt.block_on(async move {
-                    let listener = TcpListener::from_std(listener)?;
-                    runtime.serve(listener, config, stopped(stop)).await
-                })
+                rt.block_on(serve_all(&runtime, own, &stop))
             })?;
         others.push(thread);
     }
-    tracing::debug!(threads, "serving HTTP");
-    let mut served = runtime
-        .serve(
-            TcpListener::from_std(listener)?,
-            config.clone(),
-            stopped(stop_rx.clone()),
-        )
-        .await;
+    tracing::debug!(threads, "serving");
+    let mut served = serve_all(runtime, std::mem::take(&mut listeners), stop_rx).await;
     for thread in others {
         // Joined off this thread: it keeps running the management port meanwhile.
         let joined = tokio::task::spawn_blocking(move || thread.join()).await;
         let result = match joined {
             Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(std::io::Error::other("an HTTP serving thread panicked")),
+            Ok(Err(_)) => Err(std::io::Error::other("a serving thread panicked")),
             Err(e) => Err(std::io::Error::other(e)),
         };
+        if served.is_ok() {
+            served = result;
+        }
+    }
+    served
+}
+
+/// Serves each listener on this thread's runtime until the stop; the first error of any.
+async fn serve_all(
+    runtime: &Runtime,
+    listeners: Vec<(std::net::TcpListener, ServerConfig)>,
+    stop_rx: &watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let mut serving = tokio::task::JoinSet::new();
+    for (listener, config) in listeners {
+        let listener = TcpListener::from_std(listener)?;
+        let (runtime, stop) = (runtime.clone(), stopped(stop_rx.clone()));
+        serving.spawn(async move { runtime.serve(listener, config, stop).await });
+    }
+    let mut served = Ok(());
+    while let Some(result) = serving.join_next().await {
+        let result = result.unwrap_or_else(|e| Err(std::io::Error::other(e)));
         if served.is_ok() {
             served = result;
         }
