@@ -139,7 +139,7 @@ async fn serve(args: &ServeArgs) -> ExitCode {
     let https_listener = match &https {
         Some((port, _)) => {
             let addr = SocketAddr::new(args.http_bind, *port);
-            match TcpListener::bind(addr).await {
+            match bind_shared(addr) {
                 Ok(l) => Some(l),
                 Err(e) => {
                     eprintln!("error: cannot listen on {addr} (HTTPS port): {e}");
@@ -150,7 +150,7 @@ async fn serve(args: &ServeArgs) -> ExitCode {
         None => None,
     };
     let http_addr = SocketAddr::new(args.http_bind, args.http_port);
-    let http_listener = match TcpListener::bind(http_addr).await {
+    let http_listener = match bind_shared(http_addr) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: cannot listen on {http_addr} (HTTP port): {e}");
@@ -213,7 +213,7 @@ async fn serve_on_every_core(
     for i in 1..threads {
         let own = listeners
             .iter()
-            .map(|(listener, config)| Ok((listener.try_clone()?, config.clone())))
+            .map(|(listener, config)| Ok((join_shared(listener)?, config.clone())))
             .collect::<std::io::Result<Vec<_>>>()?;
         let (runtime, stop) = (runtime.clone(), stop_rx.clone());
         let thread = std::thread::Builder::new()
@@ -241,6 +241,43 @@ async fn serve_on_every_core(
         }
     }
     served
+}
+
+/// A listening socket on `addr` that other sockets of this process can join
+/// ([`join_shared`]): `SO_REUSEPORT`, so that the kernel spreads new connections over the
+/// serving threads. (Sharing one socket instead lets whichever thread wakes first take every
+/// connection; one run of the load test had all of them on one thread.) The port must be
+/// free: a plain bind is tried first, so a port in use fails here as it always did, and a
+/// second `mediate serve` on the same port is refused rather than sharing it.
+fn bind_shared(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    drop(std::net::TcpListener::bind(addr)?);
+    reuseport_listener(addr)
+}
+
+/// Another socket in `listener`'s `SO_REUSEPORT` group (same address, same port), for one
+/// more serving thread; a clone of the same socket where there is no `SO_REUSEPORT`.
+fn join_shared(listener: &std::net::TcpListener) -> std::io::Result<std::net::TcpListener> {
+    #[cfg(unix)]
+    {
+        reuseport_listener(listener.local_addr()?)?.into_std()
+    }
+    #[cfg(not(unix))]
+    {
+        listener.try_clone()
+    }
+}
+
+fn reuseport_listener(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    socket.set_reuseport(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 /// Serves each listener on this thread's runtime until the stop; the first error of any.
