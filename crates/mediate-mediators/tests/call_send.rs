@@ -1,6 +1,10 @@
 //! `call` and `send` configurations (MI 4.4 `CallMediatorFactory`, `SendMediatorFactory`, the
 //! "Call Mediator" and "Send Mediator" pages), and their transport-less runtime.
 
+mod flows;
+
+use flows::address;
+
 use std::sync::Arc;
 
 use mediate_core::{BuildError, Env, Mediator, MediatorSpec, MessageContext, Position, Registry};
@@ -26,10 +30,6 @@ fn call(spec: &MediatorSpec) -> Result<CallConfig, BuildError> {
 
 fn send(spec: &MediatorSpec) -> Result<SendConfig, BuildError> {
     SendConfig::from_spec(spec, &Registry::new())
-}
-
-fn address(uri: &str) -> MediatorSpec {
-    MediatorSpec::new("endpoint").child(MediatorSpec::new("address").property("uri", uri))
 }
 
 fn key(k: &str) -> MediatorSpec {

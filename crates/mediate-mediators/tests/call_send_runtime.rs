@@ -5,6 +5,10 @@
 #[path = "../../mediate-endpoints/tests/runtime_support/mod.rs"]
 mod support;
 
+mod flows;
+
+use flows::{address, sequence};
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,18 +21,6 @@ use support::{Backend, Reply, refused_url, sender};
 
 fn endpoints() -> Endpoints {
     Endpoints::builder(sender()).build().unwrap()
-}
-
-fn address(uri: &str) -> MediatorSpec {
-    MediatorSpec::new("endpoint").child(MediatorSpec::new("address").property("uri", uri))
-}
-
-/// A sequence of the mediators built from `specs` by the builtin registry.
-fn sequence(name: &str, specs: Vec<MediatorSpec>) -> Sequence {
-    let registry = mediate_mediators::builtins::registry();
-    specs.iter().fold(Sequence::named(name), |seq, spec| {
-        seq.then_arc(registry.build(spec).expect("mediator builds"))
-    })
 }
 
 /// A sequence whose last step copies what the test wants to see into properties.

@@ -5,6 +5,10 @@
 //!
 //! The slow backend is a gate the test opens itself, so orders are forced, not timed.
 
+mod flows;
+
+use flows::{address, sequence};
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -71,17 +75,6 @@ impl Gated {
         }
         panic!("`{event}` never happened; events: {:?}", self.events());
     }
-}
-
-fn address(uri: &str) -> MediatorSpec {
-    MediatorSpec::new("endpoint").child(MediatorSpec::new("address").property("uri", uri))
-}
-
-fn sequence(name: &str, specs: Vec<MediatorSpec>) -> Sequence {
-    let registry = mediate_mediators::builtins::registry();
-    specs.iter().fold(Sequence::named(name), |seq, spec| {
-        seq.then_arc(registry.build(spec).expect("mediator builds"))
-    })
 }
 
 fn out_only() -> MediatorSpec {
