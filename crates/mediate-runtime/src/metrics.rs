@@ -310,7 +310,7 @@ impl RequestMetrics {
             Family::Api => method_label(method),
             Family::Proxy => "",
         };
-        self.requests(method, status).increment(1);
+        self.count_request(method, status);
         let (duration, errors) = self.fixed.get_or_init(|| {
             let labels = self.labels.clone();
             match self.family {
@@ -330,20 +330,23 @@ impl RequestMetrics {
         }
     }
 
-    fn requests(&self, method: &'static str, status: u16) -> Counter {
+    /// Counts one request in its `(method, status)` counter, made the first time that pair is
+    /// seen; a known pair is counted under the read lock, without touching the handle.
+    fn count_request(&self, method: &'static str, status: u16) {
         let find = |list: &[(&'static str, u16, Counter)]| {
             list.iter()
-                .find(|(m, s, _)| *m == method && *s == status)
-                .map(|(_, _, c)| c.clone())
+                .position(|(m, s, _)| *m == method && *s == status)
         };
         let read = self.by_status.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(counter) = find(&read) {
-            return counter;
+        if let Some(i) = find(&read) {
+            read[i].2.increment(1);
+            return;
         }
         drop(read);
         let mut write = self.by_status.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(counter) = find(&write) {
-            return counter;
+        if let Some(i) = find(&write) {
+            write[i].2.increment(1);
+            return;
         }
         let mut labels = self.labels.clone();
         let counter = match self.family {
@@ -357,8 +360,8 @@ impl RequestMetrics {
                 counter!(PROXY_REQUESTS_TOTAL, labels)
             }
         };
-        write.push((method, status, counter.clone()));
-        counter
+        counter.increment(1);
+        write.push((method, status, counter));
     }
 }
 
