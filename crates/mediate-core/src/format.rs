@@ -232,6 +232,7 @@ fn send_options(msg: &MessageContext) -> SendOptions {
         disable_chunking: axis2_flag(msg, "DISABLE_CHUNKING")
             || axis2_flag(msg, "FORCE_HTTP_CONTENT_LENGTH"),
         http_1_0: axis2_flag(msg, "FORCE_HTTP_1.0"),
+        post_to_uri: axis2_flag(msg, "POST_TO_URI"),
     }
 }
 

@@ -41,6 +41,10 @@ pub struct SendOptions {
     pub disable_chunking: bool,
     /// `FORCE_HTTP_1.0`: send as HTTP/1.0.
     pub http_1_0: bool,
+    /// `POST_TO_URI`: the HTTP/1 request line carries the whole URI (absolute form,
+    /// `POST http://host:port/path HTTP/1.1`), as a request to a forward proxy does, instead
+    /// of the path and query.
+    pub post_to_uri: bool,
 }
 
 /// One request to a backend.

@@ -10,6 +10,8 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use mediate_message::{BodyError, BodyStream, PendingBody};
 
+use crate::pool::Release;
+
 type Opening = Pin<Box<dyn Future<Output = Result<BodyStream, BodyError>> + Send>>;
 
 enum State {
@@ -204,12 +206,19 @@ pub(crate) enum Peer {
 /// The timer costs nothing while frames are ready when asked for (a small body that came
 /// with its head never starts one): it is made the first time the body has to wait, and
 /// then reused for the whole body.
+///
+/// A response body comes with the [`Release`] of its HTTP/1 connection: the connection goes
+/// back to the pool when the body has been read to its end, and is closed when the body
+/// fails or is dropped before.
 pub(crate) fn incoming_stream(
     body: hyper::body::Incoming,
     idle: Option<Duration>,
     peer: Peer,
+    release: Option<Release>,
 ) -> BodyStream {
-    Box::pin(IncomingStream::new(body, idle, peer))
+    let mut stream = IncomingStream::new(body, idle, peer);
+    stream.release = release;
+    Box::pin(stream)
 }
 
 /// The stream [`incoming_stream`] makes (generic over the body for tests).
@@ -217,6 +226,26 @@ struct IncomingStream<B> {
     /// `None` once the body has ended (or failed, or timed out): it is dropped at once.
     body: Option<B>,
     idle: Option<IdleTimer>,
+    /// The connection the body comes on, checked in when the body ends.
+    release: Option<Release>,
+}
+
+impl<B> IncomingStream<B> {
+    /// The body ended well: drop it and give its connection back.
+    fn ended(&mut self) {
+        self.body = None;
+        self.idle = None;
+        if let Some(release) = self.release.take() {
+            release.checkin();
+        }
+    }
+
+    /// The body failed: drop it and its connection.
+    fn failed(&mut self) {
+        self.body = None;
+        self.idle = None;
+        self.release = None;
+    }
 }
 
 impl<B: Body> IncomingStream<B> {
@@ -232,6 +261,7 @@ impl<B: Body> IncomingStream<B> {
         Self {
             body: Some(body),
             idle,
+            release: None,
         }
     }
 }
@@ -255,18 +285,21 @@ where
                         idle.waiting_since = None;
                     }
                     if let Ok(data) = frame.into_data() {
+                        // The last chunk (hyper counts `Content-Length`): give the connection
+                        // back now, as a writer that stops at the length never asks again.
+                        if body.is_end_stream() {
+                            this.ended();
+                        }
                         return Poll::Ready(Some(Ok(data)));
                     }
                     // Trailers: dropped.
                 }
                 Poll::Ready(Some(Err(err))) => {
-                    this.body = None;
-                    this.idle = None;
+                    this.failed();
                     return Poll::Ready(Some(Err(BodyError::Read(error_chain(&err)))));
                 }
                 Poll::Ready(None) => {
-                    this.body = None;
-                    this.idle = None;
+                    this.ended();
                     return Poll::Ready(None);
                 }
                 Poll::Pending => break,
@@ -274,8 +307,7 @@ where
         }
         if body.is_end_stream() {
             // All of it arrived (hyper counts `Content-Length`); no need to wait for the close.
-            this.body = None;
-            this.idle = None;
+            this.ended();
             return Poll::Ready(None);
         }
         let Some(idle) = &mut this.idle else {
@@ -297,8 +329,7 @@ where
                     describe(idle.limit)
                 ));
                 tracing::debug!(error = %err, "body idle timeout; abandoning the body");
-                this.body = None;
-                this.idle = None;
+                this.failed();
                 Poll::Ready(Some(Err(err)))
             }
         }

@@ -9,17 +9,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use http::header::{self, HeaderValue};
 use http::{Method, StatusCode, Uri, Version};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use mediate_core::format::strip_excluded_headers;
 use mediate_core::transport::{
     HttpSender, InboundResponse, OutboundBody, OutboundRequest, SendError, SendErrorKind,
 };
 use mediate_message::{BodyError, DEFAULT_BODY_LIMIT, PendingBody};
-use thread_local::ThreadLocal;
 
-use crate::body::{Peer, ResponseBody, error_chain, incoming_stream};
+use crate::body::{Peer, ResponseBody, incoming_stream};
+use crate::pool::Shared;
 
 /// What MI's pass-through transport sends as `User-Agent` (`http.user.agent.preserve=false`).
 pub const MI_USER_AGENT: &str = "Synapse-PT-HttpComponents-NIO";
@@ -78,18 +75,18 @@ impl Default for ClientConfig {
     }
 }
 
-#[cfg(feature = "tls")]
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
-#[cfg(not(feature = "tls"))]
-type Connector = HttpConnector;
-
-/// The HTTP client of the engine: hyper-util's pooled client behind
-/// [`HttpSender`]. Cheap to clone (clones share the pool).
+/// The HTTP client of the engine: hyper's connection-level client with a keep-alive pool,
+/// behind [`HttpSender`]. Cheap to clone (clones share the pool).
 ///
-/// - Keep-alive pool per host, idle connections dropped after
-///   [`ClientConfig::pool_idle_timeout`].
+/// - Keep-alive pool per host and per thread that sends (a connection is driven by the
+///   runtime that opened it), idle connections dropped after
+///   [`ClientConfig::pool_idle_timeout`]; a request that a pooled connection could not start
+///   (the backend had closed it) is sent on another.
 /// - HTTP/1.1 to `http://` URIs (HTTP/2 with [`ClientConfig::http2_prior_knowledge`]);
-///   `FORCE_HTTP_1.0` sends HTTP/1.0. `https://` with the `tls` feature (HTTP/2 then by ALPN).
+///   `FORCE_HTTP_1.0` sends HTTP/1.0; the request line carries the path and query, or the
+///   whole URI with `POST_TO_URI` ([`SendOptions::post_to_uri`](mediate_core::transport::SendOptions::post_to_uri)).
+///   `https://` with the `tls` feature (HTTP/2 then by ALPN when
+///   [`ClientConfig::http2_prior_knowledge`] is set).
 /// - Requests carry MI's headers: the message's own minus the excluded ones
 ///   ([`mediate_core::format::is_excluded_header`], and the headers `Connection` names);
 ///   `Host` from the URI, `Content-Length` or chunking from the body, `User-Agent` from
@@ -104,18 +101,16 @@ type Connector = HttpConnector;
 /// It must be used inside a tokio runtime (with the time driver).
 #[derive(Clone)]
 pub struct HyperSender {
-    /// One pooled client per thread that sends: its connections are spawned on, and driven
-    /// by, that thread's runtime, so a request and its connection never wake each other
-    /// across threads, and no pooled connection outlives the runtime that drives it (a
-    /// `current_thread` runtime per core, or tests with a runtime each).
-    clients: Arc<ThreadLocal<Client<Connector, ResponseBody>>>,
-    config: Arc<ClientConfig>,
+    /// The settings and one pool per thread that sends: its connections are spawned on, and
+    /// driven by, that thread's runtime, so a request and its connection never wake each
+    /// other across threads (a `current_thread` runtime per core).
+    shared: Arc<Shared>,
 }
 
 impl fmt::Debug for HyperSender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HyperSender")
-            .field("config", &self.config)
+            .field("config", &self.shared.config)
             .finish_non_exhaustive()
     }
 }
@@ -124,40 +119,6 @@ impl Default for HyperSender {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// A pooled hyper client with `config`'s settings.
-fn build_client(config: &ClientConfig) -> Client<Connector, ResponseBody> {
-    let mut connector = HttpConnector::new();
-    connector.set_connect_timeout(Some(config.connect_timeout));
-    connector.set_nodelay(true);
-    // With TLS the HTTPS connector checks the scheme.
-    connector.enforce_http(!cfg!(feature = "tls"));
-    #[cfg(feature = "tls")]
-    let connector = {
-        let tls = config
-            .tls
-            .clone()
-            .unwrap_or_else(crate::tls::native_client_config);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config((*tls).clone())
-            .https_or_http();
-        if config.http2_prior_knowledge {
-            https.enable_all_versions().wrap_connector(connector)
-        } else {
-            https.enable_http1().wrap_connector(connector)
-        }
-    };
-    let mut builder = Client::builder(TokioExecutor::new());
-    builder
-        .timer(TokioTimer::new())
-        .pool_timer(TokioTimer::new())
-        .pool_idle_timeout(config.pool_idle_timeout)
-        .pool_max_idle_per_host(config.pool_max_idle_per_host)
-        .http2_only(config.http2_prior_knowledge)
-        .set_host(true)
-        .retry_canceled_requests(true);
-    builder.build(connector)
 }
 
 impl HyperSender {
@@ -169,19 +130,13 @@ impl HyperSender {
     /// A sender with `config`.
     pub fn with_config(config: ClientConfig) -> Self {
         Self {
-            clients: Arc::new(ThreadLocal::new()),
-            config: Arc::new(config),
+            shared: Arc::new(Shared::new(config)),
         }
-    }
-
-    /// This thread's client, made on first use.
-    fn client(&self) -> &Client<Connector, ResponseBody> {
-        self.clients.get_or(|| build_client(&self.config))
     }
 
     /// The settings.
     pub fn config(&self) -> &ClientConfig {
-        &self.config
+        &self.shared.config
     }
 
     async fn request_body(
@@ -194,7 +149,7 @@ impl HyperSender {
             OutboundBody::Full(bytes) => ResponseBody::full(bytes),
             // A stream whose length is known goes with that Content-Length as it is.
             OutboundBody::Stream(pending) if with_length && pending.content_length().is_none() => {
-                let pending = pending.with_limit(self.config.body_limit);
+                let pending = pending.with_limit(self.shared.config.body_limit);
                 let bytes = pending.read().await.map_err(|e| {
                     SendError::new(
                         SendErrorKind::SendFailed,
@@ -223,12 +178,12 @@ impl HttpSender for HyperSender {
             ..
         } = request;
         check_uri(&uri)?;
+        let config = &self.shared.config;
         let with_length = options.disable_chunking || options.http_1_0;
         let body = self.request_body(body, with_length).await?;
 
         let mut out = http::Request::new(body);
         *out.method_mut() = method.clone();
-        *out.uri_mut() = uri.clone();
         if options.http_1_0 {
             *out.version_mut() = Version::HTTP_10;
         }
@@ -236,22 +191,23 @@ impl HttpSender for HyperSender {
         strip_excluded_headers(&mut headers);
         *out.headers_mut() = headers;
         let out_headers = out.headers_mut();
-        if let Some(agent) = &self.config.user_agent
+        if let Some(agent) = &config.user_agent
             && let Ok(value) = HeaderValue::from_str(agent)
         {
             out_headers.insert(header::USER_AGENT, value);
         }
 
-        let timeout = timeout.unwrap_or(self.config.default_timeout);
-        let response = match tokio::time::timeout(timeout, self.client().request(out)).await {
+        let timeout = timeout.unwrap_or(config.default_timeout);
+        let sent = self.shared.send(out, &uri, options.post_to_uri);
+        let (response, release) = match tokio::time::timeout(timeout, sent).await {
             Err(_) => {
                 return Err(SendError::new(
                     SendErrorKind::Timeout,
                     format!("no response from {uri} within {} ms", timeout.as_millis()),
                 ));
             }
-            Ok(Err(err)) => return Err(map_error(&err, &uri)),
-            Ok(Ok(response)) => response,
+            Ok(Err(err)) => return Err(err),
+            Ok(Ok(sent)) => sent,
         };
 
         let (parts, incoming) = response.into_parts();
@@ -261,15 +217,18 @@ impl HttpSender for HyperSender {
             || parts.status == StatusCode::NOT_MODIFIED
             || http_body::Body::is_end_stream(&incoming);
         let body = if no_body {
+            // An ended body has already given its connection back; otherwise the connection
+            // goes with the unread body.
+            drop(release);
             None
         } else {
             let length = content_length(&parts.headers);
             Some(
                 PendingBody::new(
-                    incoming_stream(incoming, self.config.body_idle_timeout, Peer::Backend),
+                    incoming_stream(incoming, config.body_idle_timeout, Peer::Backend, release),
                     length,
                 )
-                .with_limit(self.config.body_limit),
+                .with_limit(config.body_limit),
             )
         };
         Ok(http::Response::from_parts(parts, body))
@@ -315,38 +274,10 @@ fn error_sources<'a>(
     std::iter::successors(Some(err), |e| (*e).source())
 }
 
-/// Synapse's view of a failed exchange (see the crate documentation's table).
-fn map_error(err: &hyper_util::client::legacy::Error, uri: &Uri) -> SendError {
-    let detail = error_chain(err);
-    let kind = classify(err);
-    let what = match kind {
-        SendErrorKind::ConnectFailed => "connecting to the backend failed",
-        SendErrorKind::ConnectTimeout => "connecting to the backend timed out",
-        SendErrorKind::Timeout => "the backend did not answer in time",
-        SendErrorKind::ConnectionClosed => {
-            "the backend closed the connection before the response arrived"
-        }
-        SendErrorKind::ProtocolViolation => "the backend's response broke the HTTP protocol",
-        SendErrorKind::InvalidRequest => "the request cannot be sent as given",
-        SendErrorKind::ReceiveFailed => "reading the response failed",
-        _ => "sending the request failed",
-    };
-    SendError::new(kind, format!("{what} ({uri}): {detail}"))
-}
-
-fn classify(err: &hyper_util::client::legacy::Error) -> SendErrorKind {
+/// Synapse's kind of a failed exchange once its connection was made (see the crate
+/// documentation's table).
+pub(crate) fn classify(err: &hyper::Error) -> SendErrorKind {
     let chain = || error_sources(err);
-    if err.is_connect() {
-        let timed_out = chain().any(|e| {
-            e.downcast_ref::<io::Error>()
-                .is_some_and(|io| io.kind() == io::ErrorKind::TimedOut)
-        });
-        return if timed_out {
-            SendErrorKind::ConnectTimeout
-        } else {
-            SendErrorKind::ConnectFailed
-        };
-    }
     // The request body (the client's stream) failed while it was being written.
     if chain().any(|e| e.is::<BodyError>()) {
         return SendErrorKind::SendFailed;

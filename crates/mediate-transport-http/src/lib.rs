@@ -19,9 +19,11 @@
 //!
 //! hyper parses and writes HTTP/1.1 and HTTP/2 and hands bodies over frame by frame, so a body
 //! can go from one connection to another without being gathered; hyper-util adds what a
-//! proxy needs around it: a server that detects HTTP/1.1 or HTTP/2 per connection, graceful
-//! shutdown, and a client with a per-host keep-alive pool whose errors can still be told apart
-//! (connect, timeout, closed, parse), which Synapse's error codes need. A higher-level client
+//! proxy needs around it: a server that detects HTTP/1.1 or HTTP/2 per connection, and
+//! graceful shutdown. The client is hyper's connection-level one with a keep-alive pool of
+//! our own (one per thread; the module `pool` says why not hyper-util's pooled client), so
+//! its errors can still be told apart (connect, timeout, closed, parse), which Synapse's
+//! error codes need. A higher-level client
 //! (reqwest) follows redirects, decompresses and hides those differences: right for an
 //! application, wrong for a mediator. A router framework (axum) has no use here: APIs and
 //! proxy services are dispatched by the runtime with Synapse's rules.
@@ -110,6 +112,7 @@
 mod body;
 mod client;
 mod message;
+mod pool;
 mod server;
 #[cfg(feature = "tls")]
 pub mod tls;

@@ -401,7 +401,7 @@ impl Shared {
             None
         } else {
             let length = content_length(&parts.headers);
-            let stream = incoming_stream(incoming, self.body_idle_timeout, Peer::Client);
+            let stream = incoming_stream(incoming, self.body_idle_timeout, Peer::Client, None);
             Some(PendingBody::new(stream, length).with_limit(self.body_limit))
         };
         let method = parts.method.clone();

@@ -105,21 +105,28 @@ pub fn client_config_with_roots(roots_pem: &[u8]) -> Result<Arc<rustls::ClientCo
 /// platform has none, it trusts nothing (every `https://` backend then fails to connect) and
 /// says so in a warning.
 pub fn native_client_config() -> Arc<rustls::ClientConfig> {
-    use hyper_rustls::ConfigBuilderExt;
-    match client_builder().with_native_roots() {
-        Ok(builder) => Arc::new(builder.with_no_client_auth()),
-        Err(err) => {
-            tracing::warn!(
-                error = %err,
-                "no CA certificates found on this system; HTTPS backends cannot be verified"
-            );
-            Arc::new(
-                client_builder()
-                    .with_root_certificates(rustls::RootCertStore::empty())
-                    .with_no_client_auth(),
-            )
-        }
+    let found = rustls_native_certs::load_native_certs();
+    for err in &found.errors {
+        tracing::debug!(error = %err, "a system CA certificate store could not be read");
     }
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, ignored) = roots.add_parsable_certificates(found.certs);
+    if ignored > 0 {
+        tracing::debug!(
+            ignored,
+            "system CA certificates that rustls cannot use were skipped"
+        );
+    }
+    if added == 0 {
+        tracing::warn!(
+            "no CA certificates found on this system; HTTPS backends cannot be verified"
+        );
+    }
+    Arc::new(
+        client_builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
 }
 
 fn client_builder() -> rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier> {

@@ -1,0 +1,641 @@
+//! The connection pool behind [`HyperSender`](crate::HyperSender): keep-alive connections
+//! per backend (`scheme://host:port`), one pool per thread that sends, over hyper's
+//! connection-level client ([`hyper::client::conn`]).
+//!
+//! Written here instead of using hyper-util's `client::legacy::Client`, which this crate
+//! used before. That client is general (any connector, proxies, shared across threads) and
+//! pays for it on every request: a pool behind a mutex keyed by a SipHash of the
+//! scheme and authority, several boxed futures, a URI clone and a formatted `Host` per
+//! request, and a spawned task per response that waits to put the connection back. A
+//! mediation engine sends to a handful of backends from a thread per core, so here:
+//!
+//! - a pool belongs to one thread (no lock, no atomics); hosts are found by a short linear
+//!   scan (a thread talks to few backends), and their `Host` header is made once;
+//! - an HTTP/1.1 connection goes back to its pool when the response body has been read to
+//!   its end (or at once when there is none), by the body itself: no task;
+//! - an HTTP/2 connection (h2c with prior knowledge, or `h2` chosen by ALPN) is shared by
+//!   all requests to its host;
+//! - a request that a pooled connection could not even start (the backend closed it while
+//!   it was idle) is sent again on another connection, as hyper-util's
+//!   `retry_canceled_requests` did;
+//! - `POST_TO_URI` (the request line in absolute form) is a flag away.
+//!
+//! Idle connections older than [`ClientConfig::pool_idle_timeout`] are dropped when their
+//! host is next used and by a sweep of the whole pool at most every few seconds while the
+//! thread sends; a backend's own keep-alive timeout closes the rest.
+
+use std::cell::{Cell, RefCell};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{self, HeaderValue};
+use http::{Request, Response, Uri};
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use mediate_core::transport::{SendError, SendErrorKind};
+use thread_local::ThreadLocal;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use crate::body::{ResponseBody, error_chain};
+use crate::client::ClientConfig;
+
+/// What every thread's pool shares: the settings and, with TLS, the connector.
+pub(crate) struct Shared {
+    pub(crate) config: ClientConfig,
+    pools: ThreadLocal<Pool>,
+    #[cfg(feature = "tls")]
+    tls: tokio_rustls::TlsConnector,
+}
+
+/// A backend: scheme, host (without IPv6 brackets) and port.
+#[derive(Debug, PartialEq, Eq)]
+struct Key {
+    https: bool,
+    host: Box<str>,
+    port: u16,
+}
+
+impl Key {
+    fn is(&self, t: &Target<'_>) -> bool {
+        self.port == t.port && self.https == t.https && *self.host == *t.host
+    }
+}
+
+/// Where a request goes, read off its URI.
+#[derive(Debug, Clone, Copy)]
+struct Target<'u> {
+    https: bool,
+    /// The host as the URI writes it (IPv6 in brackets), for `Host`.
+    authority_host: &'u str,
+    /// The host to connect to (IPv6 without brackets).
+    host: &'u str,
+    port: u16,
+    /// The port written in the URI when it is not the scheme's default (for `Host`).
+    explicit_port: Option<u16>,
+}
+
+impl<'u> Target<'u> {
+    /// The target of an absolute `http://` or `https://` URI (checked by the caller).
+    fn of(uri: &'u Uri) -> Option<Self> {
+        let https = uri.scheme_str()?.eq_ignore_ascii_case("https");
+        let authority_host = uri.host()?;
+        let host = authority_host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(authority_host);
+        let default = if https { 443 } else { 80 };
+        let port = uri.port_u16().unwrap_or(default);
+        Some(Self {
+            https,
+            authority_host,
+            host,
+            port,
+            explicit_port: (port != default).then_some(port),
+        })
+    }
+
+    fn host_header(&self) -> Option<HeaderValue> {
+        match self.explicit_port {
+            None => HeaderValue::from_str(self.authority_host).ok(),
+            Some(port) => HeaderValue::try_from(format!("{}:{port}", self.authority_host)).ok(),
+        }
+    }
+}
+
+/// One thread's connections.
+#[derive(Default)]
+struct Pool {
+    hosts: RefCell<Vec<Host>>,
+    /// When the whole pool was last swept of expired idle connections.
+    swept: Cell<Option<Instant>>,
+}
+
+struct Host {
+    key: Arc<Key>,
+    host_header: HeaderValue,
+    /// Idle HTTP/1 connections, the most recently used last.
+    idle: Vec<Idle>,
+    /// The HTTP/2 connection every request to this host shares.
+    h2: Option<http2::SendRequest<ResponseBody>>,
+}
+
+struct Idle {
+    sender: http1::SendRequest<ResponseBody>,
+    since: Instant,
+}
+
+enum Conn {
+    H1(http1::SendRequest<ResponseBody>),
+    H2(http2::SendRequest<ResponseBody>),
+}
+
+/// A connection for one request.
+struct Lease {
+    conn: Conn,
+    key: Arc<Key>,
+    host_header: HeaderValue,
+    /// It came from the pool (so a request it could not start may be tried again).
+    reused: bool,
+}
+
+/// An HTTP/1 connection whose response body is still being read: [`Release::checkin`]
+/// puts it back in the pool of the thread that finishes the body. Dropped instead (the
+/// body failed or was abandoned), the connection is closed once hyper is done with it.
+pub(crate) struct Release {
+    shared: Arc<Shared>,
+    key: Arc<Key>,
+    host_header: HeaderValue,
+    sender: http1::SendRequest<ResponseBody>,
+}
+
+impl Release {
+    /// The response body was read to its end: the connection may carry the next request.
+    pub(crate) fn checkin(self) {
+        let Release {
+            shared,
+            key,
+            host_header,
+            sender,
+        } = self;
+        shared.checkin(key, host_header, sender);
+    }
+}
+
+/// How often, at most, a pool in use is swept of expired idle connections.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
+
+impl Shared {
+    pub(crate) fn new(config: ClientConfig) -> Self {
+        #[cfg(feature = "tls")]
+        let tls = {
+            let base = config
+                .tls
+                .clone()
+                .unwrap_or_else(crate::tls::native_client_config);
+            let mut tls = (*base).clone();
+            tls.alpn_protocols = if config.http2_prior_knowledge {
+                vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+            } else {
+                vec![b"http/1.1".to_vec()]
+            };
+            tokio_rustls::TlsConnector::from(Arc::new(tls))
+        };
+        Self {
+            config,
+            pools: ThreadLocal::new(),
+            #[cfg(feature = "tls")]
+            tls,
+        }
+    }
+
+    fn pool(&self) -> &Pool {
+        self.pools.get_or_default()
+    }
+
+    /// Sends `request` to `uri` (absolute, `http` or `https`, with a host: checked by the
+    /// caller) and waits for the response head. With `absolute_form`, an HTTP/1 request line carries the whole URI (`POST_TO_URI`);
+    /// otherwise the path and query. The [`Release`] comes with a response whose body is
+    /// still to be read on an HTTP/1 connection: check it in when the body ends.
+    pub(crate) async fn send(
+        self: &Arc<Self>,
+        mut request: Request<ResponseBody>,
+        uri: &Uri,
+        absolute_form: bool,
+    ) -> Result<(Response<Incoming>, Option<Release>), SendError> {
+        let target = Target::of(uri).ok_or_else(|| {
+            SendError::new(
+                SendErrorKind::InvalidRequest,
+                format!("cannot send to `{uri}`: the URI has no host"),
+            )
+        })?;
+        let origin = if absolute_form {
+            None
+        } else {
+            Some(origin_form(uri))
+        };
+        loop {
+            let lease = match self.checkout(&target).await {
+                Some(lease) => lease,
+                // Boxed: connecting (DNS, TCP, TLS, handshake) is a large future, and rare;
+                // inline it would make every request's future as large, and copied as often.
+                None => Box::pin(self.connect(&target)).await?,
+            };
+            let Lease {
+                conn,
+                key,
+                host_header,
+                reused,
+            } = lease;
+            let failed = match conn {
+                Conn::H1(mut sender) => {
+                    *request.uri_mut() = match &origin {
+                        Some(origin) => origin.clone(),
+                        None => uri.clone(),
+                    };
+                    if !request.headers().contains_key(header::HOST) {
+                        request
+                            .headers_mut()
+                            .insert(header::HOST, host_header.clone());
+                    }
+                    match sender.try_send_request(request).await {
+                        Ok(response) => {
+                            let release = Release {
+                                shared: Arc::clone(self),
+                                key,
+                                host_header,
+                                sender,
+                            };
+                            if http_body::Body::is_end_stream(response.body()) {
+                                release.checkin();
+                                return Ok((response, None));
+                            }
+                            return Ok((response, Some(release)));
+                        }
+                        Err(failed) => failed,
+                    }
+                }
+                Conn::H2(mut sender) => {
+                    // HTTP/2 takes scheme and authority from the URI.
+                    *request.uri_mut() = uri.clone();
+                    match sender.try_send_request(request).await {
+                        Ok(response) => return Ok((response, None)),
+                        Err(failed) => failed,
+                    }
+                }
+            };
+            let mut failed = failed;
+            match failed.take_message() {
+                // Not started: the pooled connection was closed while idle. Another one.
+                Some(unsent) if reused => {
+                    tracing::debug!(
+                        error = %failed.error(),
+                        "a pooled connection closed before the request started; sending it on another"
+                    );
+                    request = unsent;
+                }
+                _ => return Err(map_error(failed.error(), uri)),
+            }
+        }
+    }
+
+    /// An open connection to `target` from this thread's pool.
+    async fn checkout(&self, target: &Target<'_>) -> Option<Lease> {
+        loop {
+            let (conn, key, host_header) = {
+                let mut hosts = self.pool().hosts.borrow_mut();
+                let host = hosts.iter_mut().find(|h| h.key.is(target))?;
+                let conn = if let Some(h2) = host.h2.as_ref().filter(|h2| !h2.is_closed()) {
+                    Conn::H2(h2.clone())
+                } else {
+                    host.h2 = None;
+                    let idle_timeout = self.config.pool_idle_timeout;
+                    let fresh = loop {
+                        let idle = host.idle.pop()?;
+                        if !idle.sender.is_closed() && idle.since.elapsed() < idle_timeout {
+                            break idle.sender;
+                        }
+                    };
+                    Conn::H1(fresh)
+                };
+                (conn, Arc::clone(&host.key), host.host_header.clone())
+            };
+            let ready = match conn {
+                Conn::H1(mut sender) => {
+                    // Checked in when its last response ended; hyper may not have seen the
+                    // connection idle yet.
+                    (sender.is_ready() || sender.ready().await.is_ok()).then_some(Conn::H1(sender))
+                }
+                Conn::H2(mut sender) => sender.ready().await.is_ok().then_some(Conn::H2(sender)),
+            };
+            if let Some(conn) = ready {
+                return Some(Lease {
+                    conn,
+                    key,
+                    host_header,
+                    reused: true,
+                });
+            }
+        }
+    }
+
+    fn checkin(
+        &self,
+        key: Arc<Key>,
+        host_header: HeaderValue,
+        sender: http1::SendRequest<ResponseBody>,
+    ) {
+        if sender.is_closed() {
+            return;
+        }
+        let now = Instant::now();
+        let pool = self.pool();
+        let mut hosts = pool.hosts.borrow_mut();
+        let index = match hosts
+            .iter()
+            .position(|h| Arc::ptr_eq(&h.key, &key) || h.key == key)
+        {
+            Some(index) => index,
+            None => {
+                hosts.push(Host {
+                    key,
+                    host_header,
+                    idle: Vec::new(),
+                    h2: None,
+                });
+                hosts.len() - 1
+            }
+        };
+        let host = &mut hosts[index];
+        if host.idle.len() < self.config.pool_max_idle_per_host {
+            host.idle.push(Idle { sender, since: now });
+        }
+        if pool
+            .swept
+            .get()
+            .is_none_or(|at| now.duration_since(at) >= SWEEP_EVERY)
+        {
+            pool.swept.set(Some(now));
+            let timeout = self.config.pool_idle_timeout;
+            for host in hosts.iter_mut() {
+                host.idle
+                    .retain(|i| !i.sender.is_closed() && now.duration_since(i.since) < timeout);
+                if host.h2.as_ref().is_some_and(http2::SendRequest::is_closed) {
+                    host.h2 = None;
+                }
+            }
+            hosts.retain(|h| !h.idle.is_empty() || h.h2.is_some());
+        }
+    }
+
+    /// The host entry of `target` in this thread's pool, made on first use.
+    fn host_entry(&self, target: &Target<'_>) -> Result<(Arc<Key>, HeaderValue), SendError> {
+        let mut hosts = self.pool().hosts.borrow_mut();
+        if let Some(host) = hosts.iter().find(|h| h.key.is(target)) {
+            return Ok((Arc::clone(&host.key), host.host_header.clone()));
+        }
+        let host_header = target.host_header().ok_or_else(|| {
+            SendError::new(
+                SendErrorKind::InvalidRequest,
+                format!(
+                    "the host `{}` cannot be a Host header",
+                    target.authority_host
+                ),
+            )
+        })?;
+        let key = Arc::new(Key {
+            https: target.https,
+            host: target.host.into(),
+            port: target.port,
+        });
+        hosts.push(Host {
+            key: Arc::clone(&key),
+            host_header: host_header.clone(),
+            idle: Vec::new(),
+            h2: None,
+        });
+        Ok((key, host_header))
+    }
+
+    /// A new connection to `target`: TCP (and TLS), then the HTTP handshake.
+    async fn connect(&self, target: &Target<'_>) -> Result<Lease, SendError> {
+        let (key, host_header) = self.host_entry(target)?;
+        let what = || {
+            format!(
+                "{}://{}",
+                if target.https { "https" } else { "http" },
+                authority(target)
+            )
+        };
+        let limit = self.config.connect_timeout;
+        let stream = match tokio::time::timeout(limit, tcp_connect(target)).await {
+            Err(_) => {
+                return Err(SendError::new(
+                    SendErrorKind::ConnectTimeout,
+                    format!(
+                        "connecting to the backend timed out ({}): no connection within {} ms",
+                        what(),
+                        limit.as_millis()
+                    ),
+                ));
+            }
+            Ok(Err(err)) => {
+                let kind = if err.kind() == std::io::ErrorKind::TimedOut {
+                    SendErrorKind::ConnectTimeout
+                } else {
+                    SendErrorKind::ConnectFailed
+                };
+                return Err(SendError::new(
+                    kind,
+                    format!("connecting to the backend failed ({}): {err}", what()),
+                ));
+            }
+            Ok(Ok(stream)) => stream,
+        };
+        let _ = stream.set_nodelay(true);
+        let h2 = self.config.http2_prior_knowledge;
+        let conn = if target.https {
+            #[cfg(feature = "tls")]
+            {
+                let tls = self
+                    .tls_handshake(stream, target, limit)
+                    .await
+                    .map_err(|detail| {
+                        SendError::new(
+                            SendErrorKind::ConnectFailed,
+                            format!("connecting to the backend failed ({}): {detail}", what()),
+                        )
+                    })?;
+                let alpn_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                handshake(tls, h2 || alpn_h2).await
+            }
+            #[cfg(not(feature = "tls"))]
+            {
+                drop(stream);
+                return Err(SendError::new(
+                    SendErrorKind::InvalidRequest,
+                    "https needs the `tls` feature of mediate-transport-http",
+                ));
+            }
+        } else {
+            handshake(stream, h2).await
+        };
+        let conn = conn.map_err(|err| {
+            SendError::new(
+                SendErrorKind::ConnectFailed,
+                format!(
+                    "connecting to the backend failed ({}): the HTTP handshake failed: {}",
+                    what(),
+                    error_chain(&err)
+                ),
+            )
+        })?;
+        if let Conn::H2(sender) = &conn {
+            let mut hosts = self.pool().hosts.borrow_mut();
+            if let Some(host) = hosts.iter_mut().find(|h| Arc::ptr_eq(&h.key, &key)) {
+                host.h2 = Some(sender.clone());
+            }
+        }
+        Ok(Lease {
+            conn,
+            key,
+            host_header,
+            reused: false,
+        })
+    }
+
+    #[cfg(feature = "tls")]
+    async fn tls_handshake(
+        &self,
+        stream: TcpStream,
+        target: &Target<'_>,
+        limit: Duration,
+    ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
+        let name = rustls::pki_types::ServerName::try_from(target.host.to_owned())
+            .map_err(|e| format!("`{}` is not a TLS server name: {e}", target.host))?;
+        match tokio::time::timeout(limit, self.tls.connect(name, stream)).await {
+            Err(_) => Err(format!(
+                "the TLS handshake did not finish within {} ms",
+                limit.as_millis()
+            )),
+            Ok(Err(err)) => Err(format!("the TLS handshake failed: {err}")),
+            Ok(Ok(tls)) => Ok(tls),
+        }
+    }
+}
+
+fn authority(target: &Target<'_>) -> String {
+    format!("{}:{}", target.authority_host, target.port)
+}
+
+/// The path and query of `uri` as a URI of its own (`/` when it has none).
+fn origin_form(uri: &Uri) -> Uri {
+    match uri.path_and_query() {
+        Some(path) if path.as_str().starts_with('?') => format!("/{}", path.as_str())
+            .parse()
+            .unwrap_or_else(|_| Uri::from_static("/")),
+        Some(path) if path.as_str() != "/" => {
+            let mut parts = http::uri::Parts::default();
+            parts.path_and_query = Some(path.clone());
+            Uri::from_parts(parts).unwrap_or_else(|_| Uri::from_static("/"))
+        }
+        _ => Uri::from_static("/"),
+    }
+}
+
+/// Connects to the first address of `target` that answers.
+async fn tcp_connect(target: &Target<'_>) -> std::io::Result<TcpStream> {
+    if let Ok(ip) = target.host.parse::<IpAddr>() {
+        return TcpStream::connect(SocketAddr::new(ip, target.port)).await;
+    }
+    let mut last = None;
+    for addr in tokio::net::lookup_host((target.host, target.port)).await? {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("the host `{}` has no address", target.host),
+        )
+    }))
+}
+
+/// The HTTP handshake on a new connection, whose driver is spawned on the runtime.
+async fn handshake<T>(io: T, h2: bool) -> hyper::Result<Conn>
+where
+    T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let io = TokioIo::new(io);
+    if h2 {
+        let (sender, conn) = http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .handshake(io)
+            .await?;
+        tokio::spawn(async move {
+            if let Err(err) = conn.await {
+                tracing::debug!(error = %error_chain(&err), "backend HTTP/2 connection ended");
+            }
+        });
+        Ok(Conn::H2(sender))
+    } else {
+        let (sender, conn) = http1::Builder::new().handshake(io).await?;
+        tokio::spawn(async move {
+            if let Err(err) = conn.await {
+                tracing::debug!(error = %error_chain(&err), "backend connection ended");
+            }
+        });
+        Ok(Conn::H1(sender))
+    }
+}
+
+/// Synapse's view of a request that failed once its connection was made.
+fn map_error(err: &hyper::Error, uri: &Uri) -> SendError {
+    let kind = crate::client::classify(err);
+    let what = match kind {
+        SendErrorKind::Timeout => "the backend did not answer in time",
+        SendErrorKind::ConnectionClosed => {
+            "the backend closed the connection before the response arrived"
+        }
+        SendErrorKind::ProtocolViolation => "the backend's response broke the HTTP protocol",
+        SendErrorKind::InvalidRequest => "the request cannot be sent as given",
+        SendErrorKind::ReceiveFailed => "reading the response failed",
+        _ => "sending the request failed",
+    };
+    SendError::new(kind, format!("{what} ({uri}): {}", error_chain(err)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(uri: &str) -> (bool, String, u16, Option<String>) {
+        let uri: Uri = uri.parse().unwrap();
+        let t = Target::of(&uri).unwrap();
+        let host = t.host_header().map(|h| h.to_str().unwrap().to_owned());
+        (t.https, t.host.to_owned(), t.port, host)
+    }
+
+    #[test]
+    fn targets_and_host_headers_follow_the_uri() {
+        assert_eq!(
+            target("http://localhost/x"),
+            (false, "localhost".into(), 80, Some("localhost".into()))
+        );
+        assert_eq!(
+            target("http://127.0.0.1:8280/x?y=1"),
+            (
+                false,
+                "127.0.0.1".into(),
+                8280,
+                Some("127.0.0.1:8280".into())
+            )
+        );
+        assert_eq!(
+            target("https://h:443/"),
+            (true, "h".into(), 443, Some("h".into()))
+        );
+        assert_eq!(
+            target("HTTPS://h:80/"),
+            (true, "h".into(), 80, Some("h:80".into()))
+        );
+        assert_eq!(
+            target("http://[::1]:9000/a"),
+            (false, "::1".into(), 9000, Some("[::1]:9000".into()))
+        );
+    }
+
+    #[test]
+    fn origin_form_keeps_path_and_query() {
+        let o = |u: &str| origin_form(&u.parse().unwrap()).to_string();
+        assert_eq!(o("http://h:1/a/b?c=d"), "/a/b?c=d");
+        assert_eq!(o("http://h:1"), "/");
+        assert_eq!(o("http://h:1/"), "/");
+        assert_eq!(o("http://h:1?x=1"), "/?x=1");
+    }
+}
