@@ -42,6 +42,10 @@ pub mod codes {
     pub const ENDPOINT_AUTH_FAILURE: i32 = 303_003;
     /// The message could not be parsed as XML or JSON (`MESSAGE_PARSING_ERROR`).
     pub const MESSAGE_PARSING_ERROR: i32 = 601_000;
+    /// A backend answered with a SOAP fault while the request held
+    /// `FORCE_ERROR_ON_SOAP_FAULT=true`: the endpoint is failed
+    /// (`SynapseConstants.ENDPOINT_CUSTOM_ERROR`).
+    pub const ENDPOINT_CUSTOM_ERROR: i32 = 500_000;
     /// A named sequence or a sequence template could not be entered because the message is
     /// already [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH) levels deep: a configuration that
     /// calls itself without end.

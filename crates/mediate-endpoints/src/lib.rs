@@ -115,8 +115,9 @@ pub use leaf::{
     AddressEndpoint, Authentication, DefaultEndpoint, HttpEndpoint, HttpMethod, OAuth, OAuthGrant,
 };
 pub use runtime::{
-    CallOutcome, DEFAULT_GLOBAL_TIMEOUT, Deliveries, Delivery, EndpointStatus, Endpoints,
-    EndpointsBuilder, EndpointsError, payload_value,
+    CallOutcome, DEFAULT_GLOBAL_TIMEOUT, Deliveries, Delivery, ENDPOINT_CUSTOM_ERROR,
+    EndpointStatus, Endpoints, EndpointsBuilder, EndpointsError, FORCE_ERROR_ON_SOAP_FAULT,
+    payload_value,
 };
 pub use settings::{
     Addressing, AddressingVersion, EndpointSettings, MarkForSuspension, MessageFormat, Optimize,

@@ -15,8 +15,10 @@ use mediate_core::{MediationError, MessageContext, codes};
 use crate::runtime::Inner;
 use crate::runtime::metrics;
 use crate::runtime::node::{
-    ANONYMOUS, Group, GroupKind, Leaf, Loadbalance, Node, Recipients, Target, address_leaf, lock,
+    ANONYMOUS, Group, GroupKind, Leaf, Loadbalance, Node, Recipients, Resolved, Target,
+    address_leaf, lock,
 };
+use crate::runtime::soap_fault;
 use crate::runtime::url::{append_postfix, expand_template, fill_properties};
 use crate::runtime::wire::{self, Outbound};
 use crate::settings::TimeoutAction;
@@ -55,6 +57,12 @@ pub(crate) struct Failure {
     pub(crate) discard: bool,
     /// Whether a parent group may try another child (the failed leaf's `retryConfig`).
     pub(crate) retry: bool,
+    /// The backend's response, when the failure is a response taken as one (a SOAP fault
+    /// under `FORCE_ERROR_ON_SOAP_FAULT`): the message takes it when the failure reaches a
+    /// fault handler, as Synapse hands the endpoint's fault handler the response message.
+    /// A failover group drops it (Synapse fails over with the request message).
+    /// Boxed: a failure is carried in every `Result` of the walk, mostly without one.
+    pub(crate) response: Option<Box<InboundResponse>>,
 }
 
 impl Failure {
@@ -63,6 +71,7 @@ impl Failure {
             error,
             discard: false,
             retry: true,
+            response: None,
         }
     }
 
@@ -71,7 +80,16 @@ impl Failure {
             error,
             discard: false,
             retry: false,
+            response: None,
         }
+    }
+
+    /// The failure as a failover group passes it on: with the request message, not the
+    /// response (Synapse's `FailoverEndpoint` gets the request message context and restores
+    /// its original envelope before trying the next child).
+    fn with_request(mut self) -> Self {
+        self.response = None;
+        self
     }
 }
 
@@ -235,6 +253,23 @@ impl<'a> Exchange<'a> {
         let elapsed = started.elapsed();
         let failure = match result {
             Ok(Ok(response)) => {
+                let response = if !leaf.stateless && soap_fault::forced(msg) {
+                    // Synapse checks only messages sent through an endpoint (one on the fault
+                    // stack): not an implicit send to `To`.
+                    match soap_fault::inspect(response).await {
+                        (response, None) => response,
+                        (response, Some(fault)) => {
+                            if matches!(leaf.target, Target::Http { .. }) {
+                                msg.set_rest_url_postfix("");
+                            }
+                            return Err(self.soap_fault_failure(
+                                leaf, &resolved, &method, &url, elapsed, response, &fault,
+                            ));
+                        }
+                    }
+                } else {
+                    response
+                };
                 leaf.on_success();
                 leaf.metrics.record_success(elapsed);
                 if matches!(leaf.target, Target::Http { .. }) {
@@ -267,6 +302,7 @@ impl<'a> Exchange<'a> {
                         .with_source(e),
                     discard: false,
                     retry: leaf.is_retry(code),
+                    response: None,
                 })
             }
             Failed::Timeout(detail) => {
@@ -294,8 +330,47 @@ impl<'a> Exchange<'a> {
                         .retryable(true),
                     discard: resolved.action == TimeoutAction::Discard,
                     retry: leaf.is_retry(code),
+                    response: None,
                 })
             }
+        }
+    }
+
+    /// The failure of a leaf whose backend answered with a SOAP fault while the message held
+    /// `FORCE_ERROR_ON_SOAP_FAULT=true` (Synapse's `SynapseCallbackReceiver`): `ERROR_CODE`
+    /// 500000 and no other fault fact of its own (Synapse sets only `ERROR_CODE`), the leaf's
+    /// `onFault` (suspension by its error code lists; no `onSuccess`), and the response kept
+    /// for the fault handler.
+    #[allow(clippy::too_many_arguments)]
+    fn soap_fault_failure(
+        &self,
+        leaf: &Leaf,
+        resolved: &Resolved,
+        method: &http::Method,
+        url: &str,
+        elapsed: Duration,
+        response: InboundResponse,
+        fault: &soap_fault::SoapFault,
+    ) -> Failure {
+        let code = soap_fault::ENDPOINT_CUSTOM_ERROR;
+        leaf.on_failure(code, resolved.suspension.as_ref(), Instant::now());
+        metrics::record_failure(&leaf.label, code, elapsed);
+        tracing::warn!(
+            endpoint = %leaf.label,
+            code,
+            %method,
+            url = %url,
+            status = response.status().as_u16(),
+            soap = fault.version,
+            fault_code = %fault.code,
+            fault_reason = %fault.reason,
+            "SOAP fault in the response and FORCE_ERROR_ON_SOAP_FAULT is true: forcing the endpoint to fail"
+        );
+        Failure {
+            error: MediationError::backend(code, ""),
+            discard: false,
+            retry: leaf.is_retry(code),
+            response: Some(Box::new(response)),
         }
     }
 
@@ -431,10 +506,10 @@ impl<'a> Exchange<'a> {
                             "Failover endpoint : {} - one of the child endpoints encounterd a non-retry error, not sending message to another endpoint",
                             group_name(group)
                         );
-                        return Err(f);
+                        return Err(f.with_request());
                     }
                     tracing::warn!(endpoint = %group.label, child = i + 1, code = f.error.code(), "failover child failed; trying the next ready child");
-                    last = Some(f);
+                    last = Some(f.with_request());
                 }
             }
         }
@@ -526,6 +601,10 @@ impl<'a> Exchange<'a> {
                     return Ok(response);
                 }
                 Err(f) => {
+                    // The next child gets the request. (Synapse, for a SOAP fault under
+                    // FORCE_ERROR_ON_SOAP_FAULT, hands a load balancer the response message
+                    // and so sends the fault envelope on as the next request; the request is
+                    // what is meant, and what a failover group sends.)
                     tracing::warn!(endpoint = %group.label, child = i + 1, code = f.error.code(), "load-balance child failed");
                     if !failover || !f.retry {
                         return Err(f);

@@ -28,8 +28,11 @@
 //! leaf and read into memory first for a group, which may send it more than once.
 //!
 //! A 4xx or 5xx answer is a response: the flow goes on with it (`HTTP_SC` is its status), and
-//! the endpoint counts it as a success. Failures are [`MediationError`]s with MI's codes,
-//! which a fault sequence reads as `ERROR_CODE` and `ERROR_MESSAGE`:
+//! the endpoint counts it as a success, unless the message holds
+//! [`FORCE_ERROR_ON_SOAP_FAULT`]` = true` (default scope, set before the `call` or `send`, or
+//! as an endpoint `<property>`) and the answer, whatever its status, is a SOAP 1.1 or 1.2
+//! fault (see below). Failures are [`MediationError`]s with MI's codes, which a fault sequence
+//! reads as `ERROR_CODE` and `ERROR_MESSAGE`:
 //!
 //! | code | `ERROR_MESSAGE` | when |
 //! |---|---|---|
@@ -38,6 +41,20 @@
 //! | 101505, 101500, 101506… | `Error in Sender` | connection closed, send or protocol failure |
 //! | 303000 | `Failover endpoint : N - no ready child endpoints` (or `Loadbalance endpoint`…) | no child of a group was ready (after real attempts the last child's code stays, as in MI) |
 //! | 303001 | `Currently , Address endpoint : [ Name : N ] [ State : SUSPENDED ]` | a leaf named by the mediator is suspended, timed out or off |
+//! | 500000 ([`ENDPOINT_CUSTOM_ERROR`]) | empty (MI sets only `ERROR_CODE`) | a SOAP fault answered a message holding `FORCE_ERROR_ON_SOAP_FAULT=true` |
+//!
+//! A SOAP fault under `FORCE_ERROR_ON_SOAP_FAULT` is what Synapse's `SynapseCallbackReceiver`
+//! makes of it: a failure of the leaf that sent (its suspension settings apply to code 500000,
+//! which suspends by default; its `retryConfig` decides whether a group tries another child).
+//! A failover group sends the request to its next ready child, a load balancer (with
+//! `failover`) too; when nothing is left to try, or for a leaf on its own, the message takes
+//! the fault response (status, headers, the fault envelope as payload) before the fault
+//! handler sees it, except under a failover group, whose fault handler gets the request as
+//! Synapse's does. Only a body of a SOAP content type (`text/xml`, `application/soap+xml`)
+//! whose envelope's `Body` starts with a `Fault` of the envelope's namespace counts; detecting
+//! it reads the body into memory (within the body's limit; a larger body is no fault and goes
+//! on untouched), which is never done without the property. An implicit send (no endpoint) is
+//! never checked, as in Synapse.
 //!
 //! Each failure goes through the leaf's state machine ([`EndpointStateMachine`](crate::EndpointStateMachine):
 //! `markForSuspension`, `suspendOnFailure`), and the endpoint's timeout fires at its duration
@@ -102,6 +119,7 @@
 mod engine;
 mod metrics;
 mod node;
+mod soap_fault;
 mod url;
 mod wire;
 
@@ -123,6 +141,7 @@ use engine::{Exchange, Failure, body_error, none_ready_recipients};
 use node::{Compiler, EndpointTemplate, GroupKind, Leaf, Node, lock};
 
 pub use engine::MAX_SESSIONS;
+pub use soap_fault::{ENDPOINT_CUSTOM_ERROR, FORCE_ERROR_ON_SOAP_FAULT};
 pub use wire_api::payload_value;
 
 /// The default global timeout: how long an endpoint without a `<timeout>` (and a send to `To`)
@@ -431,17 +450,25 @@ impl Endpoints {
                 wire::apply_response(msg, response);
                 Ok(CallOutcome::Response)
             }
-            Err(failure) if failure.discard => {
-                msg.set_fault(failure.error.to_fault());
-                Ok(CallOutcome::Discarded)
-            }
-            Err(failure) => match self.inner.on_error_of(node, 0) {
-                Some(key) => {
-                    let _stopped = env.handle_error(&key, msg, failure.error).await?;
-                    Ok(CallOutcome::Handled)
+            Err(mut failure) => {
+                if let Some(response) = failure.response.take() {
+                    // A response taken as a failure (a SOAP fault under
+                    // FORCE_ERROR_ON_SOAP_FAULT): the fault handler gets the response
+                    // message, as Synapse's does.
+                    wire::apply_response(msg, *response);
                 }
-                None => Err(failure.error),
-            },
+                if failure.discard {
+                    msg.set_fault(failure.error.to_fault());
+                    return Ok(CallOutcome::Discarded);
+                }
+                match self.inner.on_error_of(node, 0) {
+                    Some(key) => {
+                        let _stopped = env.handle_error(&key, msg, failure.error).await?;
+                        Ok(CallOutcome::Handled)
+                    }
+                    None => Err(failure.error),
+                }
+            }
         }
     }
 
