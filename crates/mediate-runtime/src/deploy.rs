@@ -2,9 +2,10 @@
 //!
 //! [`Snapshot::build`] turns every API resource and proxy service into its in, out and fault
 //! sequences (inline ones built, keys resolved against the deployed named sequences), builds
-//! the [`Dispatcher`] and the [`Env`] every mediator sees, and refuses what it cannot run
-//! rather than skipping it (API `<handlers>`, a proxy target that names nothing), with
-//! `FILE:LINE:COL` diagnostics like the loader's.
+//! the [`Dispatcher`] and the [`Env`] every mediator sees, resolves each proxy's published
+//! WSDL, and refuses what it cannot run rather than skipping it (API `<handlers>`, a proxy
+//! target that names nothing, a `<publishWSDL>` that cannot be loaded), with `FILE:LINE:COL`
+//! diagnostics like the loader's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use mediate_mediators::send::SendConfig;
 
 use crate::dispatch::Dispatcher;
 use crate::metrics::{RequestMetrics, resource_label};
+use crate::wsdl::ProxyWsdl;
 
 /// The flows of one API resource.
 #[derive(Debug, Clone, Default)]
@@ -67,6 +69,9 @@ pub struct DeployedProxy {
     pub send: Option<Arc<Sequence>>,
     /// Its request metrics.
     pub(crate) metrics: Arc<RequestMetrics>,
+    /// The WSDL it publishes at `?wsdl` (resolved now: a WSDL that cannot be loaded fails the
+    /// deployment, as in MI).
+    pub(crate) wsdl: Arc<ProxyWsdl>,
 }
 
 /// Everything a running server needs, built once from a configuration and shared by every
@@ -186,6 +191,12 @@ impl Snapshot {
                     }
                 },
             };
+            let wsdl = ProxyWsdl::deploy(
+                proxy,
+                &configuration,
+                deployment.local_entries(),
+                &mut diags,
+            );
             proxies.insert(
                 proxy.name.clone(),
                 DeployedProxy {
@@ -194,6 +205,7 @@ impl Snapshot {
                     endpoint,
                     send,
                     metrics: Arc::new(RequestMetrics::proxy(&proxy.name)),
+                    wsdl: Arc::new(wsdl),
                 },
             );
         }

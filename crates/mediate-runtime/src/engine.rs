@@ -7,7 +7,9 @@
 //!
 //! 1. **Proxy services** at `/services/NAME` (also `/services/NAME/…` and
 //!    `/services/NAME.SOAP11Endpoint`): the target's in sequence, then — if it let the message
-//!    continue — the target endpoint; the response runs through the out sequence.
+//!    continue — the target endpoint; the response runs through the out sequence. A `GET`
+//!    for the service's metadata (`?wsdl`, `?wsdl2`, `?xsd=…`) is answered with its WSDL
+//!    instead, without running the in sequence (see `wsdl.rs`).
 //! 2. **REST APIs**, by [`Dispatcher`](crate::dispatch::Dispatcher): the resource's in
 //!    sequence, with `uri.var.*`, `query.param.*`, `REST_URL_POSTFIX` and Synapse's `SYNAPSE_REST_API`
 //!    family of properties set. A path in an API that no resource takes is `404`, a wrong method
@@ -143,17 +145,22 @@ impl Engine {
             what,
         };
 
-        if let Some((name, postfix)) = proxy_path(path_and_query)
+        if let Some((name, postfix)) =
+            proxy_path(path_and_query, |name| snapshot.proxies.contains_key(name))
             && let Some(proxy) = snapshot.proxies.get(name)
         {
-            let mut msg = request_to_message(Request::from_parts(parts, body));
-            msg.set_rest_url_postfix(postfix);
-            msg.set_property("proxy.name", proxy.config.name.clone());
-            let reply = self.run(msg, &proxy.flows, proxy.send.clone()).await;
             let routed = Routed {
                 metrics: &proxy.metrics,
                 what: RoutedTo::Proxy(&proxy.config.name),
             };
+            // `?wsdl`, `?wsdl2`, `?xsd=…`: answered here, as MI's GET processor does.
+            if let Some(reply) = proxy.wsdl.answer(&snapshot.env, &parts).await {
+                return (reply, routed);
+            }
+            let mut msg = request_to_message(Request::from_parts(parts, body));
+            msg.set_rest_url_postfix(postfix);
+            msg.set_property("proxy.name", proxy.config.name.clone());
+            let reply = self.run(msg, &proxy.flows, proxy.send.clone()).await;
             return (reply, routed);
         }
 
@@ -280,20 +287,21 @@ impl Engine {
     }
 }
 
-/// `/services/NAME…` → (`NAME`, the rest after it, query included).
-fn proxy_path(path_and_query: &str) -> Option<(&str, &str)> {
+/// `/services/NAME…` → (`NAME`, the rest after it, query included). The name runs to the
+/// first `/`, `?` or `;`; when no proxy `exists` by that name and it has a `.`, what follows
+/// the last one is the Axis2 endpoint (`NAME.SOAP11Endpoint`, `NAME.HttpEndpoint`), part of
+/// the service address, so a proxy whose name holds dots (`orders.v1`) is reached too.
+fn proxy_path(path_and_query: &str, exists: impl Fn(&str) -> bool) -> Option<(&str, &str)> {
     let rest = path_and_query.strip_prefix("/services/")?;
-    let end = rest.find(['/', '?', '.', ';']).unwrap_or(rest.len());
-    let name = &rest[..end];
+    let end = rest.find(['/', '?', ';']).unwrap_or(rest.len());
+    let (segment, after) = rest.split_at(end);
+    let name = match segment.rfind('.') {
+        Some(dot) if !exists(segment) => &segment[..dot],
+        _ => segment,
+    };
     if name.is_empty() {
         return None;
     }
-    let after = &rest[end..];
-    // `NAME.SOAP11Endpoint/…`: the endpoint suffix is part of the service address.
-    let after = match after.strip_prefix('.') {
-        Some(suffix) => &suffix[suffix.find(['/', '?']).unwrap_or(suffix.len())..],
-        None => after,
-    };
     Some((name, after))
 }
 
@@ -311,17 +319,31 @@ mod tests {
 
     #[test]
     fn proxy_paths_follow_axis2() {
-        assert_eq!(proxy_path("/services/Echo"), Some(("Echo", "")));
+        let known = |name: &str| ["Echo", "orders.v1"].contains(&name);
+        let path = |p| proxy_path(p, known);
+        assert_eq!(path("/services/Echo"), Some(("Echo", "")));
         assert_eq!(
-            proxy_path("/services/Echo/orders?id=1"),
+            path("/services/Echo/orders?id=1"),
             Some(("Echo", "/orders?id=1"))
         );
-        assert_eq!(proxy_path("/services/Echo?wsdl"), Some(("Echo", "?wsdl")));
+        assert_eq!(path("/services/Echo?wsdl"), Some(("Echo", "?wsdl")));
         assert_eq!(
-            proxy_path("/services/Echo.SOAP11Endpoint/op"),
+            path("/services/Echo.SOAP11Endpoint/op"),
             Some(("Echo", "/op"))
         );
-        assert_eq!(proxy_path("/services/"), None);
-        assert_eq!(proxy_path("/api/services/Echo"), None);
+        assert_eq!(
+            path("/services/Echo.HttpEndpoint?x=1"),
+            Some(("Echo", "?x=1"))
+        );
+        // A name with dots: itself first, then less its endpoint suffix.
+        assert_eq!(path("/services/orders.v1"), Some(("orders.v1", "")));
+        assert_eq!(path("/services/orders.v1/a"), Some(("orders.v1", "/a")));
+        assert_eq!(
+            path("/services/orders.v1.SOAP12Endpoint?wsdl"),
+            Some(("orders.v1", "?wsdl"))
+        );
+        assert_eq!(path("/services/"), None);
+        assert_eq!(path("/services/.x"), None);
+        assert_eq!(path("/api/services/Echo"), None);
     }
 }

@@ -43,6 +43,7 @@ pub mod engine;
 pub mod management;
 pub mod metrics;
 mod runtime;
+mod wsdl;
 
 pub use runtime::{Runtime, RuntimeBuilder};
 

@@ -114,8 +114,8 @@ fn proxy_url(proxy: &ProxyConfig, base_url: &str) -> String {
     format!("{base_url}/services/{}", proxy.name)
 }
 
-/// A proxy service in a list: `name`, `url`, and `wsdl1_1` / `wsdl2_0` (where MI publishes
-/// its WSDL; mediate does not serve WSDL yet).
+/// A proxy service in a list: `name`, `url`, and `wsdl1_1` / `wsdl2_0` (where its WSDL is
+/// served, as in MI).
 pub(crate) fn proxy_summary(proxy: &ProxyConfig, base_url: &str) -> Value {
     let url = proxy_url(proxy, base_url);
     json!({
