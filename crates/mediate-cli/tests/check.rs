@@ -77,7 +77,7 @@ fn a_broken_folder_gives_every_problem_as_file_line_col() {
             "fixtures/broken/many_errors.xml:3:5: unknown mediator `lgo`; did you mean `log`?",
             "fixtures/broken/many_errors.xml:4:17: mediator `log`: invalid value `loud` for property `level`: unknown level `loud` (custom, simple, headers, full)",
             "fixtures/broken/many_errors.xml:5:34: mediator `filter`: invalid value `//order[@id = ` for property `xpath`: invalid XPath at column 15: unexpected end of expression: expected an expression",
-            "fixtures/broken/many_errors.xml:8:42: mediator `property`: invalid value `red` for property `colour`: unknown attribute `colour` (expected `name`, `value`, `expression`, `action`, `scope`, `type`, `pattern`, `group`, `description`, `trace`, `statistics`)",
+            "fixtures/broken/many_errors.xml:8:42: `<property>`: unknown attribute `colour` (expected `name`, `value`, `expression`, `action`, `scope`, `type`, `pattern`, `group`, `description`, `trace`, `statistics`)",
             "fixtures/broken/unknown_root.xml:2:1: unknown artifact `<sequense>`; did you mean `sequence`?",
         ]
     );

@@ -6,8 +6,8 @@
 //! `<description>`, `<target>` (required: an in-sequence or an endpoint, each by key or
 //! inline), `<parameter name>` service parameters (text or one XML element),
 //! `<enableAddressing/>`, `<enableRM/>` (which Synapse no longer reads), and `<publishWSDL>`
-//! (read, validated and kept: it only says which WSDL `?wsdl` serves, which changes no
-//! mediation). What mediate cannot honour yet is refused rather than dropped: `<policy>`
+//! (read, validated and kept: it says which WSDL `?wsdl` serves, which the runtime loads and
+//! serves; it changes no mediation). What mediate cannot honour yet is refused rather than dropped: `<policy>`
 //! (WS-Policy) and `<enableSec/>` (WS-Security).
 
 use mediate_core::{MediatorSpec, Registry};
@@ -72,8 +72,8 @@ pub struct ProxyConfig {
     /// `<enableRM/>`: kept as written; Synapse ignores it (WS-ReliableMessaging was removed).
     pub enable_rm: bool,
     /// `<publishWSDL uri|key|endpoint [preservePolicy]>` (with `<resource location key>`s or
-    /// an inline WSDL), as written: the WSDL the service publishes at `?wsdl`. mediate does
-    /// not serve it yet; mediation does not depend on it.
+    /// an inline WSDL), as written: the WSDL the service publishes at `?wsdl` (the runtime
+    /// loads it at deploy and serves it); mediation does not depend on it.
     pub publish_wsdl: Option<MediatorSpec>,
     /// Where it was read from.
     pub span: Span,

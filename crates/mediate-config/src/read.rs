@@ -68,8 +68,10 @@ impl<'a> Reader<'a> {
     }
 
     /// Refuses the attributes of `node` not in `known` (namespace-qualified ones included),
-    /// each with a "did you mean".
+    /// each as `` `<api>`: unknown attribute `contxt` (expected `name`, `context`, …); did you
+    /// mean `context`? `` (the words a mediator uses for its own unknown attribute).
     pub(crate) fn check_attributes(&mut self, node: Node<'_, '_>, known: &[&str]) {
+        let element = node.tag_name().name();
         for attr in node.attributes() {
             if attr.namespace().is_none() && known.contains(&attr.name()) {
                 continue;
@@ -79,11 +81,18 @@ impl<'a> Reader<'a> {
                 .text
                 .get(attr.range_qname())
                 .unwrap_or(attr.name());
-            let message = format!(
-                "`<{}>`: unknown attribute `{name}`{}",
-                node.tag_name().name(),
-                did_you_mean(name, known.iter().copied())
-            );
+            let message = if known.is_empty() {
+                format!(
+                    "`<{element}>`: unknown attribute `{name}` (`<{element}>` takes no attributes)"
+                )
+            } else {
+                let expected: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+                format!(
+                    "`<{element}>`: unknown attribute `{name}` (expected {}){}",
+                    expected.join(", "),
+                    did_you_mean(name, known.iter().copied())
+                )
+            };
             self.error(self.source.position(attr.range().start), message);
         }
     }
@@ -428,6 +437,19 @@ mod tests {
     }
 
     #[test]
+    fn unknown_attributes_name_the_element_and_what_it_takes() {
+        let xml = r#"<a b="1" xmlns:x="urn:x" x:c="2"/>"#;
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        let mut r = Reader::new(Source::new(xml, std::path::Path::new("a.xml")));
+        r.check_attributes(doc.root_element(), &[]);
+        assert_eq!(
+            r.finish(()).unwrap_err().to_string(),
+            "a.xml:1:4: `<a>`: unknown attribute `b` (`<a>` takes no attributes)\n\
+             a.xml:1:26: `<a>`: unknown attribute `x:c` (`<a>` takes no attributes)"
+        );
+    }
+
+    #[test]
     fn reader_collects_every_problem() {
         let xml = r#"<api xmlns="http://ws.apache.org/ns/synapse" contxt="/a" port="x" trace="maybe"><foo/></api>"#;
         let doc = roxmltree::Document::parse(xml).unwrap();
@@ -444,7 +466,7 @@ mod tests {
         assert_eq!(
             text,
             "a.xml:1:1: `<api>`: missing attribute `context`\n\
-             a.xml:1:46: `<api>`: unknown attribute `contxt`; did you mean `context`?\n\
+             a.xml:1:46: `<api>`: unknown attribute `contxt` (expected `context`, `port`, `trace`); did you mean `context`?\n\
              a.xml:1:64: `<api>`: attribute `port` is `x`, expected a port number\n\
              a.xml:1:74: `<api>`: attribute `trace` is `maybe`, expected `true` or `false`\n\
              a.xml:1:81: `<api>`: unknown element `<foo>`"

@@ -321,7 +321,7 @@ fn unknown_attribute_and_element() {
         )),
         [
             "api.xml:1:1: `<api>`: an API needs at least one `<resource>`",
-            "api.xml:1:55: `<api>`: unknown attribute `contxt`; did you mean `context`?",
+            "api.xml:1:55: `<api>`: unknown attribute `contxt` (expected `name`, `context`, `version`, `version-type`, `version-param`, `hostname`, `port`, `transports`, `binds-to`, `publishSwagger`, `description`, `statistics`, `trace`); did you mean `context`?",
             "api.xml:1:80: `<api>`: unknown element `<resorce>`; did you mean `resource`?",
         ]
     );

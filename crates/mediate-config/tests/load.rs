@@ -283,8 +283,28 @@ fn sequence_attributes_are_checked() {
         ),
         [
             "a.xml:1:1: `<sequence>`: missing attribute `name`",
-            "a.xml:2:3: `<sequence>`: unknown attribute `nam`; did you mean `name`?",
-            "a.xml:2:11: `<sequence>`: unknown attribute `onErorr`; did you mean `onError`?",
+            "a.xml:2:3: `<sequence>`: unknown attribute `nam` (expected `name`, `onError`, `trace`, `statistics`, `description`); did you mean `name`?",
+            "a.xml:2:11: `<sequence>`: unknown attribute `onErorr` (expected `name`, `onError`, `trace`, `statistics`, `description`); did you mean `onError`?",
+        ]
+    );
+}
+
+/// An unknown attribute reads the same whether the configuration reader finds it on an
+/// artifact's element or a mediator's build finds it: `` `<ELEMENT>`: unknown attribute `NAME`
+/// (expected …); did you mean `CLOSEST`? ``, at `FILE:LINE:COL` (the reader points at the
+/// attribute, a mediator at its value).
+#[test]
+fn unknown_attributes_are_worded_alike_on_artifacts_and_mediators() {
+    assert_eq!(
+        diagnostics(
+            "a.xml",
+            &format!(
+                "<sequence {NS} name=\"s\" onErorr=\"f\">\n  <drop statistic=\"enable\"/>\n</sequence>"
+            )
+        ),
+        [
+            "a.xml:1:60: `<sequence>`: unknown attribute `onErorr` (expected `name`, `onError`, `trace`, `statistics`, `description`); did you mean `onError`?",
+            "a.xml:2:20: `<drop>`: unknown attribute `statistic` (expected `description`, `trace`, `statistics`); did you mean `statistics`?",
         ]
     );
 }

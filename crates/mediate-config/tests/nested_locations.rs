@@ -54,8 +54,8 @@ fn log_property_attributes_and_missing_parts_are_located_at_the_property() {
     // The value of the unknown attribute: `<log><property name="p" expresion="` is 35.
     assert_eq!(
         error(r#"<log><property name="p" expresion="x"/></log>"#),
-        "s.xml:2:36: mediator `property`: invalid value `x` for property `expresion`: unknown \
-         attribute `expresion` (expected `name`, `value`, `expression`, `scope`); did you mean \
+        "s.xml:2:36: `<property>`: unknown attribute \
+         `expresion` (expected `name`, `value`, `expression`, `scope`); did you mean \
          `expression`?"
     );
     // `<log><property name="p" value="1" scope="` is 41.
@@ -386,8 +386,8 @@ fn filter_branch_errors_are_located_at_the_branch() {
   <then sequnce="x"/>
 </filter>"#
         ),
-        "s.xml:3:18: mediator `then`: invalid value `x` for property `sequnce`: unknown \
-         attribute `sequnce` (expected `sequence`); did you mean `sequence`?"
+        "s.xml:3:18: `<then>`: unknown attribute \
+         `sequnce` (expected `sequence`); did you mean `sequence`?"
     );
     // `  <else sequence="` is 18 characters.
     assert_eq!(
@@ -549,7 +549,7 @@ fn makefault_child_errors_are_located_at_the_child() {
   <role kind="x">r</role>
 </makefault>"#
         )),
-        "s.xml:5:15: mediator `role`: invalid value `x` for property `kind`: unknown attribute \
+        "s.xml:5:15: `<role>`: unknown attribute \
          `kind` (`<role>` takes no attributes)"
     );
 }

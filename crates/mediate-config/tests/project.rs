@@ -659,7 +659,7 @@ fn malformed_inbound_endpoint() {
             "in.xml:1:1: `<inboundEndpoint>`: missing attribute `sequence`",
             "in.xml:1:92: `<inboundEndpoint>`: `protocol` and `class` cannot both be given",
             "in.xml:1:106: `<inboundEndpoint>`: attribute `suspend` is `maybe`, expected `true` or `false`",
-            "in.xml:1:113: `<inboundEndpoint>`: unknown attribute `sequnce`; did you mean `sequence`?",
+            "in.xml:1:113: `<inboundEndpoint>`: unknown attribute `sequnce` (expected `name`, `protocol`, `class`, `sequence`, `onError`, `suspend`, `trace`, `statistics`); did you mean `sequence`?",
             "in.xml:3:45: parameter `inbound.http.port` is `80a`, expected a port number (1 to 65535)",
             "in.xml:4:26: `<parameters>`: parameter `inbound.http.port` is given twice",
             "in.xml:5:9: `<parameter>`: missing attribute `name`",
@@ -701,7 +701,7 @@ fn malformed_message_store_and_processor() {
         [
             "ms.xml:1:1: `<messageStore>` artifacts are not supported yet",
             "ms.xml:1:1: `<messageStore>`: missing attribute `name`",
-            "ms.xml:1:55: `<messageStore>`: unknown attribute `clas`; did you mean `class`?",
+            "ms.xml:1:55: `<messageStore>`: unknown attribute `clas` (expected `name`, `class`); did you mean `class`?",
             "ms.xml:2:30: parameter `a`: `key` and a value cannot both be given",
             "ms.xml:3:22: `<messageStore>`: parameter `a` is given twice",
             "ms.xml:4:5: `<messageStore>`: unknown element `<store>`",
@@ -942,7 +942,7 @@ fn malformed_registry_and_task_manager_settings() {
         diagnostics("registry.xml", &xml),
         [
             "registry.xml:1:1: `<registry>`: missing attribute `provider`",
-            "registry.xml:1:51: `<registry>`: unknown attribute `providr`; did you mean `provider`?",
+            "registry.xml:1:51: `<registry>`: unknown attribute `providr` (expected `name`, `provider`); did you mean `provider`?",
             "registry.xml:2:3: `<parameter>`: missing attribute `name`",
             "registry.xml:3:3: `<registry>`: unknown element `<param>`",
         ]
@@ -950,7 +950,7 @@ fn malformed_registry_and_task_manager_settings() {
     let xml = format!(r#"<taskManager {NS} provider="x.Y" name="t"/>"#);
     assert_eq!(
         diagnostics("tm.xml", &xml),
-        ["tm.xml:1:69: `<taskManager>`: unknown attribute `name`"]
+        ["tm.xml:1:69: `<taskManager>`: unknown attribute `name` (expected `provider`)"]
     );
 }
 

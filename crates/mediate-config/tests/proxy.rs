@@ -359,7 +359,9 @@ fn unknown_proxy_attribute() {
             r#" transport="http""#,
             r#"<target endpoint="E"/>"#
         )),
-        ["proxy.xml:1:57: `<proxy>`: unknown attribute `transport`; did you mean `transports`?"]
+        [
+            "proxy.xml:1:57: `<proxy>`: unknown attribute `transport` (expected `name`, `transports`, `pinnedServers`, `serviceGroup`, `startOnLoad`, `statistics`, `trace`); did you mean `transports`?"
+        ]
     );
 }
 

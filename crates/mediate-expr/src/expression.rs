@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use crate::jsonpath::{JsonEvalResult, JsonPath};
 use crate::message_env::MessageEnv;
 use crate::synapse::{ExprError, ExprValue, SynapseExpression};
-use crate::xpath::{SynapseXPath, XPathEvalError, synapse_string_value};
+use crate::xpath::{SynapseXPath, XPathEvalError, XPathScope, synapse_string_value};
 
 /// The three expression languages of MI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -200,10 +200,84 @@ impl Expression {
         }
     }
 
+    /// Whether evaluating may read the payload, decided from the compiled expression (so a
+    /// caller that needs to know, to buffer or parse the body first, compiles the text once):
+    ///
+    /// - `${…}`: [`SynapseExpression::is_content_aware`] (`payload…`, `$…`, `xpath('…')`);
+    /// - `json-eval(…)`: unless it reads a property (`json-eval($ctx:NAME…)`, `$axis2:`, `$trp:`);
+    /// - XPath: when it can see a node of the message (a path, `$body`, `$header`, a context
+    ///   function, `get-property('MESSAGE_FORMAT')`…), as [`SynapseXPath::evaluate`] decides
+    ///   whether to build the envelope.
+    ///
+    /// ```
+    /// use mediate_expr::Expression;
+    /// use mediate_xpath::Namespaces;
+    ///
+    /// let reads = |e: &str| Expression::compile(e, &Namespaces::new()).unwrap().reads_payload();
+    /// assert!(reads("${payload.order.id}"));
+    /// assert!(!reads("${vars.total + 1}"));
+    /// assert!(reads("json-eval($.id)"));
+    /// assert!(!reads("json-eval($ctx:order.id)"));
+    /// assert!(reads("//order/id"));
+    /// assert!(!reads("get-property('orderId')"));
+    /// ```
+    pub fn reads_payload(&self) -> bool {
+        match &self.inner {
+            Inner::XPath(x) => x.reads_payload(),
+            Inner::JsonEval { target, .. } => matches!(target, JsonTarget::Payload),
+            Inner::Synapse(s) => s.is_content_aware(),
+        }
+    }
+
+    /// The compiled `${…}` expression, when this is one.
+    pub fn as_synapse(&self) -> Option<&SynapseExpression> {
+        match &self.inner {
+            Inner::Synapse(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The compiled XPath, when this is one.
+    pub fn as_xpath(&self) -> Option<&SynapseXPath> {
+        match &self.inner {
+            Inner::XPath(x) => Some(x),
+            _ => None,
+        }
+    }
+
     /// Evaluate against `msg`, keeping the result's type.
     pub fn evaluate<'m>(&self, msg: &'m MessageContext) -> Result<Evaluated<'m>, EvaluationError> {
+        self.evaluate_in(msg, &XPathScope::default())
+    }
+
+    /// [`evaluate`](Self::evaluate) with what `scope` adds to the message: template parameters
+    /// and the configuration's local entries, which `get-property('KEY')` falls back to (in an
+    /// XPath, and in `xpath(…)` inside `${…}`).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    ///
+    /// use mediate_expr::Expression;
+    /// use mediate_expr::xpath::XPathScope;
+    /// use mediate_message::MessageContext;
+    /// use mediate_xpath::Namespaces;
+    ///
+    /// let entries: HashMap<&str, &str> = [("endpointUrl", "http://backend:9090/orders")].into();
+    /// let scope = XPathScope { local_entries: Some(&entries), ..XPathScope::default() };
+    /// let msg = MessageContext::from_xml("<a/>");
+    /// let ns = Namespaces::new();
+    /// let url = Expression::compile("get-property('endpointUrl')", &ns)?;
+    /// assert_eq!(url.evaluate_string_in(&msg, &scope)?, "http://backend:9090/orders");
+    /// assert_eq!(url.evaluate_string(&msg)?, ""); // no entries in scope
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_in<'m>(
+        &self,
+        msg: &'m MessageContext,
+        scope: &XPathScope<'m>,
+    ) -> Result<Evaluated<'m>, EvaluationError> {
         match &self.inner {
-            Inner::XPath(x) => Ok(Evaluated::XPath(x.evaluate(msg)?)),
+            Inner::XPath(x) => Ok(Evaluated::XPath(x.evaluate_in(msg, scope)?)),
             Inner::JsonEval { target, path, .. } => {
                 // A simple definite path over a JSON payload nobody has parsed yet: scan the
                 // bytes for the one value instead of building the whole tree.
@@ -231,7 +305,9 @@ impl Expression {
                 };
                 Ok(Evaluated::Json(result))
             }
-            Inner::Synapse(s) => Ok(Evaluated::Synapse(s.evaluate(&MessageEnv::new(msg))?)),
+            Inner::Synapse(s) => Ok(Evaluated::Synapse(
+                s.evaluate(&MessageEnv::with_scope(msg, scope))?,
+            )),
         }
     }
 
@@ -239,6 +315,16 @@ impl Expression {
     /// number format and the text-or-XML rule for nodes; for `json-eval`, an unquoted string
     /// or compact JSON; for `${…}`, MI's printing of the value.
     pub fn evaluate_string(&self, msg: &MessageContext) -> Result<String, EvaluationError> {
+        self.evaluate_string_in(msg, &XPathScope::default())
+    }
+
+    /// [`evaluate_string`](Self::evaluate_string) with what `scope` adds to the message (see
+    /// [`evaluate_in`](Self::evaluate_in)).
+    pub fn evaluate_string_in(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<String, EvaluationError> {
         if let Inner::JsonEval {
             whole_body: true, ..
         } = self.inner
@@ -248,7 +334,7 @@ impl Expression {
             return Ok(msg.payload_as_text()?.to_owned());
         }
         if let Inner::XPath(x) = &self.inner {
-            return Ok(x.string_value_of(msg)?);
+            return Ok(x.string_value_of_in(msg, scope)?);
         }
         // A JSON payload parsed already: write the selected nodes as text without copying them.
         if let Inner::JsonEval {
@@ -263,7 +349,7 @@ impl Expression {
                 .try_display(doc)
                 .map_err(|e| EvaluationError::JsonEval(e.to_string()));
         }
-        Ok(match self.evaluate(msg)? {
+        Ok(match self.evaluate_in(msg, scope)? {
             Evaluated::XPath(v) => synapse_string_value(&v, &self.source),
             Evaluated::Json(r) => r.to_display_string(),
             Evaluated::Synapse(v) => v.to_string(),

@@ -8,13 +8,26 @@ use mediate_xpath::{Namespaces, Value, XNode};
 use serde_json::Value as Json;
 
 use crate::synapse::{ExprValue, ParamKind, PropertyScope, SynapseEnv};
-use crate::xpath::{SynapseXPath, XPathScope, synapse_string_value};
+use crate::xpath::{LocalEntries, SynapseXPath, XPathScope, synapse_string_value};
 
 /// The message (and template parameters) a `${…}` expression reads.
-#[derive(Debug)]
 pub struct MessageEnv<'m> {
     msg: &'m MessageContext,
     function_params: Option<&'m HashMap<String, String>>,
+    local_entries: Option<&'m dyn LocalEntries>,
+}
+
+impl std::fmt::Debug for MessageEnv<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessageEnv")
+            .field("msg", &self.msg)
+            .field("function_params", &self.function_params)
+            .field(
+                "local_entries",
+                &self.local_entries.map(|_| "dyn LocalEntries"),
+            )
+            .finish()
+    }
 }
 
 impl<'m> MessageEnv<'m> {
@@ -25,7 +38,25 @@ impl<'m> MessageEnv<'m> {
         MessageEnv {
             msg,
             function_params: msg.function_params(),
+            local_entries: None,
         }
+    }
+
+    /// An environment over `msg` with what `scope` adds: its template parameters (when it
+    /// names them) and its local entries, which `xpath("get-property('KEY')")` falls back to.
+    pub fn with_scope(msg: &'m MessageContext, scope: &XPathScope<'m>) -> Self {
+        MessageEnv {
+            msg,
+            function_params: scope.function_params.or_else(|| msg.function_params()),
+            local_entries: scope.local_entries,
+        }
+    }
+
+    /// With these local entries for `get-property('KEY')` inside `xpath(…)` (see
+    /// [`LocalEntries`]).
+    pub fn with_local_entries(mut self, entries: &'m dyn LocalEntries) -> Self {
+        self.local_entries = Some(entries);
+        self
     }
 
     /// With these parameters as the enclosing sequence template's (`params.functionParams`),
@@ -208,6 +239,7 @@ impl SynapseEnv for MessageEnv<'_> {
             .map_err(|e| format!("bad XPath '{expression}': {e}"))?;
         let scope = XPathScope {
             function_params: self.function_params,
+            local_entries: self.local_entries,
         };
         let v = xpath
             .evaluate_in(self.msg, &scope)

@@ -78,6 +78,7 @@ fn an_explicit_scope_still_wins_over_the_message_frame() {
     let x = SynapseXPath::compile("$func:p", &Namespaces::new()).unwrap();
     let scope = XPathScope {
         function_params: Some(&explicit),
+        ..XPathScope::default()
     };
     let v = x.evaluate_in(&msg, &scope).unwrap();
     assert_eq!(synapse_string_value(&v, "$func:p"), "explicit");

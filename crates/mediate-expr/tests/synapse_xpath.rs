@@ -187,6 +187,7 @@ fn get_property_func_scope_and_func_variable_read_template_params() {
     let params: HashMap<String, String> = [("message".to_owned(), "HelloWorld".to_owned())].into();
     let scope = XPathScope {
         function_params: Some(&params),
+        ..XPathScope::default()
     };
     let eval_in = |expr: &str| {
         let x = SynapseXPath::compile(expr, &Namespaces::new()).unwrap();

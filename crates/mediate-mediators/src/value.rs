@@ -191,13 +191,14 @@ fn suggestion(name: &str, candidates: &[&str], show: impl Fn(&str) -> String) ->
         .unwrap_or_default()
 }
 
-/// Refuses any attribute of `spec` not in `allowed` with a [`BuildError::InvalidProperty`]
-/// that names the element, the attribute and its value, lists what the element takes and
-/// suggests the closest name; it is located at the attribute's value (see [`locate_at`]), so a
-/// child element's caller need not locate it. For a structural child element (`<then>`, `<source>`, `<arg>`…);
-/// a mediator element uses [`check_mediator_attributes`].
+/// Refuses any attribute of `spec` not in `allowed` with a [`BuildError::InvalidElement`] in
+/// the configuration's words for it, `` `<log>`: unknown attribute `levle` (expected `level`,
+/// …); did you mean `level`? `` (as `mediate-config` words an unknown attribute of an
+/// artifact's element), located at the attribute's value (see [`locate_at`]), so a child
+/// element's caller need not locate it. For a structural child element (`<then>`, `<source>`,
+/// `<arg>`…); a mediator element uses [`check_mediator_attributes`].
 pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<(), BuildError> {
-    let Some((name, value)) = spec
+    let Some((name, _)) = spec
         .properties
         .iter()
         .find(|(name, _)| !allowed.contains(&name.as_str()))
@@ -216,7 +217,8 @@ pub(crate) fn check_attributes(spec: &MediatorSpec, allowed: &[&str]) -> Result<
             suggestion(name, allowed, |a| format!("`{a}`"))
         )
     };
-    Err(locate_at(spec.invalid(name, value, reason), spec, name))
+    let error = BuildError::element(&spec.kind, None, reason);
+    Err(locate_at(error, spec, name))
 }
 
 /// [`check_attributes`] for a mediator element: its own attributes `specific` and the
@@ -516,13 +518,13 @@ mod tests {
             check_attributes(&spec, &["sequence"])
                 .unwrap_err()
                 .to_string(),
-            "mediator `then`: invalid value `s` for property `sequnce`: unknown attribute \
+            "`<then>`: unknown attribute \
              `sequnce` (expected `sequence`); did you mean `sequence`?"
         );
         let spec = MediatorSpec::new("default").property("regex", "a");
         assert_eq!(
             check_attributes(&spec, &[]).unwrap_err().to_string(),
-            "mediator `default`: invalid value `a` for property `regex`: unknown attribute \
+            "`<default>`: unknown attribute \
              `regex` (`<default>` takes no attributes)"
         );
         let spec = MediatorSpec::new("drop").property("trace", "on");

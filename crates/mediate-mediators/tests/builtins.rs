@@ -704,20 +704,19 @@ fn unknown_attribute_on_a_nested_mediator_names_the_mediator() {
     );
     let err = registry.build(&spec).unwrap_err();
     match &err {
-        BuildError::InvalidProperty {
-            kind,
-            property,
-            value,
-            ..
+        BuildError::InvalidElement {
+            element, reason, ..
         } => {
-            assert_eq!(
-                (kind.as_str(), property.as_str(), value.as_str()),
-                ("log", "levle", "full")
-            );
+            assert_eq!(element, "log");
+            assert!(reason.starts_with("unknown attribute `levle` "), "{reason}");
         }
-        other => panic!("expected an invalid log attribute, got {other:?}"),
+        other => panic!("expected an unknown log attribute, got {other:?}"),
     }
-    assert!(err.to_string().starts_with("mediator `log`: "), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("`<log>`: unknown attribute `levle` "),
+        "{err}"
+    );
 
     let err = registry
         .build(&with(
@@ -735,7 +734,7 @@ fn unknown_attribute_on_a_nested_mediator_names_the_mediator() {
         .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("`property`") && text.contains("vaule"),
+        text.contains("`<property>`: unknown attribute `vaule`"),
         "{text}"
     );
 }

@@ -24,7 +24,11 @@
 //! `ERROR_CODE`, `ERROR_MESSAGE`, `ERROR_DETAIL`, `ERROR_EXCEPTION`.
 //!
 //! A property that is not set evaluates to the empty node-set (Jaxen's `null`): its string is `""`
-//! and its boolean `false`.
+//! and its boolean `false`. When the message has no default-scope property `NAME`,
+//! `get-property('NAME')` (and `get-property('default', 'NAME')`) falls back to the
+//! configuration's local entry `NAME`, if the [`XPathScope`] has
+//! [`local_entries`](XPathScope::local_entries) (Synapse's `synCtx.getEntry(key)`; see
+//! [`LocalEntries`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -36,6 +40,7 @@ use mediate_xpath::{
     EvalError, FunctionLibrary, Namespaces, ParseError, QName, Value, XNode, XPath,
 };
 
+use super::entries::{LocalEntries, LocalEntry};
 use super::string_value::synapse_string_value;
 use crate::datefmt::JavaDateFormat;
 use crate::java::codec;
@@ -60,12 +65,31 @@ impl FunctionLibrary for SynapseFunctions {
 }
 
 /// What an XPath may read besides the message: the parameters of the enclosing template
-/// (`$func:NAME`, `get-property('func', 'NAME')`).
-#[derive(Clone, Debug, Default)]
+/// (`$func:NAME`, `get-property('func', 'NAME')`) and the configuration's local entries
+/// (`get-property('KEY')` when the message has no property `KEY`).
+///
+/// Build one with struct update syntax, so that fields added later keep their defaults:
+/// `XPathScope { local_entries: Some(&entries), ..XPathScope::default() }`.
+#[derive(Clone, Copy, Default)]
 pub struct XPathScope<'s> {
     /// Template (function) parameters by name; `None` reads the top frame of the message's own
     /// function stack ([`MessageContext::function_params`]).
     pub function_params: Option<&'s HashMap<String, String>>,
+    /// The deployed local entries and registry resources; `None` knows no entry, so
+    /// `get-property('KEY')` of an unset property is empty.
+    pub local_entries: Option<&'s dyn LocalEntries>,
+}
+
+impl std::fmt::Debug for XPathScope<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XPathScope")
+            .field("function_params", &self.function_params)
+            .field(
+                "local_entries",
+                &self.local_entries.map(|_| "dyn LocalEntries"),
+            )
+            .finish()
+    }
 }
 
 /// An XPath 1.0 expression with Synapse's functions and variables; compile once, evaluate often.
@@ -135,7 +159,7 @@ impl SynapseXPath {
     }
 
     /// Evaluate with template parameters in scope (the message's own function stack when the
-    /// scope names none).
+    /// scope names none) and, when the scope has them, the configuration's local entries.
     pub fn evaluate_in<'m>(
         &self,
         msg: &'m MessageContext,
@@ -161,10 +185,18 @@ impl SynapseXPath {
             msg,
             envelope,
             function_params: scope.function_params.or_else(|| msg.function_params()),
+            local_entries: scope.local_entries,
         };
         Ok(self
             .xpath
             .evaluate_with(XNode::Node(envelope.envelope()), &env)?)
+    }
+
+    /// Whether evaluating may read the payload: the expression can see a node of the message
+    /// (decided once, at compile time), so [`evaluate`](Self::evaluate) builds the envelope.
+    /// `get-property('id')`, `$ctx:x` or `concat($trp:a, 'b')` read no payload.
+    pub fn reads_payload(&self) -> bool {
+        self.reads_nodes
     }
 
     /// Whether Synapse must build the payload for this XPath (`SynapseXPath`'s `contentAware`).
@@ -194,7 +226,17 @@ impl SynapseXPath {
     /// The string Synapse's `stringValueOf` gives (what property, log and filter mediators use):
     /// see [`synapse_string_value`].
     pub fn string_value_of(&self, msg: &MessageContext) -> Result<String, XPathEvalError> {
-        let v = self.evaluate(msg)?;
+        self.string_value_of_in(msg, &XPathScope::default())
+    }
+
+    /// [`string_value_of`](Self::string_value_of) with template parameters and local entries
+    /// in scope (see [`evaluate_in`](Self::evaluate_in)).
+    pub fn string_value_of_in(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<String, XPathEvalError> {
+        let v = self.evaluate_in(msg, scope)?;
         Ok(synapse_string_value(&v, self.source()))
     }
 }
@@ -235,6 +277,7 @@ struct MessageEnv<'m> {
     msg: &'m MessageContext,
     envelope: &'m Envelope,
     function_params: Option<&'m HashMap<String, String>>,
+    local_entries: Option<&'m dyn LocalEntries>,
 }
 
 fn nothing<'m>() -> Value<'m, 'm> {
@@ -269,13 +312,31 @@ impl<'m> MessageEnv<'m> {
         }
     }
 
-    fn scoped(&self, scope: Scope, name: &str) -> Value<'m, 'm> {
-        if scope == Scope::Default
-            && let Some(p) = self.msg.property(name)
-        {
-            return self.property_ref(p);
+    /// The default-scope property `name`, if the message has it.
+    fn default_property(&self, name: &str) -> Option<Value<'m, 'm>> {
+        if let Some(p) = self.msg.property(name) {
+            return Some(self.property_ref(p));
         }
+        self.msg
+            .scoped_property(Scope::Default, name)
+            .map(|p| self.property_owned(p))
+    }
+
+    /// The local entry `key` (Synapse's `synCtx.getEntry(key)`): a text entry is its string, an
+    /// XML entry a node-set of its element (the value object Jaxen receives in Synapse).
+    fn local_entry(&self, key: &str) -> Option<Value<'m, 'm>> {
+        Some(match self.local_entries?.local_entry(key)? {
+            LocalEntry::Text(text) => string(text),
+            LocalEntry::Xml(xml) => match xml.document() {
+                Ok(doc) => Value::NodeSet(vec![XNode::Node(doc.root_element())]),
+                Err(_) => string(xml.text().into_owned()),
+            },
+        })
+    }
+
+    fn scoped(&self, scope: Scope, name: &str) -> Value<'m, 'm> {
         match scope {
+            Scope::Default => self.default_property(name).unwrap_or_else(nothing),
             Scope::System | Scope::Env => string(std::env::var(name).unwrap_or_default()),
             _ => self
                 .msg
@@ -373,6 +434,11 @@ impl<'m> MessageEnv<'m> {
                 }
                 _ => {}
             }
+            // GetPropertyFunction: `synCtx.getProperty(key)`, else `synCtx.getEntry(key)`.
+            return Ok(self
+                .default_property(&key)
+                .or_else(|| self.local_entry(&key))
+                .unwrap_or_else(nothing));
         }
         Ok(self.scoped(scope, &key))
     }
