@@ -428,6 +428,13 @@ impl MessageContext {
             .unwrap_or_else(|| mime_essence(&self.payload.content_type))
     }
 
+    /// The `messageType` set on the message ([`set_message_type`](Self::set_message_type)),
+    /// as written; `None` when it follows the content type. [`message_type`](Self::message_type)
+    /// without the copy.
+    pub fn message_type_set(&self) -> Option<&str> {
+        self.message_type.as_deref()
+    }
+
     /// Sets MI's `messageType`.
     pub fn set_message_type(&mut self, message_type: impl Into<String>) {
         self.message_type = Some(message_type.into());

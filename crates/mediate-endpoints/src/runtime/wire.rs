@@ -5,7 +5,7 @@
 //! ([`mediate_core::format`]): `messageType` conversion, excluded headers, streaming.
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderMap};
+use http::header::CONTENT_TYPE;
 use http::{Method, StatusCode, Uri};
 use mediate_core::format;
 use mediate_core::message::{PendingBody, XmlValue};
@@ -122,33 +122,46 @@ pub(crate) fn outbound_request(
 pub(crate) fn apply_response(msg: &mut MessageContext, response: InboundResponse) {
     let (parts, body) = response.into_parts();
     msg.retain_scoped_properties(Scope::Axis2, |name, _| name == "messageType");
-    let mut headers = HeaderMap::with_capacity(parts.headers.len());
-    for (name, value) in &parts.headers {
-        if !EXCLUDED_RESPONSE_HEADERS.contains(&name.as_str()) {
-            headers.append(name.clone(), value.clone());
-        }
+    // The backend's headers become the transport headers, less the hop-by-hop ones and the
+    // length (removed in place: no second map).
+    let mut headers = parts.headers;
+    while let Some(name) = headers
+        .keys()
+        .find(|name| EXCLUDED_RESPONSE_HEADERS.contains(&name.as_str()))
+        .cloned()
+    {
+        headers.remove(&name);
     }
-    let content_type = parts
-        .headers
+    let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     *msg.transport_headers_mut() = headers;
     set_status(msg, parts.status);
-    let form = {
-        let mt = msg.message_type().to_ascii_lowercase();
-        mt.starts_with("application/x-www-form-urlencoded") || mt.starts_with("multipart/form-data")
-    };
     match body {
         Some(body) if body.content_length() != Some(0) => {
             let ct = content_type.unwrap_or_else(|| "application/octet-stream".to_owned());
-            if form {
+            if is_form(msg) {
                 msg.set_message_type(mediate_core::message::mime_essence(&ct));
             }
             msg.set_unread_body(body, ct);
         }
         _ => msg.set_payload(Bytes::new(), content_type.unwrap_or_default()),
     }
+}
+
+/// Whether the message's `messageType` is a form (`application/x-www-form-urlencoded`,
+/// `multipart/form-data`): a form request's response is read by its own content type.
+fn is_form(msg: &MessageContext) -> bool {
+    let starts = |text: &str, prefix: &str| {
+        text.len() >= prefix.len()
+            && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    let form = |mt: &str| {
+        let mt = mt.trim_start();
+        starts(mt, "application/x-www-form-urlencoded") || starts(mt, "multipart/form-data")
+    };
+    form(msg.message_type_set().unwrap_or(msg.content_type()))
 }
 
 fn set_status(msg: &mut MessageContext, status: StatusCode) {
@@ -183,6 +196,44 @@ pub(crate) fn payload_value(msg: &MessageContext) -> PropertyValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_request_is_told_by_its_message_type_or_content_type() {
+        let mut msg = MessageContext::from_json("{}");
+        assert!(!is_form(&msg));
+        msg.set_content_type("Application/X-WWW-Form-Urlencoded; charset=UTF-8");
+        assert!(is_form(&msg));
+        msg.set_message_type("application/json");
+        assert!(!is_form(&msg));
+        msg.set_message_type(" multipart/form-data; boundary=x");
+        assert!(is_form(&msg));
+    }
+
+    #[test]
+    fn response_headers_lose_hop_by_hop_ones_and_the_length() {
+        let mut msg = MessageContext::from_json("{}");
+        let response = http::Response::builder()
+            .status(201)
+            .header("connection", "keep-alive")
+            .header("x-a", "1")
+            .header("content-length", "0")
+            .header("transfer-encoding", "chunked")
+            .header("x-a", "2")
+            .header("content-type", "text/plain")
+            .body(None)
+            .unwrap();
+        apply_response(&mut msg, response);
+        let mut names: Vec<_> = msg
+            .transport_headers()
+            .iter()
+            .map(|(n, v)| format!("{n}={}", v.to_str().unwrap()))
+            .collect();
+        // The values of one name keep their order; names may be reordered.
+        names.sort_by_key(|n| n.split('=').next().map(str::to_owned));
+        assert_eq!(names, ["content-type=text/plain", "x-a=1", "x-a=2"]);
+        assert_eq!(msg.status().map(|s| s.as_u16()), Some(201));
+        assert_eq!(msg.content_type(), "text/plain");
+    }
 
     #[test]
     fn method_order_is_endpoint_then_http_method_then_request() {
