@@ -5,6 +5,11 @@
 //! timed per message from the raw payload bytes (the message context is built inside the
 //! timing, so payload parsing is included), for a 1 KiB JSON order and a 1 KiB XML order.
 //! Building the sequence (compiling expressions) happens once, outside the timing.
+//!
+//! `payload_factory_transform` runs the load test's `/transform/*` mediator alone
+//! (`benches/http/mi/api/BenchAPI.xml`: a json payloadFactory with six `json-eval` arguments)
+//! over the load test's 1 KiB and 100 KiB JSON orders (the bodies `benches/http/run.sh`
+//! generates), from the raw request bytes to the bytes that would be sent on.
 
 use std::hint::black_box;
 
@@ -15,7 +20,7 @@ use mediate::mediators::enrich::{EnrichConfig, Source, Target};
 use mediate::mediators::filter::FilterConfig;
 use mediate::mediators::header::HeaderConfig;
 use mediate::mediators::log::{LogConfig, LogLevel, LogProperty};
-use mediate::mediators::payload_factory::{Arg, PayloadFactoryConfig};
+use mediate::mediators::payload_factory::{Arg, PayloadFactoryConfig, PayloadFactoryMediator};
 use mediate::mediators::property::PropertyConfig;
 use mediate::mediators::simple::Respond;
 use mediate::mediators::switch::SwitchConfig;
@@ -170,5 +175,83 @@ fn ten_mediators(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ten_mediators);
+/// The load test's JSON order of exactly `size` bytes, as `gen_body json order SIZE` in
+/// `benches/http/run.sh` writes it: as many items as fit, then a padding note.
+fn load_test_order(size: usize) -> Bytes {
+    let head = r#"{"order":{"id":"ORD-000042","type":"bronze","currency":"EUR","customer":{"id":"C-1001","name":"Ada Lovelace","email":"ada@example.invalid"},"items":["#;
+    let (mid, tail) = (r#"],"note":""#, r#""}}"#);
+    let mut body = String::from(head);
+    let mut n = 0;
+    loop {
+        let i = n + 1;
+        let item = format!(
+            r#"{}{{"sku":"SKU-{i:05}","qty":{},"price":{}.99}}"#,
+            if n > 0 { "," } else { "" },
+            i % 5 + 1,
+            i % 90 + 9
+        );
+        if body.len() + item.len() + mid.len() + tail.len() > size {
+            break;
+        }
+        body.push_str(&item);
+        n += 1;
+    }
+    body.push_str(mid);
+    while body.len() + tail.len() < size {
+        body.push('x');
+    }
+    body.push_str(tail);
+    assert_eq!(body.len(), size);
+    Bytes::from(body)
+}
+
+/// The `/transform/*` resource's payloadFactory of `benches/http/mi/api/BenchAPI.xml`.
+fn transform_mediator() -> PayloadFactoryMediator {
+    PayloadFactoryConfig::json(
+        r#"{"purchase":{"ref":"$1","tier":"$2","buyer":$3,"currency":"$4","lines":$5,"note":"$6"}}"#,
+    )
+    .arg(Arg::expression("json-eval($.order.id)"))
+    .arg(Arg::expression("json-eval($.order.type)"))
+    .arg(Arg::expression("json-eval($.order.customer)"))
+    .arg(Arg::expression("json-eval($.order.currency)"))
+    .arg(Arg::expression("json-eval($.order.items)"))
+    .arg(Arg::expression("json-eval($.order.note)"))
+    .build()
+    .expect("the transform payloadFactory builds")
+}
+
+fn payload_factory_transform(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let env = Env::default();
+    let pf = transform_mediator();
+    let mut g = c.benchmark_group("mediate_mediators::payload_factory_transform");
+    for (name, size) in [("json-1KiB", 1024), ("json-100KiB", 100 * 1024)] {
+        let payload = load_test_order(size);
+        g.throughput(Throughput::Bytes(size as u64));
+        // The mediator must do its job before it is timed.
+        let mut msg = MessageContext::from_json(payload.clone());
+        assert_eq!(
+            rt.block_on(pf.mediate(&mut msg, &env)).unwrap(),
+            Flow::Continue
+        );
+        let out: serde_json::Value = serde_json::from_slice(msg.payload()).unwrap();
+        let order: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+        assert_eq!(out["purchase"]["lines"], order["order"]["items"]);
+        assert_eq!(out["purchase"]["ref"], "ORD-000042");
+        g.bench_with_input(BenchmarkId::from_parameter(name), &payload, |b, payload| {
+            b.iter(|| {
+                let mut msg = MessageContext::from_json(payload.clone());
+                let r = rt.block_on(pf.mediate(&mut msg, &env));
+                // What a send writes: the payload bytes.
+                black_box((r.is_ok(), msg.payload().len()));
+                msg
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ten_mediators, payload_factory_transform);
 criterion_main!(benches);

@@ -52,8 +52,10 @@
 
 mod filter;
 mod func;
+mod multi;
 mod stream;
 
+pub use multi::{MultiSelect, Selected};
 pub use stream::{PathStep, select as select_in_text};
 
 use std::fmt;
@@ -205,6 +207,13 @@ impl JsonPath {
     /// Whether [`evaluate_text`](Self::evaluate_text) can answer this path from the text.
     pub fn is_streamable(&self) -> bool {
         self.stream.is_some()
+    }
+
+    /// The steps of a simple definite path (`$` then only names and non-negative indexes), as
+    /// [`evaluate_text`](Self::evaluate_text) and [`MultiSelect`] read them; `None` for any
+    /// other path.
+    pub fn steps(&self) -> Option<&[PathStep]> {
+        self.stream.as_deref()
     }
 
     /// Evaluates against the JSON *text* of a document when the path allows it, without building

@@ -66,6 +66,15 @@ pub(super) fn json_escape_into(s: &str, out: &mut String) {
     }
 }
 
+/// [`json_escape_into`], the text itself when it has nothing to escape.
+pub(super) fn json_escape_cow(s: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < b' ') {
+        std::borrow::Cow::Owned(json_escape(&s))
+    } else {
+        s
+    }
+}
+
 /// [`json_escape_into`] into a new string.
 pub(super) fn json_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);

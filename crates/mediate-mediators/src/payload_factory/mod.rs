@@ -35,11 +35,15 @@
 mod escape;
 mod fm;
 mod template;
+#[cfg(test)]
+mod tests;
 
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use mediate_core::expr::jsonpath::{JsonPath, MultiSelect, PathStep, Selected};
 use mediate_core::message::roxmltree::Document;
 use mediate_core::message::{
     JSON_CONTENT_TYPE, PayloadKind, SOAP11_NS, SOAP12_NS, TEXT_CONTENT_TYPE, XML_CONTENT_TYPE,
@@ -58,10 +62,11 @@ use crate::value::{
 
 use escape::{
     escape_json_controls, escape_xml10, is_json_like, is_json_number, is_xml, java_trim,
-    json_escape, json_to_xml_fragment, strip_xml_declaration, xml_format_element, xml_to_json_text,
+    json_escape_cow, json_to_xml_fragment, strip_xml_declaration, xml_format_element,
+    xml_to_json_text,
 };
 use fm::FmTemplate;
-use template::Template;
+use template::{Hole, Template, is_json_string_content};
 
 const KIND: &str = "payloadFactory";
 
@@ -434,11 +439,16 @@ impl PayloadFactoryConfig {
             )?)),
             Format::Key(key) => Source::Key(compile_key(&key, &self.namespaces)?),
         };
+        let scan = match &format {
+            Source::Static(c) if !c.reads_body() => PayloadScan::of(&args),
+            _ => None,
+        };
         Ok(PayloadFactoryMediator {
             media_type: self.media_type,
             template_type: self.template_type,
             format,
             args,
+            scan,
             escape_xml_chars: self.escape_xml_chars,
             namespaces: self.namespaces,
             cache: Mutex::new(None),
@@ -512,11 +522,83 @@ enum CompiledArg {
     /// `value`: escaped once, at build time.
     Value { text: String, is_xml: bool },
     Expr {
-        expr: Expression,
+        /// Boxed: an `Expression` is large, and most `<arg>`s are expressions anyway.
+        expr: Box<Expression>,
         path: PathType,
         literal: bool,
         reads_body: bool,
+        /// The steps of a `json-eval` over the payload whose path is simple and definite
+        /// (`$.order.id`): what [`PayloadScan`] reads it by.
+        steps: Option<Vec<PathStep>>,
     },
+}
+
+/// `json-eval(PATH)` over the payload with a simple definite `PATH` (`$.a.b`, `$['a'][0]`),
+/// written without blanks around it: its steps. `Expression::compile` reads such a text as a
+/// JSONPath over the payload (not a property, not the whole body) compiled from `PATH` as it
+/// is, so the steps are those of the path it evaluates.
+fn payload_path_steps(source: &str) -> Option<Vec<PathStep>> {
+    let inner = source.trim().strip_prefix(JSON_EVAL)?.strip_suffix(')')?;
+    if !(inner.starts_with("$.") || inner.starts_with("$[")) || inner == "$." {
+        return None;
+    }
+    if inner.trim() != inner {
+        return None;
+    }
+    let steps = JsonPath::compile(inner).ok()?.steps()?.to_vec();
+    (!steps.is_empty()).then_some(steps)
+}
+
+/// The `json-eval` arguments that are read from the JSON payload's text in one pass, without
+/// parsing it ([`MultiSelect`]), when the format itself does not read the body and every
+/// argument that reads it is such a `json-eval`. A payload the pass is not sure about (or one
+/// parsed already) is read as before, argument by argument.
+#[derive(Debug)]
+struct PayloadScan {
+    select: MultiSelect,
+    /// For each argument, its path in `select`.
+    slots: Vec<Option<usize>>,
+}
+
+impl PayloadScan {
+    /// The scan for `args`, when they allow one.
+    fn of(args: &[CompiledArg]) -> Option<PayloadScan> {
+        let mut paths: Vec<&[PathStep]> = Vec::new();
+        let mut slots = Vec::with_capacity(args.len());
+        for arg in args {
+            match arg {
+                CompiledArg::Expr {
+                    steps: Some(steps), ..
+                } => {
+                    slots.push(Some(paths.len()));
+                    paths.push(steps);
+                }
+                CompiledArg::Expr {
+                    reads_body: true, ..
+                } => return None,
+                _ => slots.push(None),
+            }
+        }
+        if paths.is_empty() {
+            return None;
+        }
+        Some(PayloadScan {
+            select: MultiSelect::new(paths)?,
+            slots,
+        })
+    }
+
+    /// The arguments' strings (as `Expression::evaluate_string` gives them) read from `msg`'s
+    /// JSON payload text, or `None` to evaluate them one by one.
+    fn read<'m>(&self, msg: &'m MessageContext) -> Option<Vec<Selected<'m>>> {
+        if msg.payload_kind() != PayloadKind::Json
+            || msg.payload().is_empty()
+            || msg.json_if_parsed().is_some()
+        {
+            return None;
+        }
+        self.select.display_all(msg.payload_as_text().ok()?)
+    }
 }
 
 const JSON_EVAL: &str = "json-eval(";
@@ -560,7 +642,8 @@ fn compile_arg(i: usize, arg: &Arg, ns: &Namespaces) -> Result<CompiledArg, Buil
             })?;
             return Ok(CompiledArg::Expr {
                 reads_body: expression_reads_body(&source),
-                expr,
+                steps: payload_path_steps(&source),
+                expr: Box::new(expr),
                 path: PathType::Json,
                 literal: arg.literal,
             });
@@ -574,7 +657,12 @@ fn compile_arg(i: usize, arg: &Arg, ns: &Namespaces) -> Result<CompiledArg, Buil
     let expr = compile_expression(KIND, &attribute, &source, ns)?;
     Ok(CompiledArg::Expr {
         reads_body: expression_reads_body(&source),
-        expr,
+        steps: if path == PathType::Json {
+            payload_path_steps(&source)
+        } else {
+            None
+        },
+        expr: Box::new(expr),
         path,
         literal: arg.literal,
     })
@@ -628,6 +716,11 @@ fn compile_format(
                 text.to_owned()
             };
             let t = Template::parse(&format, nargs, ns, media == MediaType::Xml)?;
+            let t = if media == MediaType::Json {
+                t.with_json_holes()
+            } else {
+                t
+            };
             if t.max_arg() < nargs {
                 tracing::debug!(
                     args = nargs,
@@ -692,6 +785,8 @@ pub struct PayloadFactoryMediator {
     template_type: TemplateType,
     format: Source,
     args: Vec<CompiledArg>,
+    /// The arguments read from the payload text in one pass, when they can be.
+    scan: Option<PayloadScan>,
     escape_xml_chars: bool,
     namespaces: Namespaces,
     /// The last key-based format compiled, by the local entry it came from.
@@ -700,10 +795,35 @@ pub struct PayloadFactoryMediator {
 
 /// One evaluated argument (`ArgumentDetails` with its value).
 struct ArgValue<'a> {
-    text: std::borrow::Cow<'a, str>,
+    text: Cow<'a, str>,
     is_xml: bool,
     literal: bool,
     path: PathType,
+    /// `text` is one JSON value as serde_json writes it (a non-string value read by
+    /// [`PayloadScan`]).
+    json_value: bool,
+}
+
+/// What is known of a prepared argument without reading it again: which places of a json
+/// format it can stand in and keep the output valid JSON.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fits {
+    /// It is valid string content (JSON-escaped text).
+    string_content: bool,
+    /// It is one JSON value.
+    json_value: bool,
+}
+
+impl Fits {
+    /// Whether `text`, described by `self`, keeps a json format valid at `hole`.
+    fn fits(self, text: &str, hole: Hole) -> bool {
+        match hole {
+            Hole::InString => self.string_content || is_json_string_content(text),
+            Hole::Value => {
+                self.json_value || is_json_number(text) || matches!(text, "true" | "false" | "null")
+            }
+        }
+    }
 }
 
 #[derive(PartialEq, Eq)]
@@ -744,21 +864,45 @@ impl PayloadFactoryMediator {
     /// The payload text this mediator would produce for `msg` (before it is trimmed and set),
     /// without changing the message.
     pub fn render(&self, msg: &MessageContext, env: &Env) -> Result<String, MediationError> {
+        self.render_checked(msg, env).map(|(out, _)| out)
+    }
+
+    /// [`render`](Self::render), and whether the output is known to be valid JSON without
+    /// reading it: a json format whose own text is valid around its `$n`
+    /// ([`Template::json_holes`]) with arguments that fit where they stand.
+    fn render_checked(
+        &self,
+        msg: &MessageContext,
+        env: &Env,
+    ) -> Result<(String, bool), MediationError> {
         let compiled = self.compiled(msg, env)?;
         match &*compiled {
             Compiled::Default(t) => {
-                let args = self.prepare_args(msg)?;
-                t.render(msg, &args, self.media_type)
+                let mut fits = Vec::new();
+                let args = self.prepare_args(msg, &mut fits)?;
+                let out = t.render(msg, &args, self.media_type)?;
+                let valid = self.media_type == MediaType::Json
+                    && t.json_holes().is_some_and(|holes| {
+                        holes.iter().all(|&(i, hole)| {
+                            args.get(i)
+                                .zip(fits.get(i))
+                                .is_some_and(|(text, f)| f.fits(text, hole))
+                        })
+                    });
+                Ok((out, valid))
             }
             Compiled::FreeMarker(t) => {
                 let args = if t.uses_args() {
-                    self.prepare_args(msg)?
+                    self.prepare_args(msg, &mut Vec::new())?
+                        .into_iter()
+                        .map(Cow::into_owned)
+                        .collect()
                 } else {
                     Vec::new()
                 };
                 // MI wraps an xml template in <pfPadding> and keeps its first element: `apply`
                 // does the same with the output.
-                t.render(msg, &args)
+                Ok((t.render(msg, &args)?, false))
             }
         }
     }
@@ -800,69 +944,101 @@ impl PayloadFactoryMediator {
         Ok(compiled)
     }
 
-    /// `TemplateProcessor.getArgValues` + `prepareReplacementValue` for every argument.
-    fn prepare_args(&self, msg: &MessageContext) -> Result<Vec<String>, MediationError> {
+    /// `TemplateProcessor.getArgValues` + `prepareReplacementValue` for every argument; what
+    /// is known of each is pushed to `fits`.
+    fn prepare_args<'a>(
+        &'a self,
+        msg: &'a MessageContext,
+        fits: &mut Vec<Fits>,
+    ) -> Result<Vec<Cow<'a, str>>, MediationError> {
         let media = self.media_type;
-        // Several json-eval arguments over a JSON payload: parse it once up front. The first
-        // expression would otherwise scan the raw bytes, and the second parse them anyway.
-        let json_args = self
-            .args
-            .iter()
-            .filter(|a| {
-                matches!(
-                    a,
-                    CompiledArg::Expr {
-                        path: PathType::Json,
-                        ..
-                    }
-                )
-            })
-            .count();
-        if json_args > 1 && msg.payload_kind() == PayloadKind::Json {
-            // An error is kept with the payload and reported by the expression that meets it.
-            let _ = msg.json();
-        }
-        self.args
-            .iter()
-            .map(|arg| {
-                let value = match arg {
-                    CompiledArg::Value { text, is_xml } => ArgValue {
-                        text: std::borrow::Cow::Borrowed(text),
-                        is_xml: *is_xml,
-                        literal: false,
-                        path: PathType::XPath,
-                    },
-                    CompiledArg::Expr {
-                        expr,
-                        path,
-                        literal,
-                        ..
-                    } => {
-                        let s = string_value_of(expr, msg)?;
-                        let is_xml = is_xml(&s);
-                        let json_path = *path != PathType::XPath;
-                        let text = if !is_xml
-                            && media == MediaType::Xml
-                            && !(json_path && is_json_like(&s))
-                        {
-                            escape_xml10(&s)
-                        } else {
-                            s
-                        };
-                        ArgValue {
-                            text: std::borrow::Cow::Owned(text),
-                            is_xml,
-                            literal: *literal,
-                            path: *path,
+        // The json-eval arguments read from the payload text in one pass, when they can be.
+        let mut scanned = self.scan.as_ref().and_then(|scan| scan.read(msg));
+        if scanned.is_none() {
+            // Several json-eval arguments over a JSON payload: parse it once up front. The
+            // first expression would otherwise scan the raw bytes, and the second parse them
+            // anyway.
+            let json_args = self
+                .args
+                .iter()
+                .filter(|a| {
+                    matches!(
+                        a,
+                        CompiledArg::Expr {
+                            path: PathType::Json,
+                            ..
                         }
+                    )
+                })
+                .count();
+            if json_args > 1 && msg.payload_kind() == PayloadKind::Json {
+                // An error is kept with the payload and reported by the expression that
+                // meets it.
+                let _ = msg.json();
+            }
+        }
+        // QUOTE_STRING_IN_PAYLOAD_FACTORY_JSON, looked up once when a string argument needs it.
+        let mut quote_strings = None;
+        let mut out = Vec::with_capacity(self.args.len());
+        for (i, arg) in self.args.iter().enumerate() {
+            let value = match arg {
+                CompiledArg::Value { text, is_xml } => ArgValue {
+                    text: Cow::Borrowed(text),
+                    is_xml: *is_xml,
+                    literal: false,
+                    path: PathType::XPath,
+                    json_value: false,
+                },
+                CompiledArg::Expr {
+                    expr,
+                    path,
+                    literal,
+                    ..
+                } => {
+                    let slot = self
+                        .scan
+                        .as_ref()
+                        .and_then(|scan| scan.slots.get(i).copied().flatten());
+                    let (s, json_value) = match (slot, scanned.as_mut()) {
+                        (Some(k), Some(values)) => {
+                            let v = std::mem::take(&mut values[k]);
+                            (v.text, v.json)
+                        }
+                        _ => (Cow::Owned(string_value_of(expr, msg)?), false),
+                    };
+                    let is_xml = is_xml(&s);
+                    let json_path = *path != PathType::XPath;
+                    let escape =
+                        !is_xml && media == MediaType::Xml && !(json_path && is_json_like(&s));
+                    let text = if escape {
+                        Cow::Owned(escape_xml10(&s))
+                    } else {
+                        s
+                    };
+                    ArgValue {
+                        text,
+                        is_xml,
+                        literal: *literal,
+                        path: *path,
+                        json_value: json_value && !escape,
                     }
-                };
-                self.prepare(msg, value)
-            })
-            .collect()
+                }
+            };
+            let (text, fit) = self.prepare(msg, value, &mut quote_strings)?;
+            out.push(text);
+            fits.push(fit);
+        }
+        Ok(out)
     }
 
-    fn prepare(&self, msg: &MessageContext, v: ArgValue<'_>) -> Result<String, MediationError> {
+    /// `prepareReplacementValue`: the argument's text as it goes into the format.
+    /// `quote_strings` caches the `QUOTE_STRING_IN_PAYLOAD_FACTORY_JSON` property's value.
+    fn prepare<'a>(
+        &self,
+        msg: &MessageContext,
+        v: ArgValue<'a>,
+        quote_strings: &mut Option<bool>,
+    ) -> Result<(Cow<'a, str>, Fits), MediationError> {
         let media = self.media_type;
         let kind = if v.literal {
             Replacement::Str
@@ -883,43 +1059,76 @@ impl PayloadFactoryMediator {
             )
             .with_detail(e)
         };
+        let none = Fits::default();
         Ok(match (media, kind) {
-            (MediaType::Json, Replacement::Xml) => xml_to_json_text(&v.text).map_err(|e| {
-                MediationError::mediator(
-                    "Error parsing XML for JSON conversion, please check your xPath expressions return valid XML: ",
-                )
-                .with_detail(e)
-            })?,
-            (MediaType::Xml, Replacement::Json) => {
-                json_to_xml_fragment(&v.text).map_err(json_to_xml_error)?
-            }
-            (MediaType::Xml, Replacement::Str) if is_json_like(&v.text) => {
-                json_to_xml_fragment(&v.text).map_err(json_to_xml_error)?
-            }
+            (MediaType::Json, Replacement::Xml) => (
+                Cow::Owned(xml_to_json_text(&v.text).map_err(|e| {
+                    MediationError::mediator(
+                        "Error parsing XML for JSON conversion, please check your xPath expressions return valid XML: ",
+                    )
+                    .with_detail(e)
+                })?),
+                none,
+            ),
+            (MediaType::Xml, Replacement::Json) => (
+                Cow::Owned(json_to_xml_fragment(&v.text).map_err(json_to_xml_error)?),
+                none,
+            ),
+            (MediaType::Xml, Replacement::Str) if is_json_like(&v.text) => (
+                Cow::Owned(json_to_xml_fragment(&v.text).map_err(json_to_xml_error)?),
+                none,
+            ),
             (MediaType::Json, Replacement::Json) if self.escape_xml_chars => {
-                escape_json_controls(&v.text)
+                (Cow::Owned(escape_json_controls(&v.text)), none)
             }
             (MediaType::Json, Replacement::Str) => {
                 let trimmed = java_trim(&v.text);
-                let escaped = json_escape(&v.text);
                 let quote = !is_json_like(trimmed)
-                    && msg
-                        .property(QUOTE_STRING_IN_PAYLOAD_FACTORY_JSON)
-                        .is_some_and(|p| p.as_string().eq_ignore_ascii_case("true"))
+                    && *quote_strings.get_or_insert_with(|| {
+                        msg.property(QUOTE_STRING_IN_PAYLOAD_FACTORY_JSON)
+                            .is_some_and(|p| p.as_string().eq_ignore_ascii_case("true"))
+                    })
                     && !matches!(trimmed, "true" | "false" | "null")
                     && !is_json_number(trimmed);
+                let escaped = json_escape_cow(v.text);
                 if quote {
-                    format!("\"{escaped}\"")
+                    (
+                        Cow::Owned(format!("\"{escaped}\"")),
+                        Fits {
+                            string_content: false,
+                            json_value: true,
+                        },
+                    )
                 } else {
-                    escaped
+                    (
+                        escaped,
+                        Fits {
+                            string_content: true,
+                            json_value: false,
+                        },
+                    )
                 }
             }
-            _ => v.text.into_owned(),
+            (MediaType::Json, Replacement::Json) => (
+                v.text,
+                Fits {
+                    string_content: false,
+                    json_value: v.json_value,
+                },
+            ),
+            _ => (v.text, none),
         })
     }
 
     /// Sets the rendered payload on the message, as `PayloadFactoryMediator.mediate` does.
-    fn apply(&self, msg: &mut MessageContext, out: String) -> Result<(), MediationError> {
+    /// `known_valid`: the output is known to be valid JSON ([`Self::render_checked`]), so it is
+    /// not parsed again to check it.
+    fn apply(
+        &self,
+        msg: &mut MessageContext,
+        out: String,
+        known_valid: bool,
+    ) -> Result<(), MediationError> {
         let out = {
             let t = java_trim(&out);
             if t.len() == out.len() {
@@ -933,7 +1142,8 @@ impl PayloadFactoryMediator {
                 // JsonUtil.getNewJsonPayload: an empty text is `{}`.
                 let out = if out.is_empty() { "{}".to_owned() } else { out };
                 // Validate without building a tree (nothing may read it).
-                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&out) {
+                if !known_valid && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&out)
+                {
                     return Err(MediationError::mediator(format!(
                         "Error creating JSON Payload from source {out}"
                     ))
@@ -1025,9 +1235,9 @@ fn set_xml(msg: &mut MessageContext, out: String) -> Result<(), MediationError> 
 #[async_trait]
 impl Mediator for PayloadFactoryMediator {
     async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
-        let out = self.render(msg, env)?;
+        let (out, known_valid) = self.render_checked(msg, env)?;
         tracing::debug!(payload = %out, "#mediate. Transformed payload format");
-        self.apply(msg, out)?;
+        self.apply(msg, out, known_valid)?;
         Ok(Flow::Continue)
     }
 

@@ -10,8 +10,8 @@ use regex::Regex;
 
 use super::MediaType;
 use super::escape::{
-    escape_xml10, escape_xml10_into, is_xml, json_escape, json_escape_into, json_to_xml_fragment,
-    xml_to_json_text,
+    escape_xml10, escape_xml10_into, is_xml, java_trim, json_escape, json_escape_into,
+    json_to_xml_fragment, xml_to_json_text,
 };
 
 /// MI 4.4's pattern, matched leftmost-first as Java does: `"${…}"` (quoted), `${…}`, `$n`.
@@ -36,6 +36,18 @@ pub(super) struct Template {
     parts: Vec<Part>,
     reads_body: bool,
     capacity: usize,
+    /// For a json format: where each `$n` stands, when the format's own text is known to be
+    /// valid JSON around them (see [`Template::json_holes`]).
+    json_holes: Option<Vec<(usize, Hole)>>,
+}
+
+/// Where a `$n` stands in a json format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Hole {
+    /// Inside a string literal (`"ref":"$1"`): any valid string content keeps the JSON valid.
+    InString,
+    /// Alone in a value's place (`"lines":$5,`): any one JSON value keeps the JSON valid.
+    Value,
 }
 
 impl Template {
@@ -111,7 +123,24 @@ impl Template {
             parts,
             reads_body,
             capacity: format.len() + 64,
+            json_holes: None,
         })
+    }
+
+    /// Works out, for a json format, where each `$n` stands ([`Template::json_holes`]).
+    pub(super) fn with_json_holes(mut self) -> Self {
+        self.json_holes = json_holes(&self.parts);
+        self
+    }
+
+    /// For a json format of text and `$n` only, whose text (trimmed) begins and ends outside a
+    /// placeholder: each `$n` (its argument's index) and where it stands, when the format with
+    /// every in-string `$n` removed and every value `$n` replaced by `0` is valid JSON. Then the
+    /// output is valid JSON whenever each in-string argument is valid string content and each
+    /// value argument is one JSON value (JSON's grammar is context-free: a value may stand for
+    /// any other, string content for any other). `None` when that cannot be told in advance.
+    pub(super) fn json_holes(&self) -> Option<&[(usize, Hole)]> {
+        self.json_holes.as_deref()
     }
 
     /// Whether an inline expression reads the body.
@@ -135,10 +164,16 @@ impl Template {
     pub(super) fn render(
         &self,
         msg: &MessageContext,
-        args: &[String],
+        args: &[std::borrow::Cow<'_, str>],
         media: MediaType,
     ) -> Result<String, MediationError> {
-        let mut out = String::with_capacity(self.capacity);
+        // The format's text and each argument once (what most formats use them).
+        let args_len: usize = args.iter().map(|a| a.len()).sum();
+        let mut out = String::with_capacity(
+            self.capacity
+                .saturating_add(args_len)
+                .min(MAX_OUTPUT_BYTES + 1),
+        );
         for part in &self.parts {
             // The output is a sum of argument values, one per `$n`/`${…}` of the format: linear
             // in the message, but a format repeating `$1` a thousand times over a large
@@ -149,7 +184,7 @@ impl Template {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Arg(i) => {
-                    let arg = args.get(*i).map_or("", String::as_str);
+                    let arg = args.get(*i).map_or("", |a| &**a);
                     if out.len().saturating_add(arg.len()) > MAX_OUTPUT_BYTES {
                         return Err(output_too_large());
                     }
@@ -184,6 +219,108 @@ impl Template {
         }
         Ok(out)
     }
+}
+
+/// See [`Template::json_holes`].
+fn json_holes(parts: &[Part]) -> Option<Vec<(usize, Hole)>> {
+    // The trimmed output must begin and end in the format's own text.
+    let non_blank = |p: Option<&Part>| matches!(p, Some(Part::Text(t)) if !java_trim(t).is_empty());
+    if !non_blank(parts.first()) || !non_blank(parts.last()) {
+        return None;
+    }
+    #[derive(PartialEq)]
+    enum Lex {
+        Out,
+        Str,
+        /// After a `\` in a string.
+        Escape,
+        /// Hex digits of a `\u` escape still to come.
+        Hex(u8),
+    }
+    let mut lex = Lex::Out;
+    let mut holes = Vec::new();
+    let mut skeleton = String::new();
+    for (k, part) in parts.iter().enumerate() {
+        match part {
+            Part::Text(t) => {
+                for c in t.chars() {
+                    lex = match lex {
+                        Lex::Out if c == '"' => Lex::Str,
+                        Lex::Out => Lex::Out,
+                        Lex::Str if c == '"' => Lex::Out,
+                        Lex::Str if c == '\\' => Lex::Escape,
+                        Lex::Str => Lex::Str,
+                        Lex::Escape if c == 'u' => Lex::Hex(4),
+                        Lex::Escape => Lex::Str,
+                        Lex::Hex(1) => Lex::Str,
+                        Lex::Hex(n) => Lex::Hex(n - 1),
+                    };
+                }
+                skeleton.push_str(t);
+            }
+            Part::Arg(i) => {
+                let hole = match lex {
+                    Lex::Str => Hole::InString,
+                    Lex::Out => {
+                        // A token of its own: after `:`, `[`, `,` or a blank, and before `,`,
+                        // `]`, `}` or a blank.
+                        let delimited = |c: Option<char>, set: &[char]| {
+                            c.is_some_and(|c| {
+                                set.contains(&c) || matches!(c, ' ' | '\t' | '\n' | '\r')
+                            })
+                        };
+                        let before = skeleton.chars().next_back();
+                        let after = match parts.get(k + 1) {
+                            Some(Part::Text(t)) => t.chars().next(),
+                            _ => None,
+                        };
+                        if !delimited(before, &[':', '[', ','])
+                            || !delimited(after, &[',', ']', '}'])
+                        {
+                            return None;
+                        }
+                        skeleton.push('0');
+                        Hole::Value
+                    }
+                    Lex::Escape | Lex::Hex(_) => return None,
+                };
+                holes.push((*i, hole));
+            }
+            Part::Inline { .. } => return None,
+        }
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(java_trim(&skeleton)).ok()?;
+    Some(holes)
+}
+
+/// Whether `s` is valid inside a JSON string literal as it is: no `"`, no control character,
+/// and every `\` starting one of JSON's escapes (a `\u` escape of a surrogate is refused too).
+pub(super) fn is_json_string_content(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' | 0..=0x1F => return false,
+            b'\\' => match b.get(i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u') => {
+                    let Some(hex) = b.get(i + 2..i + 6) else {
+                        return false;
+                    };
+                    if !hex.iter().all(u8::is_ascii_hexdigit)
+                        || matches!(hex[0], b'd' | b'D')
+                            && matches!(hex[1], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+                    {
+                        return false;
+                    }
+                    i += 6;
+                }
+                _ => return false,
+            },
+            _ => i += 1,
+        }
+    }
+    true
 }
 
 /// The output cap of a default-template render (the FreeMarker engine's default output limit,
