@@ -124,8 +124,8 @@ pub struct ResponsePath {
 /// Without a responder (a message run in-process) the message itself is the reply: it is
 /// marked as a response and stays where it is, and the result is `true`.
 ///
-/// With a responder the message is handed over whole (no copy), and `msg` is left empty but for
-/// its extensions (the exchange).
+/// With a responder the message is handed over whole (no copy) but for its extensions (the
+/// exchange), which stay with `msg`, otherwise left empty.
 pub fn respond(msg: &mut MessageContext) -> bool {
     msg.set_response(true);
     msg.addressing_mut().to = None;
@@ -137,8 +137,10 @@ pub fn respond(msg: &mut MessageContext) -> bool {
     }
     // The flow stops after a reply; what stays behind keeps the exchange (a clone's sibling
     // or a fault handler may still look for it) and nothing else.
+    // The extensions are moved, not cloned: the reply is written by the transport, which
+    // needs none of them.
     let mut rest = MessageContext::empty();
-    *rest.extensions_mut() = msg.extensions().clone();
+    *rest.extensions_mut() = std::mem::take(msg.extensions_mut());
     rest.set_response(true);
     let reply = std::mem::replace(msg, rest);
     responder.respond(reply).is_ok()
