@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use mediate_message::MessageContext;
+use mediate_expr::xpath::{LocalEntries, LocalEntry, XPathScope};
+use mediate_message::{MessageContext, XmlValue};
 
 use crate::fault::record_fault;
 use crate::{Flow, MediationError, Mediator, Sequence, Template};
@@ -22,6 +23,14 @@ pub const FAULT_SEQUENCE_KEY: &str = "fault";
 /// as the text it was deployed with: an XML fragment, a payload template, a plain string.
 /// Mediators that take a `key` (payloadFactory's `<format key>`, enrich's inline `key`) read it
 /// with [`local_entry`](Env::local_entry).
+///
+/// Expressions read the entries too: `get-property('KEY')` falls back to the entry `KEY` when
+/// the message has no property `KEY` (Synapse's `GetPropertyFunction`: `synCtx.getProperty(key)`,
+/// else `synCtx.getEntry(key)`). An `Env` is the [`LocalEntries`] of the expressions evaluated
+/// beside it; mediators pass [`xpath_scope`](Env::xpath_scope) to
+/// [`Expression::evaluate_in`](mediate_expr::Expression::evaluate_in). A text entry is a string
+/// there, an XML entry (deployed with [`EnvBuilder::xml_local_entry`]) its element, so that
+/// `get-property('KEY')/child` walks into it.
 ///
 /// It is never stored on the message. Build one with [`Env::builder`].
 ///
@@ -58,8 +67,16 @@ pub struct Env {
 struct EnvInner {
     sequences: HashMap<String, Arc<Sequence>>,
     templates: HashMap<String, Arc<Template>>,
-    local_entries: HashMap<String, Arc<str>>,
+    local_entries: HashMap<String, DeployedEntry>,
     extensions: http::Extensions,
+}
+
+/// A deployed local entry: its text and, for an XML entry, its element (parsed the first time
+/// an expression reads it).
+#[derive(Debug)]
+struct DeployedEntry {
+    text: Arc<str>,
+    xml: Option<XmlValue>,
 }
 
 impl Env {
@@ -78,9 +95,42 @@ impl Env {
         self.inner.templates.get(key)
     }
 
-    /// The local entry (or registry resource) deployed under `key`, as text.
+    /// The local entry (or registry resource) deployed under `key`, as text (an XML entry as
+    /// its element's XML).
+    ///
+    /// This inherent method shadows [`LocalEntries::local_entry`], which gives an XML entry as
+    /// its element; call that one as `LocalEntries::local_entry(&env, key)`.
     pub fn local_entry(&self, key: &str) -> Option<&Arc<str>> {
-        self.inner.local_entries.get(key)
+        self.inner.local_entries.get(key).map(|e| &e.text)
+    }
+
+    /// What an expression evaluated beside this environment reads besides the message: the
+    /// local entries, which `get-property('KEY')` falls back to. It is a pointer to the
+    /// environment, so a caller passes it to every evaluation at no cost.
+    ///
+    /// ```
+    /// use mediate_core::{Env, Expression, MessageContext, Namespaces};
+    ///
+    /// let env = Env::builder()
+    ///     .local_entry("greeting", "hello")
+    ///     .xml_local_entry("cfg", "<cfg><url>http://backend/orders</url></cfg>")
+    ///     .build();
+    /// let ns = Namespaces::new();
+    /// let mut msg = MessageContext::from_xml("<a/>");
+    /// let greeting = Expression::compile("get-property('greeting')", &ns)?;
+    /// let url = Expression::compile("get-property('cfg')/url", &ns)?;
+    /// assert_eq!(greeting.evaluate_string_in(&msg, &env.xpath_scope())?, "hello");
+    /// assert_eq!(url.evaluate_string_in(&msg, &env.xpath_scope())?, "http://backend/orders");
+    /// // A message property of the same name comes first.
+    /// msg.set_property("greeting", "hi");
+    /// assert_eq!(greeting.evaluate_string_in(&msg, &env.xpath_scope())?, "hi");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn xpath_scope(&self) -> XPathScope<'_> {
+        XPathScope {
+            local_entries: Some(self),
+            ..XPathScope::default()
+        }
     }
 
     /// A typed value the runtime deployed beside the configuration (the endpoints, an outbound
@@ -200,7 +250,7 @@ impl Env {
 pub struct EnvBuilder {
     sequences: HashMap<String, Arc<Sequence>>,
     templates: HashMap<String, Arc<Template>>,
-    local_entries: HashMap<String, Arc<str>>,
+    local_entries: HashMap<String, DeployedEntry>,
     extensions: http::Extensions,
 }
 
@@ -239,11 +289,28 @@ impl EnvBuilder {
         self
     }
 
-    /// Deploys a local entry (or registry resource) under `key`; a later one with the same
-    /// key replaces it.
+    /// Deploys a text local entry (or registry resource) under `key`; a later one with the
+    /// same key replaces it. `get-property('KEY')` reads it as a string.
     #[must_use]
     pub fn local_entry(mut self, key: impl Into<String>, value: impl Into<Arc<str>>) -> Self {
-        self.local_entries.insert(key.into(), value.into());
+        let text = value.into();
+        self.local_entries
+            .insert(key.into(), DeployedEntry { text, xml: None });
+        self
+    }
+
+    /// Deploys an XML local entry under `key` (`<localEntry key="…"><cfg>…</cfg></localEntry>`,
+    /// or a `src` file that holds XML): `value` is the element's XML. [`Env::local_entry`] gives
+    /// it as that text; `get-property('KEY')` gives the element (Synapse's `OMElement`), parsed
+    /// the first time an expression reads it, so that `get-property('KEY')/url` walks into it.
+    /// Text that is not well-formed XML is read as a string. A later entry with the same key
+    /// replaces it.
+    #[must_use]
+    pub fn xml_local_entry(mut self, key: impl Into<String>, value: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = value.into();
+        let xml = Some(XmlValue::new(text.to_string()));
+        self.local_entries
+            .insert(key.into(), DeployedEntry { text, xml });
         self
     }
 
@@ -277,5 +344,89 @@ impl EnvBuilder {
                 extensions: self.extensions,
             }),
         }
+    }
+}
+
+/// Synapse's `synCtx.getEntry(key)` for `get-property('KEY')`: a text entry as its string, an
+/// XML entry ([`EnvBuilder::xml_local_entry`]) as its element.
+impl LocalEntries for Env {
+    fn local_entry(&self, key: &str) -> Option<LocalEntry<'_>> {
+        let entry = self.inner.local_entries.get(key)?;
+        Some(match &entry.xml {
+            Some(xml) => LocalEntry::Xml(xml),
+            None => LocalEntry::Text(&entry.text),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mediate_expr::xpath::{LocalEntries, LocalEntry};
+    use mediate_expr::{Expression, Namespaces};
+    use mediate_message::MessageContext;
+
+    use super::Env;
+
+    fn eval(env: &Env, expr: &str, msg: &MessageContext) -> String {
+        Expression::compile(expr, &Namespaces::new())
+            .unwrap()
+            .evaluate_string_in(msg, &env.xpath_scope())
+            .unwrap()
+    }
+
+    #[test]
+    fn text_and_xml_entries_as_synapse_get_entry_gives_them() {
+        let env = Env::builder()
+            .local_entry("greeting", "hello")
+            .xml_local_entry("cfg", "<cfg><url>http://b/o</url></cfg>")
+            .build();
+        assert!(matches!(
+            LocalEntries::local_entry(&env, "greeting"),
+            Some(LocalEntry::Text("hello"))
+        ));
+        assert!(matches!(
+            LocalEntries::local_entry(&env, "cfg"),
+            Some(LocalEntry::Xml(_))
+        ));
+        assert!(LocalEntries::local_entry(&env, "missing").is_none());
+        // The inherent method keeps giving the text of either kind.
+        assert_eq!(
+            env.local_entry("cfg").map(|t| &**t),
+            Some("<cfg><url>http://b/o</url></cfg>")
+        );
+    }
+
+    #[test]
+    fn get_property_falls_back_to_the_entries_and_a_property_wins() {
+        let env = Env::builder()
+            .local_entry("greeting", "hello")
+            .xml_local_entry("cfg", "<cfg><url>http://b/o</url></cfg>")
+            .build();
+        let mut msg = MessageContext::from_xml("<a/>");
+        assert_eq!(eval(&env, "get-property('greeting')", &msg), "hello");
+        assert_eq!(
+            eval(&env, "get-property('default', 'greeting')", &msg),
+            "hello"
+        );
+        assert_eq!(eval(&env, "get-property('cfg')/url", &msg), "http://b/o");
+        assert_eq!(
+            eval(&env, "${xpath(\"get-property('cfg')/url\")}", &msg),
+            "http://b/o"
+        );
+        // Other scopes read properties only.
+        assert_eq!(eval(&env, "$ctx:greeting", &msg), "");
+        assert_eq!(eval(&env, "get-property('axis2', 'greeting')", &msg), "");
+        msg.set_property("greeting", "hi");
+        assert_eq!(eval(&env, "get-property('greeting')", &msg), "hi");
+        // Without the scope there are no entries.
+        let plain = Expression::compile("get-property('cfg')", &Namespaces::new()).unwrap();
+        assert_eq!(plain.evaluate_string(&msg).unwrap(), "");
+    }
+
+    #[test]
+    fn an_xml_entry_that_is_not_xml_reads_as_its_text() {
+        let env = Env::builder().xml_local_entry("bad", "<a>").build();
+        let msg = MessageContext::from_xml("<a/>");
+        assert_eq!(eval(&env, "get-property('bad')", &msg), "<a>");
     }
 }

@@ -337,6 +337,7 @@ impl Call {
     fn source_payload(
         &self,
         msg: &MessageContext,
+        env: &Env,
     ) -> Result<Option<(Bytes, String)>, MediationError> {
         let Some(source) = &self.config.source else {
             return Ok(None);
@@ -344,7 +345,7 @@ impl Call {
         let text = match &source.kind {
             CallSourceKind::Body => return Ok(None),
             CallSourceKind::Custom(expr) => match &self.source {
-                Some(compiled) => compiled.evaluate_string(msg)?,
+                Some(compiled) => compiled.evaluate_string_in(msg, &env.xpath_scope())?,
                 None => {
                     return Err(MediationError::mediator(format!(
                         "the `call` source expression `{expr}` was not compiled"
@@ -443,7 +444,7 @@ impl Mediator for Call {
             msg.read_body().await.map_err(|e| body_error(e, false))?;
         }
         let mut request = msg.clone();
-        if let Some((payload, content_type)) = self.source_payload(msg)? {
+        if let Some((payload, content_type)) = self.source_payload(msg, env)? {
             drop(request.take_unread_body());
             request.set_payload(payload, content_type);
         }

@@ -36,6 +36,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::{
     BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
     Namespaces, Registry, Template, async_trait,
@@ -43,7 +44,7 @@ use mediate_core::{
 
 use crate::value::{
     DESCRIPTION, ValueSource, check_attributes, check_mediator_attributes, check_mediator_children,
-    compile_expression_in, expression_reads_body, locate_at, locate_child, unknown_child,
+    compile_expression_in, compiled_reads_body, locate_at, locate_child, unknown_child,
 };
 
 const KIND: &str = "call-template";
@@ -220,7 +221,7 @@ impl CallTemplateConfig {
             }
             let value = compile_param(&p.value, &self.namespaces)?;
             if let ValueSource::Expression(expr) = &value {
-                reads_body |= expression_reads_body(expr.source());
+                reads_body |= compiled_reads_body(expr);
             }
             params.push((p.name, value));
         }
@@ -305,13 +306,19 @@ impl CallTemplate {
         self.on_error.as_deref()
     }
 
-    /// Evaluates the arguments in the caller's scope.
-    fn arguments(&self, msg: &MessageContext) -> Result<HashMap<String, String>, MediationError> {
+    /// Evaluates the arguments in the caller's scope (its template parameters, and `env`'s
+    /// local entries for `get-property`).
+    fn arguments(
+        &self,
+        msg: &MessageContext,
+        env: &Env,
+    ) -> Result<HashMap<String, String>, MediationError> {
         let mut args = HashMap::with_capacity(self.params.len());
+        let scope = env.xpath_scope();
         for (name, value) in &self.params {
             let value = match value {
                 ValueSource::Literal(text) => text.clone(),
-                ValueSource::Expression(expr) => self.evaluate(name, expr, msg)?,
+                ValueSource::Expression(expr) => self.evaluate(name, expr, msg, &scope)?,
             };
             args.insert(name.clone(), value);
         }
@@ -323,8 +330,9 @@ impl CallTemplate {
         name: &str,
         expr: &Expression,
         msg: &MessageContext,
+        scope: &XPathScope<'_>,
     ) -> Result<String, MediationError> {
-        expr.evaluate_string(msg).map_err(|e| {
+        expr.evaluate_string_in(msg, scope).map_err(|e| {
             MediationError::mediator(format!(
                 "Error while evaluating parameter `{name}` passed to template {}",
                 self.target
@@ -381,7 +389,7 @@ impl Mediator for CallTemplate {
             return Err(self.not_found());
         };
         self.trace_call();
-        let result = match self.arguments(msg) {
+        let result = match self.arguments(msg, env) {
             Ok(args) => Self::invoke(template, args, msg, env).await,
             Err(err) => Err(err),
         };

@@ -1021,7 +1021,7 @@ impl EnrichMediator {
             let envelope = msg.envelope()?;
             let env_doc = envelope.document();
             let (items, moved) = self.xml_source(msg, env, env_doc)?;
-            self.xml_target(msg, env_doc, items, moved)?
+            self.xml_target(msg, env, env_doc, items, moved)?
         };
         match outcome {
             Outcome::Unchanged => Ok(()),
@@ -1047,8 +1047,9 @@ impl EnrichMediator {
     ) -> Result<(Vec<Item>, Vec<std::ops::Range<usize>>), MediationError> {
         let mut items = Vec::new();
         let mut moved = Vec::new();
+        let scope = env.xpath_scope();
         match &self.source {
-            BuiltSource::Custom(BuiltPath::XPath(expr)) => match expr.evaluate(msg)? {
+            BuiltSource::Custom(BuiltPath::XPath(expr)) => match expr.evaluate_in(msg, &scope)? {
                 Evaluated::XPath(value) => match value.as_nodes() {
                     Some(nodes) => {
                         for x in nodes {
@@ -1069,7 +1070,7 @@ impl EnrichMediator {
                             tracing::error!("Specified node by xpath cannot be found.");
                         }
                     }
-                    None => items.push(Item::Text(expr.evaluate_string(msg)?)),
+                    None => items.push(Item::Text(expr.evaluate_string_in(msg, &scope)?)),
                 },
                 Evaluated::Json(r) => items.push(Item::Text(r.to_display_string())),
                 Evaluated::Synapse(v) => items.push(Item::Text(v.to_string())),
@@ -1118,6 +1119,7 @@ impl EnrichMediator {
     fn xml_target(
         &self,
         msg: &MessageContext,
+        env: &Env,
         env_doc: &Document<'_>,
         items: Vec<Item>,
         moved: Vec<std::ops::Range<usize>>,
@@ -1129,7 +1131,7 @@ impl EnrichMediator {
                     tracing::error!("Cannot Enrich message from an empty source.");
                     return Ok(Outcome::Unchanged);
                 }
-                let Evaluated::XPath(value) = expr.evaluate(msg)? else {
+                let Evaluated::XPath(value) = expr.evaluate_in(msg, &env.xpath_scope())? else {
                     return Err(invalid_target());
                 };
                 let Some(x) = value.as_nodes().and_then(|n| n.first()) else {

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use mediate_core::expr::jsonpath::JsonEvalResult;
 use mediate_core::expr::synapse::ExprValue;
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::expr::{Evaluated, ExpressionKind};
 use mediate_core::{
     BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
@@ -24,7 +25,7 @@ use crate::java_regex::JavaRegex;
 pub use crate::value::expression_reads_body;
 use crate::value::{
     DESCRIPTION, check_attributes, check_mediator_attributes, closest, compile_expression,
-    inline_sequence, locate_at, locate_child, unknown_child_at,
+    compiled_reads_body, inline_sequence, locate_at, locate_child, unknown_child_at,
 };
 
 const KIND: &str = "filter";
@@ -254,9 +255,7 @@ impl FilterConfig {
         let then = Target::build(self.then)?;
         let otherwise = self.otherwise.map(Target::build).transpose()?;
         let expr_reads = match &condition {
-            Condition::Test(e) | Condition::Regex { source: e, .. } => {
-                expression_reads_body(e.source())
-            }
+            Condition::Test(e) | Condition::Regex { source: e, .. } => compiled_reads_body(e),
         };
         let reads_body =
             expr_reads || then.reads_body() || otherwise.as_ref().is_some_and(Target::reads_body);
@@ -359,17 +358,29 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Evaluates the condition as `FilterMediator.test` does.
+    /// Evaluates the condition as `FilterMediator.test` does, with no local entries for
+    /// `get-property` to fall back to (see [`test_in`](Self::test_in)).
     pub fn test(&self, msg: &MessageContext) -> Result<bool, MediationError> {
+        self.test_in(msg, &XPathScope::default())
+    }
+
+    /// Evaluates the condition beside an environment whose [`xpath_scope`](Env::xpath_scope)
+    /// is `scope`: `get-property('KEY')` reads its local entry `KEY` when the message has no
+    /// property `KEY`.
+    pub fn test_in(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<bool, MediationError> {
         match &self.condition {
-            Condition::Test(expr) => expression_boolean(expr, msg).map_err(|e| {
+            Condition::Test(expr) => expression_boolean_in(expr, msg, scope).map_err(|e| {
                 MediationError::mediator(format!(
                     "Error evaluating XPath expression : {}",
                     expr.source()
                 ))
                 .with_source(e)
             }),
-            Condition::Regex { source, pattern } => match source_string(source, msg)? {
+            Condition::Regex { source, pattern } => match source_string(source, msg, scope)? {
                 Some(s) => pattern.matches(&s),
                 None => Ok(false),
             },
@@ -380,7 +391,7 @@ impl Filter {
 #[async_trait]
 impl Mediator for Filter {
     async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
-        if self.test(msg)? {
+        if self.test_in(msg, &env.xpath_scope())? {
             tracing::debug!("filter condition holds: running the then branch");
             self.then
                 .run(msg, env, |k| {
@@ -426,10 +437,20 @@ pub fn expression_boolean(
     expr: &Expression,
     msg: &MessageContext,
 ) -> Result<bool, mediate_core::EvaluationError> {
+    expression_boolean_in(expr, msg, &XPathScope::default())
+}
+
+/// [`expression_boolean`] with what `scope` adds to the message: the local entries that
+/// `get-property('KEY')` falls back to ([`Env::xpath_scope`]).
+pub fn expression_boolean_in(
+    expr: &Expression,
+    msg: &MessageContext,
+    scope: &XPathScope<'_>,
+) -> Result<bool, mediate_core::EvaluationError> {
     if expr.kind() == ExpressionKind::JsonEval {
-        return Ok(parse_boolean(&expr.evaluate_string(msg)?));
+        return Ok(parse_boolean(&expr.evaluate_string_in(msg, scope)?));
     }
-    Ok(match expr.evaluate(msg)? {
+    Ok(match expr.evaluate_in(msg, scope)? {
         Evaluated::XPath(v) => v.boolean(),
         Evaluated::Synapse(ExprValue::Bool(b)) => b,
         Evaluated::Synapse(v) => parse_boolean(&v.to_string()),
@@ -447,14 +468,15 @@ fn parse_boolean(s: &str) -> bool {
 pub(crate) fn source_string(
     expr: &Expression,
     msg: &MessageContext,
+    scope: &XPathScope<'_>,
 ) -> Result<Option<String>, MediationError> {
     match expr.kind() {
-        ExpressionKind::XPath => Ok(Some(expr.evaluate_string(msg)?)),
+        ExpressionKind::XPath => Ok(Some(expr.evaluate_string_in(msg, scope)?)),
         ExpressionKind::JsonEval => {
-            let s = expr.evaluate_string(msg)?;
+            let s = expr.evaluate_string_in(msg, scope)?;
             if s.is_empty()
                 && matches!(
-                    expr.evaluate(msg)?,
+                    expr.evaluate_in(msg, scope)?,
                     Evaluated::Json(JsonEvalResult::Definite(None))
                 )
             {
@@ -462,10 +484,10 @@ pub(crate) fn source_string(
             }
             Ok(Some(s))
         }
-        ExpressionKind::Synapse => match expr.evaluate(msg)? {
+        ExpressionKind::Synapse => match expr.evaluate_in(msg, scope)? {
             Evaluated::Synapse(ExprValue::Null) => Ok(None),
             Evaluated::Synapse(v) => Ok(Some(v.to_string())),
-            _ => Ok(Some(expr.evaluate_string(msg)?)),
+            _ => Ok(Some(expr.evaluate_string_in(msg, scope)?)),
         },
     }
 }

@@ -26,6 +26,7 @@
 //! envelope beside the payload, so the block is dropped (logged at debug level): a later
 //! `$header/…` expression on such a message does not see it.
 
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::message::roxmltree::Document;
 use mediate_core::message::{EnvelopeOrigin, PayloadKind};
 use mediate_core::{
@@ -33,9 +34,10 @@ use mediate_core::{
     Namespaces, Registry, async_trait,
 };
 
-use crate::property::{expression_reads_body, string_value_of};
+use crate::property::string_value_of_in;
 use crate::value::{
-    DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression, locate_at,
+    DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression,
+    compiled_reads_body, locate_at,
 };
 use crate::xml_edit::{self, Edit};
 
@@ -299,7 +301,7 @@ impl HeaderConfig {
             None => None,
         };
         let reads_body = match (&target, &value) {
-            (Target::Transport(_), Some(Value::Expression(e))) => expression_reads_body(e.source()),
+            (Target::Transport(_), Some(Value::Expression(e))) => compiled_reads_body(e),
             (Target::Transport(_), _) => false,
             _ => true,
         };
@@ -369,8 +371,8 @@ pub struct HeaderMediator {
 
 #[async_trait]
 impl Mediator for HeaderMediator {
-    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
-        self.apply(msg)?;
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
+        self.apply_in(msg, &env.xpath_scope())?;
         Ok(Flow::Continue)
     }
 
@@ -386,19 +388,35 @@ impl Mediator for HeaderMediator {
 }
 
 impl HeaderMediator {
-    fn value(&self, msg: &MessageContext) -> Result<String, MediationError> {
+    fn value(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<String, MediationError> {
         match &self.value {
             Some(Value::Literal(v)) => Ok(v.clone()),
-            Some(Value::Expression(e)) => string_value_of(e, msg),
+            Some(Value::Expression(e)) => string_value_of_in(e, msg, scope),
             None => Ok(String::new()),
         }
     }
 
-    /// Sets or removes the header on `msg` (what [`Mediator::mediate`] does).
+    /// Sets or removes the header on `msg` (what [`Mediator::mediate`] does), with no local
+    /// entries for `get-property` to fall back to (see [`apply_in`](Self::apply_in)).
     pub fn apply(&self, msg: &mut MessageContext) -> Result<(), MediationError> {
+        self.apply_in(msg, &XPathScope::default())
+    }
+
+    /// Sets or removes the header on `msg` beside an environment whose
+    /// [`xpath_scope`](Env::xpath_scope) is `scope` (what [`Mediator::mediate`] does):
+    /// `get-property('KEY')` reads its local entry `KEY` when the message has no property `KEY`.
+    pub fn apply_in(
+        &self,
+        msg: &mut MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<(), MediationError> {
         match (&self.target, self.action) {
             (Target::Transport(name), HeaderAction::Set) => {
-                let value = self.value(msg)?;
+                let value = self.value(msg, scope)?;
                 tracing::debug!(header = %name, value = %value, "Set HTTP header");
                 msg.set_transport_header(name, &value)?;
             }
@@ -408,7 +426,7 @@ impl HeaderMediator {
             }
             (Target::Addressing(a), action) => {
                 let value = match action {
-                    HeaderAction::Set => Some(self.value(msg)?),
+                    HeaderAction::Set => Some(self.value(msg, scope)?),
                     HeaderAction::Remove => None,
                 };
                 let addressing = msg.addressing_mut();
@@ -428,7 +446,7 @@ impl HeaderMediator {
                 }
             }
             (Target::Soap { prefix, local, uri }, HeaderAction::Set) => {
-                let value = self.value(msg)?;
+                let value = self.value(msg, scope)?;
                 let mut block = format!("<{prefix}:{local} xmlns:{prefix}=\"");
                 block.push_str(&xml_edit::escape_attr(uri));
                 block.push_str("\">");

@@ -40,16 +40,17 @@
 
 use mediate_core::expr::MessageEnv;
 use mediate_core::expr::synapse::SynapseTemplate;
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::message::PayloadKind;
 use mediate_core::{
     BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
     Namespaces, Registry, async_trait,
 };
 
-use crate::property::{ValueSpec, expression_reads_body, string_value_of};
+use crate::property::{ValueSpec, string_value_of_in};
 use crate::value::{
     DESCRIPTION, attribute_enum, check_attributes, check_mediator_attributes, compile_expression,
-    locate_at, locate_child, unknown_child_at,
+    compiled_reads_body, locate_at, locate_child, unknown_child_at,
 };
 
 const KIND: &str = "log";
@@ -392,8 +393,8 @@ fn compile_property(
     match p.value {
         ValueSpec::Value(v) => Ok((p.name, Value::Literal(v), false)),
         ValueSpec::Expression(e) => {
-            let reads_body = expression_reads_body(&e);
             let expr = compile_expression(KIND, "expression", &e, namespaces)?;
+            let reads_body = compiled_reads_body(&expr);
             Ok((p.name, Value::Expr(expr), reads_body))
         }
         ValueSpec::Inline(x) => Err(BuildError::invalid(
@@ -431,13 +432,26 @@ impl LogMediator {
     }
 
     /// The line MI would log for `msg`; when it cannot be built (an XPath fails, the envelope
-    /// cannot be parsed), the error's text.
+    /// cannot be parsed), the error's text. No local entries are in scope (see
+    /// [`try_render_in`](Self::try_render_in)).
     pub fn render(&self, msg: &MessageContext) -> String {
         self.try_render(msg).unwrap_or_else(|e| e.to_string())
     }
 
-    /// The line MI would log for `msg`, or the error Synapse would throw.
+    /// The line MI would log for `msg`, or the error Synapse would throw. No local entries are
+    /// in scope (see [`try_render_in`](Self::try_render_in)).
     pub fn try_render(&self, msg: &MessageContext) -> Result<String, MediationError> {
+        self.try_render_in(msg, &XPathScope::default())
+    }
+
+    /// The line MI logs for `msg` beside an environment whose
+    /// [`xpath_scope`](Env::xpath_scope) is `scope` (what [`Mediator::mediate`] logs):
+    /// `get-property('KEY')` reads its local entry `KEY` when the message has no property `KEY`.
+    pub fn try_render_in(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<String, MediationError> {
         let sep = self.separator.as_str();
         let mut sb = String::new();
         if self.log_message_id {
@@ -446,7 +460,7 @@ impl LogMediator {
             sb.push_str(msg.message_id());
         }
         if let Some(template) = &self.message {
-            let text = template.render_lenient(&MessageEnv::new(msg));
+            let text = template.render_lenient(&MessageEnv::with_scope(msg, scope));
             if !text.is_empty() {
                 sb.push_str(sep);
                 sb.push_str(&text);
@@ -489,7 +503,7 @@ impl LogMediator {
             sb.push_str(" = ");
             match value {
                 Value::Literal(v) => sb.push_str(v),
-                Value::Expr(e) => sb.push_str(&string_value_of(e, msg)?),
+                Value::Expr(e) => sb.push_str(&string_value_of_in(e, msg, scope)?),
             }
         }
         if self.log_full_payload {
@@ -539,7 +553,7 @@ impl LogMediator {
 
 #[async_trait]
 impl Mediator for LogMediator {
-    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
         // LM.mediate builds the TRACE and DEBUG lines only when that level is enabled.
         let enabled = match self.category {
             LogCategory::Debug => tracing::enabled!(target: TARGET, tracing::Level::DEBUG),
@@ -549,7 +563,7 @@ impl Mediator for LogMediator {
         if !enabled {
             return Ok(Flow::Continue);
         }
-        let line = self.try_render(msg)?;
+        let line = self.try_render_in(msg, &env.xpath_scope())?;
         match self.category {
             LogCategory::Info => tracing::info!(target: TARGET, "{line}"),
             LogCategory::Debug => tracing::debug!(target: TARGET, "{line}"),

@@ -44,7 +44,7 @@
 //! gets the fault through the JSON formatter (`{"Fault":…}` / `{"Exception":…}`), which is the
 //! formatter's job, not this mediator's.
 
-use mediate_core::expr::xpath::write_node;
+use mediate_core::expr::xpath::{XPathScope, write_node};
 use mediate_core::expr::{Evaluated, XNode};
 use mediate_core::message::{PayloadKind, SOAP11_NS, SOAP12_NS};
 use mediate_core::{
@@ -52,7 +52,7 @@ use mediate_core::{
     Namespaces, Registry, Scope, async_trait,
 };
 
-use crate::property::string_value_of;
+use crate::property::string_value_of_in;
 use crate::value::{
     attribute_enum, check_attributes, check_mediator_attributes, check_mediator_children,
     compile_expression, locate_at, locate_child,
@@ -612,10 +612,10 @@ enum Text {
 }
 
 impl Text {
-    fn eval(&self, msg: &MessageContext) -> Result<String, MediationError> {
+    fn eval(&self, msg: &MessageContext, scope: &XPathScope<'_>) -> Result<String, MediationError> {
         match self {
             Text::Literal(s) => Ok(s.clone()),
-            Text::Expr(e) => string_value_of(e, msg),
+            Text::Expr(e) => string_value_of_in(e, msg, scope),
         }
     }
 }
@@ -655,20 +655,32 @@ impl FaultMediator {
     }
 
     /// The fault payload this mediator would make for `msg` (the whole SOAP envelope, or the
-    /// `<Exception>` element of a POX fault), without changing the message.
+    /// `<Exception>` element of a POX fault), without changing the message. No local entries
+    /// are in scope (see [`render_in`](Self::render_in)).
     pub fn render(&self, msg: &MessageContext) -> Result<String, MediationError> {
+        self.render_in(msg, &XPathScope::default())
+    }
+
+    /// The fault payload this mediator makes for `msg` beside an environment whose
+    /// [`xpath_scope`](Env::xpath_scope) is `scope` (what [`Mediator::mediate`] sets):
+    /// `get-property('KEY')` reads its local entry `KEY` when the message has no property `KEY`.
+    pub fn render_in(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<String, MediationError> {
         match self.version {
-            FaultVersion::Pox => self.pox(msg),
-            FaultVersion::Soap11 | FaultVersion::Soap12 => self.soap(msg),
+            FaultVersion::Pox => self.pox(msg, scope),
+            FaultVersion::Soap11 | FaultVersion::Soap12 => self.soap(msg, scope),
         }
     }
 
     /// `makePOXFault`: the detail's text, else the reason's.
-    fn pox(&self, msg: &MessageContext) -> Result<String, MediationError> {
+    fn pox(&self, msg: &MessageContext, scope: &XPathScope<'_>) -> Result<String, MediationError> {
         let text = match (&self.detail, &self.reason) {
             (Some(Detail::Text(t)), _) => Some(t.clone()),
-            (Some(Detail::Expr(e)), _) => Some(string_value_of(e, msg)?),
-            (_, Some(r)) => Some(r.eval(msg)?),
+            (Some(Detail::Expr(e)), _) => Some(string_value_of_in(e, msg, scope)?),
+            (_, Some(r)) => Some(r.eval(msg, scope)?),
             _ => None,
         };
         let mut out = String::with_capacity(32);
@@ -683,7 +695,7 @@ impl FaultMediator {
         Ok(out)
     }
 
-    fn soap(&self, msg: &MessageContext) -> Result<String, MediationError> {
+    fn soap(&self, msg: &MessageContext, scope: &XPathScope<'_>) -> Result<String, MediationError> {
         let soap12 = self.version == FaultVersion::Soap12;
         let env_ns = if soap12 { SOAP12_NS } else { SOAP11_NS };
         let mut out = String::with_capacity(512);
@@ -700,7 +712,7 @@ impl FaultMediator {
                 local,
             }) => (prefix.clone(), namespace.clone(), local.clone()),
             Some(Code::Expr(e)) => {
-                let s = string_value_of(e, msg)?;
+                let s = string_value_of_in(e, msg, scope)?;
                 match s.split_once(':') {
                     Some(("soapenv", l)) => ("soapenv".into(), env_ns.into(), l.into()),
                     Some((p, l)) => (p.to_owned(), String::new(), l.to_owned()),
@@ -741,7 +753,7 @@ impl FaultMediator {
         });
         // Reason.
         let reason = match &self.reason {
-            Some(r) => r.eval(msg)?,
+            Some(r) => r.eval(msg, scope)?,
             None => {
                 return Err(MediationError::mediator(
                     "A valid fault reason value or expression is required",
@@ -780,7 +792,7 @@ impl FaultMediator {
                 let mut content = String::new();
                 // An XPath node-set (Jaxen's List) is copied node by node (elements, text,
                 // comments: Axiom's OMNodes; attributes are not); anything else is its string.
-                let copied = match e.evaluate(msg) {
+                let copied = match e.evaluate_in(msg, scope) {
                     Ok(Evaluated::XPath(v)) => match v.as_nodes() {
                         Some(nodes) => {
                             for n in nodes {
@@ -795,7 +807,7 @@ impl FaultMediator {
                     _ => false,
                 };
                 if !copied {
-                    xml_edit::escape_text_into(&string_value_of(e, msg)?, &mut content);
+                    xml_edit::escape_text_into(&string_value_of_in(e, msg, scope)?, &mut content);
                 }
                 if content.is_empty() {
                     out.push('<');
@@ -866,8 +878,8 @@ fn element(out: &mut String, tag: &str, text: &str) {
 
 #[async_trait]
 impl Mediator for FaultMediator {
-    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
-        let fault = self.render(msg)?;
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
+        let fault = self.render_in(msg, &env.xpath_scope())?;
         match self.version {
             FaultVersion::Pox => {
                 msg.set_xml_body(fault)?;

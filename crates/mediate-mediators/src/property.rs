@@ -31,6 +31,7 @@
 use std::str::FromStr;
 
 use mediate_core::expr::ExpressionKind;
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::message::{XmlDocument, XmlValue};
 use mediate_core::{
     BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
@@ -41,7 +42,8 @@ use crate::java_regex::JavaRegex;
 /// Re-exported from [`crate::value`], where the one implementation lives.
 pub use crate::value::expression_reads_body;
 use crate::value::{
-    DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression, locate_at,
+    DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression,
+    compiled_reads_body, locate_at,
 };
 
 const KIND: &str = "property";
@@ -400,10 +402,10 @@ impl PropertyConfig {
                 Source::Const(Some(PropertyValue::Om(XmlValue::new(xml.into_bytes()))))
             }
             (Action::Set, Some(ValueSpec::Expression(e))) => {
-                let content_aware = expression_reads_body(&e);
+                let expr = compile_expression(KIND, "expression", &e, &self.namespaces)?;
                 Source::Expr {
-                    expr: compile_expression(KIND, "expression", &e, &self.namespaces)?,
-                    content_aware,
+                    content_aware: compiled_reads_body(&expr),
+                    expr,
                 }
             }
         };
@@ -443,12 +445,14 @@ pub fn matched_value(
 
 /// MI's `stringValueOf` of an expression: a failing `${…}` gives `""` (as
 /// `SynapseExpression.stringValueOf`); a failing XPath or `json-eval` is an error (Synapse
-/// throws a `SynapseException`).
-pub(crate) fn string_value_of(
+/// throws a `SynapseException`). `scope` adds what the message lacks: the local entries that
+/// `get-property('KEY')` falls back to ([`Env::xpath_scope`]).
+pub(crate) fn string_value_of_in(
     expr: &Expression,
     msg: &MessageContext,
+    scope: &XPathScope<'_>,
 ) -> Result<String, MediationError> {
-    match expr.evaluate_string(msg) {
+    match expr.evaluate_string_in(msg, scope) {
         Ok(s) => Ok(s),
         Err(_) if expr.kind() == ExpressionKind::Synapse => Ok(String::new()),
         Err(e) => Err(e.into()),
@@ -488,13 +492,26 @@ impl PropertyMediator {
         self.scope
     }
 
-    /// The value the mediator would set on `msg` (`None`: Java `null`, the property is unset).
+    /// The value the mediator would set on `msg` (`None`: Java `null`, the property is unset),
+    /// with no local entries for `get-property` to fall back to (see
+    /// [`resolve_in`](Self::resolve_in)).
     pub fn resolve(&self, msg: &MessageContext) -> Result<Option<PropertyValue>, MediationError> {
+        self.resolve_in(msg, &XPathScope::default())
+    }
+
+    /// The value the mediator sets on `msg` beside an environment whose
+    /// [`xpath_scope`](Env::xpath_scope) is `scope`: `get-property('KEY')` reads its local
+    /// entry `KEY` when the message has no property `KEY`.
+    pub fn resolve_in(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<Option<PropertyValue>, MediationError> {
         let value = match &self.source {
             Source::None => return Ok(None),
             Source::Const(v) => v.clone(),
             Source::Expr { expr, .. } => {
-                let s = string_value_of(expr, msg)?;
+                let s = string_value_of_in(expr, msg, scope)?;
                 convert(&s, self.ty).map_err(|reason| {
                     MediationError::mediator(format!(
                         "Unknown type : {} for the property mediator or the property value \
@@ -559,10 +576,10 @@ impl PropertyMediator {
 
 #[async_trait]
 impl Mediator for PropertyMediator {
-    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
         match self.action {
             Action::Set => {
-                let value = self.resolve(msg)?;
+                let value = self.resolve_in(msg, &env.xpath_scope())?;
                 tracing::trace!(name = %self.name, scope = ?self.scope, value = ?value, "setting property");
                 self.set(msg, value)?;
             }

@@ -168,12 +168,18 @@ impl Send {
     }
 
     /// The `receive` sequence's key for this message (Synapse's `RECEIVING_SEQUENCE`).
-    fn receive_key(&self, msg: &MessageContext) -> Result<Option<String>, MediationError> {
+    fn receive_key(
+        &self,
+        msg: &MessageContext,
+        env: &Env,
+    ) -> Result<Option<String>, MediationError> {
         match (&self.config.receive, &self.receive) {
             (Some(ReceiveSequence::Key(key)), _) => Ok(Some(key.key.clone())),
-            (Some(ReceiveSequence::Expression(_)), Some(expr)) => {
-                Ok(Some(expr.evaluate_string(msg)?.trim().to_owned()))
-            }
+            (Some(ReceiveSequence::Expression(_)), Some(expr)) => Ok(Some(
+                expr.evaluate_string_in(msg, &env.xpath_scope())?
+                    .trim()
+                    .to_owned(),
+            )),
             _ => Ok(None),
         }
     }
@@ -200,7 +206,7 @@ impl Mediator for Send {
         if self.config.build_message {
             msg.read_body().await.map_err(|e| body_error(e, false))?;
         }
-        let receive = self.receive_key(msg)?;
+        let receive = self.receive_key(msg, env)?;
         let out_only = synapse_flag(msg, "OUT_ONLY");
         // The copy that goes out takes the unread body; the flow goes on with the rest.
         let pending = msg.take_unread_body();

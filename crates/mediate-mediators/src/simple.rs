@@ -255,7 +255,7 @@ impl SequenceRef {
         msg: &MessageContext,
         env: &'e Env,
     ) -> Result<&'e Arc<Sequence>, MediationError> {
-        let key = self.key.evaluate_string(msg)?;
+        let key = self.key.evaluate_string_in(msg, &env.xpath_scope())?;
         let Some(seq) = env.get_sequence(&key) else {
             return Err(MediationError::mediator(format!(
                 "Sequence named {} cannot be found",

@@ -13,6 +13,7 @@
 //!   (a `case regex=".*"` takes it);
 //! - a case without mediators does nothing and continues.
 
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::{
     BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
     Namespaces, Registry, async_trait,
@@ -22,7 +23,7 @@ use crate::filter::{Branch, Target, source_string};
 use crate::java_regex::JavaRegex;
 use crate::value::{
     DESCRIPTION, check_attributes, check_mediator_attributes, compile_expression,
-    expression_reads_body, inline_sequence, locate_at, unknown_child_at,
+    compiled_reads_body, inline_sequence, locate_at, unknown_child_at,
 };
 
 const KIND: &str = "switch";
@@ -165,7 +166,7 @@ impl SwitchConfig {
             })
             .collect::<Result<Vec<_>, BuildError>>()?;
         let default = self.default.map(Target::build).transpose()?;
-        let reads_body = expression_reads_body(source.source())
+        let reads_body = compiled_reads_body(&source)
             || cases.iter().any(|(_, t)| t.reads_body())
             || default.as_ref().is_some_and(Target::reads_body);
         Ok(Switch {
@@ -187,9 +188,21 @@ pub struct Switch {
 }
 
 impl Switch {
-    /// The index of the case that takes `msg` (`None`: the default, or nothing).
+    /// The index of the case that takes `msg` (`None`: the default, or nothing), with no local
+    /// entries for `get-property` to fall back to (see [`select_in`](Self::select_in)).
     pub fn select(&self, msg: &MessageContext) -> Result<Option<usize>, MediationError> {
-        let Some(text) = source_string(&self.source, msg)? else {
+        self.select_in(msg, &XPathScope::default())
+    }
+
+    /// The index of the case that takes `msg` beside an environment whose
+    /// [`xpath_scope`](Env::xpath_scope) is `scope`: `get-property('KEY')` reads its local
+    /// entry `KEY` when the message has no property `KEY`.
+    pub fn select_in(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<Option<usize>, MediationError> {
+        let Some(text) = source_string(&self.source, msg, scope)? else {
             tracing::debug!(
                 source = self.source.source(),
                 "switch source evaluates to null"
@@ -212,7 +225,9 @@ fn missing(key: &str) -> String {
 #[async_trait]
 impl Mediator for Switch {
     async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
-        match self.select(msg)? {
+        // The scope is not `Send`: let it go before the branch is awaited.
+        let selected = self.select_in(msg, &env.xpath_scope())?;
+        match selected {
             Some(i) => {
                 let (regex, target) = &self.cases[i];
                 tracing::debug!(case = regex.as_str(), "matching switch case found");

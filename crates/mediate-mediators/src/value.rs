@@ -3,6 +3,7 @@
 
 use mediate_core::expr::ExpressionKind;
 use mediate_core::expr::synapse::SynapseExpression;
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::{
     BuildError, Expression, MediationError, MediatorSpec, MessageContext, Namespaces, Registry,
     Sequence,
@@ -159,9 +160,20 @@ impl ValueSource {
     /// The string a mediator uses: the literal, or the expression's string as Synapse gives it
     /// (`stringValueOf`).
     pub fn evaluate_string(&self, msg: &MessageContext) -> Result<String, MediationError> {
+        self.evaluate_string_in(msg, &XPathScope::default())
+    }
+
+    /// [`evaluate_string`](Self::evaluate_string) with what `scope` adds to the message (the
+    /// local entries `get-property('KEY')` falls back to: pass
+    /// [`Env::xpath_scope`](mediate_core::Env::xpath_scope)).
+    pub fn evaluate_string_in(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<String, MediationError> {
         match self {
             ValueSource::Literal(s) => Ok(s.clone()),
-            ValueSource::Expression(e) => Ok(e.evaluate_string(msg)?),
+            ValueSource::Expression(e) => Ok(e.evaluate_string_in(msg, scope)?),
         }
     }
 }
@@ -374,6 +386,16 @@ pub fn expression_reads_body(text: &str) -> bool {
     }
 }
 
+/// [`expression_reads_body`] of an expression compiled already, without compiling it again: a
+/// `${…}` answers from its compiled form ([`Expression::reads_payload`], the same
+/// `is_content_aware` the text check compiles for); XPath and `json-eval` keep the text check.
+pub fn compiled_reads_body(expr: &Expression) -> bool {
+    match expr.kind() {
+        ExpressionKind::Synapse => expr.reads_payload(),
+        ExpressionKind::XPath | ExpressionKind::JsonEval => expression_reads_body(expr.source()),
+    }
+}
+
 /// Replaces quoted literals by `''` so that their content is not taken for code.
 fn strip_literals(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -566,5 +588,44 @@ mod tests {
         assert!(reads("${xpath('//a')}"));
         assert!(!reads("${vars.x == 'payload'}"));
         assert!(!reads("${vars.a > 2}"));
+    }
+
+    #[test]
+    fn the_compiled_check_agrees_with_the_text_check() {
+        for text in [
+            "//order/id",
+            "$body/a",
+            "get-property('x') = 'y'",
+            "get-property('MESSAGE_FORMAT')",
+            "json-eval($.a)",
+            "json-eval($ctx:p.a)",
+            "${payload.a == 1}",
+            "${xpath('//a')}",
+            "${vars.x == 'payload'}",
+            "${vars.a > 2}",
+            "${props.synapse.x}",
+            "${$.a}",
+        ] {
+            let expr = Expression::compile(text, &Namespaces::new()).unwrap();
+            assert_eq!(compiled_reads_body(&expr), reads(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_value_source_reads_local_entries_in_scope() {
+        let entries: std::collections::HashMap<&str, &str> = [("k", "from-entry")].into();
+        let scope = XPathScope {
+            local_entries: Some(&entries),
+            ..XPathScope::default()
+        };
+        let msg = MessageContext::from_xml("<a/>");
+        let source = ValueSource::Expression(
+            Expression::compile("get-property('k')", &Namespaces::new()).unwrap(),
+        );
+        assert_eq!(
+            source.evaluate_string_in(&msg, &scope).unwrap(),
+            "from-entry"
+        );
+        assert_eq!(source.evaluate_string(&msg).unwrap(), "");
     }
 }

@@ -20,6 +20,7 @@
 
 use mediate_core::expr::Evaluated;
 use mediate_core::expr::synapse::ExprValue;
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::message::{XmlDocument, XmlValue};
 use mediate_core::{
     BuildError, Env, Expression, Flow, MediationError, Mediator, MediatorSpec, MessageContext,
@@ -27,11 +28,12 @@ use mediate_core::{
 };
 
 use crate::property::{
-    Action, ValueSpec, expression_reads_body, gson_lenient_parse, java_is_true_explicitly,
-    java_parse_double, java_parse_int, string_value_of,
+    Action, ValueSpec, gson_lenient_parse, java_is_true_explicitly, java_parse_double,
+    java_parse_int, string_value_of_in,
 };
 use crate::value::{
-    DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression, locate_at,
+    DESCRIPTION, attribute_enum, check_mediator_attributes, compile_expression,
+    compiled_reads_body, locate_at,
 };
 
 const KIND: &str = "variable";
@@ -186,11 +188,10 @@ impl VariableConfig {
                 convert_literal(&v, ty).map_err(|r| BuildError::invalid(KIND, "value", &v, r))?,
             ),
             (Action::Set, Some(ValueSpec::Expression(e))) => {
-                let content_aware = expression_reads_body(&e);
                 let expr = compile_expression(KIND, "expression", &e, &self.namespaces)?;
                 Source::Expr {
+                    content_aware: compiled_reads_body(&expr),
                     expr,
-                    content_aware,
                 }
             }
         };
@@ -226,14 +227,27 @@ impl VariableMediator {
         &self.name
     }
 
-    /// The value the mediator would set on `msg` (`None`: Java `null`, the variable is unset).
+    /// The value the mediator would set on `msg` (`None`: Java `null`, the variable is unset),
+    /// with no local entries for `get-property` to fall back to (see
+    /// [`resolve_in`](Self::resolve_in)).
     pub fn resolve(&self, msg: &MessageContext) -> Result<Option<VariableValue>, MediationError> {
+        self.resolve_in(msg, &XPathScope::default())
+    }
+
+    /// The value the mediator sets on `msg` beside an environment whose
+    /// [`xpath_scope`](Env::xpath_scope) is `scope`: `get-property('KEY')` reads its local
+    /// entry `KEY` when the message has no property `KEY`.
+    pub fn resolve_in(
+        &self,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<Option<VariableValue>, MediationError> {
         match &self.source {
             Source::None => Ok(None),
             Source::Const(v) => Ok(v.clone()),
             Source::Expr { expr, .. } => match self.ty {
                 Some(VariableType::Xml) => {
-                    let s = string_value_of(expr, msg)?;
+                    let s = string_value_of_in(expr, msg, scope)?;
                     parse_xml(&s).map(Some).map_err(|r| {
                         MediationError::mediator(format!(
                             "variable `{}`: the value is not XML",
@@ -242,10 +256,12 @@ impl VariableMediator {
                         .with_detail(r)
                     })
                 }
-                Some(VariableType::String) => {
-                    Ok(Some(VariableValue::String(string_value_of(expr, msg)?)))
+                Some(VariableType::String) => Ok(Some(VariableValue::String(string_value_of_in(
+                    expr, msg, scope,
+                )?))),
+                ty => {
+                    convert_expression_result(object_value_of(expr, msg, scope)?, ty, expr.source())
                 }
-                ty => convert_expression_result(object_value_of(expr, msg)?, ty, expr.source()),
             },
         }
     }
@@ -253,8 +269,8 @@ impl VariableMediator {
 
 #[async_trait]
 impl Mediator for VariableMediator {
-    async fn mediate(&self, msg: &mut MessageContext, _env: &Env) -> Result<Flow, MediationError> {
-        match self.resolve(msg)? {
+    async fn mediate(&self, msg: &mut MessageContext, env: &Env) -> Result<Flow, MediationError> {
+        match self.resolve_in(msg, &env.xpath_scope())? {
             Some(v) => {
                 tracing::trace!(name = %self.name, value = %v, "setting variable");
                 msg.set_variable(self.name.clone(), v);
@@ -289,8 +305,12 @@ struct Object {
     json: bool,
 }
 
-fn object_value_of(expr: &Expression, msg: &MessageContext) -> Result<Object, MediationError> {
-    Ok(match expr.evaluate(msg)? {
+fn object_value_of(
+    expr: &Expression,
+    msg: &MessageContext,
+    scope: &XPathScope<'_>,
+) -> Result<Object, MediationError> {
+    Ok(match expr.evaluate_in(msg, scope)? {
         Evaluated::Synapse(v) => Object {
             value: v,
             json: true,
@@ -301,7 +321,7 @@ fn object_value_of(expr: &Expression, msg: &MessageContext) -> Result<Object, Me
         },
         Evaluated::Json(_) => {
             // json-eval's result as JSON text, read back as a JSON value.
-            let s = string_value_of(expr, msg)?;
+            let s = string_value_of_in(expr, msg, scope)?;
             let value = serde_json::from_str::<serde_json::Value>(&s)
                 .map_or(ExprValue::String(s), ExprValue::from);
             Object { value, json: true }

@@ -7,12 +7,14 @@
 //! target that names nothing, a `<publishWSDL>` that cannot be loaded), with `FILE:LINE:COL`
 //! diagnostics like the loader's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use mediate_config::{
-    ApiConfig, Configuration, Diagnostic, Diagnostics, EndpointRef, ProxyConfig, SequenceRef, Span,
+    ApiConfig, Configuration, Diagnostic, Diagnostics, EndpointRef, LocalEntryConfig,
+    LocalEntryValue, ProxyConfig, SequenceRef, Span,
 };
+use mediate_core::message::XmlDocument;
 use mediate_core::{BuildError, Env, EnvBuilder, IntoMediator, Registry, Sequence};
 use mediate_endpoints::EndpointDefinition;
 use mediate_mediators::send::SendConfig;
@@ -218,8 +220,18 @@ impl Snapshot {
         for (name, template) in deployment.templates() {
             env = env.template(name.clone(), Arc::clone(template));
         }
+        // An XML entry is deployed as one, so that `get-property('KEY')` gives its element.
+        let xml_entries: HashSet<&str> = configuration
+            .local_entries()
+            .filter(|e| holds_xml(e))
+            .map(|e| e.key.as_str())
+            .collect();
         for (key, value) in deployment.local_entries() {
-            env = env.local_entry(key.clone(), Arc::clone(value));
+            env = if xml_entries.contains(key.as_str()) {
+                env.xml_local_entry(key.clone(), Arc::clone(value))
+            } else {
+                env.local_entry(key.clone(), Arc::clone(value))
+            };
         }
         let env = extend(env).build();
         diags.into_result(Snapshot {
@@ -229,6 +241,21 @@ impl Snapshot {
             proxies,
             configuration,
         })
+    }
+}
+
+/// Whether a local entry's value is an XML element, which Synapse's `EntryFactory` keeps as
+/// an `OMElement` (and `get-property('KEY')` returns as such): an inline element, or a `src`
+/// file that held well-formed XML (read as its root element, as `SynapseConfigUtils.getObject`
+/// does). Text, and a `src` file of anything else, are strings.
+fn holds_xml(entry: &LocalEntryConfig) -> bool {
+    match &entry.value {
+        LocalEntryValue::Xml(_) => true,
+        LocalEntryValue::Text(_) => false,
+        LocalEntryValue::Src(_) => entry
+            .loaded
+            .as_deref()
+            .is_some_and(|text| XmlDocument::parse(text.to_owned()).is_ok()),
     }
 }
 

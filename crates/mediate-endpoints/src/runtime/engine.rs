@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use futures::future::{BoxFuture, join_all};
 use http::Uri;
 use http::header::{COOKIE, SET_COOKIE};
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::message::BodyError;
 use mediate_core::transport::{InboundResponse, SendError, SendErrorKind};
-use mediate_core::{MediationError, MessageContext, codes};
+use mediate_core::{Env, MediationError, MessageContext, codes};
 
 use crate::runtime::Inner;
 use crate::runtime::metrics;
@@ -127,15 +128,21 @@ fn group_name(g: &Group) -> &str {
     g.name.as_deref().unwrap_or(ANONYMOUS)
 }
 
-/// One message's walk through an endpoint tree.
+/// One message's walk through an endpoint tree, beside the environment whose local entries
+/// the endpoints' expressions read (`get-property('KEY')`).
 pub(crate) struct Exchange<'a> {
     inner: &'a Inner,
+    env: &'a Env,
     depth: u32,
 }
 
 impl<'a> Exchange<'a> {
-    pub(crate) fn new(inner: &'a Inner) -> Self {
-        Self { inner, depth: 0 }
+    pub(crate) fn new(inner: &'a Inner, env: &'a Env) -> Self {
+        Self {
+            inner,
+            env,
+            depth: 0,
+        }
     }
 
     /// The named endpoint `key`.
@@ -177,7 +184,7 @@ impl<'a> Exchange<'a> {
                 Node::Resolving(r) => {
                     let key = r
                         .expression
-                        .evaluate_string(msg)
+                        .evaluate_string_in(msg, &self.env.xpath_scope())
                         .map_err(|e| Failure::final_(MediationError::from(e)))?;
                     let key = key.trim().to_owned();
                     if key.is_empty() {
@@ -232,10 +239,10 @@ impl<'a> Exchange<'a> {
                 .map_err(|e| Failure::final_(body_error(e)))?;
         }
         for p in &leaf.properties {
-            p.apply(msg)
+            p.apply(msg, &self.env.xpath_scope())
                 .map_err(|e| Failure::final_(MediationError::mediator(e)))?;
         }
-        let resolved = leaf.resolve(msg);
+        let resolved = leaf.resolve(msg, &self.env.xpath_scope());
         let (method, url) = self.target(leaf, msg)?;
         let uri = parse_http_uri(&url).map_err(|e| {
             Failure::final_(MediationError::mediator(format!(
@@ -386,7 +393,7 @@ impl<'a> Exchange<'a> {
         match &leaf.target {
             Target::Address(uri) => {
                 let method = wire::method_for(msg, None, format).map_err(config)?;
-                let address = fill_properties(uri, msg, &leaf.namespaces);
+                let address = fill_properties(uri, msg, &leaf.namespaces, &self.env.xpath_scope());
                 let url = if wire::is_rest(msg, &method, format) {
                     append_postfix(&address, msg.rest_url_postfix().unwrap_or_default())
                 } else {
@@ -440,7 +447,7 @@ impl<'a> Exchange<'a> {
             .await
             .map_err(|e| Failure::final_(body_error(e)))?;
         for p in &group.properties {
-            p.apply(msg)
+            p.apply(msg, &self.env.xpath_scope())
                 .map_err(|e| Failure::final_(MediationError::mediator(e)))?;
         }
         match &group.kind {
@@ -451,7 +458,10 @@ impl<'a> Exchange<'a> {
             } => self.failover(group, *dynamic, children, current, msg).await,
             GroupKind::Loadbalance(lb) => self.loadbalance(group, lb, msg).await,
             GroupKind::RecipientList(r) => {
-                let children = self.inner.recipients(r, msg).map_err(Failure::final_)?;
+                let children = self
+                    .inner
+                    .recipients(r, msg, &self.env.xpath_scope())
+                    .map_err(Failure::final_)?;
                 self.first_response(group, &children, msg).await
             }
         }
@@ -633,11 +643,11 @@ impl<'a> Exchange<'a> {
         if children.is_empty() {
             return Err(Failure::new(none_ready_recipients(group)));
         }
-        let inner = self.inner;
+        let (inner, env) = (self.inner, self.env);
         let sends = children.iter().map(|child| {
             let mut copy = msg.clone();
             async move {
-                let mut exchange = Exchange::new(inner);
+                let mut exchange = Exchange::new(inner, env);
                 exchange.send_node(child, &mut copy, false).await
             }
         });
@@ -858,11 +868,13 @@ impl Inner {
         }
     }
 
-    /// The ready recipients of a recipient list for `msg`.
+    /// The ready recipients of a recipient list for `msg` (a dynamic list's expression
+    /// evaluated with `scope`, the environment's local entries).
     pub(crate) fn recipients(
         &self,
         recipients: &Recipients,
         msg: &MessageContext,
+        scope: &XPathScope<'_>,
     ) -> Result<Vec<Node>, MediationError> {
         let now = Instant::now();
         let all = match recipients {
@@ -874,7 +886,7 @@ impl Inner {
                 max,
                 label,
             } => {
-                let value = expression.evaluate_string(msg)?;
+                let value = expression.evaluate_string_in(msg, scope)?;
                 let mut nodes = Vec::new();
                 let mut cache = lock(cache);
                 for url in value.split(',').map(str::trim).filter(|u| !u.is_empty()) {
@@ -921,13 +933,23 @@ impl Inner {
     }
 
     /// The node `node` stands for once `key` references (and a key-expression, for `msg`)
-    /// are followed.
-    pub(crate) fn follow(&self, node: &Node, msg: &MessageContext) -> Option<Node> {
+    /// are followed (a key-expression evaluated with `scope`, the environment's local entries).
+    pub(crate) fn follow(
+        &self,
+        node: &Node,
+        msg: &MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Option<Node> {
         let mut current = node.clone();
         for _ in 0..MAX_REFERENCE_DEPTH {
             let key = match &current {
                 Node::Indirect { key, .. } => key.to_string(),
-                Node::Resolving(r) => r.expression.evaluate_string(msg).ok()?.trim().to_owned(),
+                Node::Resolving(r) => r
+                    .expression
+                    .evaluate_string_in(msg, scope)
+                    .ok()?
+                    .trim()
+                    .to_owned(),
                 _ => return Some(current),
             };
             current = self.named.get(&key)?.clone();

@@ -433,7 +433,7 @@ impl Endpoints {
             None => self.inner.implicit.clone(),
             Some(def) => self.inner.node_for(def)?,
         };
-        let mut exchange = Exchange::new(&self.inner);
+        let mut exchange = Exchange::new(&self.inner, env);
         let result = exchange.send_node(&node, msg, true).await;
         self.finish(&node, msg, result, env).await
     }
@@ -487,7 +487,7 @@ impl Endpoints {
         env: &'a Env,
     ) -> Deliveries<'a> {
         let target = match endpoint.map(|def| self.inner.node_for(def)) {
-            Some(Ok(node)) => self.inner.follow(&node, &msg),
+            Some(Ok(node)) => self.inner.follow(&node, &msg, &env.xpath_scope()),
             Some(Err(error)) => {
                 return Deliveries::one(Delivery {
                     message: msg,
@@ -519,9 +519,10 @@ impl Endpoints {
         let prepared = async {
             msg.read_body().await.map_err(body_error)?;
             for p in &group.properties {
-                p.apply(&mut msg).map_err(MediationError::mediator)?;
+                p.apply(&mut msg, &env.xpath_scope())
+                    .map_err(MediationError::mediator)?;
             }
-            self.inner.recipients(recipients, &msg)
+            self.inner.recipients(recipients, &msg, &env.xpath_scope())
         };
         let children = match prepared.await {
             Ok(c) if !c.is_empty() => c,
@@ -543,7 +544,7 @@ impl Endpoints {
             .map(|child| {
                 let mut copy = msg.clone();
                 let send: BoxFuture<'a, Delivery> = Box::pin(async move {
-                    let mut exchange = Exchange::new(&self.inner);
+                    let mut exchange = Exchange::new(&self.inner, env);
                     let result = exchange.send_node(&child, &mut copy, false).await;
                     let outcome = self.finish(&child, &mut copy, result, env).await;
                     Delivery {

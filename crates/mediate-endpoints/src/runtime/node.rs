@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::{Expression, MediatorSpec, MessageContext, Namespaces, PropertyValue, Scope};
 
 use crate::definition::{
@@ -380,16 +381,31 @@ impl Leaf {
         }
     }
 
-    /// The timeout and suspension settings for `msg`.
-    pub(crate) fn resolve(&self, msg: &MessageContext) -> Resolved {
+    /// The timeout and suspension settings for `msg` (expressions evaluated with `scope`, the
+    /// environment's local entries).
+    pub(crate) fn resolve(&self, msg: &MessageContext, scope: &XPathScope<'_>) -> Resolved {
         let timeout = self.settings.timeout.as_ref();
         let action = timeout
             .and_then(|t| t.response_action.as_ref())
-            .and_then(|a| self.eval(a, self.dynamic.timeout_action.as_ref(), msg, parse_action))
+            .and_then(|a| {
+                self.eval(
+                    a,
+                    self.dynamic.timeout_action.as_ref(),
+                    msg,
+                    scope,
+                    parse_action,
+                )
+            })
             .unwrap_or(defaults::TIMEOUT_ACTION);
-        let duration = timeout
-            .and_then(|t| t.duration.as_ref())
-            .and_then(|d| self.eval(d, self.dynamic.timeout_duration.as_ref(), msg, parse_millis));
+        let duration = timeout.and_then(|t| t.duration.as_ref()).and_then(|d| {
+            self.eval(
+                d,
+                self.dynamic.timeout_duration.as_ref(),
+                msg,
+                scope,
+                parse_millis,
+            )
+        });
         let duration = match (duration, action) {
             (Some(d), _) => Some(d),
             (None, TimeoutAction::Discard | TimeoutAction::Fault) => {
@@ -400,32 +416,35 @@ impl Leaf {
         Resolved {
             timeout: duration,
             action,
-            suspension: self.dynamic.any_suspension().then(|| self.suspension(msg)),
+            suspension: self
+                .dynamic
+                .any_suspension()
+                .then(|| self.suspension(msg, scope)),
         }
     }
 
-    fn suspension(&self, msg: &MessageContext) -> SuspensionSettings {
+    fn suspension(&self, msg: &MessageContext, scope: &XPathScope<'_>) -> SuspensionSettings {
         let mut s = SuspensionSettings::from_settings(&self.settings);
         let d = &self.dynamic;
         if let Some(mark) = &self.settings.mark_for_suspension {
             if let Some(v) = mark
                 .error_codes
                 .as_ref()
-                .and_then(|c| self.eval(c, d.mark_codes.as_ref(), msg, parse_codes))
+                .and_then(|c| self.eval(c, d.mark_codes.as_ref(), msg, scope, parse_codes))
             {
                 s.timeout_error_codes = v;
             }
             if let Some(v) = mark
                 .retries_before_suspension
                 .as_ref()
-                .and_then(|c| self.eval(c, d.mark_retries.as_ref(), msg, parse_u32))
+                .and_then(|c| self.eval(c, d.mark_retries.as_ref(), msg, scope, parse_u32))
             {
                 s.retries_before_suspension = v;
             }
             if let Some(v) = mark
                 .retry_delay
                 .as_ref()
-                .and_then(|c| self.eval(c, d.mark_delay.as_ref(), msg, parse_millis))
+                .and_then(|c| self.eval(c, d.mark_delay.as_ref(), msg, scope, parse_millis))
             {
                 s.retry_delay = v;
             }
@@ -434,28 +453,28 @@ impl Leaf {
             if let Some(v) = susp
                 .error_codes
                 .as_ref()
-                .and_then(|c| self.eval(c, d.suspend_codes.as_ref(), msg, parse_codes))
+                .and_then(|c| self.eval(c, d.suspend_codes.as_ref(), msg, scope, parse_codes))
             {
                 s.suspend_error_codes = v;
             }
             if let Some(v) = susp
                 .initial_duration
                 .as_ref()
-                .and_then(|c| self.eval(c, d.suspend_initial.as_ref(), msg, parse_millis))
+                .and_then(|c| self.eval(c, d.suspend_initial.as_ref(), msg, scope, parse_millis))
             {
                 s.initial_duration = Some(v);
             }
             if let Some(v) = susp
                 .progression_factor
                 .as_ref()
-                .and_then(|c| self.eval(c, d.suspend_factor.as_ref(), msg, parse_factor))
+                .and_then(|c| self.eval(c, d.suspend_factor.as_ref(), msg, scope, parse_factor))
             {
                 s.progression_factor = v;
             }
             if let Some(v) = susp
                 .maximum_duration
                 .as_ref()
-                .and_then(|c| self.eval(c, d.suspend_maximum.as_ref(), msg, parse_millis))
+                .and_then(|c| self.eval(c, d.suspend_maximum.as_ref(), msg, scope, parse_millis))
             {
                 s.maximum_duration = v;
             }
@@ -470,12 +489,13 @@ impl Leaf {
         setting: &Dynamic<T>,
         compiled: Option<&Expression>,
         msg: &MessageContext,
+        scope: &XPathScope<'_>,
         parse: fn(&str) -> Option<T>,
     ) -> Option<T> {
         match setting {
             Dynamic::Value(v) => Some(v.clone()),
             Dynamic::Expression(text) => {
-                let value = compiled.and_then(|e| e.evaluate_string(msg).ok());
+                let value = compiled.and_then(|e| e.evaluate_string_in(msg, scope).ok());
                 let parsed = value.as_deref().and_then(parse);
                 if parsed.is_none() {
                     tracing::warn!(
@@ -592,12 +612,17 @@ impl Property {
     }
 
     /// Sets the property on `msg` in its scope (Synapse's `evaluateProperties`; an
-    /// `axis2-client` option has nothing to set here).
-    pub(crate) fn apply(&self, msg: &mut MessageContext) -> Result<(), String> {
+    /// `axis2-client` option has nothing to set here). An expression is evaluated with
+    /// `scope`, the environment's local entries.
+    pub(crate) fn apply(
+        &self,
+        msg: &mut MessageContext,
+        scope: &XPathScope<'_>,
+    ) -> Result<(), String> {
         let value = match &self.value {
             PropertyValueSource::Literal(v) => v.clone(),
             PropertyValueSource::Expression(e) => e
-                .evaluate_string(msg)
+                .evaluate_string_in(msg, scope)
                 .map_err(|err| format!("endpoint property `{}`: {err}", self.name))?,
         };
         let scope = match self.scope {

@@ -5,6 +5,7 @@
 use iri_string::spec::UriSpec;
 use iri_string::template::UriTemplateStr;
 use iri_string::template::simple_context::SimpleContext;
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::{Expression, MessageContext, Namespaces, Scope};
 
 /// The Synapse property prefix of uri-template variables.
@@ -13,8 +14,14 @@ const URI_VAR: &str = "uri.var.";
 const QUERY_PARAM: &str = "query.param.";
 
 /// `uri` with every `${name}` part filled: the Synapse property `name`, else the value of the
-/// Synapse expression `${name}`, else nothing.
-pub(crate) fn fill_properties(uri: &str, msg: &MessageContext, ns: &Namespaces) -> String {
+/// Synapse expression `${name}` (evaluated with `scope`, the environment's local entries),
+/// else nothing.
+pub(crate) fn fill_properties(
+    uri: &str,
+    msg: &MessageContext,
+    ns: &Namespaces,
+    scope: &XPathScope<'_>,
+) -> String {
     if !uri.contains("${") {
         return uri.to_owned();
     }
@@ -34,7 +41,7 @@ pub(crate) fn fill_properties(uri: &str, msg: &MessageContext, ns: &Namespaces) 
             .or_else(|| {
                 Expression::compile(&format!("${{{name}}}"), ns)
                     .ok()
-                    .and_then(|e| e.evaluate_string(msg).ok())
+                    .and_then(|e| e.evaluate_string_in(msg, scope).ok())
             })
             .unwrap_or_default();
         out.push_str(&value);
@@ -199,11 +206,21 @@ mod tests {
         let mut msg = MessageContext::empty();
         msg.set_property("host", "backend:8080");
         assert_eq!(
-            fill_properties("http://${host}/x", &msg, &Namespaces::default()),
+            fill_properties(
+                "http://${host}/x",
+                &msg,
+                &Namespaces::default(),
+                &XPathScope::default()
+            ),
             "http://backend:8080/x"
         );
         assert_eq!(
-            fill_properties("http://${missing}/x", &msg, &Namespaces::default()),
+            fill_properties(
+                "http://${missing}/x",
+                &msg,
+                &Namespaces::default(),
+                &XPathScope::default()
+            ),
             "http:///x"
         );
     }

@@ -54,10 +54,10 @@ use mediate_core::{
     Namespaces, Registry, async_trait,
 };
 
-use crate::property::string_value_of;
+use crate::property::string_value_of_in;
 use crate::value::{
     DESCRIPTION, attribute_enum, check_attributes, check_mediator_attributes, compile_expression,
-    compile_expression_in, expression_reads_body, locate_at, locate_child, unknown_child_at,
+    compile_expression_in, compiled_reads_body, locate_at, locate_child, unknown_child_at,
 };
 
 use escape::{
@@ -641,7 +641,7 @@ fn compile_arg(i: usize, arg: &Arg, ns: &Namespaces) -> Result<CompiledArg, Buil
                 )
             })?;
             return Ok(CompiledArg::Expr {
-                reads_body: expression_reads_body(&source),
+                reads_body: compiled_reads_body(&expr),
                 steps: payload_path_steps(&source),
                 expr: Box::new(expr),
                 path: PathType::Json,
@@ -656,7 +656,7 @@ fn compile_arg(i: usize, arg: &Arg, ns: &Namespaces) -> Result<CompiledArg, Buil
     };
     let expr = compile_expression(KIND, &attribute, &source, ns)?;
     Ok(CompiledArg::Expr {
-        reads_body: expression_reads_body(&source),
+        reads_body: compiled_reads_body(&expr),
         steps: if path == PathType::Json {
             payload_path_steps(&source)
         } else {
@@ -879,8 +879,8 @@ impl PayloadFactoryMediator {
         match &*compiled {
             Compiled::Default(t) => {
                 let mut fits = Vec::new();
-                let args = self.prepare_args(msg, &mut fits)?;
-                let out = t.render(msg, &args, self.media_type)?;
+                let args = self.prepare_args(msg, env, &mut fits)?;
+                let out = t.render(msg, &env.xpath_scope(), &args, self.media_type)?;
                 let valid = self.media_type == MediaType::Json
                     && t.json_holes().is_some_and(|holes| {
                         holes.iter().all(|&(i, hole)| {
@@ -893,7 +893,7 @@ impl PayloadFactoryMediator {
             }
             Compiled::FreeMarker(t) => {
                 let args = if t.uses_args() {
-                    self.prepare_args(msg, &mut Vec::new())?
+                    self.prepare_args(msg, env, &mut Vec::new())?
                         .into_iter()
                         .map(Cow::into_owned)
                         .collect()
@@ -911,7 +911,9 @@ impl PayloadFactoryMediator {
         let key = match &self.format {
             Source::Static(c) => return Ok(Arc::clone(c)),
             Source::Key(Key::Static(k)) => std::borrow::Cow::Borrowed(k.as_str()),
-            Source::Key(Key::Dynamic(e)) => std::borrow::Cow::Owned(string_value_of(e, msg)?),
+            Source::Key(Key::Dynamic(e)) => {
+                std::borrow::Cow::Owned(string_value_of_in(e, msg, &env.xpath_scope())?)
+            }
         };
         let Some(entry) = env.local_entry(&key) else {
             return Err(MediationError::mediator(format!("Key {key} not found")));
@@ -949,6 +951,7 @@ impl PayloadFactoryMediator {
     fn prepare_args<'a>(
         &'a self,
         msg: &'a MessageContext,
+        env: &Env,
         fits: &mut Vec<Fits>,
     ) -> Result<Vec<Cow<'a, str>>, MediationError> {
         let media = self.media_type;
@@ -1004,7 +1007,10 @@ impl PayloadFactoryMediator {
                             let v = std::mem::take(&mut values[k]);
                             (v.text, v.json)
                         }
-                        _ => (Cow::Owned(string_value_of(expr, msg)?), false),
+                        _ => (
+                            Cow::Owned(string_value_of_in(expr, msg, &env.xpath_scope())?),
+                            false,
+                        ),
                     };
                     let is_xml = is_xml(&s);
                     let json_path = *path != PathType::XPath;

@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use mediate_core::expr::synapse::ExprValue;
+use mediate_core::expr::xpath::XPathScope;
 use mediate_core::expr::{Evaluated, ExpressionKind};
 use mediate_core::{Expression, MediationError, MessageContext, Namespaces};
 use regex::Regex;
@@ -112,7 +113,7 @@ impl Template {
                         e.column, e.message
                     )
                 })?;
-                reads_body |= crate::value::expression_reads_body(&text);
+                reads_body |= crate::value::compiled_reads_body(&expr);
                 parts.push(Part::Inline { expr, quoted });
             }
         }
@@ -164,6 +165,7 @@ impl Template {
     pub(super) fn render(
         &self,
         msg: &MessageContext,
+        scope: &XPathScope<'_>,
         args: &[std::borrow::Cow<'_, str>],
         media: MediaType,
     ) -> Result<String, MediationError> {
@@ -193,7 +195,7 @@ impl Template {
                 Part::Inline { expr, quoted } => {
                     // SynapseExpression.objectValueOf: a failed evaluation is logged and
                     // gives "" (a plain string, written as it is).
-                    let value = match expr.evaluate(msg) {
+                    let value = match expr.evaluate_in(msg, scope) {
                         Ok(Evaluated::Synapse(v)) => v,
                         Ok(_) => ExprValue::Xml(String::new()),
                         Err(e) => {

@@ -194,6 +194,28 @@ fn where_each_placeholder_stands_in_a_json_format() {
 }
 
 #[test]
+fn arguments_and_inline_expressions_read_local_entries() {
+    // Synapse's get-property falls back to the configuration's entries (GetPropertyFunction).
+    let env = Env::builder()
+        .local_entry("greeting", "hello")
+        .xml_local_entry("cfg", "<cfg><url>http://x</url></cfg>")
+        .build();
+    let pf = PayloadFactoryConfig::json(
+        r#"{"g":"$1","u":"$2","i":"${xpath("get-property('greeting')")}"}"#,
+    )
+    .arg(Arg::expression("get-property('greeting')"))
+    .arg(Arg::expression("get-property('cfg')/url"))
+    .build()
+    .unwrap();
+    let msg = MessageContext::from_json("{}");
+    let out = pf.render(&msg, &env).unwrap();
+    assert_eq!(out, r#"{"g":"hello","u":"http://x","i":"hello"}"#);
+    // Without the entries (another configuration), nothing.
+    let out = pf.render(&msg, &Env::default()).unwrap();
+    assert_eq!(out, r#"{"g":"","u":"","i":""}"#);
+}
+
+#[test]
 fn json_string_content() {
     for ok in [
         "",
