@@ -73,6 +73,7 @@ pub use load::{
     SUPPORTED_ARTIFACTS, UNSUPPORTED_ARTIFACTS, load_bytes, load_dir, load_dir_with, load_str,
     load_str_with,
 };
+pub use local_entry::file_url_path;
 pub use local_entry::{LocalEntryConfig, LocalEntryValue};
 pub use placeholder::LoadOptions;
 pub use proxy::{EndpointRef, ProxyConfig, ProxyParameter, ProxyTarget};

@@ -201,8 +201,9 @@ fn read_src(src: &str, base: Option<&Path>) -> Result<Option<String>, String> {
 }
 
 /// The path of a `file:` URL (what follows `file:`): `a/b.xml`, `/abs/b.xml`,
-/// `///abs/b.xml` or `//localhost/abs/b.xml`, `%XX` decoded; `None` for another host.
-fn file_url_path(rest: &str) -> Option<PathBuf> {
+/// `///abs/b.xml` or `//localhost/abs/b.xml`, `%XX` decoded; `None` for another host. How
+/// MI's `file:` references (local entry `src`, `publishWSDL uri`) are read.
+pub fn file_url_path(rest: &str) -> Option<PathBuf> {
     let path = match rest.strip_prefix("//") {
         Some(authority) => {
             let slash = authority.find('/').unwrap_or(authority.len());

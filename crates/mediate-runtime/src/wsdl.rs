@@ -1405,22 +1405,10 @@ fn uri_scheme(value: &str) -> Option<&str> {
         .then_some(scheme)
 }
 
-/// The path of a `file:` URL (what follows `file:`): `a/b.wsdl`, `/abs/b.wsdl`,
-/// `///abs/b.wsdl` or `//localhost/abs/b.wsdl`, `%XX` decoded; `None` for another host.
+/// The path of a `file:` URL (what follows `file:`), without its query or fragment
+/// ([`mediate_config::file_url_path`]).
 fn file_url_path(rest: &str) -> Option<PathBuf> {
-    let path = match rest.strip_prefix("//") {
-        Some(authority) => {
-            let slash = authority.find('/').unwrap_or(authority.len());
-            let host = &authority[..slash];
-            if !host.is_empty() && !host.eq_ignore_ascii_case("localhost") {
-                return None;
-            }
-            &authority[slash..]
-        }
-        None => rest,
-    };
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    Some(PathBuf::from(percent_decode(path)))
+    mediate_config::file_url_path(rest.split(['?', '#']).next().unwrap_or_default())
 }
 
 /// `path` without `.` and with `..` applied (lexically).
@@ -1544,26 +1532,9 @@ fn percent_encode(value: &str) -> String {
 
 /// `%XX` sequences decoded (others kept as written).
 fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// `value` escaped for XML text and attribute values.
