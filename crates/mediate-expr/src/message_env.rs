@@ -1,7 +1,9 @@
 //! [`SynapseEnv`] over a real [`MessageContext`]: what `${…}` reads on a message.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use mediate_message::{MessageContext, PayloadKind, PropertyValue, Scope, VariableValue};
 use mediate_xpath::{Namespaces, Value, XNode};
@@ -95,6 +97,56 @@ pub fn variable_to_expr(v: &VariableValue) -> ExprValue {
         VariableValue::Json(j) => ExprValue::from_json_ref(j),
         other => ExprValue::String(other.as_string()),
     }
+}
+
+/// How many `${xpath('…')}` expressions a thread keeps compiled before it starts over.
+const XPATH_CACHE_LIMIT: usize = 256;
+
+/// Compiled `xpath('…')` arguments, per thread, by text and then by namespaces in scope.
+type XPathCache = HashMap<String, Vec<(Vec<(String, String)>, Rc<SynapseXPath>)>>;
+
+thread_local! {
+    static XPATH_CACHE: RefCell<XPathCache> = RefCell::new(HashMap::new());
+}
+
+/// `expression` compiled with `namespaces`, from this thread's cache: `${xpath('…')}` names
+/// its XPath as a string evaluated per message, so without the cache every message would
+/// compile it again. The cache is bounded ([`XPATH_CACHE_LIMIT`] texts; full, it is emptied);
+/// a text that does not compile is not kept.
+fn compiled_xpath(
+    expression: &str,
+    namespaces: &[(String, String)],
+) -> Result<Rc<SynapseXPath>, String> {
+    let hit = XPATH_CACHE.with(|cache| {
+        cache.borrow().get(expression).and_then(|entries| {
+            entries
+                .iter()
+                .find(|(ns, _)| ns.as_slice() == namespaces)
+                .map(|(_, xpath)| Rc::clone(xpath))
+        })
+    });
+    if let Some(xpath) = hit {
+        return Ok(xpath);
+    }
+    let mut ns = Namespaces::new();
+    for (p, u) in namespaces {
+        ns.insert(p.clone(), u.clone());
+    }
+    let xpath = Rc::new(
+        SynapseXPath::compile(expression, &ns)
+            .map_err(|e| format!("bad XPath '{expression}': {e}"))?,
+    );
+    XPATH_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= XPATH_CACHE_LIMIT && !cache.contains_key(expression) {
+            cache.clear();
+        }
+        cache
+            .entry(expression.to_owned())
+            .or_default()
+            .push((namespaces.to_vec(), Rc::clone(&xpath)));
+    });
+    Ok(xpath)
 }
 
 /// An XPath result as a `${…}` value: numbers, booleans and strings keep their type; a
@@ -231,12 +283,7 @@ impl SynapseEnv for MessageEnv<'_> {
         expression: &str,
         namespaces: &[(String, String)],
     ) -> Result<ExprValue, String> {
-        let mut ns = Namespaces::new();
-        for (p, u) in namespaces {
-            ns.insert(p.clone(), u.clone());
-        }
-        let xpath = SynapseXPath::compile(expression, &ns)
-            .map_err(|e| format!("bad XPath '{expression}': {e}"))?;
+        let xpath = compiled_xpath(expression, namespaces)?;
         let scope = XPathScope {
             function_params: self.function_params,
             local_entries: self.local_entries,
@@ -245,5 +292,52 @@ impl SynapseEnv for MessageEnv<'_> {
             .evaluate_in(self.msg, &scope)
             .map_err(|e| e.to_string())?;
         Ok(xpath_to_expr(&v, expression))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Expression;
+
+    fn eval(expr: &str, prefix_uri: &str, msg: &MessageContext) -> String {
+        let mut ns = Namespaces::new();
+        ns.insert("p".to_owned(), prefix_uri.to_owned());
+        Expression::compile(expr, &ns)
+            .unwrap()
+            .evaluate_string(msg)
+            .unwrap()
+    }
+
+    #[test]
+    fn cached_xpaths_are_told_apart_by_their_namespaces() {
+        let msg = MessageContext::from_xml(
+            r#"<r xmlns:a="urn:a" xmlns:b="urn:b"><a:v>1</a:v><b:v>2</b:v></r>"#,
+        );
+        let expr = r#"${xpath("//p:v")}"#;
+        for _ in 0..2 {
+            assert_eq!(eval(expr, "urn:a", &msg), "1");
+            assert_eq!(eval(expr, "urn:b", &msg), "2");
+        }
+        // A text that does not compile is an error every time, never cached.
+        let bad = r#"${xpath("//p:v[")}"#;
+        let mut ns = Namespaces::new();
+        ns.insert("p".to_owned(), "urn:a".to_owned());
+        for _ in 0..2 {
+            let compiled = Expression::compile(bad, &ns);
+            if let Ok(e) = compiled {
+                assert!(e.evaluate_string(&msg).unwrap_or_default().is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let msg = MessageContext::from_xml("<r><v>1</v></r>");
+        for i in 0..(XPATH_CACHE_LIMIT + 10) {
+            let expr = format!(r#"${{xpath("concat(//v, '-{i}')")}}"#);
+            assert_eq!(eval(&expr, "urn:a", &msg), format!("1-{i}"));
+        }
+        XPATH_CACHE.with(|c| assert!(c.borrow().len() <= XPATH_CACHE_LIMIT));
     }
 }
