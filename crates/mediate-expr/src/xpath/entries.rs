@@ -52,7 +52,10 @@ pub enum LocalEntry<'a> {
 /// assert_eq!(x.string_value_of_in(&msg, &scope)?, "Hi");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub trait LocalEntries {
+///
+/// Entries are `Sync`, so that a scope holding them can live across an `.await` of a `Send`
+/// future.
+pub trait LocalEntries: Sync {
     /// The entry deployed under `key`, or `None` when there is none (the default).
     fn local_entry(&self, key: &str) -> Option<LocalEntry<'_>> {
         let _ = key;
@@ -62,9 +65,9 @@ pub trait LocalEntries {
 
 impl<K, V, S> LocalEntries for HashMap<K, V, S>
 where
-    K: Borrow<str> + Hash + Eq,
-    V: AsRef<str>,
-    S: BuildHasher,
+    K: Borrow<str> + Hash + Eq + Sync,
+    V: AsRef<str> + Sync,
+    S: BuildHasher + Sync,
 {
     fn local_entry(&self, key: &str) -> Option<LocalEntry<'_>> {
         self.get(key).map(|v| LocalEntry::Text(v.as_ref()))
@@ -73,8 +76,8 @@ where
 
 impl<K, V> LocalEntries for BTreeMap<K, V>
 where
-    K: Borrow<str> + Ord,
-    V: AsRef<str>,
+    K: Borrow<str> + Ord + Sync,
+    V: AsRef<str> + Sync,
 {
     fn local_entry(&self, key: &str) -> Option<LocalEntry<'_>> {
         self.get(key).map(|v| LocalEntry::Text(v.as_ref()))
@@ -86,3 +89,10 @@ impl<T: LocalEntries + ?Sized> LocalEntries for &T {
         (**self).local_entry(key)
     }
 }
+
+/// A scope can be held across an `.await` in a `Send` future (entries are `Sync`).
+#[cfg(test)]
+const _: () = {
+    const fn send<T: Send>() {}
+    send::<super::XPathScope<'static>>();
+};
