@@ -1600,25 +1600,7 @@ mod tests {
         }
     }
 
-    const STOCK_WSDL: &str = r#"<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/" xmlns:tns="http://services.samples" xmlns:xsd="http://www.w3.org/2001/XMLSchema" targetNamespace="http://services.samples">
-    <wsdl:types>
-        <xsd:schema targetNamespace="http://services.samples">
-            <xsd:import namespace="http://services.samples/xsd" schemaLocation="quote.xsd"/>
-        </xsd:schema>
-    </wsdl:types>
-    <wsdl:portType name="StockQuotePortType"/>
-    <wsdl:binding name="StockQuoteSoap11Binding" type="tns:StockQuotePortType">
-        <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
-    </wsdl:binding>
-    <wsdl:binding name="StockQuoteSoap12Binding" type="tns:StockQuotePortType">
-        <soap12:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
-    </wsdl:binding>
-    <wsdl:service name="StockQuote">
-        <wsdl:port name="StockQuoteHttpSoap11Endpoint" binding="tns:StockQuoteSoap11Binding">
-            <soap:address location="http://localhost:9000/services/SimpleStockQuoteService"/>
-        </wsdl:port>
-    </wsdl:service>
-</wsdl:definitions>"#;
+    const STOCK_WSDL: &str = include_str!("../tests/data/stock_quote.wsdl");
 
     fn proxy_with(publish: &str, parameters: &str) -> String {
         format!(
