@@ -828,31 +828,16 @@ fn decode(raw: &str) -> R<String> {
 /// A string as serde_json writes it: `"` and `\` escaped, control characters as `\b`, `\f`,
 /// `\n`, `\r`, `\t` or `\u00xx`, everything else as it is.
 fn write_string(out: &mut String, s: &StrTok<'_>) -> R<()> {
-    out.push('"');
     if s.escaped {
-        for c in decode(s.raw)?.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c if c < ' ' => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    out.push_str("\\u00");
-                    out.push(char::from(HEX[(c as usize) >> 4]));
-                    out.push(char::from(HEX[(c as usize) & 0xF]));
-                }
-                c => out.push(c),
-            }
-        }
+        // Rare (the text had escapes): serde_json writes the decoded text, so its escaping
+        // is serde's by construction.
+        out.push_str(&serde_json::to_string(&decode(s.raw)?).ok()?);
     } else {
         // Checked: no quote, backslash or control character.
+        out.push('"');
         out.push_str(s.raw);
+        out.push('"');
     }
-    out.push('"');
     Some(())
 }
 
