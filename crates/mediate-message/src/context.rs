@@ -415,6 +415,13 @@ impl MessageContext {
         self.payload.claim_json_scan()
     }
 
+    /// Whether this reader may scan the raw XML bytes for one value instead of building the
+    /// envelope: `true` for the first reader only, while nothing has built it (see
+    /// [`scan_xml_path`](Self::scan_xml_path) and [`claim_json_scan`](Self::claim_json_scan)).
+    pub fn claim_xml_scan(&self) -> bool {
+        self.payload.claim_xml_scan()
+    }
+
     /// MI's envelope view of the payload (see [`Envelope`]).
     pub fn envelope(&self) -> Result<&Envelope, Error> {
         self.payload.envelope()

@@ -48,6 +48,7 @@ pub mod json_xml;
 mod payload;
 mod property;
 mod xml;
+pub mod xml_scan;
 
 pub use body::{BodyError, BodyStream, DEFAULT_BODY_LIMIT, PendingBody};
 pub use context::{
@@ -63,6 +64,7 @@ pub use xml::{
     Envelope, EnvelopeOrigin, MAX_XML_DEPTH, MAX_XML_NODES, PAYLOAD_NS, SOAP11_NS, SOAP12_NS,
     SoapVersion, XmlDocument, XmlValue,
 };
+pub use xml_scan::{PathStep, PathValue, SimplePath};
 
 /// Re-exported: the XML tree type of the views.
 pub use roxmltree;

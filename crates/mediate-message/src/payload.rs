@@ -161,6 +161,14 @@ impl Payload {
         self.json_if_parsed().is_none() && self.views().scanned.set(()).is_ok()
     }
 
+    /// Whether a reader may scan the raw XML bytes for one value: only the first one may, and
+    /// only while neither the XML nor the envelope has been built.
+    pub(crate) fn claim_xml_scan(&self) -> bool {
+        self.views_if_made()
+            .is_none_or(|v| v.xml.get().is_none() && v.envelope.get().is_none())
+            && self.views().scanned.set(()).is_ok()
+    }
+
     /// The XML view if it has been parsed already (no parsing here).
     pub(crate) fn xml_if_parsed(&self) -> Option<&XmlDocument> {
         self.views_if_made()?

@@ -458,7 +458,7 @@ pub(crate) struct Prolog<'a> {
 }
 
 /// Length of a leading `<?xml …?>` declaration.
-fn xml_declaration_len(text: &str) -> Option<usize> {
+pub(crate) fn xml_declaration_len(text: &str) -> Option<usize> {
     let rest = text.strip_prefix("<?xml")?;
     if !rest.starts_with(|c: char| c.is_ascii_whitespace()) {
         return None;

@@ -34,7 +34,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use mediate_message::{
-    Envelope, EnvelopeOrigin, MessageContext, PropertyValue, Scope, SoapVersion, VariableValue,
+    Envelope, EnvelopeOrigin, MessageContext, PathValue, PropertyValue, Scope, SimplePath,
+    SoapVersion, VariableValue,
 };
 use mediate_xpath::{
     EvalError, FunctionLibrary, Namespaces, ParseError, QName, Value, XNode, XPath,
@@ -98,6 +99,10 @@ pub struct SynapseXPath {
     xpath: XPath,
     /// Whether the expression can see a node of the message (decided once, at compile time).
     reads_nodes: bool,
+    /// The expression as a simple location path (`//order/type`), which
+    /// [`string_value_of_in`](Self::string_value_of_in) can answer from the payload's bytes
+    /// without building its tree ([`MessageContext::scan_xml_path`]).
+    simple: Option<SimplePath>,
 }
 
 /// Why evaluating a Synapse XPath failed.
@@ -125,13 +130,16 @@ impl SynapseXPath {
             return Ok(SynapseXPath::new(xpath));
         }
         let xpath = XPath::compile_with(expr, namespaces, &SynapseFunctions)?;
-        Ok(SynapseXPath::new(xpath))
+        let mut x = SynapseXPath::new(xpath);
+        x.simple = SimplePath::parse(expr, |p| namespaces.get(p).map(str::to_owned));
+        Ok(x)
     }
 
     fn new(xpath: XPath) -> SynapseXPath {
         let mut x = SynapseXPath {
             xpath,
             reads_nodes: true,
+            simple: None,
         };
         // Nodes are reached through paths and context functions, or through the unprefixed
         // node variables (`$body`, `$header`, `$env`); scoped ones (`$ctx:x`, `$trp:h`…) hold
@@ -236,6 +244,17 @@ impl SynapseXPath {
         msg: &MessageContext,
         scope: &XPathScope<'_>,
     ) -> Result<String, XPathEvalError> {
+        // One element's text, read from the bytes by the first reader of a plain-XML payload.
+        if let Some(path) = &self.simple
+            && let Some(value) = msg.scan_xml_path(path)
+        {
+            return Ok(match value {
+                PathValue::Text(text) => text,
+                PathValue::NoMatch => {
+                    synapse_string_value(&Value::NodeSet(Vec::new()), self.source())
+                }
+            });
+        }
         let v = self.evaluate_in(msg, scope)?;
         Ok(synapse_string_value(&v, self.source()))
     }
