@@ -9,9 +9,18 @@
 //!    `/services/NAME.SOAP11Endpoint`): the target's in sequence, then — if it let the message
 //!    continue — the target endpoint; the response runs through the out sequence. A `GET`
 //!    for the service's metadata (`?wsdl`, `?wsdl2`, `?xsd=…`) is answered with its WSDL
-//!    instead, without running the in sequence (see `wsdl.rs`).
-//! 2. **REST APIs**, by [`Dispatcher`](crate::dispatch::Dispatcher): the resource's in
-//!    sequence, with `uri.var.*`, `query.param.*`, `REST_URL_POSTFIX` and Synapse's `SYNAPSE_REST_API`
+//!    instead, without running the in sequence (see `wsdl.rs`). Any other request to a proxy
+//!    deployed with `startOnLoad="false"` (not started) is refused as Axis2 refuses an inactive
+//!    service, and one that came over a transport the proxy's `transports` leave out (`http`
+//!    to a proxy with `transports="https"`) as Axis2's dispatch refuses it: a `500` SOAP
+//!    fault, `faultcode` `Server` (`Receiver` for a SOAP 1.2 request), `faultstring` "The
+//!    system is attempting to access an inactive service: NAME" or "The service cannot be
+//!    found for the endpoint reference (EPR) /services/NAME…" (Axis2's
+//!    `AxisConfiguration.getService` and `DispatchPhase.validateTransport`; MI's
+//!    `ServerWorker` answers the fault).
+//! 2. **REST APIs**, by [`Dispatcher`](crate::dispatch::Dispatcher), told the request's
+//!    transport (`https` when the listener marked it [`Https`], else `http`) for an API's
+//!    `transports` and a resource's `protocol`: the resource's in sequence, with `uri.var.*`, `query.param.*`, `REST_URL_POSTFIX` and Synapse's `SYNAPSE_REST_API`
 //!    family of properties set. A path in an API that no resource takes is `404`, a wrong method
 //!    `405`, other mismatches `400` (empty bodies, as MI), unless a sequence named
 //!    `_resource_mismatch_handler_` is deployed: then it runs.
@@ -25,12 +34,14 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use http::header::HOST;
+use http::header::{CONTENT_TYPE, HOST};
+use http::request::Parts;
 use http::{Request, StatusCode};
+use mediate_config::Protocol;
 use mediate_core::exchange::{self, Branch, Responder, ResponsePath};
 use mediate_core::{Flow, MessageContext, Sequence};
 use mediate_message::PendingBody;
-use mediate_transport_http::request_to_message;
+use mediate_transport_http::{Https, request_to_message};
 
 use crate::deploy::{ResourceFlows, Snapshot};
 use crate::dispatch::{self, Dispatch};
@@ -140,6 +151,7 @@ impl Engine {
         let (parts, body) = request.into_parts();
         let uri = parts.uri.clone();
         let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let transport = transport_of(&parts);
         let unmatched = |what| Routed {
             metrics: unmatched_metrics(),
             what,
@@ -157,6 +169,11 @@ impl Engine {
             if let Some(reply) = proxy.wsdl.answer(&snapshot.env, &parts).await {
                 return (reply, routed);
             }
+            if let Some(refusal) = proxy_refusal(&proxy.config, transport, path_and_query) {
+                tracing::debug!(proxy = %proxy.config.name, %refusal, "request refused");
+                let reply = axis2_fault(&parts, &refusal);
+                return (reply, unmatched(RoutedTo::Unmatched));
+            }
             let mut msg = request_to_message(Request::from_parts(parts, body));
             msg.set_rest_url_postfix(postfix);
             msg.set_property("proxy.name", proxy.config.name.clone());
@@ -168,6 +185,7 @@ impl Engine {
         let dispatched = snapshot.dispatcher.dispatch_request(
             &dispatch::Request::new(&parts.method, path_and_query, &parts.headers)
                 .host(host)
+                .transport(transport)
                 .has_body(body.is_some()),
         );
         match dispatched {
@@ -303,6 +321,78 @@ fn proxy_path(path_and_query: &str, exists: impl Fn(&str) -> bool) -> Option<(&s
         return None;
     }
     Some((name, after))
+}
+
+/// The transport a request came in over: `https` when the listener marked it [`Https`].
+fn transport_of(parts: &Parts) -> Protocol {
+    if Https::is_set(&parts.extensions) {
+        Protocol::Https
+    } else {
+        Protocol::Http
+    }
+}
+
+/// Why Axis2 refuses a request to a proxy service before its flow runs, if it does: the
+/// proxy is not started (`startOnLoad="false"`: `AxisConfiguration.getService` finds an
+/// inactive service), or it is not exposed on the request's transport
+/// (`DispatchPhase.validateTransport`; `target` is the request target, the message's `To`).
+fn proxy_refusal(
+    proxy: &mediate_config::ProxyConfig,
+    transport: Protocol,
+    target: &str,
+) -> Option<String> {
+    if !proxy.start_on_load {
+        return Some(format!(
+            "The system is attempting to access an inactive service: {}",
+            proxy.name
+        ));
+    }
+    let exposed = proxy.transports.is_empty()
+        || proxy
+            .transports
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(transport.as_str()));
+    if exposed {
+        return None;
+    }
+    Some(format!(
+        "The service cannot be found for the endpoint reference (EPR) {target}"
+    ))
+}
+
+/// The SOAP fault MI's pass-through listener answers when Axis2 refuses a request
+/// (`ServerWorker.handleException`): `500`, a SOAP 1.2 fault (`Receiver`) for a SOAP 1.2
+/// request, else SOAP 1.1 (`Server`), `faultstring` the reason.
+fn axis2_fault(parts: &Parts, reason: &str) -> MessageContext {
+    let soap12 = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|ct| ct.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .get(..20)
+                .is_some_and(|essence| essence.eq_ignore_ascii_case("application/soap+xml"))
+        });
+    let reason = crate::wsdl::escape(reason);
+    let (body, content_type) = if soap12 {
+        (
+            format!(
+                r#"<soapenv:Envelope xmlns:soapenv="http://www.w3.org/2003/05/soap-envelope"><soapenv:Body><soapenv:Fault><soapenv:Code><soapenv:Value>soapenv:Receiver</soapenv:Value></soapenv:Code><soapenv:Reason><soapenv:Text xml:lang="en-US">{reason}</soapenv:Text></soapenv:Reason></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#
+            ),
+            "application/soap+xml",
+        )
+    } else {
+        (
+            format!(
+                r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>soapenv:Server</faultcode><faultstring>{reason}</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#
+            ),
+            "text/xml",
+        )
+    };
+    let mut reply = MessageContext::from_bytes(body, content_type);
+    reply.set_response(true);
+    reply.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+    reply
 }
 
 /// An empty reply with `status` (MI's dispatch failures: `404`, `405`, `400`).

@@ -42,7 +42,9 @@
 //!   replaced by one named after the proxy, with Axis2's ports `NAMEHttpSoap11Endpoint`,
 //!   `NAMEHttpSoap12Endpoint` and `NAMEHttpEndpoint` (`Https…` over HTTPS) on the WSDL's own
 //!   SOAP 1.1, SOAP 1.2 and HTTP bindings, at `SCHEME://HOST/services/NAME.PORT` (`HOST` from
-//!   the request's `Host` header). With the parameter `useOriginalwsdl` = `true` the WSDL is
+//!   the request's `Host` header, so the port is the one the client reached; `SCHEME` is `https`
+//!   when the request came over TLS, which the listener marks with
+//!   [`Https`](mediate_transport_http::Https)). With the parameter `useOriginalwsdl` = `true` the WSDL is
 //!   served as written, each port address of the request's scheme rewritten to the proxy's
 //!   address (`modifyUserWSDLPortAddress` = `false`: not rewritten). A proxy without
 //!   `<publishWSDL>` gets the WSDL Axis2 generates for Synapse's `mediate` operation;
@@ -73,6 +75,7 @@ use mediate_config::{Configuration, Diagnostic, Diagnostics, ProxyConfig, Span};
 use mediate_core::transport::OutboundRequest;
 use mediate_core::{Env, MediatorSpec, MessageContext};
 use mediate_endpoints::{EndpointKind, Endpoints};
+use mediate_transport_http::Https;
 use roxmltree::{Document, Node};
 use tokio::sync::OnceCell;
 
@@ -231,10 +234,12 @@ impl<'a> Site<'a> {
             .filter(|h| !h.is_empty())
             .or_else(|| parts.uri.authority().map(|a| a.as_str()))
             .unwrap_or("localhost");
-        let scheme = match parts.uri.scheme_str() {
-            Some(s) if s.eq_ignore_ascii_case("https") => "https",
-            _ => "http",
-        };
+        let https = Https::is_set(&parts.extensions)
+            || parts
+                .uri
+                .scheme_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case("https"));
+        let scheme = if https { "https" } else { "http" };
         Site { scheme, host }
     }
 }
@@ -1538,7 +1543,7 @@ fn percent_decode(value: &str) -> String {
 }
 
 /// `value` escaped for XML text and attribute values.
-fn escape(value: &str) -> String {
+pub(crate) fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {

@@ -4,7 +4,8 @@
 //!
 //! | item | what it is |
 //! |---|---|
-//! | [`serve`], [`ServerConfig`], [`Handler`], [`handler_fn`], [`RemoteAddr`] | the listener: HTTP/1.1 keep-alive and HTTP/2 (prior knowledge) on one port, limits, graceful drain |
+//! | [`serve`], [`ServerConfig`], [`Handler`], [`handler_fn`], [`RemoteAddr`], [`Https`] | the listener: HTTP/1.1 keep-alive and HTTP/2 (prior knowledge) on one port, limits, graceful drain; what a handler learns of a request (the client's address, whether it came over TLS) |
+//! | [`PreservedHeaders`] | MI's `http.headers.preserve`: which of a reply's `Server`, `Date`, `User-Agent` are written as the message holds them |
 //! | [`HyperSender`], [`ClientConfig`] | the client: keep-alive pool, timeouts, Synapse's error codes; implements [`HttpSender`](mediate_core::transport::HttpSender) |
 //! | [`ResponseBody`] | a body to write: empty, in memory, or streamed from a [`PendingBody`](mediate_message::PendingBody) |
 //! | [`request_to_message`], [`response_from_message`] | HTTP ⇄ [`MessageContext`](mediate_message::MessageContext), with MI's formatting rules ([`mediate_core::format`]) |
@@ -52,7 +53,8 @@
 //! |---|---|---|
 //! | connection refused, host unreachable, DNS failure, TLS handshake failure (`tls`) | `ConnectFailed` | 101503 |
 //! | connecting took longer than [`ClientConfig::connect_timeout`] | `ConnectTimeout` | 101508 |
-//! | no response head within the request's timeout ([`ClientConfig::default_timeout`] when it has none) | `Timeout` | 101504 |
+//! | no response head within the request's own timeout ([`OutboundRequest::timeout`](mediate_core::transport::OutboundRequest::timeout), an endpoint's `<timeout>`) | `Timeout` | 101504 |
+//! | the connection silent for [`ClientConfig::socket_timeout`] before the response head | `SocketTimeout` | 101504 plus the connection's state |
 //! | the backend closed or reset the connection before the response head | `ConnectionClosed` | 101505 |
 //! | the backend's response is not HTTP | `ProtocolViolation` | 101506 |
 //! | writing the request failed, or the client's body failed mid-stream | `SendFailed` | 101500 |
@@ -120,7 +122,10 @@ pub mod tls;
 pub use body::ResponseBody;
 pub use client::{ClientConfig, HyperSender, MI_USER_AGENT};
 pub use message::{request_to_message, response_from_message, try_response_from_message};
-pub use server::{Handler, HandlerFn, MI_SERVER, RemoteAddr, ServerConfig, handler_fn, serve};
+pub use server::{
+    Handler, HandlerFn, Https, MI_SERVER, PreservedHeaders, RemoteAddr, ServerConfig,
+    UnknownPreservedHeader, handler_fn, serve,
+};
 
 /// Re-exported: implement [`Handler`] with `#[async_trait]`.
 pub use async_trait::async_trait;

@@ -14,8 +14,9 @@ use crate::server::RemoteAddr;
 
 /// The message for a request a [`Handler`](crate::Handler) received: method, URI, headers
 /// (transport scope), the body still streaming (read only when a mediator needs it), and the
-/// request's extensions (the [`RemoteAddr`] among them). The client's IP address is also the
-/// axis2 property `REMOTE_ADDR`, as Axis2 sets it.
+/// request's extensions (the [`RemoteAddr`] among them, and [`Https`](crate::Https) when it
+/// came over TLS). The client's IP address is also the axis2 property `REMOTE_ADDR`, as Axis2
+/// sets it.
 pub fn request_to_message(request: Request<Option<PendingBody>>) -> MessageContext {
     let (parts, body) = request.into_parts();
     let remote = parts.extensions.get::<RemoteAddr>().copied();
@@ -51,7 +52,10 @@ fn ip_text(ip: IpAddr) -> String {
 /// The HTTP response for a reply message (see
 /// [`mediate_core::format`] for the rules): status from [`format::response_status`] (with the
 /// `HTTP_SC_DESC` reason phrase on HTTP/1.1), headers, content type and body from
-/// [`format::outbound`]. A body never read streams to the client unread; with
+/// [`format::outbound`]. The message's own `Server`, `Date` and `User-Agent` headers (a
+/// backend's, or the client's in a reply made from the request) are kept on the response, for
+/// the listener to write or replace as [`ServerConfig::preserve_headers`](crate::ServerConfig::preserve_headers)
+/// says (MI's `http.headers.preserve`). A body never read streams to the client unread; with
 /// `DISABLE_CHUNKING` or `FORCE_HTTP_1.0` it goes with a `Content-Length`: the one it arrived
 /// with, else it is read first to count it. Axis2 `NO_KEEPALIVE` closes the connection after the response.
 ///
@@ -96,6 +100,7 @@ pub async fn try_response_from_message(
     let mut response = Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = out.headers;
+    keep_preservable(msg, response.headers_mut());
     if axis2_flag(msg, "NO_KEEPALIVE") {
         response
             .headers_mut()
@@ -107,6 +112,30 @@ pub async fn try_response_from_message(
         response.extensions_mut().insert(phrase);
     }
     Ok(response)
+}
+
+/// The headers [`format::outbound`] leaves out that MI can preserve on a reply (`Server`,
+/// `Date`, `User-Agent`), from the message, unless its `Connection` header names them.
+fn keep_preservable(msg: &MessageContext, headers: &mut http::HeaderMap) {
+    let from = msg.transport_headers();
+    for name in [header::SERVER, header::DATE, header::USER_AGENT] {
+        let mut values = from.get_all(&name).iter().peekable();
+        if values.peek().is_none() || named_by_connection(from, &name) {
+            continue;
+        }
+        for value in values {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+}
+
+fn named_by_connection(headers: &http::HeaderMap, name: &http::HeaderName) -> bool {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|token| token.trim().eq_ignore_ascii_case(name.as_str()))
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
-//! [`serve`]: the HTTP listener (HTTP/1.1 and HTTP/2 on one port, graceful drain).
+//! [`serve`]: the HTTP listener (HTTP/1.1 and HTTP/2 on one port, graceful drain), and what it
+//! tells a handler about a request ([`RemoteAddr`], [`Https`]) and which headers of a reply it
+//! writes as they are ([`PreservedHeaders`]).
 
 use std::convert::Infallible;
 use std::fmt;
@@ -63,9 +65,14 @@ pub struct ServerConfig {
     pub keep_alive: bool,
     /// Accept HTTP/2 with prior knowledge (h2c) next to HTTP/1.1. Default `true`.
     pub http2: bool,
-    /// The `Server` header of responses that do not carry one. Default [`MI_SERVER`]; `None`
-    /// sends none.
+    /// The `Server` header of responses that do not carry one (or whose own is not
+    /// [preserved](Self::preserve_headers)). Default [`MI_SERVER`]; `None` sends none.
     pub server_header: Option<String>,
+    /// The headers of a reply written as the message holds them instead of the listener's own:
+    /// MI's `http.headers.preserve`, `http.server.preserve` and `http.user.agent.preserve`
+    /// (see [`PreservedHeaders`]). Default [`PreservedHeaders::MI_DEFAULT`]: a backend's
+    /// `Server` reaches the client; `Date` is the listener's.
+    pub preserve_headers: PreservedHeaders,
     /// Serve HTTPS with this TLS configuration (feature `tls`; see
     /// [`tls::server_config`](crate::tls::server_config)). `None`: plain HTTP.
     #[cfg(feature = "tls")]
@@ -84,6 +91,7 @@ impl Default for ServerConfig {
             keep_alive: true,
             http2: true,
             server_header: Some(MI_SERVER.to_owned()),
+            preserve_headers: PreservedHeaders::MI_DEFAULT,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -93,6 +101,158 @@ impl Default for ServerConfig {
 /// The client's address, in every request's extensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RemoteAddr(pub SocketAddr);
+
+/// In the extensions of every request that came over TLS (a listener with `ServerConfig::tls`,
+/// feature `tls`): the request's scheme is `https`, which MI calls its transport
+/// (`https` against `http`). A request without it came over plain HTTP. A marker without data,
+/// so that marking a request costs no allocation.
+///
+/// ```
+/// use mediate_transport_http::Https;
+///
+/// let mut request = http::Request::new(());
+/// assert!(!Https::is_set(request.extensions()));
+/// request.extensions_mut().insert(Https);
+/// assert!(Https::is_set(request.extensions()));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Https;
+
+impl Https {
+    /// Whether `extensions` (a request's, or a message's made from it) say the request came
+    /// over TLS.
+    pub fn is_set(extensions: &http::Extensions) -> bool {
+        extensions.get::<Https>().is_some()
+    }
+}
+
+/// Which headers the transport keeps as a message holds them instead of setting its own: MI's
+/// `http.headers.preserve` (a comma-separated list of header names, in `passthru-http.properties`;
+/// `preserve_http_headers` under `[transport.http]` in `deployment.toml`), plus `Server` when
+/// `http.server.preserve` (`preserve_http_server_name`) is true and `User-Agent` when
+/// `http.user.agent.preserve` (`preserve_http_user_agent`) is, as the pass-through transport
+/// merges them (wso2-synapse `passthru/config/TargetConfiguration.populatePreserveHttpHeaders`).
+///
+/// What each name does on the listener (the reply to a client):
+///
+/// | name | preserved | not preserved |
+/// |---|---|---|
+/// | `Server` | the message's `Server` (a backend's) is written | replaced by [`ServerConfig::server_header`] |
+/// | `Date` | the message's `Date` (a backend's) is written | the listener writes the current date |
+/// | `User-Agent` | the message's `User-Agent` is written (a reply built from the request echoes the client's) | dropped |
+/// | `Content-Type` | the content type the payload came with, parameters included | mediate does this always (see [`mediate_core::format`]) |
+/// | `Content-Length`, `Keep-Alive`, `Location`, `Host` | accepted; the listener computes the length and connection headers itself and never rewrites `Location` | |
+///
+/// On the way to a backend the same list decides whether the client's `User-Agent`, `Date` and
+/// `Host` are sent (the client's part, [`HyperSender`](crate::HyperSender)).
+///
+/// MI 4.4's defaults ([`MI_DEFAULT`](Self::MI_DEFAULT)) are `preserve_http_headers =
+/// ["Content-Type"]`, `preserve_http_server_name = true`, `preserve_http_user_agent = false`.
+///
+/// ```
+/// use mediate_transport_http::PreservedHeaders;
+///
+/// let preserved = PreservedHeaders::from_mi("Date, Location", false, true)?;
+/// assert!(preserved.preserves(&http::header::DATE));
+/// assert!(preserved.preserves(&http::header::USER_AGENT));
+/// assert!(!preserved.preserves(&http::header::SERVER));
+/// assert!(PreservedHeaders::MI_DEFAULT.preserves(&http::header::SERVER));
+///
+/// let err = PreservedHeaders::from_mi("Date,X-Mine", false, false).unwrap_err();
+/// assert_eq!(err.name(), "X-Mine");
+/// # Ok::<(), mediate_transport_http::UnknownPreservedHeader>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PreservedHeaders {
+    bits: u8,
+}
+
+/// The headers MI's pass-through transport can preserve, in the order of their bits.
+const PRESERVABLE: [&str; 8] = [
+    "server",
+    "date",
+    "user-agent",
+    "content-type",
+    "content-length",
+    "keep-alive",
+    "location",
+    "host",
+];
+
+impl PreservedHeaders {
+    /// None: the transport sets `Server`, `Date` and `User-Agent` itself.
+    pub const NONE: Self = Self { bits: 0 };
+
+    /// MI 4.4's defaults: `Content-Type` and `Server`.
+    pub const MI_DEFAULT: Self = Self {
+        bits: 1 << 0 | 1 << 3,
+    };
+
+    /// From MI's three settings: `list` is `http.headers.preserve` (names separated by commas,
+    /// any case, blanks around them ignored; empty: none), `server` is
+    /// `http.server.preserve`, `user_agent` is `http.user.agent.preserve`.
+    ///
+    /// A name MI cannot preserve (anything but `Server`, `Date`, `User-Agent`, `Content-Type`,
+    /// `Content-Length`, `Keep-Alive`, `Location`, `Host`) is an error naming it, where MI
+    /// ignores it silently.
+    pub fn from_mi(
+        list: &str,
+        server: bool,
+        user_agent: bool,
+    ) -> Result<Self, UnknownPreservedHeader> {
+        let mut preserved = Self::NONE;
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match PRESERVABLE
+                .iter()
+                .position(|known| known.eq_ignore_ascii_case(name))
+            {
+                Some(bit) => preserved.bits |= 1 << bit,
+                None => return Err(UnknownPreservedHeader(name.to_owned())),
+            }
+        }
+        if server {
+            preserved = preserved.with(&header::SERVER);
+        }
+        if user_agent {
+            preserved = preserved.with(&header::USER_AGENT);
+        }
+        Ok(preserved)
+    }
+
+    /// These headers and `name` too (a name MI cannot preserve changes nothing).
+    #[must_use]
+    pub fn with(self, name: &http::HeaderName) -> Self {
+        match bit(name) {
+            Some(bit) => Self {
+                bits: self.bits | 1 << bit,
+            },
+            None => self,
+        }
+    }
+
+    /// Whether `name` is preserved.
+    pub fn preserves(&self, name: &http::HeaderName) -> bool {
+        bit(name).is_some_and(|bit| self.bits & 1 << bit != 0)
+    }
+}
+
+fn bit(name: &http::HeaderName) -> Option<usize> {
+    PRESERVABLE.iter().position(|known| *known == name.as_str())
+}
+
+/// A name in MI's `http.headers.preserve` list that MI's transport cannot preserve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{0}` cannot be preserved; http.headers.preserve takes Server, Date, User-Agent, Content-Type, Content-Length, Keep-Alive, Location and Host"
+)]
+pub struct UnknownPreservedHeader(String);
+
+impl UnknownPreservedHeader {
+    /// The name, as written.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Answers requests: what [`serve`] calls for each request.
 ///
@@ -187,11 +347,17 @@ pub async fn serve(
         .server_header
         .as_deref()
         .and_then(|s| HeaderValue::from_str(s).ok());
+    #[cfg(feature = "tls")]
+    let https = config.tls.is_some();
+    #[cfg(not(feature = "tls"))]
+    let https = false;
     let shared = Arc::new(Shared {
         handler,
         body_limit: config.body_limit,
         body_idle_timeout: config.body_idle_timeout,
         server_header,
+        preserve: config.preserve_headers,
+        https,
     });
     let graceful = GracefulShutdown::new();
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(());
@@ -387,6 +553,9 @@ struct Shared {
     body_limit: usize,
     body_idle_timeout: Option<Duration>,
     server_header: Option<HeaderValue>,
+    preserve: PreservedHeaders,
+    /// The listener has TLS: every request gets [`Https`].
+    https: bool,
 }
 
 impl Shared {
@@ -397,6 +566,9 @@ impl Shared {
     ) -> Response<ResponseBody> {
         let (mut parts, incoming) = request.into_parts();
         parts.extensions.insert(RemoteAddr(remote));
+        if self.https {
+            parts.extensions.insert(Https);
+        }
         let body = if http_body::Body::is_end_stream(&incoming) {
             None
         } else {
@@ -424,12 +596,34 @@ impl Shared {
                 response
             }
         };
-        if let Some(server) = &self.server_header {
-            response
-                .headers_mut()
-                .entry(header::SERVER)
-                .or_insert_with(|| server.clone());
-        }
+        self.finish_headers(response.headers_mut());
         response
+    }
+
+    /// The listener's own `Server` and `Date` unless the reply's are
+    /// [preserved](PreservedHeaders); a `User-Agent` only when preserved.
+    fn finish_headers(&self, headers: &mut http::HeaderMap) {
+        if !self.preserve.preserves(&header::DATE) {
+            // hyper writes the current date when the response has none.
+            headers.remove(header::DATE);
+        }
+        if !self.preserve.preserves(&header::USER_AGENT) {
+            headers.remove(header::USER_AGENT);
+        }
+        let keep_server = self.preserve.preserves(&header::SERVER);
+        match &self.server_header {
+            Some(server) if keep_server => {
+                headers
+                    .entry(header::SERVER)
+                    .or_insert_with(|| server.clone());
+            }
+            Some(server) => {
+                headers.insert(header::SERVER, server.clone());
+            }
+            None if keep_server => {}
+            None => {
+                headers.remove(header::SERVER);
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ use http::{Method, StatusCode, Version};
 use mediate_core::transport::{HttpSender, OutboundBody, OutboundRequest, SendErrorKind};
 use mediate_message::{BodyError, MessageContext, PendingBody, Scope};
 use mediate_transport_http::{
-    ClientConfig, HyperSender, RemoteAddr, ResponseBody, ServerConfig, handler_fn,
+    ClientConfig, Https, HyperSender, RemoteAddr, ResponseBody, ServerConfig, handler_fn,
     request_to_message, response_from_message,
 };
 use support::{Server, read_response, within};
@@ -211,6 +211,8 @@ async fn the_handler_sees_the_remote_address_and_a_streaming_body() {
     let server = Server::start(
         handler_fn(move |req: http::Request<Option<PendingBody>>| {
             let remote = req.extensions().get::<RemoteAddr>().copied();
+            // A plain listener's requests are not marked as having come over TLS.
+            assert!(!Https::is_set(req.extensions()));
             let body = req.body().clone();
             if let Some(tx) = tx.lock().unwrap().take() {
                 let _ = tx.send((remote, body.as_ref().map(PendingBody::content_length)));
