@@ -7,6 +7,34 @@
 //! Synapse's terms ([`SendError::code`]: `101503` connection refused, `101504` timed out, …).
 //!
 //! A 4xx or 5xx answer is a response, not an error: it comes back as `Ok`.
+//!
+//! # Error codes and the protocol state
+//!
+//! MI's pass-through transport reports a failure on an open connection as its base code plus
+//! the connection's [`ProtocolState`] (Synapse's `TargetErrorHandler` adds the state's ordinal
+//! to every code the `TargetHandler` raises, always: no property turns it off), so a
+//! [`SendError`] carries the state it happened in and [`SendError::code`] is that sum:
+//!
+//! | failure | state | `ERROR_CODE` |
+//! |---|---|---|
+//! | connection refused, unreachable | `REQUEST_READY` (0) | 101503 |
+//! | connect timeout | `REQUEST_READY` (0) | 101508 |
+//! | socket timeout while the request body is written | `REQUEST_HEAD` (1) | 101505 |
+//! | socket timeout waiting for the response head | `REQUEST_DONE` (3) | 101507 |
+//! | backend closed the connection before answering | `REQUEST_DONE` (3) | 101508 |
+//! | I/O error (reset) before the response head | `REQUEST_DONE` (3) | 101503 |
+//! | malformed response head | `REQUEST_DONE` (3) | 101509 |
+//! | the request's own deadline ([`OutboundRequest::timeout`], the endpoint's `<timeout>`: Synapse's `TimeoutHandler`, not the transport) | none | 101504 |
+//!
+//! The sums collide with other base codes (101507 is also `CONNECT_CANCEL`, 101508
+//! `CONNECT_TIMEOUT`): that is MI's arithmetic, and what its fault sequences and its
+//! endpoints' `<errorCodes>` lists see. Those lists match exact codes, so
+//! `<errorCodes>101504</errorCodes>` does not match a socket timeout reported as 101507.
+//!
+//! Once the response head has arrived the exchange has succeeded: a timeout or a close while
+//! its body streams (`RESPONSE_HEAD`, `RESPONSE_BODY`) fails the body's reader, not the send
+//! (Synapse raises no endpoint fault for a timeout in those states, and the fault it raises
+//! for a close finds the response callback already consumed).
 
 use std::fmt;
 use std::time::Duration;
@@ -86,7 +114,64 @@ impl OutboundRequest {
 /// A response from a backend: status, headers, and the body still streaming (`None`: no body).
 pub type InboundResponse = http::Response<Option<PendingBody>>;
 
-/// What failed in an exchange, in Synapse's terms.
+/// The state of a backend connection when an exchange on it failed: Synapse's pass-through
+/// `ProtocolState`, whose ordinal MI adds to the base error code (see the
+/// [module](self) documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum ProtocolState {
+    /// The connection is ready for a request; nothing sent yet (also every failure to
+    /// connect). Adds 0.
+    #[default]
+    RequestReady,
+    /// The request head is submitted and its body is being written (Synapse's `TargetRequest`
+    /// keeps this state until the body's last byte). Adds 1.
+    RequestHead,
+    /// Writing the request body (Synapse defines it; its sender does not enter it). Adds 2.
+    RequestBody,
+    /// The request is completely sent; the response head is awaited. Adds 3.
+    RequestDone,
+    /// The response head is being read. Adds 4.
+    ResponseHead,
+    /// The response body is being read. Adds 5.
+    ResponseBody,
+    /// The response is complete. Adds 6.
+    ResponseDone,
+    /// The connection is closing. Adds 7.
+    Closing,
+    /// The connection is closed. Adds 8.
+    Closed,
+}
+
+impl ProtocolState {
+    /// The ordinal MI adds to the base code.
+    pub fn ordinal(self) -> i32 {
+        self as i32
+    }
+
+    /// MI's name (`REQUEST_DONE`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RequestReady => "REQUEST_READY",
+            Self::RequestHead => "REQUEST_HEAD",
+            Self::RequestBody => "REQUEST_BODY",
+            Self::RequestDone => "REQUEST_DONE",
+            Self::ResponseHead => "RESPONSE_HEAD",
+            Self::ResponseBody => "RESPONSE_BODY",
+            Self::ResponseDone => "RESPONSE_DONE",
+            Self::Closing => "CLOSING",
+            Self::Closed => "CLOSED",
+        }
+    }
+}
+
+impl fmt::Display for ProtocolState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What failed in an exchange, in Synapse's terms. [`code`](Self::code) is the base code;
+/// [`SendError::code`] adds the [`ProtocolState`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SendErrorKind {
@@ -94,11 +179,16 @@ pub enum SendErrorKind {
     ConnectFailed,
     /// Connecting took longer than the connect timeout: `101508`.
     ConnectTimeout,
-    /// No response within the timeout: `101504`.
+    /// No response head within the request's own deadline ([`OutboundRequest::timeout`]: the
+    /// endpoint's `<timeout>`, Synapse's `TimeoutHandler`): `101504`, no state added.
     Timeout,
-    /// The backend closed or reset the connection before the response head: `101505`.
+    /// The connection stayed silent for the sender's socket timeout (MI's
+    /// `http.socket.timeout`) before the response head: `101504` plus the state.
+    SocketTimeout,
+    /// The backend closed the connection before the response head: `101505` plus the state.
     ConnectionClosed,
-    /// Writing the request failed (including the client's body failing mid-stream): `101500`.
+    /// An I/O error on the connection (a reset, a broken pipe), or the client's body failing
+    /// while it was being written: `101500` plus the state.
     SendFailed,
     /// Reading the response failed: `101501`.
     ReceiveFailed,
@@ -115,7 +205,7 @@ impl SendErrorKind {
         match self {
             Self::ConnectFailed => codes::CONNECTION_FAILED,
             Self::ConnectTimeout => codes::CONNECT_TIMEOUT,
-            Self::Timeout => codes::CONNECTION_TIMEOUT,
+            Self::Timeout | Self::SocketTimeout => codes::CONNECTION_TIMEOUT,
             Self::ConnectionClosed => codes::CONNECTION_CLOSED,
             Self::SendFailed | Self::InvalidRequest => codes::SND_IO_ERROR_SENDING,
             Self::ReceiveFailed => codes::SND_IO_ERROR_RECEIVING,
@@ -124,21 +214,43 @@ impl SendErrorKind {
     }
 }
 
-/// A failed exchange: what kind of failure, and a message for people.
+/// A failed exchange: what kind of failure, the connection's [`ProtocolState`] when it
+/// happened, and a message for people.
+///
+/// ```
+/// use mediate_core::transport::{ProtocolState, SendError, SendErrorKind};
+///
+/// let refused = SendError::new(SendErrorKind::ConnectFailed, "connection refused");
+/// assert_eq!(refused.code(), 101_503);
+/// // The backend closed the connection after the request was sent, before answering.
+/// let closed = SendError::new(SendErrorKind::ConnectionClosed, "closed")
+///     .with_state(ProtocolState::RequestDone);
+/// assert_eq!((closed.base_code(), closed.code()), (101_505, 101_508));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct SendError {
     kind: SendErrorKind,
+    state: ProtocolState,
     message: String,
 }
 
 impl SendError {
-    /// An error of `kind`.
+    /// An error of `kind` in the state [`ProtocolState::RequestReady`] (nothing added to the
+    /// code).
     pub fn new(kind: SendErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
+            state: ProtocolState::RequestReady,
             message: message.into(),
         }
+    }
+
+    /// The same error, raised in the connection state `state`.
+    #[must_use]
+    pub fn with_state(mut self, state: ProtocolState) -> Self {
+        self.state = state;
+        self
     }
 
     /// The kind.
@@ -146,9 +258,20 @@ impl SendError {
         self.kind
     }
 
-    /// The Synapse error code (`ERROR_CODE`).
-    pub fn code(&self) -> i32 {
+    /// The connection's state when the exchange failed.
+    pub fn state(&self) -> ProtocolState {
+        self.state
+    }
+
+    /// The kind's base code, without the state.
+    pub fn base_code(&self) -> i32 {
         self.kind.code()
+    }
+
+    /// The Synapse error code (`ERROR_CODE`): the base code plus the state's ordinal, as MI's
+    /// pass-through transport reports it.
+    pub fn code(&self) -> i32 {
+        self.kind.code() + self.state.ordinal()
     }
 
     /// The message.

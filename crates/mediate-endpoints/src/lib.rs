@@ -115,9 +115,9 @@ pub use leaf::{
     AddressEndpoint, Authentication, DefaultEndpoint, HttpEndpoint, HttpMethod, OAuth, OAuthGrant,
 };
 pub use runtime::{
-    CallOutcome, DEFAULT_GLOBAL_TIMEOUT, Deliveries, Delivery, ENDPOINT_CUSTOM_ERROR,
-    EndpointStatus, Endpoints, EndpointsBuilder, EndpointsError, FORCE_ERROR_ON_SOAP_FAULT,
-    payload_value,
+    BLOCKING_SENDER_OPERATION_FAILED, CallOptions, CallOutcome, DEFAULT_GLOBAL_TIMEOUT, Deliveries,
+    Delivery, ENDPOINT_CUSTOM_ERROR, EndpointStatus, Endpoints, EndpointsBuilder, EndpointsError,
+    FORCE_ERROR_ON_SOAP_FAULT, FailedResponse, payload_value,
 };
 pub use settings::{
     Addressing, AddressingVersion, EndpointSettings, MarkForSuspension, MessageFormat, Optimize,

@@ -2,10 +2,10 @@
 //! (Synapse's `CallMediator`, MI 4.4's `CallMediatorFactory`).
 //!
 //! The endpoint runtime ([`Endpoints`], found in the [`Env`] as an extension) does the
-//! exchange. The flow waits for the response and goes on with it: blocking and non-blocking
-//! calls behave the same in mediate's async engine (MI's non-blocking call also resumes the
-//! same sequence after the call mediator). A 4xx/5xx answer is a response (`HTTP_SC` says
-//! which); a failure (101503, 101504…) is a [`MediationError`] for the fault sequence.
+//! exchange. The flow waits for the response and goes on with it (MI's non-blocking call also
+//! resumes the same sequence after the call mediator). A 4xx/5xx answer is a response
+//! (`HTTP_SC` says which); a failure (101503, 101504…) is a [`MediationError`] for the fault
+//! sequence.
 //!
 //! - `<source>` sends the source's value instead of the body (with `contentType`, else a type
 //!   guessed from the value); `<target type="property|variable">` stores the response payload
@@ -15,6 +15,57 @@
 //!   on at once, without a response.
 //! - A timeout whose `responseAction` is `discard`, or an endpoint `onError` sequence that
 //!   handled a failure, stops the flow.
+//! - axis2 `FORCE_SC_ACCEPTED` = `true`: the client is answered `202 Accepted` when the call
+//!   starts (MI releases the request flow there), and a later reply is not sent.
+//!
+//! # Blocking calls
+//!
+//! `blocking="true"` selects MI's blocking client (`BlockingMsgSender`). mediate does not
+//! block a thread for it (the exchange stays asynchronous), but the message sees what MI's
+//! blocking call gives it:
+//!
+//! - The request is read into memory before it is sent (MI's blocking call is content-aware),
+//!   and so is the response.
+//! - A response with a status other than 2xx is a failure, not a response: `ERROR_CODE`
+//!   401002 (`BLOCKING_SENDER_OPERATION_FAILED`), `ERROR_MESSAGE`
+//!   `Transport error: 404 Error: Not Found`; the message keeps the request's body and takes
+//!   the status as `HTTP_SC`. A SOAP fault answer (any status) is a failure too: the message
+//!   takes the fault envelope and status, `ERROR_MESSAGE` is the fault's reason,
+//!   `ERROR_DETAIL` its detail, `ERROR_CODE` the fault code when it is a number, else 401002.
+//! - A transport failure (connection refused, timeout, connection closed…) has `ERROR_CODE`
+//!   401002 instead of the non-blocking `101xxx` code, with the same `ERROR_MESSAGE` (the
+//!   runtime's error is kept as its cause, in `ERROR_DETAIL`). A timeout fails whatever its
+//!   `responseAction` (a blocking client has no timeout handler that could discard).
+//!   Failures of the endpoint itself (suspended: 303001, no ready child: 303000) keep their
+//!   codes.
+//! - Each of these failures, an error status and a SOAP fault included, is a failure of the
+//!   endpoint that sent, with the code above (Synapse's `BlockingMsgSender` sets `ERROR_CODE`,
+//!   then hands the message to the endpoint's `onFault`): the endpoint's `<errorCodes>` lists
+//!   (`suspendOnFailure`, `markForSuspension`, `retryConfig`) are matched against 401002 (or
+//!   a SOAP fault's numeric code), not against `101503`, and a `<failover>` or
+//!   `<loadbalance>` group sends the request to its next child. The runtime does this
+//!   ([`CallOptions::blocking`](mediate_endpoints::CallOptions::blocking)); when no child
+//!   answers well, the fault sequence sees the last answer as above.
+//! - Synapse property `BLOCKING_SENDER_ERROR` is `"true"` after a failure (the fault sequence
+//!   sees it), `"false"` after a success.
+//! - On success the body becomes the response (or goes to the `<target>`) and `HTTP_SC` its
+//!   status, but the message keeps the request's transport headers, unless Synapse property
+//!   `BLOCKING_SENDER_PRESERVE_REQ_HEADERS` is `"false"`: then it takes the response's.
+//! - `OUT_ONLY` = `true`: the call waits for the answer, whose status becomes `HTTP_SC`; the
+//!   flow goes on with the message as it was, and a failure (an error status or a SOAP fault
+//!   answer included, whose envelope the message does not take) reaches the fault sequence
+//!   (nothing runs in the background).
+//! - `FORCE_SC_ACCEPTED` answers nothing early: MI's blocking call does not release the
+//!   request flow, so the reply after the call is the client's.
+//! - `<failover>` and `<loadbalance>` endpoints work as in a non-blocking call; a
+//!   `<recipientlist>` is refused: an inline one when the configuration is built, one named by
+//!   `<endpoint key>` for each message (`ERROR_CODE` 401001). (MI's documentation refuses
+//!   every group endpoint in blocking mode; its blocking client has sent to failover and
+//!   load-balance groups since wso2-synapse PR 1089.)
+//! - `initAxis2ClientOptions="false"` makes MI's blocking client reuse the message's Axis2
+//!   client options (`axis2-client` properties) instead of fresh ones; mediate has no
+//!   `axis2-client` scope, so the attribute is accepted and changes nothing. `axis2xml` and
+//!   `repository` are refused.
 //!
 //! Without an [`Endpoints`] in the environment, every message fails with a [`MediationError`]
 //! saying that the `call` mediator needs an HTTP transport.
@@ -30,6 +81,8 @@ use mediate_core::{
 use mediate_endpoints::{CallOutcome, EndpointDefinition, Endpoints, payload_value};
 
 use crate::value::{check_attributes, compile_expression};
+
+mod blocking;
 
 /// Where a `<call>` takes the request payload from (`<source type>`); the message body when
 /// there is no `<source>`.
@@ -86,11 +139,12 @@ pub enum CallTarget {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallConfig {
-    /// `blocking`: wait for the response on the calling thread (MI's blocking client);
-    /// `false` when not given.
+    /// `blocking`: MI's blocking client, with its error and header semantics (see the
+    /// [module](self) documentation); `false` when not given.
     pub blocking: bool,
-    /// `initAxis2ClientOptions` (blocking mode only): whether the blocking client starts
-    /// from fresh Axis2 options; MI's default is `true`.
+    /// `initAxis2ClientOptions` (blocking mode only): whether MI's blocking client starts
+    /// from fresh Axis2 client options (`true`, MI's default) or reuses the message's; mediate
+    /// has no Axis2 client options, so it changes nothing (see the [module](self) docs).
     pub init_axis2_client_options: Option<bool>,
     /// The inline `<endpoint>` or `<endpoint key>`; without one the message's `To` address
     /// is used.
@@ -183,10 +237,19 @@ impl CallConfig {
             .child_named("target")
             .map(|t| read_target(t).map_err(|e| e.locate(t)))
             .transpose()?;
+        let blocking = flag(spec, "blocking")?.unwrap_or(false);
+        let endpoint = endpoint_child(spec)?;
+        if blocking && endpoint.as_ref().is_some_and(blocking::refused_kind) {
+            let err = spec.invalid_structure(blocking::REFUSED_REASON);
+            return Err(match spec.child_named("endpoint") {
+                Some(child) => err.locate(child),
+                None => err.locate(spec),
+            });
+        }
         Ok(Self {
-            blocking: flag(spec, "blocking")?.unwrap_or(false),
+            blocking,
             init_axis2_client_options: flag(spec, "initAxis2ClientOptions")?,
-            endpoint: endpoint_child(spec)?,
+            endpoint,
             source,
             target,
             namespaces: spec.namespaces.clone(),
@@ -205,8 +268,12 @@ impl CallConfig {
         }
     }
 
-    /// Checks what is left (a custom source's expression) and builds the mediator.
+    /// Checks what is left (a custom source's expression; no recipient list for a blocking
+    /// call) and builds the mediator.
     pub fn build(self) -> Result<Call, BuildError> {
+        if self.blocking && self.endpoint.as_ref().is_some_and(blocking::refused_kind) {
+            return Err(BuildError::structure("call", blocking::REFUSED_REASON));
+        }
         let source = match &self.source {
             Some(CallSource {
                 kind: CallSourceKind::Custom(expr),
@@ -422,6 +489,9 @@ impl Mediator for Call {
         let Some(endpoints) = env.extension::<Endpoints>() else {
             return Err(no_transport("call"));
         };
+        if self.config.blocking {
+            return blocking::call(self, endpoints, msg, env).await;
+        }
         let endpoint = self.config.endpoint.as_ref();
         let keeps_body = matches!(
             self.config.target,
@@ -478,23 +548,10 @@ impl Mediator for Call {
             *msg = request;
             return Ok(Flow::Stop);
         }
-        match &self.config.target {
-            Some(CallTarget::Property(name)) => {
-                request.read_body().await.map_err(|e| body_error(e, true))?;
-                msg.set_property(name.clone(), payload_value(&request));
-                keep_status(msg, &request);
-            }
-            Some(CallTarget::Variable(name)) => {
-                request.read_body().await.map_err(|e| body_error(e, true))?;
-                let value = match payload_value(&request) {
-                    PropertyValue::Json(v) => VariableValue::Json(v),
-                    PropertyValue::Om(x) => VariableValue::Xml(x),
-                    other => VariableValue::String(other.as_string()),
-                };
-                msg.set_variable(name.clone(), value);
-                keep_status(msg, &request);
-            }
-            Some(CallTarget::Body) | None => *msg = request,
+        if !store_in_target(self.config.target.as_ref(), msg, &mut request).await? {
+            *msg = request;
+        } else {
+            keep_status(msg, &request);
         }
         Ok(Flow::Continue)
     }
@@ -505,6 +562,40 @@ impl Mediator for Call {
 
     fn reads_body(&self) -> bool {
         false
+    }
+}
+
+/// Stores the response (`response`, read here) in a property or variable `<target>`: `true`
+/// when it did (the message keeps its body), `false` when the response is to become the
+/// message (no `<target>`, or `type="body"`).
+async fn store_in_target(
+    target: Option<&CallTarget>,
+    msg: &mut MessageContext,
+    response: &mut MessageContext,
+) -> Result<bool, MediationError> {
+    match target {
+        Some(CallTarget::Property(name)) => {
+            response
+                .read_body()
+                .await
+                .map_err(|e| body_error(e, true))?;
+            msg.set_property(name.clone(), payload_value(response));
+            Ok(true)
+        }
+        Some(CallTarget::Variable(name)) => {
+            response
+                .read_body()
+                .await
+                .map_err(|e| body_error(e, true))?;
+            let value = match payload_value(response) {
+                PropertyValue::Json(v) => VariableValue::Json(v),
+                PropertyValue::Om(x) => VariableValue::Xml(x),
+                other => VariableValue::String(other.as_string()),
+            };
+            msg.set_variable(name.clone(), value);
+            Ok(true)
+        }
+        Some(CallTarget::Body) | None => Ok(false),
     }
 }
 

@@ -3,11 +3,14 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
+use mediate_core::transport::ProtocolState;
 use mediate_message::{BodyError, BodyStream, PendingBody};
 
 use crate::pool::Release;
@@ -47,6 +50,57 @@ pub struct ResponseBody {
     state: State,
     /// The length announced for a stream (becomes `Content-Length`).
     length: Option<u64>,
+    /// The backend connection's progress, for a request body ([`ResponseBody::track`]).
+    progress: Option<Arc<Progress>>,
+    /// Bytes of a tracked stream written so far.
+    sent: u64,
+}
+
+/// How far the request on one HTTP/1 backend connection has got: its
+/// [`ProtocolState`] (as Synapse's `TargetContext` keeps it) and how many body frames have
+/// been written, which the sender's socket timeout counts as activity. One per connection,
+/// reused by each request it carries: following a request costs no allocation.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    state: AtomicU8,
+    frames: AtomicU32,
+}
+
+impl Progress {
+    /// A request was submitted: `REQUEST_DONE` at once when it has no body to write (as
+    /// Synapse's `TargetRequest.start`), else `REQUEST_HEAD` until its body has been written.
+    fn start(&self, no_body: bool) {
+        let state = if no_body {
+            ProtocolState::RequestDone
+        } else {
+            ProtocolState::RequestHead
+        };
+        self.state.store(state as u8, Ordering::Relaxed);
+    }
+
+    fn wrote_frame(&self) {
+        self.frames.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn done(&self) {
+        self.state
+            .store(ProtocolState::RequestDone as u8, Ordering::Relaxed);
+    }
+
+    /// The state of the request.
+    pub(crate) fn state(&self) -> ProtocolState {
+        match self.state.load(Ordering::Relaxed) {
+            0 => ProtocolState::RequestReady,
+            1 => ProtocolState::RequestHead,
+            2 => ProtocolState::RequestBody,
+            _ => ProtocolState::RequestDone,
+        }
+    }
+
+    /// How many body frames have been written, ever (it wraps).
+    pub(crate) fn frames(&self) -> u32 {
+        self.frames.load(Ordering::Relaxed)
+    }
 }
 
 impl fmt::Debug for ResponseBody {
@@ -76,6 +130,8 @@ impl ResponseBody {
         Self {
             state: State::Empty,
             length: Some(0),
+            progress: None,
+            sent: 0,
         }
     }
 
@@ -88,6 +144,8 @@ impl ResponseBody {
         Self {
             length: Some(bytes.len() as u64),
             state: State::Full(bytes),
+            progress: None,
+            sent: 0,
         }
     }
 
@@ -98,6 +156,8 @@ impl ResponseBody {
         Self {
             state: State::Opening(Box::pin(body.into_stream())),
             length,
+            progress: None,
+            sent: 0,
         }
     }
 
@@ -106,6 +166,29 @@ impl ResponseBody {
         Self {
             state: State::Streaming(stream),
             length,
+            progress: None,
+            sent: 0,
+        }
+    }
+
+    /// Sends this body as a request on the connection whose progress is `progress`: it
+    /// starts the request's state and records each frame written and the body's end.
+    pub(crate) fn track(&mut self, progress: Arc<Progress>) {
+        progress.start(self.is_end_stream());
+        self.progress = Some(progress);
+    }
+
+    /// The body has been written to its end.
+    fn finished(&self) {
+        if let Some(progress) = &self.progress {
+            progress.done();
+        }
+    }
+
+    /// The one frame of a body in memory has been written.
+    fn wrote_frame(&self) {
+        if let Some(progress) = &self.progress {
+            progress.wrote_frame();
         }
     }
 
@@ -144,11 +227,17 @@ impl Body for ResponseBody {
         let this = self.get_mut();
         loop {
             match &mut this.state {
-                State::Empty | State::Done => return Poll::Ready(None),
+                State::Empty | State::Done => {
+                    this.finished();
+                    return Poll::Ready(None);
+                }
                 State::Full(_) => {
                     let State::Full(bytes) = std::mem::replace(&mut this.state, State::Done) else {
                         return Poll::Ready(None);
                     };
+                    // The only frame: hyper asks for no more once the body says it has ended.
+                    this.wrote_frame();
+                    this.finished();
                     return Poll::Ready(Some(Ok(Frame::data(bytes))));
                 }
                 State::Opening(opening) => match ready!(opening.as_mut().poll(cx)) {
@@ -161,13 +250,24 @@ impl Body for ResponseBody {
                 State::Streaming(stream) => {
                     return match ready!(stream.as_mut().poll_next(cx)) {
                         Some(Ok(chunk)) if chunk.is_empty() => continue,
-                        Some(Ok(chunk)) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+                        Some(Ok(chunk)) => {
+                            if let Some(progress) = &this.progress {
+                                progress.wrote_frame();
+                                // hyper stops asking once a `Content-Length` is reached.
+                                this.sent += chunk.len() as u64;
+                                if this.length == Some(this.sent) {
+                                    progress.done();
+                                }
+                            }
+                            Poll::Ready(Some(Ok(Frame::data(chunk))))
+                        }
                         Some(Err(err)) => {
                             this.state = State::Done;
                             Poll::Ready(Some(Err(err)))
                         }
                         None => {
                             this.state = State::Done;
+                            this.finished();
                             Poll::Ready(None)
                         }
                     };

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use http::header::{self, HeaderValue};
-use http::{Method, StatusCode, Uri, Version};
+use http::{HeaderMap, Method, StatusCode, Uri, Version};
 use mediate_core::format::strip_excluded_headers;
 use mediate_core::transport::{
     HttpSender, InboundResponse, OutboundBody, OutboundRequest, SendError, SendErrorKind,
@@ -17,6 +17,7 @@ use mediate_message::{BodyError, DEFAULT_BODY_LIMIT, PendingBody};
 
 use crate::body::{Peer, ResponseBody, incoming_stream};
 use crate::pool::Shared;
+use crate::server::PreservedHeaders;
 
 /// What MI's pass-through transport sends as `User-Agent` (`http.user.agent.preserve=false`).
 pub const MI_USER_AGENT: &str = "Synapse-PT-HttpComponents-NIO";
@@ -28,9 +29,15 @@ pub struct ClientConfig {
     /// Give up connecting after this long: [`SendErrorKind::ConnectTimeout`] (`101508`).
     /// Default 10 s.
     pub connect_timeout: Duration,
-    /// The response-head timeout of a request that sets none
-    /// ([`OutboundRequest::timeout`]). Default 180 s (MI's `http.socket.timeout`).
-    pub default_timeout: Duration,
+    /// MI's `http.socket.timeout` on the sender: how long a connection may stay silent while
+    /// the request is written and its response head awaited. Past it the exchange fails with
+    /// [`SendErrorKind::SocketTimeout`], whose code is `101504` plus the connection's
+    /// [`ProtocolState`](mediate_core::transport::ProtocolState) (`101507` waiting for the
+    /// head, `101505` while a request body is still being written), as MI's `TargetHandler`
+    /// reports it. A request's own [`OutboundRequest::timeout`] (the endpoint's `<timeout>`)
+    /// applies beside it and fails with [`SendErrorKind::Timeout`] (`101504`, no state), as
+    /// Synapse's `TimeoutHandler`. Default 180 s.
+    pub socket_timeout: Duration,
     /// How long a response body may stay silent once its head has arrived: a wait for its
     /// next chunk that lasts this long fails the body with a
     /// [`BodyError::Read`] ("the backend sent no body data for 180 s"), so that a mediator
@@ -49,9 +56,17 @@ pub struct ClientConfig {
     /// streamed request body read to send it with `Content-Length` (`DISABLE_CHUNKING`).
     /// Default [`DEFAULT_BODY_LIMIT`] (64 MiB).
     pub body_limit: usize,
-    /// The `User-Agent` sent to backends (the message's own is never forwarded, as in MI).
-    /// Default [`MI_USER_AGENT`]; `None` sends none.
+    /// The `User-Agent` sent to backends when the message's own is not preserved
+    /// ([`preserve_headers`](Self::preserve_headers)). Default [`MI_USER_AGENT`]; `None`
+    /// sends none.
     pub user_agent: Option<String>,
+    /// The message's headers that go to backends as they are instead of the transport's own
+    /// (MI's `http.headers.preserve` and `http.user.agent.preserve`): `User-Agent` and
+    /// `Date` are sent from the message when preserved; otherwise the message's are dropped
+    /// and [`user_agent`](Self::user_agent) is sent. Default
+    /// [`PreservedHeaders::MI_DEFAULT`] (the message's `User-Agent` is not forwarded, as in
+    /// MI).
+    pub preserve_headers: PreservedHeaders,
     /// The TLS configuration for `https://` backends (feature `tls`); `None`: the platform's
     /// CA certificates ([`native_client_config`](crate::tls::native_client_config)).
     #[cfg(feature = "tls")]
@@ -62,13 +77,14 @@ impl Default for ClientConfig {
     fn default() -> Self {
         Self {
             connect_timeout: Duration::from_secs(10),
-            default_timeout: Duration::from_secs(180),
+            socket_timeout: Duration::from_secs(180),
             body_idle_timeout: Some(Duration::from_secs(180)),
             pool_idle_timeout: Duration::from_secs(60),
             pool_max_idle_per_host: 64,
             http2_prior_knowledge: false,
             body_limit: DEFAULT_BODY_LIMIT,
             user_agent: Some(MI_USER_AGENT.to_owned()),
+            preserve_headers: PreservedHeaders::MI_DEFAULT,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -188,27 +204,33 @@ impl HttpSender for HyperSender {
             *out.version_mut() = Version::HTTP_10;
         }
         let mut headers = headers;
+        let preserve = config.preserve_headers;
+        let kept = |headers: &HeaderMap, name: &header::HeaderName| {
+            preserve
+                .preserves(name)
+                .then(|| headers.get(name).cloned())
+                .flatten()
+        };
+        let agent = kept(&headers, &header::USER_AGENT);
+        let date = kept(&headers, &header::DATE);
         strip_excluded_headers(&mut headers);
         *out.headers_mut() = headers;
         let out_headers = out.headers_mut();
-        if let Some(agent) = &config.user_agent
+        if let Some(agent) = agent {
+            out_headers.insert(header::USER_AGENT, agent);
+        } else if let Some(agent) = &config.user_agent
             && let Ok(value) = HeaderValue::from_str(agent)
         {
             out_headers.insert(header::USER_AGENT, value);
         }
+        if let Some(date) = date {
+            out_headers.insert(header::DATE, date);
+        }
 
-        let timeout = timeout.unwrap_or(config.default_timeout);
-        let sent = self.shared.send(out, &uri, options.post_to_uri);
-        let (response, release) = match tokio::time::timeout(timeout, sent).await {
-            Err(_) => {
-                return Err(SendError::new(
-                    SendErrorKind::Timeout,
-                    format!("no response from {uri} within {} ms", timeout.as_millis()),
-                ));
-            }
-            Ok(Err(err)) => return Err(err),
-            Ok(Ok(sent)) => sent,
-        };
+        let (response, release) = self
+            .shared
+            .send(out, &uri, options.post_to_uri, timeout)
+            .await?;
 
         let (parts, incoming) = response.into_parts();
         let no_body = method == Method::HEAD
@@ -274,22 +296,28 @@ fn error_sources<'a>(
     std::iter::successors(Some(err), |e| (*e).source())
 }
 
+/// Whether the exchange failed because the request body (the client's stream) failed while
+/// it was being written: not a failure of the backend connection, so no protocol state is
+/// added to its code.
+pub(crate) fn is_request_body_error(err: &hyper::Error) -> bool {
+    error_sources(err).any(|e| e.is::<BodyError>())
+}
+
 /// Synapse's kind of a failed exchange once its connection was made (see the crate
 /// documentation's table).
 pub(crate) fn classify(err: &hyper::Error) -> SendErrorKind {
     let chain = || error_sources(err);
-    // The request body (the client's stream) failed while it was being written.
-    if chain().any(|e| e.is::<BodyError>()) {
+    if is_request_body_error(err) {
         return SendErrorKind::SendFailed;
     }
     for e in chain() {
         if let Some(io) = e.downcast_ref::<io::Error>() {
+            // A clean end of input is a close (Synapse's `TargetHandler.closed`); any other
+            // I/O error, a reset included, is an I/O error (`TargetHandler.exception`:
+            // `SND_IO_ERROR`).
             return match io.kind() {
-                io::ErrorKind::ConnectionReset
-                | io::ErrorKind::ConnectionAborted
-                | io::ErrorKind::BrokenPipe
-                | io::ErrorKind::UnexpectedEof => SendErrorKind::ConnectionClosed,
-                io::ErrorKind::TimedOut => SendErrorKind::Timeout,
+                io::ErrorKind::UnexpectedEof => SendErrorKind::ConnectionClosed,
+                io::ErrorKind::TimedOut => SendErrorKind::SocketTimeout,
                 _ => SendErrorKind::SendFailed,
             };
         }
@@ -303,7 +331,7 @@ pub(crate) fn classify(err: &hyper::Error) -> SendErrorKind {
                 return SendErrorKind::ConnectionClosed;
             }
             if h.is_timeout() {
-                return SendErrorKind::Timeout;
+                return SendErrorKind::SocketTimeout;
             }
             if h.is_body_write_aborted() {
                 return SendErrorKind::SendFailed;

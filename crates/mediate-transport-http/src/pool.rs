@@ -34,13 +34,13 @@ use http::{Request, Response, Uri};
 use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use mediate_core::transport::{SendError, SendErrorKind};
+use mediate_core::transport::{ProtocolState, SendError, SendErrorKind};
 use thread_local::ThreadLocal;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::body::{ResponseBody, error_chain};
+use crate::body::{Progress, ResponseBody, error_chain};
 use crate::client::ClientConfig;
 
 /// What every thread's pool shares: the settings and, with TLS, the connector.
@@ -125,11 +125,13 @@ struct Host {
 
 struct Idle {
     sender: http1::SendRequest<ResponseBody>,
+    progress: Arc<Progress>,
     since: Instant,
 }
 
 enum Conn {
-    H1(http1::SendRequest<ResponseBody>),
+    /// An HTTP/1 connection and the progress of the request on it.
+    H1(http1::SendRequest<ResponseBody>, Arc<Progress>),
     H2(http2::SendRequest<ResponseBody>),
 }
 
@@ -150,6 +152,7 @@ pub(crate) struct Release {
     key: Arc<Key>,
     host_header: HeaderValue,
     sender: http1::SendRequest<ResponseBody>,
+    progress: Arc<Progress>,
 }
 
 impl Release {
@@ -160,8 +163,56 @@ impl Release {
             key,
             host_header,
             sender,
+            progress,
         } = self;
-        shared.checkin(key, host_header, sender);
+        shared.checkin(key, host_header, sender, progress);
+    }
+}
+
+/// How a wait for a response head ended.
+enum Waited<T> {
+    /// The exchange ended (with a response or an error).
+    Done(T),
+    /// The request's own deadline passed.
+    Deadline,
+    /// The connection stayed silent for the socket timeout, in this state.
+    Silent(ProtocolState),
+}
+
+/// Waits for `exchange` until the request's `deadline` or until the connection has been
+/// silent for `socket_timeout` (MI's `http.socket.timeout`): a request body still being
+/// written (its frames counted by `progress`) is activity. One timer, moved on only when it
+/// fires.
+async fn wait_head<F: std::future::Future>(
+    exchange: F,
+    deadline: Option<Instant>,
+    socket_timeout: Duration,
+    progress: Option<&Progress>,
+) -> Waited<F::Output> {
+    let wake = |now: Instant| {
+        let silent = now + socket_timeout;
+        deadline.map_or(silent, |d| d.min(silent))
+    };
+    let timer = tokio::time::sleep_until(wake(Instant::now()));
+    tokio::pin!(exchange, timer);
+    let mut frames = progress.map(Progress::frames);
+    loop {
+        tokio::select! {
+            biased;
+            done = &mut exchange => return Waited::Done(done),
+            () = &mut timer => {}
+        }
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            return Waited::Deadline;
+        }
+        let now_frames = progress.map(Progress::frames);
+        if now_frames == frames {
+            return Waited::Silent(progress.map_or(ProtocolState::RequestDone, Progress::state));
+        }
+        // The body moved on since the timer was set: silence is counted from now.
+        frames = now_frames;
+        timer.as_mut().reset(wake(now));
     }
 }
 
@@ -197,15 +248,31 @@ impl Shared {
     }
 
     /// Sends `request` to `uri` (absolute, `http` or `https`, with a host: checked by the
-    /// caller) and waits for the response head. With `absolute_form`, an HTTP/1 request line carries the whole URI (`POST_TO_URI`);
-    /// otherwise the path and query. The [`Release`] comes with a response whose body is
-    /// still to be read on an HTTP/1 connection: check it in when the body ends.
+    /// caller) and waits for the response head, at most `timeout` (the request's own deadline:
+    /// [`SendErrorKind::Timeout`]) and as long as the connection is not silent for the socket
+    /// timeout ([`SendErrorKind::SocketTimeout`]). With `absolute_form`, an HTTP/1 request
+    /// line carries the whole URI (`POST_TO_URI`); otherwise the path and query. The
+    /// [`Release`] comes with a response whose body is still to be read on an HTTP/1
+    /// connection: check it in when the body ends.
+    ///
+    /// A failure once the connection is made carries the connection's [`ProtocolState`]
+    /// (HTTP/1; an HTTP/2 stream's state is not followed, and adds nothing).
     pub(crate) async fn send(
         self: &Arc<Self>,
         mut request: Request<ResponseBody>,
         uri: &Uri,
         absolute_form: bool,
+        timeout: Option<Duration>,
     ) -> Result<(Response<Incoming>, Option<Release>), SendError> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let late = || {
+            let ms = timeout.map_or(0, |t| t.as_millis());
+            SendError::new(
+                SendErrorKind::Timeout,
+                format!("no response from {uri} within {ms} ms"),
+            )
+        };
+        let socket_timeout = self.config.socket_timeout;
         let target = Target::of(uri).ok_or_else(|| {
             SendError::new(
                 SendErrorKind::InvalidRequest,
@@ -222,7 +289,15 @@ impl Shared {
                 Some(lease) => lease,
                 // Boxed: connecting (DNS, TCP, TLS, handshake) is a large future, and rare;
                 // inline it would make every request's future as large, and copied as often.
-                None => Box::pin(self.connect(&target)).await?,
+                None => {
+                    let connect = Box::pin(self.connect(&target));
+                    match deadline {
+                        None => connect.await?,
+                        Some(at) => tokio::time::timeout_at(at, connect)
+                            .await
+                            .map_err(|_| late())??,
+                    }
+                }
             };
             let Lease {
                 conn,
@@ -230,8 +305,8 @@ impl Shared {
                 host_header,
                 reused,
             } = lease;
-            let failed = match conn {
-                Conn::H1(mut sender) => {
+            let (failed, state) = match conn {
+                Conn::H1(mut sender, progress) => {
                     *request.uri_mut() = match &origin {
                         Some(origin) => origin.clone(),
                         None => uri.clone(),
@@ -241,13 +316,16 @@ impl Shared {
                             .headers_mut()
                             .insert(header::HOST, host_header.clone());
                     }
-                    match sender.try_send_request(request).await {
-                        Ok(response) => {
+                    request.body_mut().track(Arc::clone(&progress));
+                    let exchange = sender.try_send_request(request);
+                    match wait_head(exchange, deadline, socket_timeout, Some(&progress)).await {
+                        Waited::Done(Ok(response)) => {
                             let release = Release {
                                 shared: Arc::clone(self),
                                 key,
                                 host_header,
                                 sender,
+                                progress,
                             };
                             if http_body::Body::is_end_stream(response.body()) {
                                 release.checkin();
@@ -255,15 +333,22 @@ impl Shared {
                             }
                             return Ok((response, Some(release)));
                         }
-                        Err(failed) => failed,
+                        Waited::Done(Err(failed)) => (failed, progress.state()),
+                        Waited::Deadline => return Err(late()),
+                        Waited::Silent(state) => return Err(silent(uri, socket_timeout, state)),
                     }
                 }
                 Conn::H2(mut sender) => {
                     // HTTP/2 takes scheme and authority from the URI.
                     *request.uri_mut() = uri.clone();
-                    match sender.try_send_request(request).await {
-                        Ok(response) => return Ok((response, None)),
-                        Err(failed) => failed,
+                    let exchange = sender.try_send_request(request);
+                    match wait_head(exchange, deadline, socket_timeout, None).await {
+                        Waited::Done(Ok(response)) => return Ok((response, None)),
+                        Waited::Done(Err(failed)) => (failed, ProtocolState::RequestReady),
+                        Waited::Deadline => return Err(late()),
+                        Waited::Silent(_) => {
+                            return Err(silent(uri, socket_timeout, ProtocolState::RequestReady));
+                        }
                     }
                 }
             };
@@ -277,7 +362,13 @@ impl Shared {
                     );
                     request = unsent;
                 }
-                _ => return Err(map_error(failed.error(), uri)),
+                _ => {
+                    let error = map_error(failed.error(), uri);
+                    if crate::client::is_request_body_error(failed.error()) {
+                        return Err(error);
+                    }
+                    return Err(error.with_state(state));
+                }
             }
         }
     }
@@ -296,18 +387,19 @@ impl Shared {
                     let fresh = loop {
                         let idle = host.idle.pop()?;
                         if !idle.sender.is_closed() && idle.since.elapsed() < idle_timeout {
-                            break idle.sender;
+                            break idle;
                         }
                     };
-                    Conn::H1(fresh)
+                    Conn::H1(fresh.sender, fresh.progress)
                 };
                 (conn, Arc::clone(&host.key), host.host_header.clone())
             };
             let ready = match conn {
-                Conn::H1(mut sender) => {
+                Conn::H1(mut sender, progress) => {
                     // Checked in when its last response ended; hyper may not have seen the
                     // connection idle yet.
-                    (sender.is_ready() || sender.ready().await.is_ok()).then_some(Conn::H1(sender))
+                    (sender.is_ready() || sender.ready().await.is_ok())
+                        .then_some(Conn::H1(sender, progress))
                 }
                 Conn::H2(mut sender) => sender.ready().await.is_ok().then_some(Conn::H2(sender)),
             };
@@ -327,6 +419,7 @@ impl Shared {
         key: Arc<Key>,
         host_header: HeaderValue,
         sender: http1::SendRequest<ResponseBody>,
+        progress: Arc<Progress>,
     ) {
         if sender.is_closed() {
             return;
@@ -351,7 +444,11 @@ impl Shared {
         };
         let host = &mut hosts[index];
         if host.idle.len() < self.config.pool_max_idle_per_host {
-            host.idle.push(Idle { sender, since: now });
+            host.idle.push(Idle {
+                sender,
+                progress,
+                since: now,
+            });
         }
         if pool
             .swept
@@ -570,7 +667,7 @@ where
                 tracing::debug!(error = %error_chain(&err), "backend connection ended");
             }
         });
-        Ok(Conn::H1(sender))
+        Ok(Conn::H1(sender, Arc::new(Progress::default())))
     }
 }
 
@@ -578,16 +675,35 @@ where
 fn map_error(err: &hyper::Error, uri: &Uri) -> SendError {
     let kind = crate::client::classify(err);
     let what = match kind {
-        SendErrorKind::Timeout => "the backend did not answer in time",
+        SendErrorKind::Timeout | SendErrorKind::SocketTimeout => {
+            "the backend did not answer in time"
+        }
         SendErrorKind::ConnectionClosed => {
             "the backend closed the connection before the response arrived"
         }
         SendErrorKind::ProtocolViolation => "the backend's response broke the HTTP protocol",
         SendErrorKind::InvalidRequest => "the request cannot be sent as given",
         SendErrorKind::ReceiveFailed => "reading the response failed",
-        _ => "sending the request failed",
+        _ => "an I/O error on the connection",
     };
     SendError::new(kind, format!("{what} ({uri}): {}", error_chain(err)))
+}
+
+/// The socket timeout fired in `state`.
+fn silent(uri: &Uri, socket_timeout: Duration, state: ProtocolState) -> SendError {
+    let waiting = if state >= ProtocolState::RequestDone {
+        "waiting for the response head"
+    } else {
+        "while the request was being sent"
+    };
+    SendError::new(
+        SendErrorKind::SocketTimeout,
+        format!(
+            "the connection to {uri} was silent for the socket timeout of {} ms {waiting} (state {state})",
+            socket_timeout.as_millis()
+        ),
+    )
+    .with_state(state)
 }
 
 #[cfg(test)]

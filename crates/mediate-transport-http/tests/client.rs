@@ -10,10 +10,12 @@ use bytes::Bytes;
 use futures::StreamExt;
 use http::{Method, StatusCode, Version};
 use mediate_core::transport::{
-    HttpSender, OutboundBody, OutboundRequest, SendErrorKind, SendOptions,
+    HttpSender, OutboundBody, OutboundRequest, ProtocolState, SendErrorKind, SendOptions,
 };
 use mediate_message::{BodyError, BodyStream, PendingBody};
-use mediate_transport_http::{ClientConfig, HyperSender, ResponseBody, ServerConfig, handler_fn};
+use mediate_transport_http::{
+    ClientConfig, HyperSender, PreservedHeaders, ResponseBody, ServerConfig, handler_fn,
+};
 use support::{Server, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -73,7 +75,7 @@ async fn a_refused_connection_is_101503() {
 }
 
 #[tokio::test]
-async fn a_server_that_never_answers_is_a_101504_timeout() {
+async fn the_requests_own_deadline_is_a_101504_timeout_without_a_state() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // Accept and hold connections, never answering.
@@ -87,13 +89,94 @@ async fn a_server_that_never_answers_is_a_101504_timeout() {
     let mut req = request(Method::GET, format!("http://{addr}/slow").parse().unwrap());
     req.timeout = Some(Duration::from_millis(300));
     let err = within(HyperSender::new().send(req)).await.unwrap_err();
+    // The endpoint's `<timeout>` (Synapse's TimeoutHandler): the base code.
     assert_eq!(err.kind(), SendErrorKind::Timeout, "{err}");
     assert_eq!(err.code(), 101_504);
     holder.abort();
 }
 
+/// Accepts connections and holds them, reading (and dropping) whatever arrives.
+async fn silent_server() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let holder = tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = socket.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (addr, holder)
+}
+
+fn socket_timeout(timeout: Duration) -> HyperSender {
+    let mut config = ClientConfig::default();
+    config.socket_timeout = timeout;
+    HyperSender::with_config(config)
+}
+
 #[tokio::test]
-async fn the_default_timeout_applies_when_the_request_sets_none() {
+async fn a_socket_timeout_waiting_for_the_head_is_101504_plus_request_done() {
+    let (addr, holder) = silent_server().await;
+    let sender = socket_timeout(Duration::from_millis(200));
+    // The request's own deadline is later: the socket timeout fires first.
+    let mut req = request(Method::POST, format!("http://{addr}/").parse().unwrap());
+    req.body = OutboundBody::Full(Bytes::from_static(b"<a/>"));
+    req.timeout = Some(Duration::from_secs(20));
+    let err = within(sender.send(req)).await.unwrap_err();
+    assert_eq!(err.kind(), SendErrorKind::SocketTimeout, "{err}");
+    assert_eq!(err.state(), ProtocolState::RequestDone);
+    assert_eq!((err.base_code(), err.code()), (101_504, 101_507));
+    assert!(err.message().contains("REQUEST_DONE"), "{err}");
+    holder.abort();
+}
+
+#[tokio::test]
+async fn a_socket_timeout_while_the_body_is_written_is_101504_plus_request_head() {
+    let (addr, holder) = silent_server().await;
+    let sender = socket_timeout(Duration::from_millis(200));
+    // A body whose second chunk never comes.
+    let (tx, rx) = futures::channel::mpsc::unbounded::<Result<Bytes, BodyError>>();
+    tx.unbounded_send(Ok(Bytes::from_static(b"first"))).unwrap();
+    let stream: BodyStream = Box::pin(rx);
+    let mut req = request(Method::POST, format!("http://{addr}/").parse().unwrap());
+    req.body = OutboundBody::Stream(PendingBody::new(stream, None));
+    let err = within(sender.send(req)).await.unwrap_err();
+    assert_eq!(err.kind(), SendErrorKind::SocketTimeout, "{err}");
+    assert_eq!(err.state(), ProtocolState::RequestHead);
+    assert_eq!(err.code(), 101_505);
+    drop(tx);
+    holder.abort();
+}
+
+#[tokio::test]
+async fn a_body_that_keeps_moving_is_not_a_socket_timeout() {
+    let server = describing_server().await;
+    let sender = socket_timeout(Duration::from_millis(300));
+    // Six chunks 100 ms apart: 600 ms in all, never 300 ms without one.
+    let (tx, rx) = futures::channel::mpsc::unbounded::<Result<Bytes, BodyError>>();
+    let feeder = tokio::spawn(async move {
+        for _ in 0..6 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            tx.unbounded_send(Ok(Bytes::from_static(b"x"))).unwrap();
+        }
+    });
+    let stream: BodyStream = Box::pin(rx);
+    let mut req = request(Method::POST, server.url("/"));
+    req.body = OutboundBody::Stream(PendingBody::new(stream, None));
+    let response = within(sender.send(req)).await.unwrap();
+    assert!(text(response).await.contains("body: 6"));
+    feeder.await.unwrap();
+}
+
+#[tokio::test]
+async fn the_socket_timeout_applies_when_the_request_sets_none() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let holder = tokio::spawn(async move {
@@ -103,21 +186,21 @@ async fn the_default_timeout_applies_when_the_request_sets_none() {
             held.push(socket);
         }
     });
-    let mut config = ClientConfig::default();
-    config.default_timeout = Duration::from_millis(200);
-    let sender = HyperSender::with_config(config);
+    let sender = socket_timeout(Duration::from_millis(200));
     let err = within(sender.send(request(
         Method::GET,
         format!("http://{addr}/").parse().unwrap(),
     )))
     .await
     .unwrap_err();
-    assert_eq!(err.code(), 101_504);
+    // A GET has no body: REQUEST_DONE as soon as it is submitted.
+    assert_eq!(err.kind(), SendErrorKind::SocketTimeout, "{err}");
+    assert_eq!(err.code(), 101_507);
     holder.abort();
 }
 
 #[tokio::test]
-async fn a_connection_closed_after_the_request_is_101505() {
+async fn a_connection_closed_after_the_request_is_101505_plus_request_done() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
@@ -141,7 +224,8 @@ async fn a_connection_closed_after_the_request_is_101505() {
     .await
     .unwrap_err();
     assert_eq!(err.kind(), SendErrorKind::ConnectionClosed, "{err}");
-    assert_eq!(err.code(), 101_505);
+    assert_eq!(err.state(), ProtocolState::RequestDone);
+    assert_eq!(err.code(), 101_508);
     let got = String::from_utf8(server.await.unwrap()).unwrap();
     assert!(got.starts_with("GET /closing HTTP/1.1\r\n"), "{got}");
 }
@@ -164,7 +248,7 @@ async fn a_response_that_is_not_http_is_a_protocol_violation() {
     .await
     .unwrap_err();
     assert_eq!(err.kind(), SendErrorKind::ProtocolViolation, "{err}");
-    assert_eq!(err.code(), 101_506);
+    assert_eq!((err.base_code(), err.code()), (101_506, 101_509));
 }
 
 #[tokio::test]
@@ -364,6 +448,42 @@ async fn hop_by_hop_host_and_length_headers_are_the_transports() {
         assert!(!got.contains(gone), "{gone} was forwarded:\n{got}");
     }
     assert!(got.ends_with("body: 3\n"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn preserved_user_agent_and_date_go_to_the_backend_as_the_message_has_them() {
+    let server = describing_server().await;
+    let with_headers = || {
+        let mut req = request(Method::GET, server.url("/"));
+        req.headers.insert("user-agent", "curl/8".parse().unwrap());
+        req.headers
+            .insert("date", "Tue, 24 Nov 2026 10:00:00 GMT".parse().unwrap());
+        req
+    };
+    // MI's default (`http.user.agent.preserve=false`, `Date` not listed): the transport's own.
+    let got = text(
+        within(HyperSender::new().send(with_headers()))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        got.contains("user-agent: Synapse-PT-HttpComponents-NIO\n"),
+        "{got}"
+    );
+    assert!(!got.contains("curl") && !got.contains("date:"), "{got}");
+    // `http.headers.preserve=Date` and `http.user.agent.preserve=true`.
+    let mut config = ClientConfig::default();
+    config.preserve_headers = PreservedHeaders::from_mi("Date", true, true).unwrap();
+    let preserving = HyperSender::with_config(config);
+    let got = text(within(preserving.send(with_headers())).await.unwrap()).await;
+    assert!(got.contains("user-agent: curl/8\n"), "{got}");
+    assert!(
+        got.contains("date: Tue, 24 Nov 2026 10:00:00 GMT\n"),
+        "{got}"
+    );
+    assert!(!got.contains("Synapse-PT"), "{got}");
     server.stop().await;
 }
 

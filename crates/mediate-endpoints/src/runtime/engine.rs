@@ -13,12 +13,14 @@ use mediate_core::message::BodyError;
 use mediate_core::transport::{InboundResponse, SendError, SendErrorKind};
 use mediate_core::{Env, MediationError, MessageContext, codes};
 
+use crate::group::SessionType;
 use crate::runtime::Inner;
 use crate::runtime::metrics;
 use crate::runtime::node::{
     ANONYMOUS, Group, GroupKind, Leaf, Loadbalance, Node, Recipients, Resolved, Target,
     address_leaf, lock,
 };
+use crate::runtime::options::{CallOptions, FailedResponse};
 use crate::runtime::soap_fault;
 use crate::runtime::url::{append_postfix, expand_template, fill_properties};
 use crate::runtime::wire::{self, Outbound};
@@ -59,11 +61,15 @@ pub(crate) struct Failure {
     /// Whether a parent group may try another child (the failed leaf's `retryConfig`).
     pub(crate) retry: bool,
     /// The backend's response, when the failure is a response taken as one (a SOAP fault
-    /// under `FORCE_ERROR_ON_SOAP_FAULT`): the message takes it when the failure reaches a
-    /// fault handler, as Synapse hands the endpoint's fault handler the response message.
-    /// A failover group drops it (Synapse fails over with the request message).
+    /// under `FORCE_ERROR_ON_SOAP_FAULT`, an answer failed by [`CallOptions`]): the message
+    /// takes it when the failure reaches a fault handler, as Synapse hands the endpoint's
+    /// fault handler the response message. A failover group drops a forced SOAP fault's
+    /// (Synapse fails over with the request message) but keeps one failed by the options
+    /// (MI's blocking client has set the answer on the message before any fault handler runs).
     /// Boxed: a failure is carried in every `Result` of the walk, mostly without one.
     pub(crate) response: Option<Box<InboundResponse>>,
+    /// Whether `response` is an answer failed by [`CallOptions`] (kept through a failover).
+    answered: bool,
 }
 
 impl Failure {
@@ -73,6 +79,7 @@ impl Failure {
             discard: false,
             retry: true,
             response: None,
+            answered: false,
         }
     }
 
@@ -82,14 +89,18 @@ impl Failure {
             discard: false,
             retry: false,
             response: None,
+            answered: false,
         }
     }
 
-    /// The failure as a failover group passes it on: with the request message, not the
-    /// response (Synapse's `FailoverEndpoint` gets the request message context and restores
-    /// its original envelope before trying the next child).
+    /// The failure as a failover group passes it on: with the request message, not a forced
+    /// SOAP fault's response (Synapse's `FailoverEndpoint` gets the request message context
+    /// and restores its original envelope before trying the next child). An answer failed by
+    /// [`CallOptions`] stays: the blocking client set it on the message already.
     fn with_request(mut self) -> Self {
-        self.response = None;
+        if !self.answered {
+            self.response = None;
+        }
         self
     }
 }
@@ -113,35 +124,60 @@ fn state_name(state: &EndpointState) -> &'static str {
     }
 }
 
-/// `ERROR_MESSAGE` of a transport failure (Synapse's `TargetErrorHandler` /
-/// `DeliveryAgent`).
-fn transport_message(code: i32) -> &'static str {
-    match code {
-        codes::CONNECTION_FAILED | codes::CONNECT_CANCEL | codes::CONNECT_TIMEOUT => {
+/// `ERROR_MESSAGE` of a transport failure: Synapse's `DeliveryAgent` for a connection that
+/// could not be made, its `TargetErrorHandler` for the rest. By kind, not by code: the
+/// state-adjusted codes collide (101508 is a connect timeout, and a close in `REQUEST_DONE`).
+fn transport_message(kind: SendErrorKind) -> &'static str {
+    match kind {
+        SendErrorKind::ConnectFailed | SendErrorKind::ConnectTimeout => {
             "Error connecting to the back end"
         }
         _ => "Error in Sender",
     }
 }
 
+/// An answer that fails the leaf, with what the log says about its request.
+struct Answer<'r> {
+    method: &'r http::Method,
+    url: &'r str,
+    elapsed: Duration,
+    response: InboundResponse,
+}
+
 fn group_name(g: &Group) -> &str {
     g.name.as_deref().unwrap_or(ANONYMOUS)
 }
 
+/// Why an answer is a failure of the leaf that sent.
+enum FailedAnswer {
+    /// A SOAP fault while the message holds `FORCE_ERROR_ON_SOAP_FAULT=true`.
+    ForcedSoapFault(soap_fault::SoapFault),
+    /// A SOAP fault under [`CallOptions::fail_on_soap_fault`].
+    SoapFault(soap_fault::SoapFault),
+    /// A status other than 2xx under [`CallOptions::fail_on_error_status`].
+    Status,
+}
+
 /// One message's walk through an endpoint tree, beside the environment whose local entries
-/// the endpoints' expressions read (`get-property('KEY')`).
+/// the endpoints' expressions read (`get-property('KEY')`), under the call's options.
 pub(crate) struct Exchange<'a> {
     inner: &'a Inner,
     env: &'a Env,
     depth: u32,
+    options: CallOptions,
 }
 
 impl<'a> Exchange<'a> {
     pub(crate) fn new(inner: &'a Inner, env: &'a Env) -> Self {
+        Self::with_options(inner, env, CallOptions::default())
+    }
+
+    pub(crate) fn with_options(inner: &'a Inner, env: &'a Env, options: CallOptions) -> Self {
         Self {
             inner,
             env,
             depth: 0,
+            options,
         }
     }
 
@@ -260,22 +296,25 @@ impl<'a> Exchange<'a> {
         let elapsed = started.elapsed();
         let failure = match result {
             Ok(Ok(response)) => {
-                let response = if !leaf.stateless && soap_fault::forced(msg) {
-                    // Synapse checks only messages sent through an endpoint (one on the fault
-                    // stack): not an implicit send to `To`.
-                    match soap_fault::inspect(response).await {
-                        (response, None) => response,
-                        (response, Some(fault)) => {
-                            if matches!(leaf.target, Target::Http { .. }) {
-                                msg.set_rest_url_postfix("");
-                            }
-                            return Err(self.soap_fault_failure(
-                                leaf, &resolved, &method, &url, elapsed, response, &fault,
-                            ));
+                let response = match self.judge(leaf, msg, response).await {
+                    (response, None) => response,
+                    (response, Some(failed)) => {
+                        if matches!(leaf.target, Target::Http { .. }) {
+                            msg.set_rest_url_postfix("");
                         }
+                        let answer = Answer {
+                            method: &method,
+                            url: &url,
+                            elapsed,
+                            response,
+                        };
+                        return Err(match failed {
+                            FailedAnswer::ForcedSoapFault(fault) => {
+                                self.soap_fault_failure(leaf, &resolved, answer, &fault)
+                            }
+                            other => self.answer_failure(leaf, &resolved, answer, other),
+                        });
                     }
-                } else {
-                    response
                 };
                 leaf.on_success();
                 leaf.metrics.record_success(elapsed);
@@ -285,6 +324,9 @@ impl<'a> Exchange<'a> {
                 }
                 return Ok(response);
             }
+            // The request's own deadline (the endpoint's timeout), as the sender saw it first:
+            // Synapse's TimeoutHandler, 101504. A socket timeout is a transport failure with
+            // its protocol state (101507 waiting for the head…).
             Ok(Err(e)) if e.kind() == SendErrorKind::Timeout => {
                 Failed::Timeout(e.message().to_owned())
             }
@@ -298,22 +340,26 @@ impl<'a> Exchange<'a> {
         let now = Instant::now();
         match failure {
             Failed::Transport(e) => {
-                let code = e.code();
+                // Under CallOptions::error_code the leaf sees that code (MI's blocking client
+                // sets ERROR_CODE before the endpoint's onFault reads it).
+                let code = self.options.error_code.unwrap_or(e.code());
                 leaf.on_failure(code, resolved.suspension.as_ref(), now);
                 metrics::record_failure(&leaf.label, code, elapsed);
-                tracing::warn!(endpoint = %leaf.label, code, url = %url, error = %e, "endpoint send failed");
+                tracing::warn!(endpoint = %leaf.label, code, transport_code = e.code(), state = %e.state(), url = %url, error = %e, "endpoint send failed");
+                let error = MediationError::backend(e.code(), transport_message(e.kind()))
+                    .with_detail(format!("{method} {url}: {}", e.message()))
+                    .retryable(true)
+                    .with_source(e);
                 Err(Failure {
-                    error: MediationError::backend(code, transport_message(code))
-                        .with_detail(format!("{method} {url}: {}", e.message()))
-                        .retryable(true)
-                        .with_source(e),
+                    error: self.options.recode(error),
                     discard: false,
                     retry: leaf.is_retry(code),
                     response: None,
+                    answered: false,
                 })
             }
             Failed::Timeout(detail) => {
-                let code = codes::CONNECTION_TIMEOUT;
+                let code = self.options.error_code.unwrap_or(codes::CONNECTION_TIMEOUT);
                 leaf.on_failure(code, resolved.suspension.as_ref(), now);
                 metrics::record_failure(&leaf.label, code, elapsed);
                 tracing::warn!(
@@ -331,13 +377,16 @@ impl<'a> Exchange<'a> {
                 } else {
                     format!("{method} {url}: {detail}")
                 };
+                let error = MediationError::backend(codes::CONNECTION_TIMEOUT, "Send timeout")
+                    .with_detail(detail)
+                    .retryable(true);
                 Err(Failure {
-                    error: MediationError::backend(code, "Send timeout")
-                        .with_detail(detail)
-                        .retryable(true),
-                    discard: resolved.action == TimeoutAction::Discard,
+                    error: self.options.recode(error),
+                    discard: resolved.action == TimeoutAction::Discard
+                        && !self.options.timeout_always_fails,
                     retry: leaf.is_retry(code),
                     response: None,
+                    answered: false,
                 })
             }
         }
@@ -348,17 +397,19 @@ impl<'a> Exchange<'a> {
     /// 500000 and no other fault fact of its own (Synapse sets only `ERROR_CODE`), the leaf's
     /// `onFault` (suspension by its error code lists; no `onSuccess`), and the response kept
     /// for the fault handler.
-    #[allow(clippy::too_many_arguments)]
     fn soap_fault_failure(
         &self,
         leaf: &Leaf,
         resolved: &Resolved,
-        method: &http::Method,
-        url: &str,
-        elapsed: Duration,
-        response: InboundResponse,
+        answer: Answer<'_>,
         fault: &soap_fault::SoapFault,
     ) -> Failure {
+        let Answer {
+            method,
+            url,
+            elapsed,
+            response,
+        } = answer;
         let code = soap_fault::ENDPOINT_CUSTOM_ERROR;
         leaf.on_failure(code, resolved.suspension.as_ref(), Instant::now());
         metrics::record_failure(&leaf.label, code, elapsed);
@@ -378,6 +429,106 @@ impl<'a> Exchange<'a> {
             discard: false,
             retry: leaf.is_retry(code),
             response: Some(Box::new(response)),
+            answered: false,
+        }
+    }
+
+    /// Whether `response` fails the leaf that sent it: under the call's [`CallOptions`] (a
+    /// SOAP fault, an error status), else a SOAP fault while the message holds
+    /// `FORCE_ERROR_ON_SOAP_FAULT=true` (Synapse checks only messages sent through an
+    /// endpoint, one on the fault stack: not an implicit send to `To`). The body is read only
+    /// for a SOAP content type, and only when asked; the response keeps every byte.
+    async fn judge(
+        &self,
+        leaf: &Leaf,
+        msg: &MessageContext,
+        response: InboundResponse,
+    ) -> (InboundResponse, Option<FailedAnswer>) {
+        let options = &self.options;
+        if options.fail_on_soap_fault {
+            // The options decide about SOAP faults: FORCE_ERROR_ON_SOAP_FAULT is not read.
+            let (response, fault) = soap_fault::inspect(response).await;
+            let failed = match fault {
+                Some(fault) => Some(FailedAnswer::SoapFault(fault)),
+                None if options.fail_on_error_status && !response.status().is_success() => {
+                    Some(FailedAnswer::Status)
+                }
+                None => None,
+            };
+            return (response, failed);
+        }
+        if options.fail_on_error_status && !response.status().is_success() {
+            return (response, Some(FailedAnswer::Status));
+        }
+        if !leaf.stateless && soap_fault::forced(msg) {
+            return match soap_fault::inspect(response).await {
+                (response, Some(fault)) => (response, Some(FailedAnswer::ForcedSoapFault(fault))),
+                (response, None) => (response, None),
+            };
+        }
+        (response, None)
+    }
+
+    /// The failure of a leaf whose answer the call's [`CallOptions`] fail (Synapse's
+    /// `BlockingMsgSender` turning Axis2's fault into `ERROR_CODE`, `ERROR_MESSAGE` and
+    /// `ERROR_DETAIL`, then the endpoint's `onFault`): the leaf's suspension by the failure's
+    /// code, and the answer kept for the message, [`FailedResponse`] as the error's cause.
+    fn answer_failure(
+        &self,
+        leaf: &Leaf,
+        resolved: &Resolved,
+        answer: Answer<'_>,
+        failed: FailedAnswer,
+    ) -> Failure {
+        let Answer {
+            method,
+            url,
+            elapsed,
+            response,
+        } = answer;
+        let status = response.status();
+        let error = match &failed {
+            FailedAnswer::SoapFault(fault) => {
+                let code = fault
+                    .numeric_code()
+                    .unwrap_or_else(|| self.options.answer_code());
+                let error = MediationError::backend(code, fault.reason.as_str());
+                let error = if fault.detail.is_empty() {
+                    error
+                } else {
+                    error.with_detail(fault.detail.as_str())
+                };
+                error.with_source(FailedResponse::new(status, true))
+            }
+            _ => MediationError::backend(
+                self.options.answer_code(),
+                format!(
+                    "Transport error: {} Error: {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("Unknown")
+                ),
+            )
+            .with_source(FailedResponse::new(status, false)),
+        };
+        let code = error.code();
+        leaf.on_failure(code, resolved.suspension.as_ref(), Instant::now());
+        metrics::record_failure(&leaf.label, code, elapsed);
+        tracing::warn!(
+            endpoint = %leaf.label,
+            code,
+            %method,
+            url = %url,
+            status = status.as_u16(),
+            soap_fault = matches!(failed, FailedAnswer::SoapFault(_)),
+            message = %error.message(),
+            "the answer fails the endpoint under the call's options"
+        );
+        Failure {
+            error,
+            discard: false,
+            retry: leaf.is_retry(code),
+            response: Some(Box::new(response)),
+            answered: true,
         }
     }
 
@@ -571,9 +722,15 @@ impl<'a> Exchange<'a> {
         msg: &mut MessageContext,
     ) -> Result<InboundResponse, Failure> {
         let now = Instant::now();
+        // A SOAP session's id is in the request's SOAP header: the body is read (as Synapse's
+        // `SALoadbalanceEndpoint` builds the message for every dispatcher but the HTTP one).
+        let id = match &lb.sessions {
+            Some(sessions) => sessions.request_id(msg).await?,
+            None => None,
+        };
         if let Some(sessions) = &lb.sessions
-            && let Some(id) = request_session(msg)
-            && let Some(i) = sessions.lookup(&id, now)
+            && let Some(id) = &id
+            && let Some(i) = sessions.lookup(id, now)
         {
             // A message of a known session goes to its endpoint, and nowhere else.
             let child = &lb.children[i];
@@ -587,11 +744,25 @@ impl<'a> Exchange<'a> {
                 )));
             }
             let result = self.send_node(child, msg, false).await;
-            if let Ok(response) = &result {
-                sessions.learn(response, i, Instant::now());
-            }
-            return result;
+            return match result {
+                Ok(response) => Ok(sessions.learn(response, i).await),
+                Err(f) => Err(f),
+            };
         }
+        if let Some(sessions) = &lb.sessions
+            && sessions.kind == SessionType::Soap
+        {
+            // A new server-initiated session: the request goes without the stale id
+            // (`SoapSessionDispatcher.removeSessionID`); the response names the new one.
+            remove_soap_header(msg, AXIS2_NS, "ServiceGroupId");
+        }
+        // A client-initiated session is bound to the child before the request goes (Synapse's
+        // `Axis2SynapseEnvironment.send`), and unbound when that child fails.
+        let client_id = id.filter(|_| {
+            lb.sessions
+                .as_ref()
+                .is_some_and(|s| s.kind == SessionType::SimpleClientSession)
+        });
         // A message starting a session may fail over, as Synapse's first message in a session.
         let failover = lb.failover || lb.sessions.is_some();
         let mut tried = vec![false; lb.children.len()];
@@ -603,14 +774,20 @@ impl<'a> Exchange<'a> {
             }
             tried[i] = true;
             count += 1;
+            if let (Some(sessions), Some(id)) = (&lb.sessions, &client_id) {
+                sessions.bind(id, i, Instant::now());
+            }
             match self.send_node(&lb.children[i], msg, false).await {
                 Ok(response) => {
-                    if let Some(sessions) = &lb.sessions {
-                        sessions.learn(&response, i, Instant::now());
-                    }
-                    return Ok(response);
+                    return Ok(match &lb.sessions {
+                        Some(sessions) => sessions.learn(response, i).await,
+                        None => response,
+                    });
                 }
                 Err(f) => {
+                    if let (Some(sessions), Some(id)) = (&lb.sessions, &client_id) {
+                        sessions.unbind(id);
+                    }
                     // The next child gets the request. (Synapse, for a SOAP fault under
                     // FORCE_ERROR_ON_SOAP_FAULT, hands a load balancer the response message
                     // and so sends the fault envelope on as the next request; the request is
@@ -643,11 +820,11 @@ impl<'a> Exchange<'a> {
         if children.is_empty() {
             return Err(Failure::new(none_ready_recipients(group)));
         }
-        let (inner, env) = (self.inner, self.env);
+        let (inner, env, options) = (self.inner, self.env, self.options);
         let sends = children.iter().map(|child| {
             let mut copy = msg.clone();
             async move {
-                let mut exchange = Exchange::new(inner, env);
+                let mut exchange = Exchange::with_options(inner, env, options);
                 exchange.send_node(child, &mut copy, false).await
             }
         });
@@ -717,6 +894,82 @@ fn request_session(msg: &MessageContext) -> Option<String> {
     None
 }
 
+/// Synapse's namespace: the `syn:ClientID` header of a `simpleClientSession`.
+const SYNAPSE_NS: &str = "http://ws.apache.org/ns/synapse";
+/// Axis2's namespace: the `axis2:ServiceGroupId` of a `soap` session.
+const AXIS2_NS: &str = "http://ws.apache.org/namespaces/axis2";
+/// WS-Addressing 1.0.
+const WSA_NS: &str = "http://www.w3.org/2005/08/addressing";
+
+/// The trimmed text of the SOAP header block `{ns}name` of `msg`, when it is a SOAP
+/// envelope with one (Synapse's `AbstractDispatcher.extractSessionID`: empty is none).
+fn soap_header_text(msg: &MessageContext, ns: &str, name: &str) -> Option<String> {
+    let envelope = msg.envelope().ok()?;
+    if envelope.is_implicit() {
+        return None;
+    }
+    let block = envelope
+        .header()?
+        .children()
+        .find(|n| n.is_element() && n.has_tag_name((ns, name)))?;
+    let text: String = block
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// Removes the SOAP header block `{ns}name` from the request, if it has one.
+fn remove_soap_header(msg: &mut MessageContext, ns: &str, name: &str) {
+    let Ok(envelope) = msg.envelope() else { return };
+    if envelope.is_implicit() {
+        return;
+    }
+    let Some(range) = envelope.header().and_then(|h| {
+        h.children()
+            .find(|n| n.is_element() && n.has_tag_name((ns, name)))
+            .map(|n| n.range())
+    }) else {
+        return;
+    };
+    let text = envelope.as_str();
+    let mut edited = String::with_capacity(text.len());
+    edited.push_str(&text[..range.start]);
+    edited.push_str(&text[range.end..]);
+    let content_type = msg.content_type().to_owned();
+    msg.set_payload(edited, content_type);
+}
+
+/// The element child `{ns}name` of `node`.
+fn child<'a, 'i>(
+    node: mediate_core::message::roxmltree::Node<'a, 'i>,
+    ns: &str,
+    name: &str,
+) -> Option<mediate_core::message::roxmltree::Node<'a, 'i>> {
+    node.children()
+        .find(|n| n.is_element() && n.has_tag_name((ns, name)))
+}
+
+/// The service group id a SOAP response names in
+/// `Header/wsa:ReplyTo/wsa:ReferenceParameters/axis2:ServiceGroupId`.
+fn response_service_group(bytes: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let doc = mediate_core::message::roxmltree::Document::parse(text).ok()?;
+    let envelope = doc.root_element();
+    if envelope.tag_name().name() != "Envelope" {
+        return None;
+    }
+    let ns = envelope.tag_name().namespace()?;
+    let header = child(envelope, ns, "Header")?;
+    let reply_to = child(header, WSA_NS, "ReplyTo")?;
+    let params = child(reply_to, WSA_NS, "ReferenceParameters")?;
+    let id = child(params, AXIS2_NS, "ServiceGroupId")?;
+    let id = id.text()?.trim();
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
 /// The most sessions one session-affine load balancer keeps. Past it, a new session is
 /// balanced as any message is but not remembered (logged once, at debug level), until expired
 /// sessions are swept away; the sessions already known keep their endpoint.
@@ -735,6 +988,9 @@ const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(5);
 pub(crate) struct Sessions {
     /// The load balancer, for the log.
     label: String,
+    /// What identifies a session: a cookie, the client's `ClientID` SOAP header, or the
+    /// service group id of a SOAP session.
+    pub(crate) kind: SessionType,
     timeout: Duration,
     sweep_interval: Duration,
     cap: usize,
@@ -752,14 +1008,17 @@ struct SessionTable {
 
 impl Sessions {
     /// The sessions of the load balancer `label`, expiring `timeout` after their last use.
-    pub(crate) fn new(label: &str, timeout: Duration) -> Self {
-        Self::with_cap(label, timeout, MAX_SESSIONS, Instant::now())
+    pub(crate) fn new(label: &str, timeout: Duration, kind: SessionType) -> Self {
+        let mut sessions = Self::with_cap(label, timeout, MAX_SESSIONS, Instant::now());
+        sessions.kind = kind;
+        sessions
     }
 
     fn with_cap(label: &str, timeout: Duration, cap: usize, now: Instant) -> Self {
         let sweep_interval = timeout.clamp(Duration::from_secs(1), SESSION_SWEEP_INTERVAL);
         Self {
             label: label.to_owned(),
+            kind: SessionType::Http,
             timeout,
             sweep_interval,
             cap,
@@ -787,19 +1046,61 @@ impl Sessions {
         }
     }
 
-    /// Binds the session the response starts (its first `Set-Cookie` pair) to child `i`.
-    fn learn(&self, response: &InboundResponse, i: usize, now: Instant) {
-        let Some(id) = response
-            .headers()
-            .get(SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(str::trim)
-            .filter(|p| p.contains('='))
-        else {
-            return;
+    /// The session id of a request: its session cookie (`http`), or the text of a SOAP
+    /// header block: `syn:ClientID` (`simpleClientSession`, Synapse's
+    /// `SimpleClientSessionDispatcher`) or `axis2:ServiceGroupId` (`soap`,
+    /// `SoapSessionDispatcher`). A SOAP header is read only for those two: the body is read
+    /// into memory first.
+    async fn request_id(&self, msg: &mut MessageContext) -> Result<Option<String>, Failure> {
+        let (ns, name) = match self.kind {
+            SessionType::Http => return Ok(request_session(msg)),
+            SessionType::SimpleClientSession => (SYNAPSE_NS, "ClientID"),
+            SessionType::Soap => (AXIS2_NS, "ServiceGroupId"),
         };
-        self.bind(id, i, now);
+        msg.read_body()
+            .await
+            .map_err(|e| Failure::final_(body_error(e)))?;
+        Ok(soap_header_text(msg, ns, name))
+    }
+
+    /// Learns the session a response starts on child `i`: an `http` session from its first
+    /// `Set-Cookie` pair, a `soap` one from the `wsa:ReplyTo/wsa:ReferenceParameters/
+    /// axis2:ServiceGroupId` of its SOAP header (Synapse's `SoapSessionDispatcher.updateSession`;
+    /// the body is read into memory, within its limit, and kept). A client session is bound
+    /// when its request goes, not here.
+    async fn learn(&self, response: InboundResponse, i: usize) -> InboundResponse {
+        match self.kind {
+            SessionType::Http => {
+                if let Some(id) = response
+                    .headers()
+                    .get(SET_COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split(';').next())
+                    .map(str::trim)
+                    .filter(|p| p.contains('='))
+                {
+                    self.bind(id, i, Instant::now());
+                }
+                response
+            }
+            SessionType::SimpleClientSession => response,
+            SessionType::Soap => {
+                let (parts, body) = response.into_parts();
+                let Some(body) = body else {
+                    return http::Response::from_parts(parts, None);
+                };
+                let (body, bytes) = soap_fault::buffer(body).await;
+                if let Some(id) = bytes.as_ref().and_then(|b| response_service_group(b)) {
+                    self.bind(&id, i, Instant::now());
+                }
+                http::Response::from_parts(parts, Some(body))
+            }
+        }
+    }
+
+    /// Forgets session `id` (its first message failed on the child it was bound to).
+    fn unbind(&self, id: &str) {
+        lock(&self.table).map.remove(id);
     }
 
     /// Binds session `id` to child `i` as used at `now`: expired sessions are swept first when
@@ -1038,10 +1339,10 @@ mod session_tests {
 
     #[test]
     fn the_default_cap_is_the_documented_constant() {
-        let sessions = Sessions::new("lb", SECOND);
+        let sessions = Sessions::new("lb", SECOND, SessionType::Http);
         assert_eq!(sessions.cap, MAX_SESSIONS);
         assert_eq!(sessions.sweep_interval, SECOND);
-        let long = Sessions::new("lb", Duration::from_secs(120));
+        let long = Sessions::new("lb", Duration::from_secs(120), SessionType::Http);
         assert_eq!(long.sweep_interval, SESSION_SWEEP_INTERVAL);
     }
 }

@@ -17,7 +17,7 @@
 //! | `<http uri-template [method]>` | the template expanded (RFC 6570) from `uri.var.*` and `query.param.*`; `REST_URL_POSTFIX` is not appended (and is cleared) |
 //! | `<default>`, or no endpoint | the message's `To` address |
 //! | `<failover>` | the first ready child in declared order; on a failure, the next ready one (traffic goes back to the first once it recovers, unless `dynamic="false"`) |
-//! | `<loadbalance>` | round robin from the first child, or weighted (`loadbalance.weight`); a failed child's message goes to the next (`failover="true"`, the default); `<session type="http">` keeps a cookie session on its child (until `sessionTimeout` after its last use; at most [`MAX_SESSIONS`]) |
+//! | `<loadbalance>` | round robin from the first child, or weighted (`loadbalance.weight`); a failed child's message goes to the next (`failover="true"`, the default); `<session type="http">` keeps a cookie session on its child (the response's `Set-Cookie` starts it), `simpleClientSession` the client's `syn:ClientID` SOAP header (bound to the child when the request goes; unbound if that first request fails), `soap` the `axis2:ServiceGroupId` SOAP header (a response's `wsa:ReplyTo/wsa:ReferenceParameters` names it; a request starting a new session goes without its stale id); each until `sessionTimeout` after its last use, at most [`MAX_SESSIONS`]. The two SOAP kinds read the request body (and `soap` the response body, within its limit) into memory, only when configured |
 //! | `<recipientlist>` | a copy to every ready child at once ([`Endpoints::call_all`] gives each response as it arrives) |
 //! | `<endpoint template>` | the template's endpoint with the `$parameters` filled |
 //! | `<endpoint key>`, `key-expression` | the named endpoint, looked up per message |
@@ -37,8 +37,15 @@
 //! | code | `ERROR_MESSAGE` | when |
 //! |---|---|---|
 //! | 101503 | `Error connecting to the back end` | connection refused or unreachable |
-//! | 101504 | `Send timeout` | no response within the endpoint's `<timeout>` (or the global timeout) |
-//! | 101505, 101500, 101506… | `Error in Sender` | connection closed, send or protocol failure |
+//! | 101508 | `Error connecting to the back end` | connecting took longer than the sender's connect timeout |
+//! | 101504 | `Send timeout` | no response within the endpoint's `<timeout>` (or the global timeout): Synapse's `TimeoutHandler`, no state added |
+//! | 101507 | `Error in Sender` | the connection silent for the sender's socket timeout (`http.socket.timeout`, 180 s) waiting for the response head: 101504 + `REQUEST_DONE` (3) |
+//! | 101505 | `Error in Sender` | the socket timeout while the request body is still being written: 101504 + `REQUEST_HEAD` (1) |
+//! | 101508 | `Error in Sender` | the backend closed the connection before answering: 101505 + `REQUEST_DONE` (3) |
+//! | 101506 | `Error in Sender` | the backend closed the connection while the request body was being written: 101505 + `REQUEST_HEAD` (1) |
+//! | 101503 | `Error in Sender` | an I/O error (a reset) waiting for the response head: 101500 + `REQUEST_DONE` (3) |
+//! | 101509 | `Error in Sender` | a response head that is not HTTP: 101506 + `REQUEST_DONE` (3) |
+//! | 101500 | `Error in Sender` | the client's request body failed while it was being sent (no state: not the backend connection's failure) |
 //! | 303000 | `Failover endpoint : N - no ready child endpoints` (or `Loadbalance endpoint`…) | no child of a group was ready (after real attempts the last child's code stays, as in MI) |
 //! | 303001 | `Currently , Address endpoint : [ Name : N ] [ State : SUSPENDED ]` | a leaf named by the mediator is suspended, timed out or off |
 //! | 500000 ([`ENDPOINT_CUSTOM_ERROR`]) | empty (MI sets only `ERROR_CODE`) | a SOAP fault answered a message holding `FORCE_ERROR_ON_SOAP_FAULT=true` |
@@ -55,6 +62,33 @@
 //! it reads the body into memory (within the body's limit; a larger body is no fault and goes
 //! on untouched), which is never done without the property. An implicit send (no endpoint) is
 //! never checked, as in Synapse.
+//!
+//! The transport codes are MI's pass-through arithmetic: the base code plus the connection's
+//! protocol state ([`ProtocolState`](mediate_core::transport::ProtocolState): `REQUEST_READY`
+//! 0, `REQUEST_HEAD` 1, `REQUEST_BODY` 2, `REQUEST_DONE` 3, `RESPONSE_HEAD` 4, `RESPONSE_BODY`
+//! 5…), which Synapse's `TargetErrorHandler` always adds (no property turns it off); a
+//! connection that could not be made is in `REQUEST_READY` and keeps its base code. The sums
+//! collide with other base codes (101507 is also `CONNECT_CANCEL`, 101508 `CONNECT_TIMEOUT`,
+//! 101503 `CONNECTION_FAILED`): that is what MI's fault sequences see. An endpoint's
+//! `<markForSuspension>` and `<suspendOnFailure>` `<errorCodes>` match exact codes, as
+//! Synapse's `AbstractEndpoint` does (`contains`): `101504` in a list does not match a socket
+//! timeout reported as 101507, and without a `markForSuspension` list only 101504 and 101505
+//! themselves count as timeouts, so by default a socket timeout (101507) or a close before the
+//! answer (101508) suspends the endpoint at once. A timeout or close after the response head
+//! has arrived (`RESPONSE_HEAD`, `RESPONSE_BODY`) is no endpoint failure: the call has its
+//! response, and the body's reader fails (Synapse raises no endpoint fault for such a
+//! timeout, and the fault its `TargetHandler` raises for such a close finds the response's
+//! callback already consumed).
+//!
+//! [`Endpoints::call_with`] takes [`CallOptions`] that make more answers failures of the
+//! endpoint: with [`CallOptions::blocking`] (MI's blocking `call`), a status other than 2xx
+//! and a SOAP fault answer fail the leaf (`ERROR_MESSAGE` `Transport error: 500 Error:
+//! Internal Server Error`, or the fault's reason), and every failure of a send, a refused
+//! connection or a timeout included, carries 401002 ([`BLOCKING_SENDER_OPERATION_FAILED`]):
+//! the code the leaf's `<errorCodes>` lists are matched against, as Synapse's
+//! `BlockingMsgSender` sets `ERROR_CODE` before the endpoint's `onFault` reads it. A group
+//! tries its next child with the request; when none answers well, the message holds the last
+//! answer and the error's cause is a [`FailedResponse`].
 //!
 //! Each failure goes through the leaf's state machine ([`EndpointStateMachine`](crate::EndpointStateMachine):
 //! `markForSuspension`, `suspendOnFailure`), and the endpoint's timeout fires at its duration
@@ -119,6 +153,7 @@
 mod engine;
 mod metrics;
 mod node;
+mod options;
 mod soap_fault;
 mod url;
 mod wire;
@@ -141,6 +176,7 @@ use engine::{Exchange, Failure, body_error, none_ready_recipients};
 use node::{Compiler, EndpointTemplate, GroupKind, Leaf, Node, lock};
 
 pub use engine::MAX_SESSIONS;
+pub use options::{BLOCKING_SENDER_OPERATION_FAILED, CallOptions, FailedResponse};
 pub use soap_fault::{ENDPOINT_CUSTOM_ERROR, FORCE_ERROR_ON_SOAP_FAULT};
 pub use wire_api::payload_value;
 
@@ -429,11 +465,46 @@ impl Endpoints {
         msg: &mut MessageContext,
         env: &Env,
     ) -> Result<CallOutcome, MediationError> {
+        self.call_with(endpoint, msg, env, CallOptions::default())
+            .await
+    }
+
+    /// [`call`](Self::call) under `options`: which answers fail the endpoint (an error status,
+    /// a SOAP fault) and the code its failures carry, as MI's blocking client
+    /// ([`CallOptions::blocking`]) gives them to the endpoints. Such an answer goes through
+    /// the leaf's suspension state and the group's retry like any failure; when the call
+    /// fails with one, the message holds the last answer and [`FailedResponse::of`] the
+    /// error says what it was.
+    ///
+    /// ```no_run
+    /// # async fn demo(endpoints: mediate_endpoints::Endpoints) -> Result<(), mediate_core::MediationError> {
+    /// use mediate_core::{Env, MessageContext};
+    /// use mediate_endpoints::{CallOptions, EndpointDefinition, FailedResponse};
+    ///
+    /// let mut msg = MessageContext::from_json(r#"{"id":7}"#);
+    /// let orders = EndpointDefinition::indirect("Orders");
+    /// let env = Env::default();
+    /// match endpoints.call_with(Some(&orders), &mut msg, &env, CallOptions::blocking()).await {
+    ///     Ok(_) => println!("answered {:?}", msg.status()),
+    ///     Err(err) => match FailedResponse::of(&err) {
+    ///         Some(answer) => println!("{} ({}): {}", err.code(), answer.status, err.message()),
+    ///         None => println!("not answered: {}", err.message()),
+    ///     },
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn call_with(
+        &self,
+        endpoint: Option<&EndpointDefinition>,
+        msg: &mut MessageContext,
+        env: &Env,
+        options: CallOptions,
+    ) -> Result<CallOutcome, MediationError> {
         let node = match endpoint {
             None => self.inner.implicit.clone(),
             Some(def) => self.inner.node_for(def)?,
         };
-        let mut exchange = Exchange::new(&self.inner, env);
+        let mut exchange = Exchange::with_options(&self.inner, env, options);
         let result = exchange.send_node(&node, msg, true).await;
         self.finish(&node, msg, result, env).await
     }
@@ -453,8 +524,8 @@ impl Endpoints {
             Err(mut failure) => {
                 if let Some(response) = failure.response.take() {
                     // A response taken as a failure (a SOAP fault under
-                    // FORCE_ERROR_ON_SOAP_FAULT): the fault handler gets the response
-                    // message, as Synapse's does.
+                    // FORCE_ERROR_ON_SOAP_FAULT, an answer failed by the call's options): the
+                    // fault handler gets the response message, as Synapse's does.
                     wire::apply_response(msg, *response);
                 }
                 if failure.discard {

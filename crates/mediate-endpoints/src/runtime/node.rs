@@ -14,7 +14,7 @@ use crate::definition::{
     EndpointDefinition, EndpointKind, EndpointPropertyValue, PropertyScope, TemplateEndpoint,
 };
 use crate::dynamic::Dynamic;
-use crate::group::{GroupTargets, LoadbalanceAlgorithm, Member, RecipientTargets, SessionType};
+use crate::group::{GroupTargets, LoadbalanceAlgorithm, Member, RecipientTargets};
 use crate::leaf::HttpMethod;
 use crate::runtime::metrics;
 use crate::settings::{EndpointSettings, TimeoutAction, defaults};
@@ -760,21 +760,13 @@ impl Compiler<'_> {
                             | LoadbalanceAlgorithm::WeightedRoundRobinLeastConnections
                     )
                 );
-                let sessions = match &lb.session {
-                    Some(s) if s.session_type == SessionType::Http => Some(Sessions::new(
+                let sessions = lb.session.as_ref().map(|s| {
+                    Sessions::new(
                         &group_label,
                         s.timeout.unwrap_or(defaults::SESSION_TIMEOUT),
-                    )),
-                    Some(s) => {
-                        tracing::warn!(
-                            endpoint = %group_label,
-                            session = s.session_type.as_str(),
-                            "only `http` session affinity is supported; balancing without affinity"
-                        );
-                        None
-                    }
-                    None => None,
-                };
+                        s.session_type,
+                    )
+                });
                 self.group(
                     def,
                     group_label,

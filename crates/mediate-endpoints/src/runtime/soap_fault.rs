@@ -16,6 +16,9 @@
 //! status does not matter (a `200` carrying a fault counts, a `500` carrying JSON or text does
 //! not); a body that cannot be parsed is not a fault, as Synapse ignores the build error.
 //!
+//! The same recognition serves [`CallOptions::fail_on_soap_fault`](super::CallOptions), which
+//! also reads the fault's detail and a numeric fault code.
+//!
 //! The body is only read when the property asks for it, and never past the body's own limit
 //! ([`PendingBody::limit`]): a larger body cannot be a fault here and goes on as it arrived,
 //! with the chunks already read put back in front of the rest of the stream. Nothing read is
@@ -47,7 +50,7 @@ pub(crate) fn forced(msg: &MessageContext) -> bool {
         .is_some_and(|v| v.as_string() == "true")
 }
 
-/// The SOAP fault a response carried, for the log: its SOAP version and reason.
+/// The SOAP fault a response carried: its SOAP version, code, reason and detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SoapFault {
     /// `1.1` or `1.2`.
@@ -56,6 +59,17 @@ pub(crate) struct SoapFault {
     pub(crate) code: String,
     /// The reason (`faultstring`, or the first `Reason/Text`).
     pub(crate) reason: String,
+    /// The text of `detail` (1.1) or `Detail` (1.2); empty without one.
+    pub(crate) detail: String,
+}
+
+impl SoapFault {
+    /// The fault code's local part when it is a number (`s:123` → 123), as Axis2's blocking
+    /// client reads an `AxisFault`'s code into `ERROR_CODE`.
+    pub(crate) fn numeric_code(&self) -> Option<i32> {
+        let local = self.code.rsplit(':').next().unwrap_or_default().trim();
+        local.parse().ok()
+    }
 }
 
 /// Reads `response`'s body (within its limit) and says whether it is a SOAP fault; the response
@@ -83,7 +97,7 @@ pub(crate) async fn inspect(response: InboundResponse) -> (InboundResponse, Opti
 
 /// Reads `body` into memory when it fits its limit: the body to keep (with the same bytes, or
 /// the same stream when it could not be read whole) and the bytes, if they were all read.
-async fn buffer(body: PendingBody) -> (PendingBody, Option<Bytes>) {
+pub(crate) async fn buffer(body: PendingBody) -> (PendingBody, Option<Bytes>) {
     if let Some(bytes) = body.read_already() {
         return (body, Some(bytes));
     }
@@ -163,21 +177,24 @@ pub(crate) fn soap_fault(bytes: &Bytes) -> Option<SoapFault> {
     if fault.tag_name().name() != "Fault" || fault.tag_name().namespace() != Some(ns) {
         return None;
     }
-    let (code, reason) = if version == "1.1" {
+    let (code, reason, detail) = if version == "1.1" {
         (
             child_text(fault, &["faultcode"]),
             child_text(fault, &["faultstring"]),
+            child_text(fault, &["detail"]),
         )
     } else {
         (
             child_text(fault, &["Code", "Value"]),
             child_text(fault, &["Reason", "Text"]),
+            child_text(fault, &["Detail"]),
         )
     };
     Some(SoapFault {
         version,
         code,
         reason,
+        detail,
     })
 }
 
@@ -261,6 +278,21 @@ mod tests {
         assert_eq!(f12.version, "1.2");
         assert_eq!(f12.code, "env:Receiver");
         assert_eq!(f12.reason, "Stock unavailable");
+        assert_eq!(f12.detail, "");
+        assert_eq!(f12.numeric_code(), None);
+    }
+
+    #[test]
+    fn the_detail_and_a_numeric_fault_code_are_read() {
+        let soap11 = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Server</faultcode><faultstring>boom</faultstring><detail><d>why</d></detail></s:Fault></s:Body></s:Envelope>"#;
+        let f11 = soap_fault(&Bytes::from_static(soap11.as_bytes())).expect("1.1 fault");
+        assert_eq!(f11.detail, "why");
+        assert_eq!(f11.numeric_code(), None);
+        let soap12 = r#"<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><e:Fault><e:Code><e:Value>e:123</e:Value></e:Code><e:Reason><e:Text xml:lang="en">bad</e:Text></e:Reason><e:Detail>d</e:Detail></e:Fault></e:Body></e:Envelope>"#;
+        let f12 = soap_fault(&Bytes::from_static(soap12.as_bytes())).expect("1.2 fault");
+        assert_eq!(f12.numeric_code(), Some(123));
+        assert_eq!(f12.reason, "bad");
+        assert_eq!(f12.detail, "d");
     }
 
     #[test]

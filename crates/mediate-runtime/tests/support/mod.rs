@@ -123,8 +123,16 @@ pub async fn echo_backend() -> Running {
 
 /// A port nothing listens on.
 pub async fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    listener.local_addr().expect("addr").port()
+    // A socket bound but never listening holds the port, so that no other test's server can
+    // take it meanwhile, and every connection to it is refused. It stays open until the test
+    // process ends.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind");
+    let port = socket.local_addr().expect("addr").port();
+    std::mem::forget(socket);
+    port
 }
 
 /// A runtime deployed from Synapse XML `artifacts` (each one document), served on a loopback
