@@ -1,6 +1,6 @@
 //! [`Configuration`]: every artifact of a project, checked together, and what it deploys.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -154,14 +154,23 @@ impl Configuration {
                 None => {}
             }
         }
-        let local_entries = self
-            .local_entries()
-            .filter_map(|e| Some((e.key.clone(), Arc::<str>::from(e.text()?))))
-            .collect();
+        let mut local_entries = BTreeMap::new();
+        let mut xml_entries = BTreeSet::new();
+        for entry in self.local_entries() {
+            let Some(text) = entry.text() else { continue };
+            if entry.holds_xml() {
+                xml_entries.insert(entry.key.clone());
+            } else {
+                // A later entry of the same key (a duplicate, reported by `check`) replaces it.
+                xml_entries.remove(&entry.key);
+            }
+            local_entries.insert(entry.key.clone(), Arc::<str>::from(text));
+        }
         diags.into_result(Deployment {
             sequences,
             templates,
             local_entries,
+            xml_entries,
         })
     }
 }
@@ -177,6 +186,9 @@ pub struct Deployment {
     sequences: BTreeMap<String, Arc<Sequence>>,
     templates: BTreeMap<String, Arc<Template>>,
     local_entries: BTreeMap<String, Arc<str>>,
+    /// The keys of the entries that hold an XML element
+    /// ([`LocalEntryConfig::holds_xml`]).
+    xml_entries: BTreeSet<String>,
 }
 
 impl Deployment {
@@ -195,7 +207,27 @@ impl Deployment {
         &self.local_entries
     }
 
-    /// An [`Env`] with every sequence, sequence template and local entry deployed.
+    /// An [`Env`] with every sequence, sequence template and local entry deployed, an XML
+    /// entry as its element ([`EnvBuilder::xml_local_entry`](mediate_core::EnvBuilder::xml_local_entry),
+    /// so that `get-property('KEY')/url` walks into it) and any other as text.
+    ///
+    /// ```
+    /// use mediate_config::{Configuration, load_str};
+    /// use mediate_core::{Expression, MessageContext, Namespaces};
+    ///
+    /// let registry = mediate_mediators::builtins::registry();
+    /// // `xmlns=""`: inline XML is otherwise in the Synapse namespace, as in MI.
+    /// let xml = r#"<definitions xmlns="http://ws.apache.org/ns/synapse">
+    ///     <localEntry key="cfg"><config xmlns=""><url>http://backend/orders</url></config></localEntry>
+    /// </definitions>"#;
+    /// let env = Configuration::new(load_str(xml, "all.xml".as_ref(), &registry)?)
+    ///     .deploy(&registry)?
+    ///     .env();
+    /// let url = Expression::compile("get-property('cfg')/url", &Namespaces::new())?;
+    /// let msg = MessageContext::from_xml("<a/>");
+    /// assert_eq!(url.evaluate_string_in(&msg, &env.xpath_scope())?, "http://backend/orders");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn env(&self) -> Env {
         let mut builder = Env::builder();
         for (name, seq) in &self.sequences {
@@ -205,7 +237,11 @@ impl Deployment {
             builder = builder.template(name.clone(), Arc::clone(template));
         }
         for (key, value) in &self.local_entries {
-            builder = builder.local_entry(key.clone(), Arc::clone(value));
+            builder = if self.xml_entries.contains(key) {
+                builder.xml_local_entry(key.clone(), Arc::clone(value))
+            } else {
+                builder.local_entry(key.clone(), Arc::clone(value))
+            };
         }
         builder.build()
     }

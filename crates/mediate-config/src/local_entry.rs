@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use mediate_core::MediatorSpec;
+use mediate_core::message::XmlDocument;
 use roxmltree::Node;
 
 use crate::api::element_markups;
@@ -50,6 +51,41 @@ impl LocalEntryConfig {
         match &self.value {
             LocalEntryValue::Text(t) | LocalEntryValue::Xml(t) => Some(t),
             LocalEntryValue::Src(_) => self.loaded.as_deref(),
+        }
+    }
+
+    /// Whether the value is an XML element, which Synapse's `EntryFactory` keeps as an
+    /// `OMElement` (so that `get-property('KEY')/url` walks into it): an inline element, or a
+    /// `src` file that held well-formed XML (read as its root element, as
+    /// `SynapseConfigUtils.getObject` does). Text, and a `src` file of anything else (or not
+    /// read), are strings.
+    ///
+    /// ```
+    /// use mediate_config::{ArtifactConfig, load_str};
+    ///
+    /// let registry = mediate_mediators::builtins::registry();
+    /// let xml = r#"<definitions xmlns="http://ws.apache.org/ns/synapse">
+    ///     <localEntry key="cfg"><config><url>http://b/</url></config></localEntry>
+    ///     <localEntry key="greeting">Hello</localEntry>
+    /// </definitions>"#;
+    /// let entries: Vec<bool> = load_str(xml, "all.xml".as_ref(), &registry)?
+    ///     .iter()
+    ///     .filter_map(|a| match a {
+    ///         ArtifactConfig::LocalEntry(e) => Some(e.holds_xml()),
+    ///         _ => None,
+    ///     })
+    ///     .collect();
+    /// assert_eq!(entries, [true, false]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn holds_xml(&self) -> bool {
+        match &self.value {
+            LocalEntryValue::Xml(_) => true,
+            LocalEntryValue::Text(_) => false,
+            LocalEntryValue::Src(_) => self
+                .loaded
+                .as_deref()
+                .is_some_and(|text| XmlDocument::parse(text.to_owned()).is_ok()),
         }
     }
 

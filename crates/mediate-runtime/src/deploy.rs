@@ -11,10 +11,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use mediate_config::{
-    ApiConfig, Configuration, Diagnostic, Diagnostics, EndpointRef, LocalEntryConfig,
-    LocalEntryValue, ProxyConfig, SequenceRef, Span,
+    ApiConfig, Configuration, Diagnostic, Diagnostics, EndpointRef, ProxyConfig, SequenceRef, Span,
 };
-use mediate_core::message::XmlDocument;
 use mediate_core::{BuildError, Env, EnvBuilder, IntoMediator, Registry, Sequence};
 use mediate_endpoints::EndpointDefinition;
 use mediate_mediators::send::SendConfig;
@@ -223,7 +221,7 @@ impl Snapshot {
         // An XML entry is deployed as one, so that `get-property('KEY')` gives its element.
         let xml_entries: HashSet<&str> = configuration
             .local_entries()
-            .filter(|e| holds_xml(e))
+            .filter(|e| e.holds_xml())
             .map(|e| e.key.as_str())
             .collect();
         for (key, value) in deployment.local_entries() {
@@ -241,21 +239,6 @@ impl Snapshot {
             proxies,
             configuration,
         })
-    }
-}
-
-/// Whether a local entry's value is an XML element, which Synapse's `EntryFactory` keeps as
-/// an `OMElement` (and `get-property('KEY')` returns as such): an inline element, or a `src`
-/// file that held well-formed XML (read as its root element, as `SynapseConfigUtils.getObject`
-/// does). Text, and a `src` file of anything else, are strings.
-fn holds_xml(entry: &LocalEntryConfig) -> bool {
-    match &entry.value {
-        LocalEntryValue::Xml(_) => true,
-        LocalEntryValue::Text(_) => false,
-        LocalEntryValue::Src(_) => entry
-            .loaded
-            .as_deref()
-            .is_some_and(|text| XmlDocument::parse(text.to_owned()).is_ok()),
     }
 }
 

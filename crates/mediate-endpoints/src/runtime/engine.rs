@@ -22,7 +22,7 @@ use crate::runtime::node::{
 };
 use crate::runtime::options::{CallOptions, FailedResponse};
 use crate::runtime::soap_fault;
-use crate::runtime::url::{append_postfix, expand_template, fill_properties};
+use crate::runtime::url::{append_postfix, expand_template};
 use crate::runtime::wire::{self, Outbound};
 use crate::settings::TimeoutAction;
 use crate::state::EndpointState;
@@ -544,7 +544,7 @@ impl<'a> Exchange<'a> {
         match &leaf.target {
             Target::Address(uri) => {
                 let method = wire::method_for(msg, None, format).map_err(config)?;
-                let address = fill_properties(uri, msg, &leaf.namespaces, &self.env.xpath_scope());
+                let address = uri.fill(msg, &self.env.xpath_scope());
                 let url = if wire::is_rest(msg, &method, format) {
                     append_postfix(&address, msg.rest_url_postfix().unwrap_or_default())
                 } else {

@@ -17,6 +17,7 @@ use crate::dynamic::Dynamic;
 use crate::group::{GroupTargets, LoadbalanceAlgorithm, Member, RecipientTargets};
 use crate::leaf::HttpMethod;
 use crate::runtime::metrics;
+use crate::runtime::url::Address;
 use crate::settings::{EndpointSettings, TimeoutAction, defaults};
 use crate::state::{EndpointState, EndpointStateMachine, FailureOutcome, SuspensionSettings};
 
@@ -54,8 +55,8 @@ pub(crate) struct Resolving {
 /// Where a leaf sends.
 #[derive(Debug)]
 pub(crate) enum Target {
-    /// `<address uri>` (may hold `${property}` parts).
-    Address(String),
+    /// `<address uri>` (may hold `${property}` parts, compiled once).
+    Address(Address),
     /// `<http uri-template [method]>`.
     Http {
         template: String,
@@ -121,7 +122,6 @@ pub(crate) struct Leaf {
     pub(crate) dynamic: DynamicSettings,
     pub(crate) properties: Vec<Property>,
     pub(crate) on_error: Option<Arc<str>>,
-    pub(crate) namespaces: Namespaces,
     /// Whether a per-message expression of this leaf may read the payload.
     pub(crate) reads_body: bool,
     /// Implicit sends (`To`, no endpoint) keep no state.
@@ -247,6 +247,7 @@ impl Leaf {
         }
         let (dynamic, dynamic_reads_body) = DynamicSettings::compile(&settings, &namespaces)?;
         let reads_body = dynamic_reads_body
+            || matches!(&target, Target::Address(a) if a.reads_payload())
             || properties
                 .iter()
                 .any(|p| matches!(&p.value, PropertyValueSource::Expression(e) if expression_reads_body(e.source())));
@@ -261,7 +262,6 @@ impl Leaf {
             dynamic,
             properties,
             on_error,
-            namespaces,
             reads_body,
             stateless: false,
             state: Mutex::new(machine),
@@ -279,7 +279,6 @@ impl Leaf {
             dynamic: DynamicSettings::default(),
             properties: Vec::new(),
             on_error: None,
-            namespaces: Namespaces::default(),
             reads_body: false,
             stateless: true,
             state: Mutex::new(EndpointStateMachine::new(SuspensionSettings::default())),
@@ -689,7 +688,11 @@ impl Compiler<'_> {
             .map(|l| Node::Leaf(Arc::new(l)))
         };
         match &def.kind {
-            EndpointKind::Address(a) => leaf(Target::Address(a.uri.clone()), &a.settings, &a.uri),
+            EndpointKind::Address(a) => leaf(
+                Target::Address(Address::compile(&a.uri, &def.namespaces)),
+                &a.settings,
+                &a.uri,
+            ),
             EndpointKind::Http(h) => leaf(
                 Target::Http {
                     template: h.uri_template.clone(),
@@ -965,7 +968,7 @@ pub(crate) fn address_leaf(uri: &str, label: Option<String>) -> Result<Node, Str
     Leaf::new(
         label.unwrap_or_else(|| uri.to_owned()),
         None,
-        Target::Address(uri.trim().to_owned()),
+        Target::Address(Address::compile(uri.trim(), &Namespaces::default())),
         EndpointSettings::default(),
         Vec::new(),
         None,

@@ -13,42 +13,98 @@ const URI_VAR: &str = "uri.var.";
 /// The Synapse property prefix of query parameters.
 const QUERY_PARAM: &str = "query.param.";
 
-/// `uri` with every `${name}` part filled: the Synapse property `name`, else the value of the
-/// Synapse expression `${name}` (evaluated with `scope`, the environment's local entries),
-/// else nothing.
-pub(crate) fn fill_properties(
-    uri: &str,
-    msg: &MessageContext,
-    ns: &Namespaces,
-    scope: &XPathScope<'_>,
-) -> String {
-    if !uri.contains("${") {
-        return uri.to_owned();
-    }
-    let mut out = String::with_capacity(uri.len());
-    let mut rest = uri;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let name = after[..end].trim();
-        let value = msg
-            .scoped_property(Scope::Default, name)
-            .map(|v| v.as_string())
-            .or_else(|| {
-                Expression::compile(&format!("${{{name}}}"), ns)
+/// An `<address uri>` split at its `${NAME}` parts, each compiled once when the endpoint is
+/// built, so that filling it for a message compiles nothing.
+///
+/// A part is filled with the Synapse property `NAME` (Synapse's
+/// `EndpointDefinition.getAddress`), else with the value of the Synapse expression `${NAME}`
+/// when `NAME` is one (`${configs.host}`), else with nothing. A `NAME` that is not an
+/// expression is no error: in Synapse it is only a property name.
+#[derive(Debug)]
+pub(crate) struct Address {
+    /// The address as written.
+    text: String,
+    /// Its parts in order; empty when it has no `${…}` part (the text is sent as it is).
+    parts: Vec<Part>,
+}
+
+#[derive(Debug)]
+enum Part {
+    Literal(String),
+    Placeholder {
+        /// The property name: the text between `${` and `}`, trimmed.
+        name: String,
+        /// `${NAME}` compiled, when it is an expression (boxed: most parts are text).
+        expression: Option<Box<Expression>>,
+    },
+}
+
+impl Address {
+    /// Splits `uri` at its `${…}` parts and compiles each (prefixes resolved with `ns`, the
+    /// endpoint's namespaces). A `${` without its `}` is text.
+    pub(crate) fn compile(uri: &str, ns: &Namespaces) -> Self {
+        let mut parts = Vec::new();
+        let mut rest = uri;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                break;
+            };
+            if start > 0 {
+                parts.push(Part::Literal(rest[..start].to_owned()));
+            }
+            let name = after[..end].trim();
+            parts.push(Part::Placeholder {
+                name: name.to_owned(),
+                expression: Expression::compile(&format!("${{{name}}}"), ns)
                     .ok()
-                    .and_then(|e| e.evaluate_string_in(msg, scope).ok())
-            })
-            .unwrap_or_default();
-        out.push_str(&value);
-        rest = &after[end + 1..];
+                    .map(Box::new),
+            });
+            rest = &after[end + 1..];
+        }
+        if !parts.is_empty() && !rest.is_empty() {
+            parts.push(Part::Literal(rest.to_owned()));
+        }
+        Self {
+            text: uri.to_owned(),
+            parts,
+        }
     }
-    out.push_str(rest);
-    out
+
+    /// Whether filling the address may read the payload (a `${payload…}` part).
+    pub(crate) fn reads_payload(&self) -> bool {
+        self.parts.iter().any(
+            |p| matches!(p, Part::Placeholder { expression: Some(e), .. } if e.reads_payload()),
+        )
+    }
+
+    /// The address for `msg`: every `${…}` part filled (an expression evaluated with `scope`,
+    /// the environment's local entries).
+    pub(crate) fn fill(&self, msg: &MessageContext, scope: &XPathScope<'_>) -> String {
+        if self.parts.is_empty() {
+            return self.text.clone();
+        }
+        let mut out = String::with_capacity(self.text.len());
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => out.push_str(text),
+                Part::Placeholder { name, expression } => {
+                    match msg.scoped_property(Scope::Default, name) {
+                        Some(value) => out.push_str(&value.as_string()),
+                        None => {
+                            if let Some(value) = expression
+                                .as_ref()
+                                .and_then(|e| e.evaluate_string_in(msg, scope).ok())
+                            {
+                                out.push_str(&value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// `address` with `postfix` (MI's `REST_URL_POSTFIX`: the rest of the request path after the
@@ -201,27 +257,62 @@ mod tests {
         assert_eq!(legacy, "http://h/x/y");
     }
 
+    fn fill(uri: &str, msg: &MessageContext) -> String {
+        Address::compile(uri, &Namespaces::default()).fill(msg, &XPathScope::default())
+    }
+
     #[test]
     fn properties_fill_address_parts() {
         let mut msg = MessageContext::empty();
         msg.set_property("host", "backend:8080");
+        msg.set_property("path", "orders");
+        assert_eq!(fill("http://${host}/x", &msg), "http://backend:8080/x");
         assert_eq!(
-            fill_properties(
-                "http://${host}/x",
-                &msg,
-                &Namespaces::default(),
-                &XPathScope::default()
-            ),
-            "http://backend:8080/x"
+            fill("http://${ host }/${path}?q=${host}", &msg),
+            "http://backend:8080/orders?q=backend:8080"
         );
+        assert_eq!(fill("http://${missing}/x", &msg), "http:///x");
+        assert_eq!(fill("http://plain/x", &msg), "http://plain/x");
+        // A `${` without its `}` is text, and so is what follows it.
         assert_eq!(
-            fill_properties(
-                "http://${missing}/x",
-                &msg,
-                &Namespaces::default(),
-                &XPathScope::default()
-            ),
-            "http:///x"
+            fill("http://${host}/${open", &msg),
+            "http://backend:8080/${open"
+        );
+        assert_eq!(fill("http://b/${open", &msg), "http://b/${open");
+    }
+
+    #[test]
+    fn a_part_that_is_no_property_is_its_expression_compiled_once() {
+        let mut msg = MessageContext::empty();
+        msg.set_property("host", "backend:8080");
+        let address = Address::compile(
+            "http://${properties.synapse.host}/${a b}",
+            &Namespaces::default(),
+        );
+        let compiled: Vec<bool> = address
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Placeholder { expression, .. } => Some(expression.is_some()),
+                Part::Literal(_) => None,
+            })
+            .collect();
+        // `a b` is no expression: only a property name, as in Synapse, and no error.
+        assert_eq!(compiled, [true, false]);
+        assert_eq!(
+            address.fill(&msg, &XPathScope::default()),
+            "http://backend:8080/"
+        );
+        // The property of that exact name wins over the expression.
+        msg.set_property("properties.synapse.host", "named:1");
+        msg.set_property("a b", "spaced");
+        assert_eq!(
+            address.fill(&msg, &XPathScope::default()),
+            "http://named:1/spaced"
+        );
+        assert!(!address.reads_payload());
+        assert!(
+            Address::compile("http://${payload.host}/x", &Namespaces::default()).reads_payload()
         );
     }
 }
