@@ -545,6 +545,12 @@ impl MessageContext {
         self.properties.insert(name.into(), value.into());
     }
 
+    /// Makes room for `additional` more default-scope properties, so that setting them does
+    /// not grow the map step by step.
+    pub fn reserve_properties(&mut self, additional: usize) {
+        self.properties.reserve(additional);
+    }
+
     /// Removes a default-scope property.
     pub fn remove_property(&mut self, name: &str) -> Option<PropertyValue> {
         self.properties.remove(name)

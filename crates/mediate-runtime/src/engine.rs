@@ -189,11 +189,13 @@ impl Engine {
                 .has_body(body.is_some()),
         );
         match dispatched {
-            Dispatch::Matched(m) => {
-                let api = m.api();
-                let name = api.qualified_name();
+            Dispatch::Matched(mut m) => {
+                let api = Arc::clone(m.api());
+                // The snapshot's key: the name, and the version for a versioned API.
+                let versioned = api.version.as_ref().map(|_| api.qualified_name());
+                let name = versioned.as_deref().unwrap_or(&api.name);
                 let Some((deployed, label, flows, resource_metrics)) =
-                    snapshot.apis.get_key_value(&name).and_then(|(key, a)| {
+                    snapshot.apis.get_key_value(name).and_then(|(key, a)| {
                         let i = m.resource_index();
                         let label = metrics::resource_label(&a.config.resources.get(i)?.dispatch);
                         Some((key, label, a.resources.get(i)?, a.metrics.get(i)?))
@@ -206,14 +208,17 @@ impl Engine {
                     );
                 };
                 let mut msg = request_to_message(Request::from_parts(parts, body));
-                msg.set_rest_url_postfix(m.rest_url_postfix());
-                msg.set_property("SYNAPSE_REST_API", name.clone());
+                let (postfix, full_path, sub_path) = m.take_paths();
+                msg.set_rest_url_postfix(postfix);
+                // Room for the properties set here, in one allocation.
+                msg.reserve_properties(7 + m.uri_vars().len() + m.query_params().len());
+                msg.set_property("SYNAPSE_REST_API", deployed.clone());
                 msg.set_property("REST_API_CONTEXT", api.context.clone());
                 if let Some(version) = &api.version {
                     msg.set_property("SYNAPSE_REST_API_VERSION", version.version.clone());
                 }
-                msg.set_property("REST_FULL_REQUEST_PATH", m.full_request_path().to_owned());
-                msg.set_property("REST_SUB_REQUEST_PATH", m.sub_request_path().to_owned());
+                msg.set_property("REST_FULL_REQUEST_PATH", full_path);
+                msg.set_property("REST_SUB_REQUEST_PATH", sub_path);
                 msg.set_property("API_ELECTED_RESOURCE", label);
                 for (var, value) in m.uri_vars() {
                     msg.set_path_param(var.clone(), value.clone());

@@ -336,6 +336,16 @@ impl Match {
     pub fn sub_request_path(&self) -> &str {
         &self.sub_request_path
     }
+
+    /// Moves out `(REST_URL_POSTFIX, REST_FULL_REQUEST_PATH, REST_SUB_REQUEST_PATH)` for the
+    /// message, leaving them empty here (the rest of the match is kept).
+    pub fn take_paths(&mut self) -> (String, String, String) {
+        (
+            std::mem::take(&mut self.rest_url_postfix),
+            std::mem::take(&mut self.full_request_path),
+            std::mem::take(&mut self.sub_request_path),
+        )
+    }
 }
 
 fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
