@@ -73,6 +73,13 @@ struct Request {
 /// are parsed on first use and cached until the payload changes.
 #[derive(Debug, Clone)]
 pub struct MessageContext {
+    inner: Box<Inner>,
+}
+
+/// The parts of a [`MessageContext`], behind one box: a message context is moved many times
+/// per request (into and out of futures), and a pointer moves cheaper than its 600 bytes.
+#[derive(Debug, Clone)]
+struct Inner {
     /// Made on first use: most messages never need one, and a v4 UUID costs a system call.
     /// Shared by clones, so a clone has its original's ID whenever the ID is first asked for.
     message_id: Arc<OnceLock<String>>,
@@ -82,9 +89,7 @@ pub struct MessageContext {
     operation: PropertyMap,
     transport: HeaderMap,
     variables: HashMap<String, VariableValue>,
-    /// Boxed, like the fault: a message context is moved many times per request, and these
-    /// are its largest parts.
-    request: Box<Request>,
+    request: Request,
     fault: Option<Box<Fault>>,
     addressing: Addressing,
     message_type: Option<String>,
@@ -108,7 +113,7 @@ fn new_message_id() -> String {
 
 impl MessageContext {
     fn with_payload(payload: Payload) -> Self {
-        Self {
+        let inner = Inner {
             message_id: Arc::new(OnceLock::new()),
             payload,
             properties: PropertyMap::default(),
@@ -116,7 +121,7 @@ impl MessageContext {
             operation: PropertyMap::default(),
             transport: HeaderMap::new(),
             variables: HashMap::new(),
-            request: Box::default(),
+            request: Request::default(),
             fault: None,
             addressing: Addressing::default(),
             message_type: None,
@@ -125,6 +130,9 @@ impl MessageContext {
             nesting: Vec::new(),
             pending: None,
             extensions: http::Extensions::new(),
+        };
+        Self {
+            inner: Box::new(inner),
         }
     }
 
@@ -159,7 +167,7 @@ impl MessageContext {
         let (parts, body) = request.into_parts();
         let has_body = !body.is_empty();
         let mut ctx = Self::from_request_parts(parts, has_body);
-        ctx.payload = Payload::new(body, ctx.payload.content_type.clone());
+        ctx.inner.payload = Payload::new(body, ctx.inner.payload.content_type.clone());
         ctx
     }
 
@@ -190,7 +198,7 @@ impl MessageContext {
         body: Option<PendingBody>,
     ) -> Self {
         let mut ctx = Self::from_request_parts(parts, body.is_some());
-        ctx.pending = body;
+        ctx.inner.pending = body;
         ctx
     }
 
@@ -209,19 +217,19 @@ impl MessageContext {
             });
         let mut ctx = Self::from_bytes(Bytes::new(), content_type.clone());
         ctx.set_request_uri(parts.uri.clone());
-        ctx.request.method = Some(parts.method);
+        ctx.inner.request.method = Some(parts.method);
         // An origin-form target (`/path?query`, nearly every request) is its own text.
-        ctx.addressing.to = Some(match parts.uri.path_and_query() {
+        ctx.inner.addressing.to = Some(match parts.uri.path_and_query() {
             Some(pq) if parts.uri.scheme().is_none() && parts.uri.authority().is_none() => {
                 pq.as_str().to_owned()
             }
             _ => parts.uri.to_string(),
         });
-        ctx.addressing.action = soap_action(&parts.headers, &content_type);
-        ctx.transport = parts.headers;
-        ctx.extensions = parts.extensions;
+        ctx.inner.addressing.action = soap_action(&parts.headers, &content_type);
+        ctx.inner.transport = parts.headers;
+        ctx.inner.extensions = parts.extensions;
         if !content_type.is_empty() {
-            ctx.message_type = Some(mime_essence(&content_type));
+            ctx.inner.message_type = Some(mime_essence(&content_type));
         }
         ctx
     }
@@ -231,43 +239,43 @@ impl MessageContext {
     /// Whether the body is still unread on the wire (see [`PendingBody`]): the payload is
     /// empty until [`read_body`](Self::read_body) runs.
     pub fn has_unread_body(&self) -> bool {
-        self.pending.is_some()
+        self.inner.pending.is_some()
     }
 
     /// The body still on the wire, if any.
     pub fn unread_body(&self) -> Option<&PendingBody> {
-        self.pending.as_ref()
+        self.inner.pending.as_ref()
     }
 
     /// Reads the body still on the wire (if any) into the payload, keeping the content type.
     /// Mediator runners call this before a mediator that reads the payload; it does nothing
     /// when the body has been read already.
     pub async fn read_body(&mut self) -> Result<(), BodyError> {
-        let Some(pending) = &self.pending else {
+        let Some(pending) = &self.inner.pending else {
             return Ok(());
         };
         let bytes = pending.read().await?;
-        self.pending = None;
-        self.payload = Payload::new(bytes, self.payload.content_type.clone());
+        self.inner.pending = None;
+        self.inner.payload = Payload::new(bytes, self.inner.payload.content_type.clone());
         Ok(())
     }
 
     /// Takes the body still on the wire, to stream it on unread; the payload stays empty.
     /// `None` when the body has been read (then send [`payload`](Self::payload)).
     pub fn take_unread_body(&mut self) -> Option<PendingBody> {
-        self.pending.take()
+        self.inner.pending.take()
     }
 
     /// Sets a body still on the wire as the payload (a response arriving from an endpoint), with
     /// its content type; the bytes are read when a mediator needs them.
     pub fn set_unread_body(&mut self, body: PendingBody, content_type: impl Into<String>) {
-        self.payload = Payload::new(Bytes::new(), content_type);
-        self.pending = Some(body);
+        self.inner.payload = Payload::new(Bytes::new(), content_type);
+        self.inner.pending = Some(body);
     }
 
     fn replace_payload(&mut self, payload: Payload) {
-        self.pending = None;
-        self.payload = payload;
+        self.inner.pending = None;
+        self.inner.payload = payload;
     }
 
     // ----- extensions --------------------------------------------------------------
@@ -276,12 +284,12 @@ impl MessageContext {
     /// [`http::Extensions`]): a reply handle, the flow's response path. A request's
     /// extensions come from the [`http::Request`]. Clones of a message get clones of them.
     pub fn extensions(&self) -> &http::Extensions {
-        &self.extensions
+        &self.inner.extensions
     }
 
     /// The extensions, to change them.
     pub fn extensions_mut(&mut self) -> &mut http::Extensions {
-        &mut self.extensions
+        &mut self.inner.extensions
     }
 
     /// The HTTP response for this message: status (default 200), transport
@@ -290,7 +298,7 @@ impl MessageContext {
     /// formatter's job). A body still on the wire is not part of it: a transport takes it
     /// first with [`take_unread_body`](Self::take_unread_body) and streams it.
     pub fn into_http_response(self) -> http::Response<Bytes> {
-        let mut headers = self.transport;
+        let mut headers = self.inner.transport;
         for name in [
             http::header::CONTENT_LENGTH,
             http::header::TRANSFER_ENCODING,
@@ -304,13 +312,13 @@ impl MessageContext {
         }
         headers.remove("keep-alive");
         headers.remove(CONTENT_TYPE);
-        if !self.payload.content_type.is_empty()
-            && let Ok(value) = HeaderValue::from_str(&self.payload.content_type)
+        if !self.inner.payload.content_type.is_empty()
+            && let Ok(value) = HeaderValue::from_str(&self.inner.payload.content_type)
         {
             headers.insert(CONTENT_TYPE, value);
         }
-        let mut response = http::Response::new(self.payload.bytes);
-        *response.status_mut() = self.request.status.unwrap_or(StatusCode::OK);
+        let mut response = http::Response::new(self.inner.payload.bytes);
+        *response.status_mut() = self.inner.request.status.unwrap_or(StatusCode::OK);
         *response.headers_mut() = headers;
         response
     }
@@ -319,91 +327,91 @@ impl MessageContext {
 
     /// The message ID (`urn:uuid:…`).
     pub fn message_id(&self) -> &str {
-        self.message_id.get_or_init(new_message_id)
+        self.inner.message_id.get_or_init(new_message_id)
     }
 
     /// Replaces the message ID.
     pub fn set_message_id(&mut self, id: impl Into<String>) {
-        self.message_id = Arc::new(OnceLock::from(id.into()));
+        self.inner.message_id = Arc::new(OnceLock::from(id.into()));
     }
 
     /// Whether this is a response message.
     pub fn is_response(&self) -> bool {
-        self.response
+        self.inner.response
     }
 
     /// Marks the message as a response (or not).
     pub fn set_response(&mut self, response: bool) {
-        self.response = response;
+        self.inner.response = response;
     }
 
     /// The addressing facts.
     pub fn addressing(&self) -> &Addressing {
-        &self.addressing
+        &self.inner.addressing
     }
 
     /// The addressing facts, to change them.
     pub fn addressing_mut(&mut self) -> &mut Addressing {
-        &mut self.addressing
+        &mut self.inner.addressing
     }
 
     /// `To`.
     pub fn to(&self) -> Option<&str> {
-        self.addressing.to.as_deref()
+        self.inner.addressing.to.as_deref()
     }
 
     /// `Action` (`SOAPAction`).
     pub fn action(&self) -> Option<&str> {
-        self.addressing.action.as_deref()
+        self.inner.addressing.action.as_deref()
     }
 
     // ----- payload ---------------------------------------------------------------
 
     /// The payload bytes, as received or last set.
     pub fn payload(&self) -> &Bytes {
-        &self.payload.bytes
+        &self.inner.payload.bytes
     }
 
     /// The payload's content type (may be empty).
     pub fn content_type(&self) -> &str {
-        &self.payload.content_type
+        &self.inner.payload.content_type
     }
 
     /// How the payload is read.
     pub fn payload_kind(&self) -> PayloadKind {
-        self.payload.kind
+        self.inner.payload.kind
     }
 
     /// The payload as text (UTF-8).
     pub fn payload_as_text(&self) -> Result<&str, Error> {
-        self.payload.text()
+        self.inner.payload.text()
     }
 
     /// The payload parsed as XML (XML payloads only; positions are the payload's).
     pub fn xml(&self) -> Result<&XmlDocument, Error> {
-        self.payload.xml()
+        self.inner.payload.xml()
     }
 
     /// The payload as JSON: parsed for JSON payloads, MI's XML → JSON mapping
     /// of the first body child for XML payloads.
     pub fn json(&self) -> Result<&Value, Error> {
-        self.payload.json()
+        self.inner.payload.json()
     }
 
     /// The JSON view if something has parsed it already, without parsing: lets a reader that
     /// needs one value scan the raw bytes instead of building the whole tree.
     pub fn json_if_parsed(&self) -> Option<&Value> {
-        self.payload.json_if_parsed()
+        self.inner.payload.json_if_parsed()
     }
 
     /// The XML view if something has parsed it already, without parsing.
     pub fn xml_if_parsed(&self) -> Option<&XmlDocument> {
-        self.payload.xml_if_parsed()
+        self.inner.payload.xml_if_parsed()
     }
 
     /// The envelope view if something has built it already, without building it.
     pub fn envelope_if_parsed(&self) -> Option<&Envelope> {
-        self.payload.envelope_if_parsed()
+        self.inner.payload.envelope_if_parsed()
     }
 
     /// Whether a reader that needs one value may scan the raw JSON bytes for it instead of
@@ -412,45 +420,46 @@ impl MessageContext {
     /// the same bytes costs more than the parse it avoids (the parsed tree is cached for every
     /// later reader), so from the second reader on the payload is parsed.
     pub fn claim_json_scan(&self) -> bool {
-        self.payload.claim_json_scan()
+        self.inner.payload.claim_json_scan()
     }
 
     /// Whether this reader may scan the raw XML bytes for one value instead of building the
     /// envelope: `true` for the first reader only, while nothing has built it (see
     /// [`scan_xml_path`](Self::scan_xml_path) and [`claim_json_scan`](Self::claim_json_scan)).
     pub fn claim_xml_scan(&self) -> bool {
-        self.payload.claim_xml_scan()
+        self.inner.payload.claim_xml_scan()
     }
 
     /// MI's envelope view of the payload (see [`Envelope`]).
     pub fn envelope(&self) -> Result<&Envelope, Error> {
-        self.payload.envelope()
+        self.inner.payload.envelope()
     }
 
     /// MI's `messageType` (the formatter to use); defaults to the payload's
     /// content type without parameters.
     pub fn message_type(&self) -> String {
-        self.message_type
+        self.inner
+            .message_type
             .clone()
-            .unwrap_or_else(|| mime_essence(&self.payload.content_type))
+            .unwrap_or_else(|| mime_essence(&self.inner.payload.content_type))
     }
 
     /// The `messageType` set on the message ([`set_message_type`](Self::set_message_type)),
     /// as written; `None` when it follows the content type. [`message_type`](Self::message_type)
     /// without the copy.
     pub fn message_type_set(&self) -> Option<&str> {
-        self.message_type.as_deref()
+        self.inner.message_type.as_deref()
     }
 
     /// Sets MI's `messageType`.
     pub fn set_message_type(&mut self, message_type: impl Into<String>) {
-        self.message_type = Some(message_type.into());
+        self.inner.message_type = Some(message_type.into());
     }
 
     /// Changes the content type, keeping the bytes (views are dropped: the
     /// payload may now be read differently).
     pub fn set_content_type(&mut self, content_type: impl Into<String>) {
-        self.payload = Payload::new(self.payload.bytes.clone(), content_type);
+        self.inner.payload = Payload::new(self.inner.payload.bytes.clone(), content_type);
     }
 
     /// Replaces the payload (all cached views are dropped).
@@ -462,8 +471,8 @@ impl MessageContext {
     /// payload was already JSON, whose content type is kept).
     pub fn set_json(&mut self, value: Value) {
         let bytes = Bytes::from(value.to_string());
-        let content_type = if self.payload.kind == PayloadKind::Json {
-            self.payload.content_type.clone()
+        let content_type = if self.inner.payload.kind == PayloadKind::Json {
+            self.inner.payload.content_type.clone()
         } else {
             JSON_CONTENT_TYPE.to_owned()
         };
@@ -479,20 +488,20 @@ impl MessageContext {
         let xml = xml.into();
         let fragment = XmlDocument::parse(xml.clone())?;
         let body_text = strip_prolog(&fragment);
-        if self.payload.kind == PayloadKind::Xml
-            && let Ok(env) = self.payload.envelope()
+        if self.inner.payload.kind == PayloadKind::Xml
+            && let Ok(env) = self.inner.payload.envelope()
             && env.origin() == EnvelopeOrigin::Soap
         {
             let doc = env.xml_document();
             let body = env.body();
             let inner = inner_range(doc, body);
             let spliced = splice(doc.bytes(), inner, body_text.as_bytes());
-            let content_type = self.payload.content_type.clone();
+            let content_type = self.inner.payload.content_type.clone();
             self.replace_payload(Payload::new(spliced, content_type));
             return Ok(());
         }
-        let content_type = if self.payload.kind == PayloadKind::Xml {
-            self.payload.content_type.clone()
+        let content_type = if self.inner.payload.kind == PayloadKind::Xml {
+            self.inner.payload.content_type.clone()
         } else {
             XML_CONTENT_TYPE.to_owned()
         };
@@ -506,24 +515,24 @@ impl MessageContext {
     /// empty Body) this is [`Self::set_xml_body`].
     pub fn replace_first_body_child(&mut self, xml: impl Into<Bytes>) -> Result<(), Error> {
         let xml = xml.into();
-        if self.payload.kind != PayloadKind::Xml {
+        if self.inner.payload.kind != PayloadKind::Xml {
             return self.set_xml_body(xml);
         }
         let fragment = XmlDocument::parse(xml.clone())?;
         let new_text = strip_prolog(&fragment);
-        let env = self.payload.envelope()?;
+        let env = self.inner.payload.envelope()?;
         let range = if env.origin() == EnvelopeOrigin::Soap {
             env.first_body_child()
                 .map(|first| env.xml_document().byte_range(first))
         } else {
-            let doc = self.payload.xml()?;
+            let doc = self.inner.payload.xml()?;
             Some(doc.byte_range(doc.root_element()))
         };
         let Some(range) = range else {
             return self.set_xml_body(xml);
         };
-        let spliced = splice(&self.payload.bytes, range, new_text.as_bytes());
-        let content_type = self.payload.content_type.clone();
+        let spliced = splice(&self.inner.payload.bytes, range, new_text.as_bytes());
+        let content_type = self.inner.payload.content_type.clone();
         self.replace_payload(Payload::new(spliced, content_type));
         Ok(())
     }
@@ -537,38 +546,38 @@ impl MessageContext {
 
     /// A default-scope (synapse) property.
     pub fn property(&self, name: &str) -> Option<&PropertyValue> {
-        self.properties.get(name)
+        self.inner.properties.get(name)
     }
 
     /// Sets a default-scope property.
     pub fn set_property(&mut self, name: impl Into<String>, value: impl Into<PropertyValue>) {
-        self.properties.insert(name.into(), value.into());
+        self.inner.properties.insert(name.into(), value.into());
     }
 
     /// Makes room for `additional` more default-scope properties, so that setting them does
     /// not grow the map step by step.
     pub fn reserve_properties(&mut self, additional: usize) {
-        self.properties.reserve(additional);
+        self.inner.properties.reserve(additional);
     }
 
     /// Removes a default-scope property.
     pub fn remove_property(&mut self, name: &str) -> Option<PropertyValue> {
-        self.properties.remove(name)
+        self.inner.properties.remove(name)
     }
 
     /// The default-scope properties.
     pub fn properties(&self) -> &PropertyMap {
-        &self.properties
+        &self.inner.properties
     }
 
     /// The axis2-scope properties.
     pub fn axis2_properties(&self) -> &PropertyMap {
-        &self.axis2
+        &self.inner.axis2
     }
 
     /// The operation-scope properties.
     pub fn operation_properties(&self) -> &PropertyMap {
-        &self.operation
+        &self.inner.operation
     }
 
     /// A property of any scope kept on the message. Transport properties are
@@ -581,23 +590,25 @@ impl MessageContext {
     pub fn scoped_property(&self, scope: Scope, name: &str) -> Option<PropertyValue> {
         match scope {
             Scope::Default => self
+                .inner
                 .properties
                 .get(name)
                 .cloned()
                 .or_else(|| self.default_fact(name)),
             Scope::Axis2 => self
+                .inner
                 .axis2
                 .get(name)
                 .cloned()
                 .or_else(|| self.axis2_fact(name)),
-            Scope::Operation => self.operation.get(name).cloned(),
+            Scope::Operation => self.inner.operation.get(name).cloned(),
             Scope::Transport => self.transport_header(name).map(PropertyValue::String),
             Scope::Registry | Scope::System | Scope::Env => None,
         }
     }
 
     fn default_fact(&self, name: &str) -> Option<PropertyValue> {
-        let fault = self.fault.as_deref();
+        let fault = self.inner.fault.as_deref();
         match name {
             "ERROR_CODE" => fault?.code.map(PropertyValue::Integer),
             "ERROR_MESSAGE" => fault?.message.clone().map(PropertyValue::String),
@@ -611,10 +622,12 @@ impl MessageContext {
     fn axis2_fact(&self, name: &str) -> Option<PropertyValue> {
         match name {
             "HTTP_SC" => self
+                .inner
                 .request
                 .status
                 .map(|s| PropertyValue::Integer(i32::from(s.as_u16()))),
             "HTTP_METHOD" => self
+                .inner
                 .request
                 .method
                 .as_ref()
@@ -623,7 +636,9 @@ impl MessageContext {
                 .rest_url_postfix()
                 .map(|s| PropertyValue::String(s.to_owned())),
             "messageType" => Some(PropertyValue::String(self.message_type())),
-            "ContentType" => Some(PropertyValue::String(self.payload.content_type.clone())),
+            "ContentType" => Some(PropertyValue::String(
+                self.inner.payload.content_type.clone(),
+            )),
             _ => None,
         }
     }
@@ -639,13 +654,13 @@ impl MessageContext {
         let value = value.into();
         match scope {
             Scope::Default => {
-                self.properties.insert(name.to_owned(), value);
+                self.inner.properties.insert(name.to_owned(), value);
             }
             Scope::Axis2 => {
-                self.axis2.insert(name.to_owned(), value);
+                self.inner.axis2.insert(name.to_owned(), value);
             }
             Scope::Operation => {
-                self.operation.insert(name.to_owned(), value);
+                self.inner.operation.insert(name.to_owned(), value);
             }
             Scope::Transport => self.set_transport_header(name, &value.as_string())?,
             Scope::Registry => return Err(Error::ScopeNotOnMessage("registry")),
@@ -675,9 +690,9 @@ impl MessageContext {
         mut keep: impl FnMut(&str, &PropertyValue) -> bool,
     ) {
         let map = match scope {
-            Scope::Default => &mut self.properties,
-            Scope::Axis2 => &mut self.axis2,
-            Scope::Operation => &mut self.operation,
+            Scope::Default => &mut self.inner.properties,
+            Scope::Axis2 => &mut self.inner.axis2,
+            Scope::Operation => &mut self.inner.operation,
             Scope::Transport | Scope::Registry | Scope::System | Scope::Env => return,
         };
         map.retain(|name, value| keep(name, value));
@@ -686,14 +701,14 @@ impl MessageContext {
     /// Removes a property of a scope kept on the message.
     pub fn remove_scoped_property(&mut self, scope: Scope, name: &str) -> Option<PropertyValue> {
         match scope {
-            Scope::Default => self.properties.remove(name),
-            Scope::Axis2 => self.axis2.remove(name),
-            Scope::Operation => self.operation.remove(name),
+            Scope::Default => self.inner.properties.remove(name),
+            Scope::Axis2 => self.inner.axis2.remove(name),
+            Scope::Operation => self.inner.operation.remove(name),
             Scope::Transport => {
                 let old = self.transport_header(name);
                 HeaderName::from_bytes(name.as_bytes())
                     .ok()
-                    .map(|n| self.transport.remove(n));
+                    .map(|n| self.inner.transport.remove(n));
                 old.map(PropertyValue::String)
             }
             Scope::Registry | Scope::System | Scope::Env => None,
@@ -704,17 +719,17 @@ impl MessageContext {
 
     /// The transport headers (case-insensitive).
     pub fn transport_headers(&self) -> &HeaderMap {
-        &self.transport
+        &self.inner.transport
     }
 
     /// The transport headers, to change them.
     pub fn transport_headers_mut(&mut self) -> &mut HeaderMap {
-        &mut self.transport
+        &mut self.inner.transport
     }
 
     /// One transport header (values of a repeated header joined with `, `).
     pub fn transport_header(&self, name: &str) -> Option<String> {
-        let mut values = self.transport.get_all(name).iter().peekable();
+        let mut values = self.inner.transport.get_all(name).iter().peekable();
         values.peek()?;
         let joined: Vec<String> = values
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
@@ -733,7 +748,7 @@ impl MessageContext {
                 "the value holds a character HTTP forbids (a control character such as a line break)",
             )
         })?;
-        self.transport.insert(header, value);
+        self.inner.transport.insert(header, value);
         Ok(())
     }
 
@@ -741,53 +756,53 @@ impl MessageContext {
 
     /// An MI 4.4 variable (`${vars.name}`).
     pub fn variable(&self, name: &str) -> Option<&VariableValue> {
-        self.variables.get(name)
+        self.inner.variables.get(name)
     }
 
     /// Sets a variable.
     pub fn set_variable(&mut self, name: impl Into<String>, value: impl Into<VariableValue>) {
-        self.variables.insert(name.into(), value.into());
+        self.inner.variables.insert(name.into(), value.into());
     }
 
     /// Removes a variable.
     pub fn remove_variable(&mut self, name: &str) -> Option<VariableValue> {
-        self.variables.remove(name)
+        self.inner.variables.remove(name)
     }
 
     /// All variables.
     pub fn variables(&self) -> &HashMap<String, VariableValue> {
-        &self.variables
+        &self.inner.variables
     }
 
     // ----- request facts ---------------------------------------------------------
 
     /// The HTTP method.
     pub fn http_method(&self) -> Option<&Method> {
-        self.request.method.as_ref()
+        self.inner.request.method.as_ref()
     }
 
     /// Sets the HTTP method.
     pub fn set_http_method(&mut self, method: Method) {
-        self.request.method = Some(method);
+        self.inner.request.method = Some(method);
     }
 
     /// The full request URI as received.
     pub fn request_uri(&self) -> Option<&Uri> {
-        self.request.uri.as_ref()
+        self.inner.request.uri.as_ref()
     }
 
     /// Sets the request URI; query parameters are re-read from it.
     pub fn set_request_uri(&mut self, uri: Uri) {
-        self.request.query = uri
+        self.inner.request.query = uri
             .query()
             .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
             .unwrap_or_default();
-        self.request.uri = Some(uri);
+        self.inner.request.uri = Some(uri);
     }
 
     /// The request path (percent-encoded, as received), without the query.
     pub fn request_path(&self) -> Option<&str> {
-        self.request.uri.as_ref().map(Uri::path)
+        self.inner.request.uri.as_ref().map(Uri::path)
     }
 
     /// The request path, percent-decoded (lossy UTF-8).
@@ -803,9 +818,10 @@ impl MessageContext {
     /// context / service path, once the dispatcher set it; before that, the
     /// whole path and query.
     pub fn rest_url_postfix(&self) -> Option<&str> {
-        match &self.request.rest_url_postfix {
+        match &self.inner.request.rest_url_postfix {
             Some(p) => Some(p),
             None => self
+                .inner
                 .request
                 .uri
                 .as_ref()
@@ -816,17 +832,18 @@ impl MessageContext {
 
     /// Sets `REST_URL_POSTFIX` (done by the dispatcher).
     pub fn set_rest_url_postfix(&mut self, postfix: impl Into<String>) {
-        self.request.rest_url_postfix = Some(postfix.into());
+        self.inner.request.rest_url_postfix = Some(postfix.into());
     }
 
     /// The decoded query parameters, in order (repeated names kept).
     pub fn query_params(&self) -> &[(String, String)] {
-        &self.request.query
+        &self.inner.request.query
     }
 
     /// The first value of a query parameter (`query.param.name`).
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.request
+        self.inner
+            .request
             .query
             .iter()
             .find(|(n, _)| n == name)
@@ -835,7 +852,8 @@ impl MessageContext {
 
     /// All values of a query parameter.
     pub fn query_param_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.request
+        self.inner
+            .request
             .query
             .iter()
             .filter(move |(n, _)| n == name)
@@ -844,49 +862,52 @@ impl MessageContext {
 
     /// A path (URI-template) parameter (`uri.var.name`), set by the dispatcher.
     pub fn path_param(&self, name: &str) -> Option<&str> {
-        self.request.path_params.get(name).map(String::as_str)
+        self.inner.request.path_params.get(name).map(String::as_str)
     }
 
     /// Sets a path parameter.
     pub fn set_path_param(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.request.path_params.insert(name.into(), value.into());
+        self.inner
+            .request
+            .path_params
+            .insert(name.into(), value.into());
     }
 
     /// All path parameters.
     pub fn path_params(&self) -> &HashMap<String, String> {
-        &self.request.path_params
+        &self.inner.request.path_params
     }
 
     /// The path parameters, to change them.
     pub fn path_params_mut(&mut self) -> &mut HashMap<String, String> {
-        &mut self.request.path_params
+        &mut self.inner.request.path_params
     }
 
     /// The HTTP status (`HTTP_SC`) of a response.
     pub fn status(&self) -> Option<StatusCode> {
-        self.request.status
+        self.inner.request.status
     }
 
     /// Sets the HTTP status.
     pub fn set_status(&mut self, status: StatusCode) {
-        self.request.status = Some(status);
+        self.inner.request.status = Some(status);
     }
 
     // ----- fault facts ------------------------------------------------------------
 
     /// The fault facts, if an error happened.
     pub fn fault(&self) -> Option<&Fault> {
-        self.fault.as_deref()
+        self.inner.fault.as_deref()
     }
 
     /// Records fault facts.
     pub fn set_fault(&mut self, fault: Fault) {
-        self.fault = Some(Box::new(fault));
+        self.inner.fault = Some(Box::new(fault));
     }
 
     /// Forgets the fault facts.
     pub fn clear_fault(&mut self) {
-        self.fault = None;
+        self.inner.fault = None;
     }
 
     // ----- function stack (sequence templates) ------------------------------------
@@ -915,18 +936,18 @@ impl MessageContext {
     /// assert_eq!(msg.function_params(), None);
     /// ```
     pub fn push_function_frame(&mut self, params: HashMap<String, String>) {
-        self.function_stack.push(params);
+        self.inner.function_stack.push(params);
     }
 
     /// Leaves the innermost sequence template: pops its frame and returns it (`None` when no
     /// template is running).
     pub fn pop_function_frame(&mut self) -> Option<HashMap<String, String>> {
-        self.function_stack.pop()
+        self.inner.function_stack.pop()
     }
 
     /// The parameters of the innermost running sequence template (the top frame), if any.
     pub fn function_params(&self) -> Option<&HashMap<String, String>> {
-        self.function_stack.last()
+        self.inner.function_stack.last()
     }
 
     /// One parameter of the innermost running sequence template (`$func:name`).
@@ -936,7 +957,7 @@ impl MessageContext {
 
     /// How many sequence templates are running (the depth of the function stack).
     pub fn function_depth(&self) -> usize {
-        self.function_stack.len()
+        self.inner.function_stack.len()
     }
 
     // ----- nesting (named sequences and templates being run) -----------------------
@@ -959,12 +980,12 @@ impl MessageContext {
     /// assert!(msg.nesting().is_empty());
     /// ```
     pub fn nesting(&self) -> &[Arc<str>] {
-        &self.nesting
+        &self.inner.nesting
     }
 
     /// Enters the named sequence or template `name` (see [`nesting`](Self::nesting)).
     pub fn push_nesting(&mut self, name: Arc<str>) {
-        self.nesting.push(name);
+        self.inner.nesting.push(name);
     }
 
     /// Leaves every sequence and template entered since the nesting was `depth` long: the
@@ -972,7 +993,7 @@ impl MessageContext {
     /// inner flow that never finished (a cancelled future) go too. A `depth` at or beyond the
     /// current length changes nothing.
     pub fn truncate_nesting(&mut self, depth: usize) {
-        self.nesting.truncate(depth);
+        self.inner.nesting.truncate(depth);
     }
 }
 
