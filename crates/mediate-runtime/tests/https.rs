@@ -19,11 +19,6 @@ const CHAIN: &[u8] = include_bytes!("../../mediate-transport-http/tests/tls/loca
 const KEY: &[u8] = include_bytes!("../../mediate-transport-http/tests/tls/localhost.key");
 const CA: &[u8] = include_bytes!("../../mediate-transport-http/tests/tls/ca.pem");
 
-/// What the flows answer.
-const RAN: &str = r#"<ran xmlns=""/>"#;
-
-const RESPOND_RAN: &str = r#"<payloadFactory media-type="xml"><format><ran xmlns=""/></format><args/></payloadFactory><respond/>"#;
-
 fn artifacts() -> Vec<String> {
     vec![
         format!(

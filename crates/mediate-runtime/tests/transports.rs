@@ -17,12 +17,6 @@ use mediate_runtime::engine::Engine;
 use mediate_transport_http::Https;
 use support::*;
 
-/// A flow that answers [`RAN`].
-/// What the flows answer.
-const RAN: &str = r#"<ran xmlns=""/>"#;
-
-const RESPOND_RAN: &str = r#"<payloadFactory media-type="xml"><format><ran xmlns=""/></format><args/></payloadFactory><respond/>"#;
-
 fn artifacts() -> Vec<String> {
     vec![
         format!(

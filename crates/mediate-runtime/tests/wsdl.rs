@@ -19,9 +19,6 @@ use support::*;
 /// an import of `quote.xsd` (relative).
 const STOCK_WSDL: &str = include_str!("data/stock_quote.wsdl");
 
-/// What the proxies' in-sequence answers.
-const RAN: &str = r#"<ran xmlns=""/>"#;
-
 const QUOTE_XSD: &str = r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://services.samples/xsd"><xs:element name="getQuote"/></xs:schema>"#;
 
 /// A proxy named `name` whose in-sequence is the named sequence `ran` (so that its runs are

@@ -10,14 +10,10 @@ use http::Method;
 use mediate_core::transport::{HttpSender, OutboundRequest};
 use mediate_message::PendingBody;
 use mediate_transport_http::{
-    ClientConfig, Https, HyperSender, ResponseBody, ServerConfig, handler_fn, request_to_message,
-    tls,
+    Https, HyperSender, ResponseBody, ServerConfig, handler_fn, request_to_message, tls,
 };
-use support::{Server, within};
-
-const CHAIN: &[u8] = include_bytes!("tls/localhost.pem");
-const KEY: &[u8] = include_bytes!("tls/localhost.key");
-const CA: &[u8] = include_bytes!("tls/ca.pem");
+use support::certs::{CHAIN, KEY};
+use support::{Server, trusting_sender, within};
 
 /// Answers `https` or `http` as the request's extensions, and the message made from it, say.
 async fn scheme_server(config: ServerConfig) -> Server {
@@ -35,13 +31,6 @@ async fn scheme_server(config: ServerConfig) -> Server {
         config,
     )
     .await
-}
-
-fn trusting_sender(http2: bool) -> HyperSender {
-    let mut config = ClientConfig::default();
-    config.tls = Some(tls::client_config_with_roots(CA).unwrap());
-    config.http2_prior_knowledge = http2;
-    HyperSender::with_config(config)
 }
 
 async fn body_of(sender: &HyperSender, uri: String) -> String {

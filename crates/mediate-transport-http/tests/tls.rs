@@ -10,11 +10,8 @@ use mediate_message::PendingBody;
 use mediate_transport_http::{
     ClientConfig, HyperSender, ResponseBody, ServerConfig, handler_fn, tls,
 };
-use support::{Server, within};
-
-const CHAIN: &[u8] = include_bytes!("tls/localhost.pem");
-const KEY: &[u8] = include_bytes!("tls/localhost.key");
-const CA: &[u8] = include_bytes!("tls/ca.pem");
+use support::certs::{CA, CHAIN, KEY};
+use support::{Server, trusting_sender, within};
 
 async fn https_server() -> Server {
     let mut config = ServerConfig::default();
@@ -30,13 +27,6 @@ async fn https_server() -> Server {
         config,
     )
     .await
-}
-
-fn trusting_sender(http2: bool) -> HyperSender {
-    let mut config = ClientConfig::default();
-    config.tls = Some(tls::client_config_with_roots(CA).unwrap());
-    config.http2_prior_knowledge = http2;
-    HyperSender::with_config(config)
 }
 
 fn https(server: &Server, host: &str, path: &str) -> http::Uri {

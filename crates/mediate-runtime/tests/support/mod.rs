@@ -260,3 +260,9 @@ pub fn synapse(element: &str) -> String {
     let (head, rest) = element.split_at(element.find([' ', '>']).expect("an element"));
     format!(r#"{head} xmlns="http://ws.apache.org/ns/synapse"{rest}"#)
 }
+
+/// What a flow that ran answers (see [`RESPOND_RAN`]).
+pub const RAN: &str = r#"<ran xmlns=""/>"#;
+
+/// Mediators that answer [`RAN`]: a flow's body for tests that only ask whether it ran.
+pub const RESPOND_RAN: &str = r#"<payloadFactory media-type="xml"><format><ran xmlns=""/></format><args/></payloadFactory><respond/>"#;

@@ -159,3 +159,20 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+/// The test certificate chain for `localhost`, its key, and the CA that signed it (`tests/tls/`).
+#[cfg(feature = "tls")]
+pub mod certs {
+    pub const CHAIN: &[u8] = include_bytes!("../tls/localhost.pem");
+    pub const KEY: &[u8] = include_bytes!("../tls/localhost.key");
+    pub const CA: &[u8] = include_bytes!("../tls/ca.pem");
+}
+
+/// A client that trusts the test CA, speaking HTTP/2 with prior knowledge when `http2`.
+#[cfg(feature = "tls")]
+pub fn trusting_sender(http2: bool) -> mediate_transport_http::HyperSender {
+    let mut config = mediate_transport_http::ClientConfig::default();
+    config.tls = Some(mediate_transport_http::tls::client_config_with_roots(certs::CA).unwrap());
+    config.http2_prior_knowledge = http2;
+    mediate_transport_http::HyperSender::with_config(config)
+}
