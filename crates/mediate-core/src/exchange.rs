@@ -46,17 +46,22 @@ type ReplyFn = Box<dyn FnOnce(MessageContext) + Send>;
 /// Clones share the one reply (a message's clones answer the same client).
 #[derive(Clone)]
 pub struct Responder {
-    reply: Arc<Mutex<Option<ReplyFn>>>,
+    shared: Arc<Shared>,
+}
+
+/// What a [`Responder`]'s clones share, in one allocation.
+struct Shared {
+    reply: Mutex<Option<ReplyFn>>,
     /// Set when a branch that runs on after the request flow (a `send`'s response) will
     /// answer: the end of the request flow then leaves the reply to it.
-    pending: Arc<AtomicBool>,
+    pending: AtomicBool,
 }
 
 impl fmt::Debug for Responder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Responder")
             .field("responded", &self.has_responded())
-            .field("pending", &self.pending.load(Ordering::Relaxed))
+            .field("pending", &self.shared.pending.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -65,14 +70,17 @@ impl Responder {
     /// A responder that hands the reply to `reply` (a transport sends it to the client).
     pub fn new(reply: impl FnOnce(MessageContext) + Send + 'static) -> Self {
         Self {
-            reply: Arc::new(Mutex::new(Some(Box::new(reply)))),
-            pending: Arc::new(AtomicBool::new(false)),
+            shared: Arc::new(Shared {
+                reply: Mutex::new(Some(Box::new(reply))),
+                pending: AtomicBool::new(false),
+            }),
         }
     }
 
     /// Sends `msg` as the reply. `Err(msg)` when a reply has been sent already.
     pub fn respond(&self, msg: MessageContext) -> Result<(), Box<MessageContext>> {
         let reply = self
+            .shared
             .reply
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -89,17 +97,18 @@ impl Responder {
     /// Marks that a branch running on after the request flow (a `send`'s response flow) will
     /// send the reply; see [`expect_reply`].
     pub fn set_pending(&self) {
-        self.pending.store(true, Ordering::Release);
+        self.shared.pending.store(true, Ordering::Release);
     }
 
     /// Whether a branch running on after the request flow will send the reply.
     pub fn is_pending(&self) -> bool {
-        self.pending.load(Ordering::Acquire)
+        self.shared.pending.load(Ordering::Acquire)
     }
 
     /// Whether the reply has been sent.
     pub fn has_responded(&self) -> bool {
-        self.reply
+        self.shared
+            .reply
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .is_none()
@@ -146,7 +155,8 @@ pub fn respond(msg: &mut MessageContext) -> bool {
     responder.respond(reply).is_ok()
 }
 
-/// The message's [`ResponsePath`], if a transport set one.
+/// The message's [`ResponsePath`], if a transport set one. `None` reads as the default path
+/// (no out sequence, the default fault sequence): a transport may leave that one out.
 pub fn response_path(msg: &MessageContext) -> Option<&ResponsePath> {
     msg.extensions().get::<ResponsePath>()
 }

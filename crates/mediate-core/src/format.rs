@@ -72,7 +72,7 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use mediate_message::{
     BodyError, EnvelopeOrigin, MessageContext, PAYLOAD_NS, PayloadKind, PropertyValue, SOAP11_NS,
-    SOAP12_NS, Scope, SoapVersion, json_to_xml, mime_essence,
+    SOAP12_NS, SoapVersion, json_to_xml, mime_essence,
 };
 
 use crate::error::{MediationError, codes};
@@ -100,9 +100,10 @@ pub struct Outbound {
 /// Fails when the payload cannot be read in the format it claims (JSON that does not parse,
 /// XML that cannot map to JSON): code [`codes::MESSAGE_PARSING_ERROR`].
 pub fn outbound(msg: &mut MessageContext) -> Result<Outbound, MediationError> {
-    let options = send_options(msg);
+    let flags = OutboundFlags::of(msg);
+    let options = flags.options;
     let mut headers = wire_headers(msg.transport_headers());
-    if axis2_flag(msg, "NO_ENTITY_BODY") {
+    if flags.no_entity_body {
         drop(msg.take_unread_body());
         return Ok(Outbound {
             content_type: None,
@@ -185,8 +186,13 @@ pub fn response_status(msg: &MessageContext) -> (StatusCode, Option<String>) {
         .get("HTTP_SC_DESC")
         .map(PropertyValue::as_string)
         .filter(|r| !r.is_empty());
-    if let Some(sc) = msg.scoped_property(Scope::Axis2, "HTTP_SC")
-        && let Ok(code) = sc.as_string().trim().parse::<u16>()
+    // `scoped_property(Axis2, "HTTP_SC")` without its copies: the stored property, else the
+    // message's status (whose text would parse back to itself).
+    let code = match msg.axis2_properties().get("HTTP_SC") {
+        Some(sc) => with_text(sc, |text| text.trim().parse::<u16>().ok()),
+        None => msg.status().map(|status| status.as_u16()),
+    };
+    if let Some(code) = code
         && let Ok(status) = StatusCode::from_u16(code)
     {
         return (status, reason);
@@ -218,43 +224,92 @@ pub fn is_soap_fault(msg: &MessageContext) -> bool {
 
 /// Whether an axis2 property is `true` (a boolean, or a string equal to `true` ignoring case).
 pub fn axis2_flag(msg: &MessageContext, name: &str) -> bool {
-    match msg.axis2_properties().get(name) {
-        Some(PropertyValue::Boolean(b)) => *b,
-        Some(value) => value.as_string().trim().eq_ignore_ascii_case("true"),
-        None => false,
+    msg.axis2_properties().get(name).is_some_and(is_true)
+}
+
+/// A flag's value: a boolean, or a string equal to `true` ignoring case.
+fn is_true(value: &PropertyValue) -> bool {
+    match value {
+        PropertyValue::Boolean(b) => *b,
+        value => with_text(value, |text| text.trim().eq_ignore_ascii_case("true")),
+    }
+}
+
+/// `f` of the value's text ([`PropertyValue::as_string`]), borrowed for a string.
+fn with_text<R>(value: &PropertyValue, f: impl FnOnce(&str) -> R) -> R {
+    match value.as_str() {
+        Some(text) => f(text),
+        None => f(&value.as_string()),
+    }
+}
+
+/// The axis2 flags [`outbound`] reads, found in one pass over the axis2 properties (a few)
+/// instead of one lookup each.
+struct OutboundFlags {
+    no_entity_body: bool,
+    options: SendOptions,
+}
+
+impl OutboundFlags {
+    fn of(msg: &MessageContext) -> Self {
+        let mut flags = Self {
+            no_entity_body: false,
+            options: SendOptions::default(),
+        };
+        let options = &mut flags.options;
+        for (name, value) in msg.axis2_properties() {
+            let flag = match name.as_str() {
+                "NO_ENTITY_BODY" => &mut flags.no_entity_body,
+                // MI's FORCE_HTTP_CONTENT_LENGTH asks for the same; the length a pass-through
+                // body arrived with is kept either way (COPY_CONTENT_LENGTH_FROM_INCOMING).
+                "DISABLE_CHUNKING" | "FORCE_HTTP_CONTENT_LENGTH" => &mut options.disable_chunking,
+                "FORCE_HTTP_1.0" => &mut options.http_1_0,
+                "POST_TO_URI" => &mut options.post_to_uri,
+                _ => continue,
+            };
+            *flag |= is_true(value);
+        }
+        flags
     }
 }
 
 fn send_options(msg: &MessageContext) -> SendOptions {
-    SendOptions {
-        // MI's FORCE_HTTP_CONTENT_LENGTH asks for the same; the length a pass-through body
-        // arrived with is kept either way (COPY_CONTENT_LENGTH_FROM_INCOMING).
-        disable_chunking: axis2_flag(msg, "DISABLE_CHUNKING")
-            || axis2_flag(msg, "FORCE_HTTP_CONTENT_LENGTH"),
-        http_1_0: axis2_flag(msg, "FORCE_HTTP_1.0"),
-        post_to_uri: axis2_flag(msg, "POST_TO_URI"),
-    }
+    OutboundFlags::of(msg).options
 }
 
 /// Whether a header is hop-by-hop (RFC 9110 §7.6.1): `Connection`, `Keep-Alive`,
 /// `Proxy-Connection` and the other `Proxy-*` headers, `TE`, `Trailer`, `Transfer-Encoding`,
 /// `Upgrade`. A transport sets these itself.
 pub fn is_hop_by_hop(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection" | "keep-alive" | "te" | "trailer" | "transfer-encoding" | "upgrade"
-    ) || name.as_str().starts_with("proxy-")
+    // The standard names compare as the `http` crate's constants (no text compared); the
+    // others (`keep-alive`, `proxy-connection`, …) by their text.
+    [
+        header::CONNECTION,
+        header::TE,
+        header::TRAILER,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+        header::PROXY_AUTHENTICATE,
+        header::PROXY_AUTHORIZATION,
+    ]
+    .contains(name)
+        || name.as_str() == "keep-alive"
+        || name.as_str().starts_with("proxy-")
 }
 
 /// Whether a transport header is never copied to the wire: a hop-by-hop header
 /// ([`is_hop_by_hop`]), `Host`, `Content-Length` (the transport computes both), `Date`, `Server`
 /// and `User-Agent` (MI's excluded headers: the transport sends its own).
 pub fn is_excluded_header(name: &HeaderName) -> bool {
-    is_hop_by_hop(name)
-        || matches!(
-            name.as_str(),
-            "host" | "content-length" | "date" | "server" | "user-agent"
-        )
+    [
+        header::HOST,
+        header::CONTENT_LENGTH,
+        header::DATE,
+        header::SERVER,
+        header::USER_AGENT,
+    ]
+    .contains(name)
+        || is_hop_by_hop(name)
 }
 
 /// The transport headers that go on the wire, in one pass: all but the
@@ -462,7 +517,7 @@ pub fn body_error(err: BodyError) -> MediationError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mediate_message::PendingBody;
+    use mediate_message::{PendingBody, Scope};
 
     fn full(out: &Outbound) -> &[u8] {
         match &out.body {

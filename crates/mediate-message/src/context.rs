@@ -82,7 +82,7 @@ pub struct MessageContext {
 struct Inner {
     /// Made on first use: most messages never need one, and a v4 UUID costs a system call.
     /// Shared by clones, so a clone has its original's ID whenever the ID is first asked for.
-    message_id: Arc<OnceLock<String>>,
+    message_id: MessageId,
     payload: Payload,
     properties: PropertyMap,
     axis2: PropertyMap,
@@ -111,10 +111,37 @@ fn new_message_id() -> String {
     format!("urn:uuid:{}", uuid::Uuid::new_v4())
 }
 
+/// The message ID's shared slot, itself made on first use (a clone or a read of the ID): a
+/// message that is never cloned and whose ID nobody asks for allocates nothing for it.
+#[derive(Debug, Default)]
+struct MessageId(OnceLock<Arc<OnceLock<String>>>);
+
+impl MessageId {
+    /// The slot clones share, made now if it was not yet.
+    fn shared(&self) -> &Arc<OnceLock<String>> {
+        self.0.get_or_init(Arc::default)
+    }
+
+    fn get(&self) -> &str {
+        self.shared().get_or_init(new_message_id)
+    }
+
+    fn set(id: String) -> Self {
+        Self(OnceLock::from(Arc::new(OnceLock::from(id))))
+    }
+}
+
+impl Clone for MessageId {
+    /// The clone shares the slot: whichever of the two asks first makes the ID for both.
+    fn clone(&self) -> Self {
+        Self(OnceLock::from(Arc::clone(self.shared())))
+    }
+}
+
 impl MessageContext {
     fn with_payload(payload: Payload) -> Self {
         let inner = Inner {
-            message_id: Arc::new(OnceLock::new()),
+            message_id: MessageId::default(),
             payload,
             properties: PropertyMap::default(),
             axis2: PropertyMap::default(),
@@ -215,9 +242,9 @@ impl MessageContext {
                     String::new()
                 }
             });
-        let mut ctx = Self::from_bytes(Bytes::new(), content_type.clone());
-        ctx.set_request_uri(parts.uri.clone());
-        ctx.inner.request.method = Some(parts.method);
+        let action = soap_action(&parts.headers, &content_type);
+        let message_type = (!content_type.is_empty()).then(|| mime_essence(&content_type));
+        let mut ctx = Self::from_bytes(Bytes::new(), content_type);
         // An origin-form target (`/path?query`, nearly every request) is its own text.
         ctx.inner.addressing.to = Some(match parts.uri.path_and_query() {
             Some(pq) if parts.uri.scheme().is_none() && parts.uri.authority().is_none() => {
@@ -225,12 +252,12 @@ impl MessageContext {
             }
             _ => parts.uri.to_string(),
         });
-        ctx.inner.addressing.action = soap_action(&parts.headers, &content_type);
+        ctx.set_request_uri(parts.uri);
+        ctx.inner.request.method = Some(parts.method);
+        ctx.inner.addressing.action = action;
         ctx.inner.transport = parts.headers;
         ctx.inner.extensions = parts.extensions;
-        if !content_type.is_empty() {
-            ctx.inner.message_type = Some(mime_essence(&content_type));
-        }
+        ctx.inner.message_type = message_type;
         ctx
     }
 
@@ -327,12 +354,12 @@ impl MessageContext {
 
     /// The message ID (`urn:uuid:…`).
     pub fn message_id(&self) -> &str {
-        self.inner.message_id.get_or_init(new_message_id)
+        self.inner.message_id.get()
     }
 
     /// Replaces the message ID.
     pub fn set_message_id(&mut self, id: impl Into<String>) {
-        self.inner.message_id = Arc::new(OnceLock::from(id.into()));
+        self.inner.message_id = MessageId::set(id.into());
     }
 
     /// Whether this is a response message.
@@ -1122,6 +1149,20 @@ fn splice(source: &Bytes, range: impl SpliceRange, replacement: &[u8]) -> Bytes 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clones_share_the_message_id_made_after_the_clone() {
+        let original = MessageContext::from_text("x");
+        let clone = original.clone();
+        let id = clone.message_id().to_owned();
+        assert_eq!(original.message_id(), id);
+        assert_eq!(original.clone().message_id(), id);
+        let mut other = original.clone();
+        other.set_message_id("urn:other");
+        assert_eq!(other.message_id(), "urn:other");
+        assert_eq!(original.message_id(), id);
+        assert_ne!(MessageContext::from_text("x").message_id(), id);
+    }
 
     #[test]
     fn message_id_is_urn_uuid() {

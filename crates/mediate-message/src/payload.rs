@@ -27,8 +27,11 @@ impl PayloadKind {
     /// The kind of a content type (parameters ignored, case-insensitive).
     pub fn from_content_type(content_type: &str) -> Self {
         // The essence compared without case, in place: this runs for every payload set.
-        let essence = content_type.split(';').next().unwrap_or("").trim();
-        let (top, sub) = essence.split_once('/').unwrap_or((essence, ""));
+        let essence = essence_of(content_type);
+        let (top, sub) = match essence.bytes().position(|b| b == b'/') {
+            Some(slash) => (&essence[..slash], &essence[slash + 1..]),
+            None => (essence, ""),
+        };
         let ends_with = |s: &str, suffix: &str| {
             s.len() >= suffix.len()
                 && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
@@ -49,12 +52,31 @@ impl PayloadKind {
 
 /// The lowercase `type/subtype` of a content type.
 pub fn mime_essence(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
+    essence_of(content_type).to_ascii_lowercase()
+}
+
+/// The `type/subtype` of a content type as written: the text before the first `;`, trimmed
+/// (as [`str::trim`] does). Scans bytes: this runs for every payload set, on short texts where
+/// the generic `split` and `trim` searchers cost more than the work.
+fn essence_of(content_type: &str) -> &str {
+    let bytes = content_type.as_bytes();
+    // `;` is ASCII, so its position is a character boundary.
+    let end = bytes.iter().position(|&b| b == b';').unwrap_or(bytes.len());
+    let head = &content_type[..end];
+    // ASCII whitespace as `char::is_whitespace` sees it (vertical tab included); a non-ASCII
+    // byte at either end may start or end Unicode whitespace: then the full `trim`.
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
+    let bytes = head.as_bytes();
+    let start = bytes.iter().position(|&b| !space(b)).unwrap_or(bytes.len());
+    let stop = bytes
+        .iter()
+        .rposition(|&b| !space(b))
+        .map_or(start, |i| i + 1);
+    let trimmed = &head[start..stop];
+    match (trimmed.as_bytes().first(), trimmed.as_bytes().last()) {
+        (Some(&first), Some(&last)) if !first.is_ascii() || !last.is_ascii() => trimmed.trim(),
+        _ => trimmed,
+    }
 }
 
 /// The payload of a message.
@@ -287,6 +309,26 @@ impl Payload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn essence_trims_as_str_trim_does() {
+        for ct in [
+            "",
+            ";",
+            " ;x",
+            "application/json",
+            "  Application/JSON ; charset=UTF-8",
+            "\x0Btext/xml\x0B;a=b",
+            "\u{a0}text/plain\u{2003}",
+            "\u{e9}/x \t",
+            "text/\u{e9}",
+            "\t\r\n",
+        ] {
+            let expected = ct.split(';').next().unwrap_or("").trim();
+            assert_eq!(essence_of(ct), expected, "{ct:?}");
+            assert_eq!(mime_essence(ct), expected.to_ascii_lowercase(), "{ct:?}");
+        }
+    }
 
     #[test]
     fn kinds() {

@@ -126,7 +126,7 @@ impl Engine {
 
     /// Handles one request and returns the reply (see the [module](self) documentation).
     pub async fn handle(&self, request: Request<Option<PendingBody>>) -> MessageContext {
-        self.handle_served(request).await.0
+        self.handle_routed(request).await.0
     }
 
     /// [`handle`](Self::handle), also saying what served the request.
@@ -134,6 +134,16 @@ impl Engine {
         &self,
         request: Request<Option<PendingBody>>,
     ) -> (MessageContext, Served) {
+        let (reply, what) = self.handle_routed(request).await;
+        (reply, what.served())
+    }
+
+    /// Routes and runs a request, counts it in its metrics, and says what served it (borrowed:
+    /// [`handle`](Self::handle) copies nothing of it).
+    async fn handle_routed(
+        &self,
+        request: Request<Option<PendingBody>>,
+    ) -> (MessageContext, RoutedTo<'_>) {
         let started = Instant::now();
         let method = request.method().clone();
         let (reply, routed) = self.route(request).await;
@@ -142,15 +152,13 @@ impl Engine {
             .metrics
             .record(method.as_str(), status, started.elapsed());
         tracing::debug!(served = ?routed.what, status, "request served");
-        let served = routed.what.served();
-        (reply, served)
+        (reply, routed.what)
     }
 
     async fn route(&self, request: Request<Option<PendingBody>>) -> (MessageContext, Routed<'_>) {
         let snapshot = &self.snapshot;
         let (parts, body) = request.into_parts();
-        let uri = parts.uri.clone();
-        let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
         let transport = transport_of(&parts);
         let unmatched = |what| Routed {
             metrics: unmatched_metrics(),
@@ -174,6 +182,8 @@ impl Engine {
                 let reply = axis2_fault(&parts, &refusal);
                 return (reply, unmatched(RoutedTo::Unmatched));
             }
+            // Copied out of the request's URI before the request moves into the message.
+            let postfix = postfix.to_owned();
             let mut msg = request_to_message(Request::from_parts(parts, body));
             msg.set_rest_url_postfix(postfix);
             msg.set_property("proxy.name", proxy.config.name.clone());
@@ -275,10 +285,15 @@ impl Engine {
         msg.extensions_mut().insert(Responder::new(move |reply| {
             let _ = tx.send(reply);
         }));
-        msg.extensions_mut().insert(ResponsePath {
-            out_sequence: flows.out_sequence.clone(),
-            fault_sequence: flows.fault_sequence.clone(),
-        });
+        if flows.out_sequence.is_none() && flows.fault_sequence.is_none() {
+            // The default path, as readers take a message without one (no allocation).
+            msg.extensions_mut().remove::<ResponsePath>();
+        } else {
+            msg.extensions_mut().insert(ResponsePath {
+                out_sequence: flows.out_sequence.clone(),
+                fault_sequence: flows.fault_sequence.clone(),
+            });
+        }
         let fault = flows.fault_sequence.as_deref();
         let mut outcome = match &flows.in_sequence {
             Some(seq) => env.run_with_fault(seq, fault, &mut msg).await,

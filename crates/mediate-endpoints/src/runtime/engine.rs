@@ -548,7 +548,7 @@ impl<'a> Exchange<'a> {
                 let url = if wire::is_rest(msg, &method, format) {
                     append_postfix(&address, msg.rest_url_postfix().unwrap_or_default())
                 } else {
-                    address
+                    address.into_owned()
                 };
                 Ok((method, url))
             }

@@ -2,6 +2,8 @@
 //! `REST_URL_POSTFIX` appended, or an `<http uri-template>` expanded (RFC 6570, with
 //! `iri-string`) from the message's `uri.var.*` and `query.param.*` values.
 
+use std::borrow::Cow;
+
 use iri_string::spec::UriSpec;
 use iri_string::template::UriTemplateStr;
 use iri_string::template::simple_context::SimpleContext;
@@ -80,9 +82,9 @@ impl Address {
 
     /// The address for `msg`: every `${…}` part filled (an expression evaluated with `scope`,
     /// the environment's local entries).
-    pub(crate) fn fill(&self, msg: &MessageContext, scope: &XPathScope<'_>) -> String {
+    pub(crate) fn fill(&self, msg: &MessageContext, scope: &XPathScope<'_>) -> Cow<'_, str> {
         if self.parts.is_empty() {
-            return self.text.clone();
+            return Cow::Borrowed(&self.text);
         }
         let mut out = String::with_capacity(self.text.len());
         for part in &self.parts {
@@ -103,7 +105,7 @@ impl Address {
                 }
             }
         }
-        out
+        Cow::Owned(out)
     }
 }
 
@@ -258,7 +260,9 @@ mod tests {
     }
 
     fn fill(uri: &str, msg: &MessageContext) -> String {
-        Address::compile(uri, &Namespaces::default()).fill(msg, &XPathScope::default())
+        Address::compile(uri, &Namespaces::default())
+            .fill(msg, &XPathScope::default())
+            .into_owned()
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! ([`mediate_core::format`]): `messageType` conversion, excluded headers, streaming.
 
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
+use http::header::{self, CONTENT_TYPE, HeaderName};
 use http::{Method, StatusCode, Uri};
 use mediate_core::format;
 use mediate_core::message::{PendingBody, XmlValue};
@@ -14,18 +14,22 @@ use mediate_core::{MediationError, MessageContext, PropertyValue, Scope};
 
 use crate::settings::MessageFormat;
 
-/// Response headers not kept on the message (hop-by-hop and length: the body may be sent on
-/// differently).
-const EXCLUDED_RESPONSE_HEADERS: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "content-length",
-];
+/// Whether a response header is not kept on the message (hop-by-hop and length: the body may
+/// be sent on differently): `Connection`, `Keep-Alive`, `Proxy-Connection`,
+/// `Transfer-Encoding`, `TE`, `Trailer`, `Upgrade`, `Content-Length`. The standard names
+/// compare as the `http` crate's constants (no text compared).
+fn is_excluded_response_header(name: &HeaderName) -> bool {
+    [
+        header::CONNECTION,
+        header::TRANSFER_ENCODING,
+        header::TE,
+        header::TRAILER,
+        header::UPGRADE,
+        header::CONTENT_LENGTH,
+    ]
+    .contains(name)
+        || matches!(name.as_str(), "keep-alive" | "proxy-connection")
+}
 
 /// The method a leaf sends with: the endpoint's own (an `<http method>`), else the axis2
 /// `HTTP_METHOD` property, else the request's method, else `POST`; a `format` of `soap11` or
@@ -39,6 +43,15 @@ pub(crate) fn method_for(
         Some(MessageFormat::Soap11 | MessageFormat::Soap12) => return Ok(Method::POST),
         Some(MessageFormat::Get) => return Ok(Method::GET),
         _ => {}
+    }
+    if endpoint_method.is_none()
+        && !msg.axis2_properties().contains_key("HTTP_METHOD")
+        && let Some(method) = msg.http_method()
+        && !method.as_str().bytes().any(|b| b.is_ascii_lowercase())
+    {
+        // The request's method, which the text round trip below would give back unchanged
+        // (a method is a token: no space to trim, and nothing to uppercase here).
+        return Ok(method.clone());
     }
     let name = match endpoint_method {
         Some(m) => m.to_owned(),
@@ -67,11 +80,14 @@ pub(crate) fn is_rest(
     if method != Method::POST {
         return true;
     }
-    let ct = msg.content_type().to_ascii_lowercase();
-    if ct.starts_with("application/soap+xml") {
+    let ct = msg.content_type().as_bytes();
+    let starts = |prefix: &str| {
+        ct.len() >= prefix.len() && ct[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    if starts("application/soap+xml") {
         return false;
     }
-    if ct.starts_with("text/xml") {
+    if starts("text/xml") {
         return msg.transport_header("SOAPAction").is_none() && msg.action().is_none();
     }
     true
@@ -127,7 +143,7 @@ pub(crate) fn apply_response(msg: &mut MessageContext, response: InboundResponse
     let mut headers = parts.headers;
     while let Some(name) = headers
         .keys()
-        .find(|name| EXCLUDED_RESPONSE_HEADERS.contains(&name.as_str()))
+        .find(|name| is_excluded_response_header(name))
         .cloned()
     {
         headers.remove(&name);

@@ -519,14 +519,15 @@ fn resource_for(api: &CompiledApi, path: &str, request: &Request<'_>, binding: &
         Some("") | None => "/",
         Some(s) => s,
     };
-    let acceptable: Vec<usize> = (0..api.resources.len())
-        .filter(|&i| {
-            api.resources[i].bindings.iter().any(|b| b == binding)
-                && resource_accepts(&config.resources[i], &api.resources[i], request)
-        })
-        .collect();
+    let acceptable = Candidates::new(api.resources.len(), |i| {
+        api.resources[i].bindings.iter().any(|b| b == binding)
+            && config
+                .resources
+                .get(i)
+                .is_some_and(|r| resource_accepts(r, &api.resources[i], request))
+    });
     if !acceptable.is_empty() {
-        return match find(api, &acceptable, sub) {
+        return match find(api, |i| acceptable.contains(i), sub) {
             Some((resource, uri_vars)) => matched(
                 api,
                 resource,
@@ -540,8 +541,7 @@ fn resource_for(api: &CompiledApi, path: &str, request: &Request<'_>, binding: &
             },
         };
     }
-    let all: Vec<usize> = (0..api.resources.len()).collect();
-    match find(api, &all, sub) {
+    match find(api, |_| true, sub) {
         None => Dispatch::NoResource {
             api: config.clone(),
         },
@@ -555,6 +555,42 @@ fn resource_for(api: &CompiledApi, path: &str, request: &Request<'_>, binding: &
             api: config.clone(),
             resource,
         },
+    }
+}
+
+/// The resources of an API that may take a request, by index: a bit each for up to 64
+/// resources (nothing allocated per request), a vector beyond.
+enum Candidates {
+    Few(u64),
+    Many(Vec<bool>),
+}
+
+impl Candidates {
+    /// The indexes below `count` that `accepts`, each asked once.
+    fn new(count: usize, accepts: impl Fn(usize) -> bool) -> Self {
+        if count <= 64 {
+            Self::Few(
+                (0..count)
+                    .filter(|&i| accepts(i))
+                    .fold(0, |bits, i| bits | 1 << i),
+            )
+        } else {
+            Self::Many((0..count).map(accepts).collect())
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Few(bits) => *bits == 0,
+            Self::Many(all) => !all.contains(&true),
+        }
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        match self {
+            Self::Few(bits) => i < 64 && bits & (1 << i) != 0,
+            Self::Many(all) => all.get(i).copied().unwrap_or(false),
+        }
     }
 }
 
@@ -603,43 +639,43 @@ fn resource_accepts(
 /// uri-templates, then the default resource.
 fn find(
     api: &CompiledApi,
-    candidates: &[usize],
+    candidate: impl Fn(usize) -> bool,
     sub: &str,
 ) -> Option<(usize, Vec<(String, String)>)> {
-    let mappings: Vec<(usize, &UrlMapping)> = candidates
-        .iter()
-        .filter_map(|&i| match &api.resources[i].matcher {
+    // The candidates in order (resource indexes), without collecting them.
+    let candidates = || (0..api.resources.len()).filter(|&i| candidate(i));
+    let mappings = || {
+        candidates().filter_map(|i| match &api.resources[i].matcher {
             Matcher::Mapping(m) => Some((i, m)),
             _ => None,
         })
-        .collect();
-    if let Some((i, _)) = mappings.iter().find(|(_, m)| m.is_exact_match(sub)) {
-        return Some((*i, Vec::new()));
+    };
+    if let Some((i, _)) = mappings().find(|(_, m)| m.is_exact_match(sub)) {
+        return Some((i, Vec::new()));
     }
     let mut best: Option<(usize, usize)> = None;
-    for (i, m) in &mappings {
+    for (i, m) in mappings() {
         let length = m.prefix_matching_length(sub);
         if length > best.map_or(0, |(_, l)| l) {
-            best = Some((*i, length));
+            best = Some((i, length));
         }
     }
     if let Some((i, _)) = best {
         return Some((i, Vec::new()));
     }
-    if let Some((i, _)) = mappings.iter().find(|(_, m)| m.is_extension_match(sub)) {
-        return Some((*i, Vec::new()));
+    if let Some((i, _)) = mappings().find(|(_, m)| m.is_extension_match(sub)) {
+        return Some((i, Vec::new()));
     }
-    for &i in candidates {
+    for i in candidates() {
         if let Matcher::Template(Some(t)) = &api.resources[i].matcher
             && let Some(vars) = t.matches(sub)
         {
             return Some((i, vars));
         }
     }
-    candidates
-        .iter()
-        .find(|&&i| matches!(api.resources[i].matcher, Matcher::Default))
-        .map(|&i| (i, Vec::new()))
+    candidates()
+        .find(|&i| matches!(api.resources[i].matcher, Matcher::Default))
+        .map(|i| (i, Vec::new()))
 }
 
 fn matched(
@@ -673,25 +709,28 @@ fn matched(
 
 /// `API.process`'s `REST_URL_POSTFIX`.
 fn rest_url_postfix(path: &str, context: &str, url_version: Option<&str>) -> String {
+    // Cut as slices and copied once at the end (a path without a leading `/` gets one first).
+    let slashed;
     let mut postfix = if path.starts_with('/') {
-        path.to_owned()
+        path
     } else {
-        format!("/{path}")
+        slashed = format!("/{path}");
+        slashed.as_str()
     };
     if let Some(rest) = postfix.strip_prefix(context) {
-        postfix = rest.to_owned();
+        postfix = rest;
     }
     if let Some(version) = url_version {
         if let Some(rest) = postfix.strip_prefix(version) {
-            postfix = rest.to_owned();
+            postfix = rest;
         } else if let Some(rest) = postfix
             .strip_prefix('/')
             .and_then(|p| p.strip_prefix(version))
         {
-            postfix = rest.to_owned();
+            postfix = rest;
         }
     }
-    postfix
+    postfix.to_owned()
 }
 
 /// `ApiUtils.populateQueryParamsToMessageContext`; `Err` names the parameter whose value does

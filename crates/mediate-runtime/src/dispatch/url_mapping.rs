@@ -88,8 +88,13 @@ impl UrlMapping {
             chars.next_back();
             url = chars.as_str();
         }
-        let url = url.split_once('?').map_or(url, |(p, _)| p);
-        let mut parts = java_split_iter(url, '/');
+        // `?` is ASCII: its position is a char boundary.
+        let url = url
+            .bytes()
+            .position(|b| b == b'?')
+            .and_then(|q| url.get(..q))
+            .unwrap_or(url);
+        let mut parts = java_split_iter(url, b'/');
         if segments.iter().all(|s| parts.next() == Some(s.as_str())) {
             segments.len()
         } else {
