@@ -13,8 +13,6 @@ use http_body::{Body, Frame, SizeHint};
 use mediate_core::transport::ProtocolState;
 use mediate_message::{BodyError, BodyStream, PendingBody};
 
-use crate::pool::Release;
-
 type Opening = Pin<Box<dyn Future<Output = Result<BodyStream, BodyError>> + Send>>;
 
 enum State {
@@ -69,7 +67,7 @@ pub(crate) struct Progress {
 impl Progress {
     /// A request was submitted: `REQUEST_DONE` at once when it has no body to write (as
     /// Synapse's `TargetRequest.start`), else `REQUEST_HEAD` until its body has been written.
-    fn start(&self, no_body: bool) {
+    pub(crate) fn start(&self, no_body: bool) {
         let state = if no_body {
             ProtocolState::RequestDone
         } else {
@@ -307,18 +305,13 @@ pub(crate) enum Peer {
 /// with its head never starts one): it is made the first time the body has to wait, and
 /// then reused for the whole body.
 ///
-/// A response body comes with the [`Release`] of its HTTP/1 connection: the connection goes
-/// back to the pool when the body has been read to its end, and is closed when the body
-/// fails or is dropped before.
+/// (HTTP/1 response bodies are read by [`crate::h1_client::H1Body`] instead.)
 pub(crate) fn incoming_stream(
     body: hyper::body::Incoming,
     idle: Option<Duration>,
     peer: Peer,
-    release: Option<Release>,
 ) -> BodyStream {
-    let mut stream = IncomingStream::new(body, idle, peer);
-    stream.release = release;
-    Box::pin(stream)
+    Box::pin(IncomingStream::new(body, idle, peer))
 }
 
 /// The stream [`incoming_stream`] makes (generic over the body for tests).
@@ -326,25 +319,17 @@ struct IncomingStream<B> {
     /// `None` once the body has ended (or failed, or timed out): it is dropped at once.
     body: Option<B>,
     idle: Option<IdleTimer>,
-    /// The connection the body comes on, checked in when the body ends.
-    release: Option<Release>,
 }
 
 impl<B> IncomingStream<B> {
-    /// The body ended well: drop it and give its connection back.
+    /// The body ended (well or not): drop it.
     fn ended(&mut self) {
         self.body = None;
         self.idle = None;
-        if let Some(release) = self.release.take() {
-            release.checkin();
-        }
     }
 
-    /// The body failed: drop it and its connection.
     fn failed(&mut self) {
-        self.body = None;
-        self.idle = None;
-        self.release = None;
+        self.ended();
     }
 }
 
@@ -352,16 +337,10 @@ impl<B: Body> IncomingStream<B> {
     fn new(body: B, idle: Option<Duration>, peer: Peer) -> Self {
         let idle = idle
             .filter(|_| !body.is_end_stream())
-            .map(|limit| IdleTimer {
-                limit,
-                peer,
-                waiting_since: None,
-                sleep: None,
-            });
+            .map(|limit| IdleTimer::new(limit, peer));
         Self {
             body: Some(body),
             idle,
-            release: None,
         }
     }
 }
@@ -382,11 +361,11 @@ where
             match Pin::new(&mut *body).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Some(idle) = &mut this.idle {
-                        idle.waiting_since = None;
+                        idle.reset();
                     }
                     if let Ok(data) = frame.into_data() {
-                        // The last chunk (hyper counts `Content-Length`): give the connection
-                        // back now, as a writer that stops at the length never asks again.
+                        // The last chunk (hyper counts `Content-Length`): let the body go now,
+                        // as a writer that stops at the length never asks again.
                         if body.is_end_stream() {
                             this.ended();
                         }
@@ -420,14 +399,7 @@ where
                 Poll::Pending
             }
             Expiry::Expired => {
-                let err = BodyError::Read(format!(
-                    "the {} sent no body data for {}",
-                    match idle.peer {
-                        Peer::Client => "client",
-                        Peer::Backend => "backend",
-                    },
-                    describe(idle.limit)
-                ));
+                let err = idle.error();
                 tracing::debug!(error = %err, "body idle timeout; abandoning the body");
                 this.failed();
                 Poll::Ready(Some(Err(err)))
@@ -437,7 +409,7 @@ where
 }
 
 /// The idle timeout of one body.
-struct IdleTimer {
+pub(crate) struct IdleTimer {
     limit: Duration,
     peer: Peer,
     /// When the wait for the next frame began; `None` while not waiting.
@@ -448,7 +420,7 @@ struct IdleTimer {
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
-enum Expiry {
+pub(crate) enum Expiry {
     /// Not yet: the waker is registered for when it will be.
     Waiting,
     /// The current wait has lasted the limit.
@@ -458,7 +430,35 @@ enum Expiry {
 }
 
 impl IdleTimer {
-    fn poll_expired(&mut self, cx: &mut Context<'_>) -> Expiry {
+    pub(crate) fn new(limit: Duration, peer: Peer) -> Self {
+        Self {
+            limit,
+            peer,
+            waiting_since: None,
+            sleep: None,
+        }
+    }
+
+    /// Data came: the next wait starts afresh.
+    pub(crate) fn reset(&mut self) {
+        self.waiting_since = None;
+    }
+
+    /// The error of a wait that lasted the limit ("the backend sent no body data for 180 s").
+    pub(crate) fn error(&self) -> BodyError {
+        BodyError::Read(format!(
+            "the {} sent no body data for {}",
+            match self.peer {
+                Peer::Client => "client",
+                Peer::Backend => "backend",
+            },
+            describe(self.limit)
+        ))
+    }
+
+    /// Whether the current wait (begun at the first call since data last came) has lasted the
+    /// limit; registers `cx` for when it will.
+    pub(crate) fn poll_expired(&mut self, cx: &mut Context<'_>) -> Expiry {
         let since = *self
             .waiting_since
             .get_or_insert_with(tokio::time::Instant::now);

@@ -16,7 +16,7 @@ use mediate_core::transport::{
 use mediate_message::{BodyError, DEFAULT_BODY_LIMIT, PendingBody};
 
 use crate::body::{Peer, ResponseBody, incoming_stream};
-use crate::pool::Shared;
+use crate::pool::{Received, Shared};
 use crate::server::PreservedHeaders;
 
 /// What MI's pass-through transport sends as `User-Agent` (`http.user.agent.preserve=false`).
@@ -91,8 +91,10 @@ impl Default for ClientConfig {
     }
 }
 
-/// The HTTP client of the engine: hyper's connection-level client with a keep-alive pool,
-/// behind [`HttpSender`]. Cheap to clone (clones share the pool).
+/// The HTTP client of the engine: a keep-alive pool of HTTP/1.1 connections driven by the
+/// requests themselves (the crate's own HTTP/1.1 client on `httparse`; hyper's
+/// connection-level client for HTTP/2), behind [`HttpSender`]. Cheap to clone (clones share
+/// the pool).
 ///
 /// - Keep-alive pool per host and per thread that sends (a connection is driven by the
 ///   runtime that opened it), idle connections dropped after
@@ -227,31 +229,34 @@ impl HttpSender for HyperSender {
             out_headers.insert(header::DATE, date);
         }
 
-        let (response, release) = self
+        let response = self
             .shared
             .send(out, &uri, options.post_to_uri, timeout)
             .await?;
 
-        let (parts, incoming) = response.into_parts();
-        let no_body = method == Method::HEAD
-            || parts.status.is_informational()
-            || parts.status == StatusCode::NO_CONTENT
-            || parts.status == StatusCode::NOT_MODIFIED
-            || http_body::Body::is_end_stream(&incoming);
-        let body = if no_body {
-            // An ended body has already given its connection back; otherwise the connection
-            // goes with the unread body.
-            drop(release);
-            None
-        } else {
-            let length = content_length(&parts.headers);
-            Some(
-                PendingBody::new(
-                    incoming_stream(incoming, config.body_idle_timeout, Peer::Backend, release),
-                    length,
-                )
-                .with_limit(config.body_limit),
-            )
+        let (parts, received) = response.into_parts();
+        let body = match received {
+            Received::None => None,
+            // The connection goes with the unread body.
+            Received::H1(body) => {
+                let length = body.length();
+                Some(PendingBody::new(Box::into_pin(body), length).with_limit(config.body_limit))
+            }
+            Received::H2(incoming) => {
+                let no_body = method == Method::HEAD
+                    || parts.status.is_informational()
+                    || parts.status == StatusCode::NO_CONTENT
+                    || parts.status == StatusCode::NOT_MODIFIED
+                    || http_body::Body::is_end_stream(&incoming);
+                (!no_body).then(|| {
+                    let length = content_length(&parts.headers);
+                    PendingBody::new(
+                        incoming_stream(incoming, config.body_idle_timeout, Peer::Backend),
+                        length,
+                    )
+                    .with_limit(config.body_limit)
+                })
+            }
         };
         Ok(http::Response::from_parts(parts, body))
     }

@@ -1,6 +1,7 @@
 //! The connection pool behind [`HyperSender`](crate::HyperSender): keep-alive connections
-//! per backend (`scheme://host:port`), one pool per thread that sends, over hyper's
-//! connection-level client ([`hyper::client::conn`]).
+//! per backend (`scheme://host:port`), one pool per thread that sends. HTTP/1 connections are
+//! [`crate::h1_client`]'s (driven by the request using them); HTTP/2 ones hyper's
+//! connection-level client ([`hyper::client::conn::http2`]).
 //!
 //! Written here instead of using hyper-util's `client::legacy::Client`, which this crate
 //! used before. That client is general (any connector, proxies, shared across threads) and
@@ -12,12 +13,14 @@
 //! - a pool belongs to one thread (no lock, no atomics); hosts are found by a short linear
 //!   scan (a thread talks to few backends), and their `Host` header is made once;
 //! - an HTTP/1.1 connection goes back to its pool when the response body has been read to
-//!   its end (or at once when there is none), by the body itself: no task;
+//!   its end (or at once when there is none), by the body itself: no task; taken from the
+//!   pool, it is checked for a close by the backend first (no system call when there is none);
 //! - an HTTP/2 connection (h2c with prior knowledge, or `h2` chosen by ALPN) is shared by
 //!   all requests to its host;
-//! - a request that a pooled connection could not even start (the backend closed it while
-//!   it was idle) is sent again on another connection, as hyper-util's
-//!   `retry_canceled_requests` did;
+//! - a request that a pooled connection could not deliver (the backend had closed it while it
+//!   was idle: the first write failed, or, for an idempotent method, the connection ended before
+//!   any byte of an answer) is sent again on another connection, when all of it was written in
+//!   that first write (a body still streaming cannot be sent twice);
 //! - `POST_TO_URI` (the request line in absolute form) is a flag away.
 //!
 //! Idle connections older than [`ClientConfig::pool_idle_timeout`] are dropped when their
@@ -29,10 +32,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::borrow::Cow;
+
 use http::header::{self, HeaderValue};
 use http::{Request, Response, Uri};
 use hyper::body::Incoming;
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use mediate_core::transport::{ProtocolState, SendError, SendErrorKind};
 use thread_local::ThreadLocal;
@@ -42,6 +47,7 @@ use tokio::time::Instant;
 
 use crate::body::{Progress, ResponseBody, error_chain};
 use crate::client::ClientConfig;
+use crate::h1_client::{Connection, Failed, H1Body, Outgoing, Stream};
 
 /// What every thread's pool shares: the settings and, with TLS, the connector.
 pub(crate) struct Shared {
@@ -124,15 +130,24 @@ struct Host {
 }
 
 struct Idle {
-    sender: http1::SendRequest<ResponseBody>,
-    progress: Arc<Progress>,
+    conn: Connection,
     since: Instant,
 }
 
 enum Conn {
-    /// An HTTP/1 connection and the progress of the request on it.
-    H1(http1::SendRequest<ResponseBody>, Arc<Progress>),
+    H1(Connection),
     H2(http2::SendRequest<ResponseBody>),
+}
+
+/// A response's body as the pool hands it over.
+pub(crate) enum Received {
+    /// None (an answer to `HEAD`, `204`, `304`, or an empty body on HTTP/1).
+    None,
+    /// Read off an HTTP/1 connection, which goes back to the pool when the body ends. (Boxed:
+    /// it holds the connection; the body is boxed as a stream anyway.)
+    H1(Box<H1Body>),
+    /// An HTTP/2 stream's.
+    H2(Incoming),
 }
 
 /// A connection for one request.
@@ -144,28 +159,23 @@ struct Lease {
     reused: bool,
 }
 
-/// An HTTP/1 connection whose response body is still being read: [`Release::checkin`]
-/// puts it back in the pool of the thread that finishes the body. Dropped instead (the
-/// body failed or was abandoned), the connection is closed once hyper is done with it.
+/// Where an HTTP/1 connection whose response body is still being read goes back to:
+/// [`Release::checkin`] puts it in the pool of the thread that finishes the body.
 pub(crate) struct Release {
     shared: Arc<Shared>,
     key: Arc<Key>,
     host_header: HeaderValue,
-    sender: http1::SendRequest<ResponseBody>,
-    progress: Arc<Progress>,
 }
 
 impl Release {
-    /// The response body was read to its end: the connection may carry the next request.
-    pub(crate) fn checkin(self) {
+    /// The response body was read to its end: `conn` may carry the next request.
+    pub(crate) fn checkin(self, conn: Connection) {
         let Release {
             shared,
             key,
             host_header,
-            sender,
-            progress,
         } = self;
-        shared.checkin(key, host_header, sender, progress);
+        shared.checkin(key, host_header, conn);
     }
 }
 
@@ -259,11 +269,11 @@ impl Shared {
     /// (HTTP/1; an HTTP/2 stream's state is not followed, and adds nothing).
     pub(crate) async fn send(
         self: &Arc<Self>,
-        mut request: Request<ResponseBody>,
+        request: Request<ResponseBody>,
         uri: &Uri,
         absolute_form: bool,
         timeout: Option<Duration>,
-    ) -> Result<(Response<Incoming>, Option<Release>), SendError> {
+    ) -> Result<Response<Received>, SendError> {
         let deadline = timeout.map(|t| Instant::now() + t);
         let late = || {
             let ms = timeout.map_or(0, |t| t.as_millis());
@@ -279,11 +289,15 @@ impl Shared {
                 format!("cannot send to `{uri}`: the URI has no host"),
             )
         })?;
-        let origin = if absolute_form {
-            None
+        let request_target: Cow<'_, str> = if absolute_form {
+            Cow::Owned(uri.to_string())
         } else {
-            Some(origin_form(uri))
+            origin_form(uri)
         };
+        let (mut parts, mut body) = request.into_parts();
+        // The bytes of a request a pooled connection turned out unable to deliver, to be sent
+        // as they are on the next connection, and the failure to report if that cannot be.
+        let mut replay: Option<(Vec<u8>, SendError)> = None;
         loop {
             let lease = match self.checkout(&target).await {
                 Some(lease) => lease,
@@ -305,69 +319,112 @@ impl Shared {
                 host_header,
                 reused,
             } = lease;
-            let (failed, state) = match conn {
-                Conn::H1(mut sender, progress) => {
-                    *request.uri_mut() = match &origin {
-                        Some(origin) => origin.clone(),
-                        None => uri.clone(),
+            match conn {
+                Conn::H1(mut conn) => {
+                    let progress = Arc::clone(&conn.progress);
+                    let waited = match replay.take() {
+                        Some((bytes, _)) => {
+                            let exchange = conn.resend(bytes, &parts.method);
+                            wait_head(exchange, deadline, socket_timeout, Some(&progress)).await
+                        }
+                        None => {
+                            let outgoing = Outgoing {
+                                method: &parts.method,
+                                target: &request_target,
+                                version: parts.version,
+                                headers: &parts.headers,
+                                host: &host_header,
+                            };
+                            let exchange = conn.exchange(outgoing, &mut body, reused);
+                            wait_head(exchange, deadline, socket_timeout, Some(&progress)).await
+                        }
                     };
-                    if !request.headers().contains_key(header::HOST) {
-                        request
-                            .headers_mut()
-                            .insert(header::HOST, host_header.clone());
-                    }
-                    request.body_mut().track(Arc::clone(&progress));
-                    let exchange = sender.try_send_request(request);
-                    match wait_head(exchange, deadline, socket_timeout, Some(&progress)).await {
-                        Waited::Done(Ok(response)) => {
+                    let failed = match waited {
+                        Waited::Done(Ok(head)) => {
                             let release = Release {
                                 shared: Arc::clone(self),
                                 key,
                                 host_header,
-                                sender,
-                                progress,
                             };
-                            if http_body::Body::is_end_stream(response.body()) {
-                                release.checkin();
-                                return Ok((response, None));
-                            }
-                            return Ok((response, Some(release)));
+                            let received = match H1Body::of(
+                                &head,
+                                conn,
+                                release,
+                                self.config.body_idle_timeout,
+                            ) {
+                                Some(body) => Received::H1(Box::new(body)),
+                                None => Received::None,
+                            };
+                            let mut response = Response::new(received);
+                            *response.status_mut() = head.status;
+                            *response.version_mut() = head.version;
+                            *response.headers_mut() = head.headers;
+                            return Ok(response);
                         }
-                        Waited::Done(Err(failed)) => (failed, progress.state()),
+                        Waited::Done(Err(failed)) => failed,
                         Waited::Deadline => return Err(late()),
                         Waited::Silent(state) => return Err(silent(uri, socket_timeout, state)),
+                    };
+                    let Failed {
+                        kind,
+                        message,
+                        stateful,
+                        replayable,
+                    } = failed;
+                    let mut error = SendError::new(kind, format!("{message} ({uri})"));
+                    if stateful {
+                        error = error.with_state(progress.state());
                     }
+                    if replayable && reused {
+                        tracing::debug!(
+                            %error,
+                            "a pooled connection was closed by the backend; sending the request on another"
+                        );
+                        replay = Some((conn.take_request_bytes(), error));
+                        continue;
+                    }
+                    return Err(error);
                 }
                 Conn::H2(mut sender) => {
+                    if let Some((_, error)) = replay.take() {
+                        // The bytes were HTTP/1's; the request cannot be sent again.
+                        return Err(error);
+                    }
                     // HTTP/2 takes scheme and authority from the URI.
-                    *request.uri_mut() = uri.clone();
-                    let exchange = sender.try_send_request(request);
-                    match wait_head(exchange, deadline, socket_timeout, None).await {
-                        Waited::Done(Ok(response)) => return Ok((response, None)),
-                        Waited::Done(Err(failed)) => (failed, ProtocolState::RequestReady),
+                    parts.uri = uri.clone();
+                    if !parts.headers.contains_key(header::HOST) {
+                        parts.headers.insert(header::HOST, host_header.clone());
+                    }
+                    let exchange = sender.try_send_request(Request::from_parts(parts, body));
+                    let failed = match wait_head(exchange, deadline, socket_timeout, None).await {
+                        Waited::Done(Ok(response)) => {
+                            let (head, incoming) = response.into_parts();
+                            return Ok(Response::from_parts(head, Received::H2(incoming)));
+                        }
+                        Waited::Done(Err(failed)) => failed,
                         Waited::Deadline => return Err(late()),
                         Waited::Silent(_) => {
                             return Err(silent(uri, socket_timeout, ProtocolState::RequestReady));
                         }
+                    };
+                    let mut failed = failed;
+                    match failed.take_message() {
+                        // Not started: the connection was closed. Another one.
+                        Some(unsent) if reused => {
+                            tracing::debug!(
+                                error = %failed.error(),
+                                "a pooled connection closed before the request started; sending it on another"
+                            );
+                            (parts, body) = unsent.into_parts();
+                        }
+                        _ => {
+                            let error = map_error(failed.error(), uri);
+                            if crate::client::is_request_body_error(failed.error()) {
+                                return Err(error);
+                            }
+                            return Err(error.with_state(ProtocolState::RequestReady));
+                        }
                     }
-                }
-            };
-            let mut failed = failed;
-            match failed.take_message() {
-                // Not started: the pooled connection was closed while idle. Another one.
-                Some(unsent) if reused => {
-                    tracing::debug!(
-                        error = %failed.error(),
-                        "a pooled connection closed before the request started; sending it on another"
-                    );
-                    request = unsent;
-                }
-                _ => {
-                    let error = map_error(failed.error(), uri);
-                    if crate::client::is_request_body_error(failed.error()) {
-                        return Err(error);
-                    }
-                    return Err(error.with_state(state));
                 }
             }
         }
@@ -385,22 +442,17 @@ impl Shared {
                     host.h2 = None;
                     let idle_timeout = self.config.pool_idle_timeout;
                     let fresh = loop {
-                        let idle = host.idle.pop()?;
-                        if !idle.sender.is_closed() && idle.since.elapsed() < idle_timeout {
+                        let mut idle = host.idle.pop()?;
+                        if idle.since.elapsed() < idle_timeout && idle.conn.is_usable() {
                             break idle;
                         }
                     };
-                    Conn::H1(fresh.sender, fresh.progress)
+                    Conn::H1(fresh.conn)
                 };
                 (conn, Arc::clone(&host.key), host.host_header.clone())
             };
             let ready = match conn {
-                Conn::H1(mut sender, progress) => {
-                    // Checked in when its last response ended; hyper may not have seen the
-                    // connection idle yet.
-                    (sender.is_ready() || sender.ready().await.is_ok())
-                        .then_some(Conn::H1(sender, progress))
-                }
+                Conn::H1(conn) => Some(Conn::H1(conn)),
                 Conn::H2(mut sender) => sender.ready().await.is_ok().then_some(Conn::H2(sender)),
             };
             if let Some(conn) = ready {
@@ -414,16 +466,7 @@ impl Shared {
         }
     }
 
-    fn checkin(
-        &self,
-        key: Arc<Key>,
-        host_header: HeaderValue,
-        sender: http1::SendRequest<ResponseBody>,
-        progress: Arc<Progress>,
-    ) {
-        if sender.is_closed() {
-            return;
-        }
+    fn checkin(&self, key: Arc<Key>, host_header: HeaderValue, conn: Connection) {
         let now = Instant::now();
         let pool = self.pool();
         let mut hosts = pool.hosts.borrow_mut();
@@ -444,11 +487,7 @@ impl Shared {
         };
         let host = &mut hosts[index];
         if host.idle.len() < self.config.pool_max_idle_per_host {
-            host.idle.push(Idle {
-                sender,
-                progress,
-                since: now,
-            });
+            host.idle.push(Idle { conn, since: now });
         }
         if pool
             .swept
@@ -459,7 +498,7 @@ impl Shared {
             let timeout = self.config.pool_idle_timeout;
             for host in hosts.iter_mut() {
                 host.idle
-                    .retain(|i| !i.sender.is_closed() && now.duration_since(i.since) < timeout);
+                    .retain_mut(|i| now.duration_since(i.since) < timeout && i.conn.is_usable());
                 if host.h2.as_ref().is_some_and(http2::SendRequest::is_closed) {
                     host.h2 = None;
                 }
@@ -547,7 +586,11 @@ impl Shared {
                         )
                     })?;
                 let alpn_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-                handshake(tls, h2 || alpn_h2).await
+                if h2 || alpn_h2 {
+                    handshake_h2(tls).await
+                } else {
+                    Ok(Conn::H1(Connection::new(Stream::Tls(Box::new(tls)))))
+                }
             }
             #[cfg(not(feature = "tls"))]
             {
@@ -557,8 +600,10 @@ impl Shared {
                     "https needs the `tls` feature of mediate-transport-http",
                 ));
             }
+        } else if h2 {
+            handshake_h2(stream).await
         } else {
-            handshake(stream, h2).await
+            Ok(Conn::H1(Connection::new(Stream::Tcp(stream))))
         };
         let conn = conn.map_err(|err| {
             SendError::new(
@@ -608,18 +653,12 @@ fn authority(target: &Target<'_>) -> String {
     format!("{}:{}", target.authority_host, target.port)
 }
 
-/// The path and query of `uri` as a URI of its own (`/` when it has none).
-fn origin_form(uri: &Uri) -> Uri {
-    match uri.path_and_query() {
-        Some(path) if path.as_str().starts_with('?') => format!("/{}", path.as_str())
-            .parse()
-            .unwrap_or_else(|_| Uri::from_static("/")),
-        Some(path) if path.as_str() != "/" => {
-            let mut parts = http::uri::Parts::default();
-            parts.path_and_query = Some(path.clone());
-            Uri::from_parts(parts).unwrap_or_else(|_| Uri::from_static("/"))
-        }
-        _ => Uri::from_static("/"),
+/// The request target of `uri` in origin form: its path and query (`/` when it has no path).
+fn origin_form(uri: &Uri) -> Cow<'_, str> {
+    match uri.path_and_query().map(http::uri::PathAndQuery::as_str) {
+        Some(path) if path.starts_with('?') => Cow::Owned(format!("/{path}")),
+        Some(path) if !path.is_empty() => Cow::Borrowed(path),
+        _ => Cow::Borrowed("/"),
     }
 }
 
@@ -643,32 +682,21 @@ async fn tcp_connect(target: &Target<'_>) -> std::io::Result<TcpStream> {
     }))
 }
 
-/// The HTTP handshake on a new connection, whose driver is spawned on the runtime.
-async fn handshake<T>(io: T, h2: bool) -> hyper::Result<Conn>
+/// The HTTP/2 handshake on a new connection, whose driver is spawned on the runtime.
+async fn handshake_h2<T>(io: T) -> hyper::Result<Conn>
 where
     T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
-    let io = TokioIo::new(io);
-    if h2 {
-        let (sender, conn) = http2::Builder::new(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .handshake(io)
-            .await?;
-        tokio::spawn(async move {
-            if let Err(err) = conn.await {
-                tracing::debug!(error = %error_chain(&err), "backend HTTP/2 connection ended");
-            }
-        });
-        Ok(Conn::H2(sender))
-    } else {
-        let (sender, conn) = http1::Builder::new().handshake(io).await?;
-        tokio::spawn(async move {
-            if let Err(err) = conn.await {
-                tracing::debug!(error = %error_chain(&err), "backend connection ended");
-            }
-        });
-        Ok(Conn::H1(sender, Arc::new(Progress::default())))
-    }
+    let (sender, conn) = http2::Builder::new(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .handshake(TokioIo::new(io))
+        .await?;
+    tokio::spawn(async move {
+        if let Err(err) = conn.await {
+            tracing::debug!(error = %error_chain(&err), "backend HTTP/2 connection ended");
+        }
+    });
+    Ok(Conn::H2(sender))
 }
 
 /// Synapse's view of a request that failed once its connection was made.
@@ -748,7 +776,7 @@ mod tests {
 
     #[test]
     fn origin_form_keeps_path_and_query() {
-        let o = |u: &str| origin_form(&u.parse().unwrap()).to_string();
+        let o = |u: &str| origin_form(&u.parse().unwrap()).into_owned();
         assert_eq!(o("http://h:1/a/b?c=d"), "/a/b?c=d");
         assert_eq!(o("http://h:1"), "/");
         assert_eq!(o("http://h:1/"), "/");

@@ -23,10 +23,14 @@ use mediate_message::{DEFAULT_BODY_LIMIT, PendingBody};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use bytes::BytesMut;
+use tokio::io::AsyncReadExt;
+
 use crate::body::{Peer, ResponseBody, incoming_stream};
 use crate::client::content_length;
+use crate::h1_server::{self, H2_PREFACE, Reader, Rewind, Writer, may_be_h2};
 
-/// The smallest header limit hyper accepts (its minimum read buffer).
+/// The smallest head limit (hyper's minimum read buffer, kept when HTTP/1.1 moved off hyper).
 const MIN_HEADER_SIZE: usize = 8192;
 
 /// What MI's pass-through transport sends as `Server`.
@@ -328,9 +332,11 @@ where
 /// [`ServerConfig::grace_period`] for them, cuts what is left, and returns.
 ///
 /// HTTP/1.1 (keep-alive) and HTTP/2 with prior knowledge are both served on the port (the
-/// protocol is read from the first bytes). Malformed requests are answered by hyper itself:
-/// `400 Bad Request` (bad request line or header), `431` (head over
-/// [`ServerConfig::max_header_size`] or [`ServerConfig::max_headers`]), `414` (URI too long).
+/// protocol is read from the first bytes: HTTP/2's preface goes to hyper, anything else to the
+/// crate's HTTP/1.1 code). Malformed requests are answered by the listener: `400 Bad Request`
+/// (bad request line or header, conflicting `Content-Length`s, chunked not last), `431` (head
+/// over [`ServerConfig::max_header_size`] or [`ServerConfig::max_headers`]), `414` (request
+/// line over the head limit), `501` (unknown transfer coding), each closing its connection.
 /// Connection errors are logged (`tracing`, debug level) and never end the server; errors
 /// accepting connections (out of file descriptors) are logged and retried.
 ///
@@ -361,6 +367,15 @@ pub async fn serve(
     });
     let graceful = GracefulShutdown::new();
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(());
+    let http2 = config.http2;
+    let limits = h1_server::Limits {
+        max_head: config.max_header_size.max(MIN_HEADER_SIZE),
+        max_headers: config.max_headers,
+        header_read_timeout: config.header_read_timeout,
+        body_idle_timeout: config.body_idle_timeout,
+        body_limit: config.body_limit,
+        keep_alive: config.keep_alive,
+    };
     let header_read_timeout = config.header_read_timeout;
     #[cfg(feature = "tls")]
     let acceptor = config.tls.clone().map(tokio_rustls::TlsAcceptor::from);
@@ -385,18 +400,14 @@ pub async fn serve(
                     tracing::debug!(%remote, error = %err, "cannot set TCP_NODELAY");
                 }
                 let shared = Arc::clone(&shared);
-                let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                    let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(shared.answer(request, remote).await) }
-                });
                 let builder = Arc::clone(&builder);
                 let watcher = graceful.watcher();
                 let mut stopping = stopping_rx.clone();
                 let acceptor = acceptor.clone();
+                let limits = limits.clone();
                 connections.spawn(async move {
-                    // The first byte must come within the head timeout (hyper's own timer only
-                    // starts once the protocol is known), and a connection that has sent nothing
-                    // when shutdown starts is dropped rather than waited for.
+                    // The first byte must come within the head timeout, and a connection that
+                    // has sent nothing when shutdown starts is dropped rather than waited for.
                     if let Some(limit) = header_read_timeout {
                         let mut first = [0u8; 1];
                         tokio::select! {
@@ -415,14 +426,53 @@ pub async fn serve(
                             _ = stopping.changed() => return,
                         }
                     }
-                    let io: Box<dyn Io> = match tls_accept(&acceptor, stream, header_read_timeout, remote).await {
-                        Some(io) => io,
-                        None => return,
+                    // Read and write halves: TCP's own (no lock), or TLS split.
+                    let (mut reader, writer): (Reader, Writer) = if acceptor.is_some() {
+                        let Some(io) = tls_accept(&acceptor, stream, header_read_timeout, remote).await else {
+                            return;
+                        };
+                        let (r, w) = tokio::io::split(io);
+                        (Box::new(r), Box::new(w))
+                    } else {
+                        let (r, w) = stream.into_split();
+                        (Box::new(r), Box::new(w))
                     };
-                    let connection = builder.serve_connection(TokioIo::new(io), service);
-                    if let Err(err) = watcher.watch(connection).await {
-                        tracing::debug!(%remote, error = %err, "HTTP connection ended with an error");
+                    // HTTP/2 with prior knowledge starts with its preface; anything else is
+                    // HTTP/1.1. Most requests tell at the first byte.
+                    let mut start = BytesMut::new();
+                    if http2 {
+                        let decided = async {
+                            while start.len() < H2_PREFACE.len() && may_be_h2(&start) {
+                                start.reserve(8192);
+                                match reader.read_buf(&mut start).await {
+                                    Ok(0) | Err(_) => return false,
+                                    Ok(_) => {}
+                                }
+                            }
+                            true
+                        };
+                        let decided = match header_read_timeout {
+                            Some(limit) => tokio::time::timeout(limit, decided).await.unwrap_or(false),
+                            None => decided.await,
+                        };
+                        if !decided {
+                            return;
+                        }
                     }
+                    if http2 && start.len() >= H2_PREFACE.len() && may_be_h2(&start) {
+                        let io = Rewind::new(start.freeze(), tokio::io::join(reader, writer));
+                        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                            let shared = Arc::clone(&shared);
+                            async move { Ok::<_, Infallible>(shared.answer(request, remote).await) }
+                        });
+                        let connection = builder.serve_connection(TokioIo::new(io), service);
+                        if let Err(err) = watcher.watch(connection).await {
+                            tracing::debug!(%remote, error = %err, "HTTP/2 connection ended with an error");
+                        }
+                        return;
+                    }
+                    drop(watcher);
+                    h1_server::serve_connection(reader, writer, start, limits, shared, remote, stopping).await;
                 });
             }
             Some(done) = connections.join_next(), if !connections.is_empty() => {
@@ -441,7 +491,11 @@ pub async fn serve(
         in_flight = graceful.count(),
         "HTTP listener stopped accepting; draining connections"
     );
-    if tokio::time::timeout(config.grace_period, graceful.shutdown())
+    let drained = async {
+        graceful.shutdown().await;
+        while connections.join_next().await.is_some() {}
+    };
+    if tokio::time::timeout(config.grace_period, drained)
         .await
         .is_err()
     {
@@ -510,25 +564,15 @@ async fn tls_accept(
     }
 }
 
+/// hyper's server, for HTTP/2 connections only (HTTP/1.1 is `h1_server`'s).
 fn builder(config: &ServerConfig) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     let header_size = config.max_header_size.max(MIN_HEADER_SIZE);
     builder
-        .http1()
-        .timer(TokioTimer::new())
-        .keep_alive(config.keep_alive)
-        .max_buf_size(header_size)
-        .max_headers(config.max_headers)
-        .header_read_timeout(config.header_read_timeout);
-    builder
         .http2()
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(header_size).unwrap_or(u32::MAX));
-    if config.http2 {
-        builder
-    } else {
-        builder.http1_only()
-    }
+    builder.http2_only()
 }
 
 /// Accept failures: a connection that died before it was accepted is nothing; anything else
@@ -548,7 +592,7 @@ async fn accept_error(err: &io::Error) {
     }
 }
 
-struct Shared {
+pub(crate) struct Shared {
     handler: Arc<dyn Handler>,
     body_limit: usize,
     body_idle_timeout: Option<Duration>,
@@ -564,20 +608,32 @@ impl Shared {
         request: Request<Incoming>,
         remote: SocketAddr,
     ) -> Response<ResponseBody> {
-        let (mut parts, incoming) = request.into_parts();
-        parts.extensions.insert(RemoteAddr(remote));
-        if self.https {
-            parts.extensions.insert(Https);
-        }
+        let (parts, incoming) = request.into_parts();
         let body = if http_body::Body::is_end_stream(&incoming) {
             None
         } else {
             let length = content_length(&parts.headers);
-            let stream = incoming_stream(incoming, self.body_idle_timeout, Peer::Client, None);
+            let stream = incoming_stream(incoming, self.body_idle_timeout, Peer::Client);
             Some(PendingBody::new(stream, length).with_limit(self.body_limit))
         };
+        self.answer_parts(parts, body, remote).await
+    }
+
+    /// Answers one request (whose body, if any, is `body`) with the handler, catching its
+    /// panics, and sets the listener's own headers on the response.
+    pub(crate) async fn answer_parts(
+        &self,
+        mut parts: http::request::Parts,
+        body: Option<PendingBody>,
+        remote: SocketAddr,
+    ) -> Response<ResponseBody> {
+        parts.extensions.insert(RemoteAddr(remote));
+        if self.https {
+            parts.extensions.insert(Https);
+        }
+        // For the log line of a panic; cloning a method or a URI copies no text.
         let method = parts.method.clone();
-        let path = parts.uri.path().to_owned();
+        let uri = parts.uri.clone();
         let request = Request::from_parts(parts, body);
         let mut response = match AssertUnwindSafe(self.handler.handle(request))
             .catch_unwind()
@@ -590,6 +646,7 @@ impl Shared {
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "a panic".to_owned());
+                let path = uri.path();
                 tracing::error!(%remote, %method, %path, panic = %what, "the request handler panicked");
                 let mut response = Response::new(ResponseBody::empty());
                 *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
@@ -604,7 +661,7 @@ impl Shared {
     /// [preserved](PreservedHeaders); a `User-Agent` only when preserved.
     fn finish_headers(&self, headers: &mut http::HeaderMap) {
         if !self.preserve.preserves(&header::DATE) {
-            // hyper writes the current date when the response has none.
+            // The listener writes the current date when the response has none.
             headers.remove(header::DATE);
         }
         if !self.preserve.preserves(&header::USER_AGENT) {
