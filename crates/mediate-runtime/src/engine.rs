@@ -34,6 +34,8 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use futures::FutureExt;
+
 use http::header::{CONTENT_TYPE, HOST};
 use http::request::Parts;
 use http::{Request, StatusCode};
@@ -77,6 +79,34 @@ pub enum Served {
 struct Routed<'a> {
     metrics: &'a RequestMetrics,
     what: RoutedTo<'a>,
+}
+
+/// What [`Engine::plan`] decided for a request.
+enum Plan<'a> {
+    /// Answered without a flow (a `?wsdl`, a refusal, no match).
+    Reply(MessageContext, Routed<'a>),
+    /// Run through a flow.
+    Run {
+        msg: MessageContext,
+        flows: Flows<'a>,
+        send: Option<Arc<Sequence>>,
+        routed: Routed<'a>,
+    },
+}
+
+/// A request to a proxy service, for [`Engine::plan_proxy`].
+struct ProxyRequest<'a> {
+    proxy: &'a crate::deploy::DeployedProxy,
+    parts: http::request::Parts,
+    body: Option<PendingBody>,
+    /// The path after the proxy's name, with the query.
+    postfix: String,
+}
+
+/// The flows a request runs through: a deployed resource's or proxy's, or a sequence run alone.
+enum Flows<'a> {
+    Deployed(&'a ResourceFlows),
+    InOnly(ResourceFlows),
 }
 
 #[derive(Debug)]
@@ -125,71 +155,159 @@ impl Engine {
     }
 
     /// Handles one request and returns the reply (see the [module](self) documentation).
-    pub async fn handle(&self, request: Request<Option<PendingBody>>) -> MessageContext {
-        self.handle_routed(request).await.0
+    ///
+    /// (Futures here are built with combinators and plain functions rather than `async fn`
+    /// where that keeps them small: one is allocated per request, and an `async fn` holds its
+    /// arguments, and a future it awaits, beside each other for its whole life.)
+    pub fn handle(
+        &self,
+        request: Request<Option<PendingBody>>,
+    ) -> impl Future<Output = MessageContext> + Send + '_ {
+        self.handle_routed(request).map(|(reply, _)| reply)
     }
 
     /// [`handle`](Self::handle), also saying what served the request.
-    pub async fn handle_served(
+    pub fn handle_served(
         &self,
         request: Request<Option<PendingBody>>,
-    ) -> (MessageContext, Served) {
-        let (reply, what) = self.handle_routed(request).await;
-        (reply, what.served())
+    ) -> impl Future<Output = (MessageContext, Served)> + Send + '_ {
+        self.handle_routed(request)
+            .map(|(reply, what)| (reply, what.served()))
     }
 
     /// Routes and runs a request, counts it in its metrics, and says what served it (borrowed:
     /// [`handle`](Self::handle) copies nothing of it).
-    async fn handle_routed(
+    // Not `async fn`: an `async fn` keeps its arguments (the request) in its future for its
+    // whole life, and this future is allocated per request.
+    fn handle_routed(
         &self,
         request: Request<Option<PendingBody>>,
-    ) -> (MessageContext, RoutedTo<'_>) {
+    ) -> impl Future<Output = (MessageContext, RoutedTo<'_>)> + Send + '_ {
         let started = Instant::now();
         let method = request.method().clone();
-        let (reply, routed) = self.route(request).await;
-        let status = reply.status().map_or(200, |s| s.as_u16());
-        routed
-            .metrics
-            .record(method.as_str(), status, started.elapsed());
-        tracing::debug!(served = ?routed.what, status, "request served");
-        (reply, routed.what)
+        let planned = self.plan(request);
+        async move {
+            let (reply, routed) = self.execute(planned).await;
+            let status = reply.status().map_or(200, |s| s.as_u16());
+            routed
+                .metrics
+                .record(method.as_str(), status, started.elapsed());
+            tracing::debug!(served = ?routed.what, status, "request served");
+            (reply, routed.what)
+        }
     }
 
-    async fn route(&self, request: Request<Option<PendingBody>>) -> (MessageContext, Routed<'_>) {
+    /// Runs what [`plan`](Self::plan) decided.
+    async fn execute<'a>(
+        &'a self,
+        planned: Result<Plan<'a>, Box<ProxyRequest<'a>>>,
+    ) -> (MessageContext, Routed<'a>) {
+        {
+            // One `run` for every kind of request: its future is held once in this one's (which
+            // is allocated per request), not once per call site. The plan lives in a block of its
+            // own, so that its storage is not kept through the `run`.
+            let (msg, flows, send, routed) = {
+                let plan = match planned {
+                    Ok(plan) => plan,
+                    // Boxed: the proxy path may answer a `?wsdl` (a large future); inline, it
+                    // would make every request's future (allocated per request) as large.
+                    Err(proxy) => Box::pin(self.plan_proxy(proxy)).await,
+                };
+                match plan {
+                    Plan::Reply(reply, routed) => return (reply, routed),
+                    Plan::Run {
+                        msg,
+                        flows,
+                        send,
+                        routed,
+                    } => (msg, flows, send, routed),
+                }
+            };
+            let flows_ref = match &flows {
+                Flows::Deployed(flows) => flows,
+                Flows::InOnly(flows) => flows,
+            };
+            (self.run(msg, flows_ref, send).await, routed)
+        }
+    }
+
+    /// [`plan`](Self::plan) for a request to `proxy`.
+    async fn plan_proxy<'a>(&'a self, request: Box<ProxyRequest<'a>>) -> Plan<'a> {
+        let ProxyRequest {
+            proxy,
+            parts,
+            body,
+            postfix,
+        } = *request;
+        let snapshot = &self.snapshot;
+        let routed = Routed {
+            metrics: &proxy.metrics,
+            what: RoutedTo::Proxy(&proxy.config.name),
+        };
+        // `?wsdl`, `?wsdl2`, `?xsd=…`: answered here, as MI's GET processor does.
+        if let Some(reply) = proxy.wsdl.answer(&snapshot.env, &parts).await {
+            return Plan::Reply(reply, routed);
+        }
+        let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        if let Some(refusal) = proxy_refusal(&proxy.config, transport_of(&parts), path_and_query) {
+            tracing::debug!(proxy = %proxy.config.name, %refusal, "request refused");
+            let reply = axis2_fault(&parts, &refusal);
+            return Plan::Reply(
+                reply,
+                Routed {
+                    metrics: unmatched_metrics(),
+                    what: RoutedTo::Unmatched,
+                },
+            );
+        }
+        let mut msg = request_to_message(Request::from_parts(parts, body));
+        msg.set_rest_url_postfix(postfix);
+        msg.set_property("proxy.name", proxy.config.name.clone());
+        Plan::Run {
+            msg,
+            flows: Flows::Deployed(&proxy.flows),
+            send: proxy.send.clone(),
+            routed,
+        }
+    }
+
+    /// What to do with a request: answer it at once, or run a flow; a request to a proxy
+    /// service is planned by [`plan_proxy`](Self::plan_proxy), which may have to wait.
+    fn plan(
+        &self,
+        request: Request<Option<PendingBody>>,
+    ) -> Result<Plan<'_>, Box<ProxyRequest<'_>>> {
         let snapshot = &self.snapshot;
         let (parts, body) = request.into_parts();
+        let proxy = {
+            let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+            proxy_path(path_and_query, |name| snapshot.proxies.contains_key(name)).and_then(
+                |(name, postfix)| {
+                    // Copied out of the request's URI before the request moves on.
+                    Some((snapshot.proxies.get(name)?, postfix.to_owned()))
+                },
+            )
+        };
+        if let Some((proxy, postfix)) = proxy {
+            return Err(Box::new(ProxyRequest {
+                proxy,
+                parts,
+                body,
+                postfix,
+            }));
+        }
+        Ok(self.plan_api(parts, body))
+    }
+
+    /// [`plan`](Self::plan) for a request to no proxy service.
+    fn plan_api(&self, parts: http::request::Parts, body: Option<PendingBody>) -> Plan<'_> {
+        let snapshot = &self.snapshot;
         let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
         let transport = transport_of(&parts);
         let unmatched = |what| Routed {
             metrics: unmatched_metrics(),
             what,
         };
-
-        if let Some((name, postfix)) =
-            proxy_path(path_and_query, |name| snapshot.proxies.contains_key(name))
-            && let Some(proxy) = snapshot.proxies.get(name)
-        {
-            let routed = Routed {
-                metrics: &proxy.metrics,
-                what: RoutedTo::Proxy(&proxy.config.name),
-            };
-            // `?wsdl`, `?wsdl2`, `?xsd=…`: answered here, as MI's GET processor does.
-            if let Some(reply) = proxy.wsdl.answer(&snapshot.env, &parts).await {
-                return (reply, routed);
-            }
-            if let Some(refusal) = proxy_refusal(&proxy.config, transport, path_and_query) {
-                tracing::debug!(proxy = %proxy.config.name, %refusal, "request refused");
-                let reply = axis2_fault(&parts, &refusal);
-                return (reply, unmatched(RoutedTo::Unmatched));
-            }
-            // Copied out of the request's URI before the request moves into the message.
-            let postfix = postfix.to_owned();
-            let mut msg = request_to_message(Request::from_parts(parts, body));
-            msg.set_rest_url_postfix(postfix);
-            msg.set_property("proxy.name", proxy.config.name.clone());
-            let reply = self.run(msg, &proxy.flows, proxy.send.clone()).await;
-            return (reply, routed);
-        }
 
         let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok());
         let dispatched = snapshot.dispatcher.dispatch_request(
@@ -212,7 +330,7 @@ impl Engine {
                     })
                 else {
                     // The dispatcher and the snapshot are built from the same APIs.
-                    return (
+                    return Plan::Reply(
                         status_reply(StatusCode::NOT_FOUND),
                         unmatched(RoutedTo::Unmatched),
                     );
@@ -237,23 +355,30 @@ impl Engine {
                 for (param, value) in m.query_params() {
                     msg.set_property(format!("query.param.{param}"), value.clone());
                 }
-                let reply = self.run(msg, flows, None).await;
-                let routed = Routed {
-                    metrics: resource_metrics,
-                    what: RoutedTo::Api {
-                        api: deployed,
-                        resource: label,
+                Plan::Run {
+                    msg,
+                    flows: Flows::Deployed(flows),
+                    send: None,
+                    routed: Routed {
+                        metrics: resource_metrics,
+                        what: RoutedTo::Api {
+                            api: deployed,
+                            resource: label,
+                        },
                     },
-                };
-                (reply, routed)
+                }
             }
             Dispatch::NoApi => match snapshot.env.get_sequence(MAIN_SEQUENCE) {
                 Some(main) => {
                     let msg = request_to_message(Request::from_parts(parts, body));
-                    let flows = ResourceFlows::in_only(Arc::clone(main));
-                    (self.run(msg, &flows, None).await, unmatched(RoutedTo::Main))
+                    Plan::Run {
+                        msg,
+                        flows: Flows::InOnly(ResourceFlows::in_only(Arc::clone(main))),
+                        send: None,
+                        routed: unmatched(RoutedTo::Main),
+                    }
                 }
-                None => (
+                None => Plan::Reply(
                     status_reply(StatusCode::NOT_FOUND),
                     unmatched(RoutedTo::Unmatched),
                 ),
@@ -263,11 +388,14 @@ impl Engine {
                 match snapshot.env.get_sequence(RESOURCE_MISMATCH_HANDLER) {
                     Some(handler) if status == StatusCode::NOT_FOUND => {
                         let msg = request_to_message(Request::from_parts(parts, body));
-                        let flows = ResourceFlows::in_only(Arc::clone(handler));
-                        let reply = self.run(msg, &flows, None).await;
-                        (reply, unmatched(RoutedTo::Unmatched))
+                        Plan::Run {
+                            msg,
+                            flows: Flows::InOnly(ResourceFlows::in_only(Arc::clone(handler))),
+                            send: None,
+                            routed: unmatched(RoutedTo::Unmatched),
+                        }
                     }
-                    _ => (status_reply(status), unmatched(RoutedTo::Unmatched)),
+                    _ => Plan::Reply(status_reply(status), unmatched(RoutedTo::Unmatched)),
                 }
             }
         }

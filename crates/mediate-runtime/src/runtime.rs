@@ -5,6 +5,8 @@ use std::future::Future;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
+
+use futures::FutureExt;
 use std::time::Instant;
 
 use http::{Request, Response};
@@ -16,7 +18,7 @@ use mediate_core::transport::HttpSender;
 use mediate_core::{Env, Flow, MediationError, MessageContext, Registry};
 use mediate_endpoints::runtime::Endpoints;
 use mediate_message::PendingBody;
-use mediate_transport_http::{Handler, HyperSender, ResponseBody, ServerConfig, async_trait};
+use mediate_transport_http::{Handler, HyperSender, ResponseBody, ServerConfig};
 
 use crate::deploy::Snapshot;
 use crate::engine::Engine;
@@ -230,9 +232,16 @@ impl Runtime {
     }
 
     /// Handles one HTTP request: dispatch, mediation, reply.
-    pub async fn handle(&self, request: Request<Option<PendingBody>>) -> Response<ResponseBody> {
-        let reply = self.inner.engine.handle(request).await;
-        mediate_transport_http::response_from_message(reply).await
+    pub fn handle(
+        &self,
+        request: Request<Option<PendingBody>>,
+    ) -> impl Future<Output = Response<ResponseBody>> + Send + '_ {
+        // A combinator, not an `async fn`: the engine's future and the response's take turns
+        // in one place instead of lying side by side (the future is allocated per request).
+        self.inner
+            .engine
+            .handle(request)
+            .then(mediate_transport_http::response_from_message)
     }
 
     /// Runs `msg` through the sequence deployed as `name` in-process, with the default `fault`
@@ -350,9 +359,17 @@ impl Runtime {
     }
 }
 
-#[async_trait]
 impl Handler for Runtime {
-    async fn handle(&self, request: Request<Option<PendingBody>>) -> Response<ResponseBody> {
-        Runtime::handle(self, request).await
+    // Written out rather than with `#[async_trait]`, whose `async` block would hold the request
+    // beside `Runtime::handle`'s future.
+    fn handle<'life0, 'async_trait>(
+        &'life0 self,
+        request: Request<Option<PendingBody>>,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Response<ResponseBody>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(Runtime::handle(self, request))
     }
 }

@@ -297,10 +297,18 @@ pub(crate) fn parse_request(
     );
     let len = match parsed {
         Ok(httparse::Status::Complete(len)) if len > max_head => {
-            return Err(refuse(
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                format!("the request head is larger than {max_head} bytes"),
-            ));
+            let line = buf.iter().position(|&b| b == b'\n').unwrap_or(len);
+            return Err(if line >= max_head {
+                refuse(
+                    StatusCode::URI_TOO_LONG,
+                    format!("the request line is longer than {max_head} bytes"),
+                )
+            } else {
+                refuse(
+                    StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    format!("the request head is larger than {max_head} bytes"),
+                )
+            });
         }
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => {

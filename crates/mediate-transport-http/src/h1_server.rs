@@ -406,7 +406,18 @@ pub(crate) async fn serve_connection(
             PendingBody::new(Box::pin(stream), length).with_limit(limits.body_limit)
         });
         let response = server.answer_parts(parts, body, remote).await;
-        let keep = keep_alive && limits.keep_alive && !stopping.has_changed().unwrap_or(true);
+        // What is left of the request body decides already whether the connection can go on,
+        // so that the response can say so (`connection: close`).
+        let body_ok = {
+            let s = lock(&side);
+            match &s.body {
+                BodyLeft::Broken => false,
+                BodyLeft::Length(n) => s.held || *n <= DRAIN_MAX,
+                _ => true,
+            }
+        };
+        let keep =
+            keep_alive && limits.keep_alive && body_ok && !stopping.has_changed().unwrap_or(true);
         let keep = match write_response(&mut writer, &mut out, response, is_head, http_10, keep)
             .await
         {
@@ -548,6 +559,19 @@ async fn write_response(
         write_date(out);
     }
     let chunked = !no_body && length.is_none() && !http_10;
+    // A HEAD answer carries the length a GET would have (RFC 9110 §9.3.2), unless the
+    // handler set its own.
+    if is_head
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
+        && status != StatusCode::NO_CONTENT
+        && status != StatusCode::NOT_MODIFIED
+        && !status.is_informational()
+        && let Some(n) = length
+    {
+        out.extend_from_slice(b"content-length: ");
+        write_decimal(out, n);
+        out.extend_from_slice(b"\r\n");
+    }
     if !no_body {
         match length {
             Some(n) => {
