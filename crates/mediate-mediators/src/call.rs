@@ -490,7 +490,9 @@ impl Mediator for Call {
             return Err(no_transport("call"));
         };
         if self.config.blocking {
-            return blocking::call(self, endpoints, msg, env).await;
+            // Boxed, as the other uncommon ways below: each would make the future of every
+            // call (allocated per message) as large as its own.
+            return Box::pin(blocking::call(self, endpoints, msg, env)).await;
         }
         let endpoint = self.config.endpoint.as_ref();
         let keeps_body = matches!(
@@ -510,6 +512,30 @@ impl Mediator for Call {
             let outcome = endpoints.call(endpoint, msg, env).await?;
             return Ok(flow_of(outcome));
         }
+        Box::pin(self.call_on_copy(endpoints, msg, env, keeps_body, out_only)).await
+    }
+
+    fn kind(&self) -> &str {
+        "call"
+    }
+
+    fn reads_body(&self) -> bool {
+        false
+    }
+}
+
+impl Call {
+    /// A call that sends a copy of the message: out-only, with a `source`, or keeping the
+    /// reply in a `target`.
+    async fn call_on_copy(
+        &self,
+        endpoints: &Endpoints,
+        msg: &mut MessageContext,
+        env: &Env,
+        keeps_body: bool,
+        out_only: bool,
+    ) -> Result<Flow, MediationError> {
+        let endpoint = self.config.endpoint.as_ref();
         if keeps_body || self.source.is_some() || out_only {
             msg.read_body().await.map_err(|e| body_error(e, false))?;
         }
@@ -554,14 +580,6 @@ impl Mediator for Call {
             keep_status(msg, &request);
         }
         Ok(Flow::Continue)
-    }
-
-    fn kind(&self) -> &str {
-        "call"
-    }
-
-    fn reads_body(&self) -> bool {
-        false
     }
 }
 
