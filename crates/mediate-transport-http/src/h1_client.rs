@@ -634,7 +634,8 @@ impl futures::Stream for H1Body {
             };
             // Room is made only when little is left: the head read before shares the buffer
             // (its header values point into it), so growing it early would copy.
-            if conn.read.capacity() - conn.read.len() < 1024 {
+            let spare = conn.read.capacity() - conn.read.len();
+            if spare < 1024 || (want > READ_SIZE && spare < want / 2) {
                 conn.read.reserve(want);
             }
             match tokio_util::io::poll_read_buf(Pin::new(&mut conn.io), cx, &mut conn.read) {

@@ -55,6 +55,8 @@ const COALESCE: usize = 16 * 1024;
 const DRAIN_MAX: u64 = 64 * 1024;
 /// The read buffer's size.
 const READ_SIZE: usize = 8 * 1024;
+/// The most a read of a large body asks for at once.
+const READ_MAX: usize = 64 * 1024;
 
 /// What a connection needs to know of the listener.
 #[derive(Clone)]
@@ -100,8 +102,18 @@ fn lock(side: &Shared) -> std::sync::MutexGuard<'_, ReadSide> {
 impl ReadSide {
     /// Reads more into the buffer: the bytes read, 0 at the end of input.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.buf.capacity() - self.buf.len() < 1024 {
-            self.buf.reserve(READ_SIZE);
+        // A large body is read in large pieces (fewer system calls, and fewer, larger chunks to
+        // write on); heads and small bodies in the buffer's 8 KiB.
+        let want = match &self.body {
+            BodyLeft::Length(n) => usize::try_from(*n)
+                .unwrap_or(READ_MAX)
+                .clamp(READ_SIZE, READ_MAX),
+            BodyLeft::Chunked(_) => 2 * READ_SIZE,
+            _ => READ_SIZE,
+        };
+        let spare = self.buf.capacity() - self.buf.len();
+        if spare < 1024 || (want > READ_SIZE && spare < want / 2) {
+            self.buf.reserve(want);
         }
         tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.buf)
     }
