@@ -389,18 +389,9 @@ where
             this.ended();
             return Poll::Ready(None);
         }
-        let Some(idle) = &mut this.idle else {
-            return Poll::Pending;
-        };
-        match idle.poll_expired(cx) {
-            Expiry::Waiting => Poll::Pending,
-            Expiry::NoTimer => {
-                this.idle = None;
-                Poll::Pending
-            }
-            Expiry::Expired => {
-                let err = idle.error();
-                tracing::debug!(error = %err, "body idle timeout; abandoning the body");
+        match poll_idle(&mut this.idle, cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(err) => {
                 this.failed();
                 Poll::Ready(Some(Err(err)))
             }
@@ -427,6 +418,27 @@ pub(crate) enum Expiry {
     Expired,
     /// No timer can be had (polled outside a tokio runtime): no limit.
     NoTimer,
+}
+
+/// For a body whose read returned `Pending`: `Pending` while its idle timer (if any) has not
+/// expired, or the error to end the body with once it has. A timer that cannot be had
+/// (outside a tokio runtime) is dropped: no limit.
+pub(crate) fn poll_idle(idle: &mut Option<IdleTimer>, cx: &mut Context<'_>) -> Poll<BodyError> {
+    let Some(timer) = idle else {
+        return Poll::Pending;
+    };
+    match timer.poll_expired(cx) {
+        Expiry::Waiting => Poll::Pending,
+        Expiry::NoTimer => {
+            *idle = None;
+            Poll::Pending
+        }
+        Expiry::Expired => {
+            let err = timer.error();
+            tracing::debug!(error = %err, "body idle timeout; abandoning the body");
+            Poll::Ready(err)
+        }
+    }
 }
 
 impl IdleTimer {

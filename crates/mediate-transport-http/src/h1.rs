@@ -120,15 +120,7 @@ pub(crate) fn parse_response(
             let _ = buf.split_to(len);
             continue;
         }
-        spans.clear();
-        for h in response.headers.iter() {
-            let name = h.name.as_ptr() as usize - base;
-            let value = h.value.as_ptr() as usize - base;
-            spans.push(Span {
-                name: (name, name + h.name.len()),
-                value: (value, value + h.value.len()),
-            });
-        }
+        record_spans(response.headers, base, spans);
         let head = buf.split_to(len).freeze();
         let headers = header_map(&head, spans)?;
         let framing = framing(status, request_method, &headers)?;
@@ -140,6 +132,19 @@ pub(crate) fn parse_response(
             framing,
             keep_alive,
         }));
+    }
+}
+
+/// Where `headers` (parsed from a buffer starting at address `base`) lie in it, into `spans`.
+fn record_spans(headers: &[httparse::Header<'_>], base: usize, spans: &mut Vec<Span>) {
+    spans.clear();
+    for h in headers {
+        let name = h.name.as_ptr() as usize - base;
+        let value = h.value.as_ptr() as usize - base;
+        spans.push(Span {
+            name: (name, name + h.name.len()),
+            value: (value, value + h.value.len()),
+        });
     }
 }
 
@@ -353,15 +358,7 @@ pub(crate) fn parse_request(
     } else {
         Version::HTTP_11
     };
-    spans.clear();
-    for h in request.headers.iter() {
-        let name = h.name.as_ptr() as usize - base;
-        let value = h.value.as_ptr() as usize - base;
-        spans.push(Span {
-            name: (name, name + h.name.len()),
-            value: (value, value + h.value.len()),
-        });
-    }
+    record_spans(request.headers, base, spans);
     let head = buf.split_to(len).freeze();
     let uri = http::Uri::from_maybe_shared(head.slice(path_span.0..path_span.1)).map_err(|_| {
         refuse(

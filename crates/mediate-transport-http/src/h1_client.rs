@@ -658,20 +658,9 @@ impl futures::Stream for H1Body {
                     )));
                 }
                 Poll::Pending => {
-                    let Some(idle) = &mut this.idle else {
-                        return Poll::Pending;
-                    };
-                    return match idle.poll_expired(cx) {
-                        crate::body::Expiry::Waiting => Poll::Pending,
-                        crate::body::Expiry::NoTimer => {
-                            this.idle = None;
-                            Poll::Pending
-                        }
-                        crate::body::Expiry::Expired => {
-                            let err = idle.error();
-                            tracing::debug!(error = %err, "body idle timeout; abandoning the body");
-                            this.failed(err)
-                        }
+                    return match crate::body::poll_idle(&mut this.idle, cx) {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(err) => this.failed(err),
                     };
                 }
             }

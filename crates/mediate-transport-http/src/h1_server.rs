@@ -36,7 +36,7 @@ use http_body_util::BodyExt;
 use mediate_message::{BodyError, PendingBody};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
-use crate::body::{Expiry, IdleTimer, Peer, ResponseBody};
+use crate::body::{IdleTimer, Peer, ResponseBody, poll_idle};
 use crate::h1::{
     ChunkedDecoder, Decoded, Framing, RequestHead, Span, parse_request, write_chunk_size,
     write_decimal, write_header,
@@ -226,18 +226,9 @@ impl futures::Stream for RequestBody {
                     )))));
                 }
                 Poll::Pending => {
-                    let Some(idle) = &mut this.idle else {
-                        return Poll::Pending;
-                    };
-                    return match idle.poll_expired(cx) {
-                        Expiry::Waiting => Poll::Pending,
-                        Expiry::NoTimer => {
-                            this.idle = None;
-                            Poll::Pending
-                        }
-                        Expiry::Expired => {
-                            let err = idle.error();
-                            tracing::debug!(error = %err, "body idle timeout; abandoning the body");
+                    return match poll_idle(&mut this.idle, cx) {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(err) => {
                             side.body = BodyLeft::Broken;
                             this.ended = true;
                             Poll::Ready(Some(Err(err)))
