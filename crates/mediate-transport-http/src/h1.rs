@@ -231,19 +231,21 @@ fn parse_decimal(digits: &[u8]) -> Option<u64> {
 /// Whether the connection stays open after this response: HTTP/1.1 unless `Connection: close`,
 /// HTTP/1.0 only with `Connection: keep-alive`.
 pub(crate) fn keeps_alive(version: Version, headers: &HeaderMap) -> bool {
-    let has = |token: &str| {
-        headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
-    };
     if version == Version::HTTP_10 {
-        has("keep-alive")
+        connection_has(headers, "keep-alive")
     } else {
-        !has("close")
+        !connection_has(headers, "close")
     }
+}
+
+/// Whether a `Connection` header of `headers` lists `token` (any case).
+pub(crate) fn connection_has(headers: &HeaderMap, token: &str) -> bool {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 /// A request head, parsed.

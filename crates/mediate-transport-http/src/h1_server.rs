@@ -532,13 +532,7 @@ async fn write_response(
         use http_body::Body as _;
         body.size_hint().exact()
     };
-    let closes = parts
-        .headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case("close"));
+    let closes = crate::h1::connection_has(&parts.headers, "close");
     // An HTTP/1.0 client cannot take chunks: a body of unknown length ends with the close.
     let by_close = !no_body && length.is_none() && http_10;
     let keep = keep && !closes && !by_close;

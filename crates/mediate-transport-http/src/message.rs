@@ -120,22 +120,13 @@ fn keep_preservable(msg: &MessageContext, headers: &mut http::HeaderMap) {
     let from = msg.transport_headers();
     for name in [header::SERVER, header::DATE, header::USER_AGENT] {
         let mut values = from.get_all(&name).iter().peekable();
-        if values.peek().is_none() || named_by_connection(from, &name) {
+        if values.peek().is_none() || crate::h1::connection_has(from, name.as_str()) {
             continue;
         }
         for value in values {
             headers.append(name.clone(), value.clone());
         }
     }
-}
-
-fn named_by_connection(headers: &http::HeaderMap, name: &http::HeaderName) -> bool {
-    headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|token| token.trim().eq_ignore_ascii_case(name.as_str()))
 }
 
 #[cfg(test)]
