@@ -29,6 +29,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::net::{IpAddr, SocketAddr};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -193,8 +194,11 @@ enum Waited<T> {
 /// silent for `socket_timeout` (MI's `http.socket.timeout`): a request body still being
 /// written (its frames counted by `progress`) is activity. One timer, moved on only when it
 /// fires.
+///
+/// `exchange` is pinned by the caller: a future taken by value would be stored twice in this
+/// one (as the argument and as the pinned local), and this one is inside every request's.
 async fn wait_head<F: std::future::Future>(
-    exchange: F,
+    mut exchange: Pin<&mut F>,
     deadline: Option<Instant>,
     socket_timeout: Duration,
     progress: Option<&Progress>,
@@ -204,12 +208,12 @@ async fn wait_head<F: std::future::Future>(
         deadline.map_or(silent, |d| d.min(silent))
     };
     let timer = tokio::time::sleep_until(wake(Instant::now()));
-    tokio::pin!(exchange, timer);
+    tokio::pin!(timer);
     let mut frames = progress.map(Progress::frames);
     loop {
         tokio::select! {
             biased;
-            done = &mut exchange => return Waited::Done(done),
+            done = exchange.as_mut() => return Waited::Done(done),
             () = &mut timer => {}
         }
         let now = Instant::now();
@@ -223,6 +227,80 @@ async fn wait_head<F: std::future::Future>(
         // The body moved on since the timer was set: silence is counted from now.
         frames = now_frames;
         timer.as_mut().reset(wake(now));
+    }
+}
+
+/// The request's deadline passed before its answer's head arrived.
+fn late(uri: &Uri, timeout: Option<Duration>) -> SendError {
+    let ms = timeout.map_or(0, |t| t.as_millis());
+    SendError::new(
+        SendErrorKind::Timeout,
+        format!("no response from {uri} within {ms} ms"),
+    )
+}
+
+/// One request sent on an HTTP/2 connection, from [`Shared::send`].
+struct H2Send<'a> {
+    uri: &'a Uri,
+    host_header: &'a HeaderValue,
+    deadline: Option<Instant>,
+    timeout: Option<Duration>,
+    socket_timeout: Duration,
+    reused: bool,
+}
+
+/// What became of an [`H2Send`].
+enum H2Sent {
+    /// The answer's head, or the request's failure.
+    Done(Result<Response<Received>, SendError>),
+    /// A pooled connection closed before the request started: to be sent on another.
+    Again(Request<ResponseBody>),
+}
+
+impl H2Send<'_> {
+    async fn send(
+        self,
+        mut sender: hyper::client::conn::http2::SendRequest<ResponseBody>,
+        mut parts: http::request::Parts,
+        body: ResponseBody,
+    ) -> H2Sent {
+        let uri = self.uri;
+        // HTTP/2 takes scheme and authority from the URI.
+        parts.uri = uri.clone();
+        if !parts.headers.contains_key(header::HOST) {
+            parts.headers.insert(header::HOST, self.host_header.clone());
+        }
+        let exchange = pin!(sender.try_send_request(Request::from_parts(parts, body)));
+        let failed = match wait_head(exchange, self.deadline, self.socket_timeout, None).await {
+            Waited::Done(Ok(response)) => {
+                let (head, incoming) = response.into_parts();
+                return H2Sent::Done(Ok(Response::from_parts(head, Received::H2(incoming))));
+            }
+            Waited::Done(Err(failed)) => failed,
+            Waited::Deadline => return H2Sent::Done(Err(late(uri, self.timeout))),
+            Waited::Silent(_) => {
+                let error = silent(uri, self.socket_timeout, ProtocolState::RequestReady);
+                return H2Sent::Done(Err(error));
+            }
+        };
+        let mut failed = failed;
+        match failed.take_message() {
+            // Not started: the connection was closed. Another one.
+            Some(unsent) if self.reused => {
+                tracing::debug!(
+                    error = %failed.error(),
+                    "a pooled connection closed before the request started; sending it on another"
+                );
+                H2Sent::Again(unsent)
+            }
+            _ => {
+                let error = map_error(failed.error(), uri);
+                if crate::client::is_request_body_error(failed.error()) {
+                    return H2Sent::Done(Err(error));
+                }
+                H2Sent::Done(Err(error.with_state(ProtocolState::RequestReady)))
+            }
+        }
     }
 }
 
@@ -275,13 +353,7 @@ impl Shared {
         timeout: Option<Duration>,
     ) -> Result<Response<Received>, SendError> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let late = || {
-            let ms = timeout.map_or(0, |t| t.as_millis());
-            SendError::new(
-                SendErrorKind::Timeout,
-                format!("no response from {uri} within {ms} ms"),
-            )
-        };
+        let late = || late(uri, timeout);
         let socket_timeout = self.config.socket_timeout;
         let target = Target::of(uri).ok_or_else(|| {
             SendError::new(
@@ -324,7 +396,7 @@ impl Shared {
                     let progress = Arc::clone(&conn.progress);
                     let waited = match replay.take() {
                         Some((bytes, _)) => {
-                            let exchange = conn.resend(bytes, &parts.method);
+                            let exchange = pin!(conn.resend(bytes, &parts.method));
                             wait_head(exchange, deadline, socket_timeout, Some(&progress)).await
                         }
                         None => {
@@ -335,7 +407,7 @@ impl Shared {
                                 headers: &parts.headers,
                                 host: &host_header,
                             };
-                            let exchange = conn.exchange(outgoing, &mut body, reused);
+                            let exchange = pin!(conn.exchange(outgoing, &mut body, reused));
                             wait_head(exchange, deadline, socket_timeout, Some(&progress)).await
                         }
                     };
@@ -385,45 +457,23 @@ impl Shared {
                     }
                     return Err(error);
                 }
-                Conn::H2(mut sender) => {
+                Conn::H2(sender) => {
                     if let Some((_, error)) = replay.take() {
                         // The bytes were HTTP/1's; the request cannot be sent again.
                         return Err(error);
                     }
-                    // HTTP/2 takes scheme and authority from the URI.
-                    parts.uri = uri.clone();
-                    if !parts.headers.contains_key(header::HOST) {
-                        parts.headers.insert(header::HOST, host_header.clone());
-                    }
-                    let exchange = sender.try_send_request(Request::from_parts(parts, body));
-                    let failed = match wait_head(exchange, deadline, socket_timeout, None).await {
-                        Waited::Done(Ok(response)) => {
-                            let (head, incoming) = response.into_parts();
-                            return Ok(Response::from_parts(head, Received::H2(incoming)));
-                        }
-                        Waited::Done(Err(failed)) => failed,
-                        Waited::Deadline => return Err(late()),
-                        Waited::Silent(_) => {
-                            return Err(silent(uri, socket_timeout, ProtocolState::RequestReady));
-                        }
+                    // Boxed: HTTP/2's exchange is a large future, and the rarer one.
+                    let h2 = H2Send {
+                        uri,
+                        host_header: &host_header,
+                        deadline,
+                        timeout,
+                        socket_timeout,
+                        reused,
                     };
-                    let mut failed = failed;
-                    match failed.take_message() {
-                        // Not started: the connection was closed. Another one.
-                        Some(unsent) if reused => {
-                            tracing::debug!(
-                                error = %failed.error(),
-                                "a pooled connection closed before the request started; sending it on another"
-                            );
-                            (parts, body) = unsent.into_parts();
-                        }
-                        _ => {
-                            let error = map_error(failed.error(), uri);
-                            if crate::client::is_request_body_error(failed.error()) {
-                                return Err(error);
-                            }
-                            return Err(error.with_state(ProtocolState::RequestReady));
-                        }
+                    match Box::pin(h2.send(sender, parts, body)).await {
+                        H2Sent::Done(result) => return result,
+                        H2Sent::Again(unsent) => (parts, body) = unsent.into_parts(),
                     }
                 }
             }

@@ -158,6 +158,12 @@ enum FailedAnswer {
     Status,
 }
 
+/// What a message is sent through once `key` references are followed.
+enum Sender<'n> {
+    Leaf(&'n Leaf),
+    Group(&'n Group),
+}
+
 /// One message's walk through an endpoint tree, beside the environment whose local entries
 /// the endpoints' expressions read (`get-property('KEY')`), under the call's options.
 pub(crate) struct Exchange<'a> {
@@ -207,36 +213,58 @@ impl<'a> Exchange<'a> {
         'a: 's,
     {
         Box::pin(async move {
-            match node {
-                Node::Leaf(leaf) => self.send_leaf(leaf, msg, root).await,
-                Node::Group(group) => self.send_group(group, msg).await,
+            // `key` references are followed here rather than by recursion, so that a message
+            // sent to a named endpoint costs one boxed future, not one per reference.
+            let depth = self.depth;
+            let result = match self.follow_references(node, msg) {
+                Ok(Sender::Leaf(leaf)) => self.send_leaf(leaf, msg, root).await,
+                // Boxed: a group's future is large, and leaves are the common case.
+                Ok(Sender::Group(group)) => Box::pin(self.send_group(group, msg)).await,
+                Err(failure) => Err(failure),
+            };
+            self.depth = depth;
+            result
+        })
+    }
+
+    /// The leaf or group that `node` stands for: `node` itself, or what its `key` (or
+    /// `key-expression`) names, followed through further references. Each reference followed
+    /// counts towards [`MAX_REFERENCE_DEPTH`]; the caller restores the depth.
+    fn follow_references<'n>(
+        &mut self,
+        mut node: &'n Node,
+        msg: &MessageContext,
+    ) -> Result<Sender<'n>, Failure>
+    where
+        'a: 'n,
+    {
+        loop {
+            node = match node {
+                Node::Leaf(leaf) => return Ok(Sender::Leaf(leaf)),
+                Node::Group(group) => return Ok(Sender::Group(group)),
                 Node::Indirect { key, .. } => {
                     let target = self.named(key)?;
                     self.enter(key)?;
-                    let result = self.send_node(target, msg, root).await;
-                    self.depth -= 1;
-                    result
+                    target
                 }
                 Node::Resolving(r) => {
                     let key = r
                         .expression
                         .evaluate_string_in(msg, &self.env.xpath_scope())
                         .map_err(|e| Failure::final_(MediationError::from(e)))?;
-                    let key = key.trim().to_owned();
+                    let key = key.trim();
                     if key.is_empty() {
                         return Err(Failure::final_(MediationError::mediator(format!(
                             "the key-expression `{}` gave no endpoint key",
                             r.text
                         ))));
                     }
-                    let target = self.named(&key)?;
-                    self.enter(&key)?;
-                    let result = self.send_node(target, msg, root).await;
-                    self.depth -= 1;
-                    result
+                    let target = self.named(key)?;
+                    self.enter(key)?;
+                    target
                 }
-            }
-        })
+            };
+        }
     }
 
     fn enter(&mut self, key: &str) -> Result<(), Failure> {
@@ -444,10 +472,12 @@ impl<'a> Exchange<'a> {
         msg: &MessageContext,
         response: InboundResponse,
     ) -> (InboundResponse, Option<FailedAnswer>) {
+        // `soap_fault::inspect` reads the body: its future is boxed, so that the common case
+        // (no inspection) does not carry its size in every sender's future.
         let options = &self.options;
         if options.fail_on_soap_fault {
             // The options decide about SOAP faults: FORCE_ERROR_ON_SOAP_FAULT is not read.
-            let (response, fault) = soap_fault::inspect(response).await;
+            let (response, fault) = Box::pin(soap_fault::inspect(response)).await;
             let failed = match fault {
                 Some(fault) => Some(FailedAnswer::SoapFault(fault)),
                 None if options.fail_on_error_status && !response.status().is_success() => {
@@ -461,7 +491,7 @@ impl<'a> Exchange<'a> {
             return (response, Some(FailedAnswer::Status));
         }
         if !leaf.stateless && soap_fault::forced(msg) {
-            return match soap_fault::inspect(response).await {
+            return match Box::pin(soap_fault::inspect(response)).await {
                 (response, Some(fault)) => (response, Some(FailedAnswer::ForcedSoapFault(fault))),
                 (response, None) => (response, None),
             };

@@ -505,10 +505,45 @@ impl Endpoints {
             Some(def) => self.inner.node_for(def)?,
         };
         let mut exchange = Exchange::with_options(&self.inner, env, options);
-        let result = exchange.send_node(&node, msg, true).await;
-        self.finish(&node, msg, result, env).await
+        match exchange.send_node(&node, msg, true).await {
+            Ok(response) => {
+                wire::apply_response(msg, response);
+                Ok(CallOutcome::Response)
+            }
+            // Boxed: a fault handler's future is large, and answers are the common case.
+            Err(failure) => Box::pin(self.fail(&node, msg, failure, env)).await,
+        }
     }
 
+    /// What a failed call leaves: the failure's answer (if any) on `msg`, then a discard,
+    /// the endpoint's `onError` sequence, or the error.
+    async fn fail(
+        &self,
+        node: &Node,
+        msg: &mut MessageContext,
+        mut failure: Failure,
+        env: &Env,
+    ) -> Result<CallOutcome, MediationError> {
+        if let Some(response) = failure.response.take() {
+            // A response taken as a failure (a SOAP fault under
+            // FORCE_ERROR_ON_SOAP_FAULT, an answer failed by the call's options): the
+            // fault handler gets the response message, as Synapse's does.
+            wire::apply_response(msg, *response);
+        }
+        if failure.discard {
+            msg.set_fault(failure.error.to_fault());
+            return Ok(CallOutcome::Discarded);
+        }
+        match self.inner.on_error_of(node, 0) {
+            Some(key) => {
+                let _stopped = env.handle_error(&key, msg, failure.error).await?;
+                Ok(CallOutcome::Handled)
+            }
+            None => Err(failure.error),
+        }
+    }
+
+    /// [`fail`](Self::fail) for a failed `result`; the answer on `msg` otherwise.
     async fn finish(
         &self,
         node: &Node,
@@ -521,25 +556,7 @@ impl Endpoints {
                 wire::apply_response(msg, response);
                 Ok(CallOutcome::Response)
             }
-            Err(mut failure) => {
-                if let Some(response) = failure.response.take() {
-                    // A response taken as a failure (a SOAP fault under
-                    // FORCE_ERROR_ON_SOAP_FAULT, an answer failed by the call's options): the
-                    // fault handler gets the response message, as Synapse's does.
-                    wire::apply_response(msg, *response);
-                }
-                if failure.discard {
-                    msg.set_fault(failure.error.to_fault());
-                    return Ok(CallOutcome::Discarded);
-                }
-                match self.inner.on_error_of(node, 0) {
-                    Some(key) => {
-                        let _stopped = env.handle_error(&key, msg, failure.error).await?;
-                        Ok(CallOutcome::Handled)
-                    }
-                    None => Err(failure.error),
-                }
-            }
+            Err(failure) => self.fail(node, msg, failure, env).await,
         }
     }
 
