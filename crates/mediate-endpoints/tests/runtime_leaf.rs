@@ -524,3 +524,60 @@ async fn dynamic_timeout_settings_are_evaluated_per_message() {
         .unwrap();
     assert_eq!(outcome, CallOutcome::Discarded);
 }
+
+#[tokio::test]
+async fn key_references_are_followed_through_chains_and_loops_are_refused() {
+    let a = Backend::text("A").await;
+    let endpoints = builder()
+        .endpoint("A", address(&a.url("/")))
+        .endpoint("ToA", EndpointDefinition::indirect("A"))
+        .endpoint("ToToA", EndpointDefinition::indirect("ToA"))
+        .endpoint("Loop", EndpointDefinition::indirect("Loop"))
+        .endpoint("Ping", EndpointDefinition::indirect("Pong"))
+        .endpoint("Pong", EndpointDefinition::indirect("Ping"))
+        .build()
+        .unwrap();
+    // A chain of keys ends at the address, as often as it is used.
+    for _ in 0..2 {
+        let mut msg = MessageContext::from_text("x");
+        endpoints
+            .call(
+                Some(&EndpointDefinition::indirect("ToToA")),
+                &mut msg,
+                &Env::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(body_text(&mut msg).await, "A");
+    }
+    // A key that names itself, directly or through another, is an error, not a hang.
+    for (key, named) in [("Loop", "Loop"), ("Ping", "Pong")] {
+        let mut msg = MessageContext::from_text("x");
+        let err = endpoints
+            .call(
+                Some(&EndpointDefinition::indirect(key)),
+                &mut msg,
+                &Env::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.message().contains("refers to itself"),
+            "{key}: {}",
+            err.message()
+        );
+        assert!(err.message().contains(named) || err.message().contains(key));
+    }
+    // A key-expression that gives nothing names no endpoint.
+    let resolving = def(r#"<endpoint key-expression="get-property('unset')"/>"#);
+    let mut msg = MessageContext::from_text("x");
+    let err = endpoints
+        .call(Some(&resolving), &mut msg, &Env::default())
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("gave no endpoint key"),
+        "{}",
+        err.message()
+    );
+}
