@@ -249,8 +249,9 @@ struct HeadTimer {
 }
 
 impl HeadTimer {
-    fn start(&mut self) {
-        self.waiting_since = None;
+    /// A new wait for a head, begun at `since` (`None`: at its first poll).
+    fn start(&mut self, since: Option<tokio::time::Instant>) {
+        self.waiting_since = since;
     }
 
     /// Whether the wait for the current head has lasted the limit.
@@ -287,18 +288,33 @@ enum Next {
     Refuse(crate::h1::Refusal),
 }
 
-/// Serves the HTTP/1.1 requests of one connection. `buf` holds bytes already read (the ones
-/// looked at to tell HTTP/1.1 from HTTP/2).
-#[allow(clippy::too_many_arguments)]
+/// An accepted connection to serve HTTP/1.1 on.
+pub(crate) struct Connection {
+    pub(crate) reader: Reader,
+    pub(crate) writer: Writer,
+    /// Bytes already read (the ones looked at to tell HTTP/1.1 from HTTP/2).
+    pub(crate) buf: BytesMut,
+    pub(crate) limits: Limits,
+    pub(crate) server: Arc<crate::server::Shared>,
+    pub(crate) remote: std::net::SocketAddr,
+    /// When it was accepted: the first head's timeout counts from here.
+    pub(crate) accepted: tokio::time::Instant,
+}
+
+/// Serves the HTTP/1.1 requests of one connection until it closes or `stopping` changes.
 pub(crate) async fn serve_connection(
-    reader: Reader,
-    mut writer: Writer,
-    buf: BytesMut,
-    limits: Limits,
-    server: Arc<crate::server::Shared>,
-    remote: std::net::SocketAddr,
+    connection: Connection,
     stopping: tokio::sync::watch::Receiver<()>,
 ) {
+    let Connection {
+        reader,
+        mut writer,
+        buf,
+        limits,
+        server,
+        remote,
+        accepted,
+    } = connection;
     let side: Shared = Arc::new(Mutex::new(ReadSide {
         io: reader,
         buf,
@@ -314,8 +330,11 @@ pub(crate) async fn serve_connection(
     let mut spans: Vec<Span> = Vec::new();
     let mut out: Vec<u8> = Vec::new();
     let mut signal = stopping.clone();
+    // The first head's wait began at the accept (the first byte may have been waited for
+    // already); every later one begins when the previous response has been written.
+    let mut first_wait = Some(accepted);
     loop {
-        timer.start();
+        timer.start(first_wait.take());
         // Held across the wait, so that shutdown wakes a connection waiting for a request.
         let mut stop = std::pin::pin!(signal.changed());
         let mut stop_seen = false;
@@ -362,6 +381,12 @@ pub(crate) async fn serve_connection(
                 tracing::debug!(%remote, status = refusal.status.as_u16(), reason = %refusal.reason, "request refused");
                 out.clear();
                 write_status_line(&mut out, refusal.status, None);
+                // The listener's own headers, as on every response it writes.
+                if let Some(value) = server.server_header() {
+                    out.extend_from_slice(b"server: ");
+                    out.extend_from_slice(value.as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                }
                 write_date(&mut out);
                 out.extend_from_slice(b"content-length: 0\r\nconnection: close\r\n\r\n");
                 let _ = writer.write_all(&out).await;

@@ -406,12 +406,15 @@ pub async fn serve(
                 let acceptor = acceptor.clone();
                 let limits = limits.clone();
                 connections.spawn(async move {
+                    // The head timeout of a new connection counts from its accept: the first
+                    // byte, the protocol's preface and the first head all fall within it.
+                    let accepted = tokio::time::Instant::now();
                     // The first byte must come within the head timeout, and a connection that
                     // has sent nothing when shutdown starts is dropped rather than waited for.
                     if let Some(limit) = header_read_timeout {
                         let mut first = [0u8; 1];
                         tokio::select! {
-                            peeked = tokio::time::timeout(limit, stream.peek(&mut first)) => match peeked {
+                            peeked = tokio::time::timeout_at(accepted + limit, stream.peek(&mut first)) => match peeked {
                                 Ok(Ok(n)) if n > 0 => {}
                                 Ok(Ok(_)) => return,
                                 Ok(Err(err)) => {
@@ -452,7 +455,9 @@ pub async fn serve(
                             true
                         };
                         let decided = match header_read_timeout {
-                            Some(limit) => tokio::time::timeout(limit, decided).await.unwrap_or(false),
+                            Some(limit) => tokio::time::timeout_at(accepted + limit, decided)
+                                .await
+                                .unwrap_or(false),
                             None => decided.await,
                         };
                         if !decided {
@@ -472,7 +477,16 @@ pub async fn serve(
                         return;
                     }
                     drop(watcher);
-                    h1_server::serve_connection(reader, writer, start, limits, shared, remote, stopping).await;
+                    let connection = h1_server::Connection {
+                        reader,
+                        writer,
+                        buf: start,
+                        limits,
+                        server: shared,
+                        remote,
+                        accepted,
+                    };
+                    h1_server::serve_connection(connection, stopping).await;
                 });
             }
             Some(done) = connections.join_next(), if !connections.is_empty() => {
@@ -603,6 +617,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The listener's own `Server` header ([`ServerConfig::server_header`]).
+    pub(crate) fn server_header(&self) -> Option<&HeaderValue> {
+        self.server_header.as_ref()
+    }
+
     async fn answer(
         &self,
         request: Request<Incoming>,

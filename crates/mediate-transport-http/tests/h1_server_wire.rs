@@ -17,7 +17,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use http::{Request, Response, StatusCode};
 use mediate_message::{BodyError, BodyStream, PendingBody};
-use mediate_transport_http::{ResponseBody, ServerConfig, handler_fn};
+use mediate_transport_http::{MI_SERVER, ResponseBody, ServerConfig, handler_fn};
 use support::{Server, find, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -703,6 +703,8 @@ async fn assert_refused(server: &Server, request: &[u8], expected: u16) {
     assert_eq!(reply.header("connection"), Some("close"), "{what:?}");
     assert_eq!(reply.header("content-length"), Some("0"), "{what:?}");
     assert!(reply.header("date").is_some(), "{what:?}");
+    // The listener's Server header, as on its other responses.
+    assert_eq!(reply.header("server"), Some(MI_SERVER), "{what:?}");
     conn.expect_closed().await;
 }
 
@@ -1049,6 +1051,32 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_head_timeout() {
         sent.elapsed() >= limit,
         "closed after {:?}, before the head timeout",
         sent.elapsed()
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_connection_has_one_head_timeout_from_its_accept() {
+    // The wait for the first byte and the wait for the rest of the head are one wait: a
+    // client that sends its first byte late has only what is left of the limit for the rest.
+    let limit = Duration::from_millis(1000);
+    let mut config = ServerConfig::default();
+    config.header_read_timeout = Some(limit);
+    let server = route_server(config).await;
+    let opened = Instant::now();
+    let mut conn = Conn::open(&server).await;
+    tokio::time::sleep(limit * 8 / 10).await;
+    conn.send("G").await;
+    conn.expect_closed().await;
+    let closed = opened.elapsed();
+    assert!(
+        closed >= limit,
+        "closed after {closed:?}, before the head timeout"
+    );
+    // Counted twice (first byte, then head), it would close at 1.8 s.
+    assert!(
+        closed < limit * 16 / 10,
+        "closed after {closed:?}: the first byte's wait was not counted"
     );
     server.stop().await;
 }
