@@ -626,7 +626,14 @@ async fn write_response(
                 ended = true;
                 break;
             }
-            Some(Some(Err(err))) => return Err(io::Error::other(err)),
+            Some(Some(Err(err))) => {
+                // The head (and what of the body came before) still goes out: the client
+                // sees the answer cut short, as when a later piece fails, rather than a
+                // connection closed without one.
+                let _ = writer.write_all(out).await;
+                let _ = writer.flush().await;
+                return Err(io::Error::other(err));
+            }
             Some(Some(Ok(frame))) => {
                 let Ok(data) = frame.into_data() else {
                     continue;

@@ -301,6 +301,7 @@ fn unknown_length_text() -> Vec<u8> {
 /// - `/ignore`: answers `ignored` without touching the body;
 /// - `/stream`: answers [`unknown_length_stream`];
 /// - `/broken-stream`: a body of unknown length that fails after `partial`;
+/// - `/broken-at-once`: a body of 10 bytes whose first read fails;
 /// - `/status/NNN`: answers status NNN with a body `body of NNN`;
 /// - `/status-stream/NNN`: answers status NNN with a body of unknown length;
 /// - `/reason`: `200` with the reason phrase `Fine Thanks`;
@@ -339,6 +340,13 @@ async fn route(request: Request<Option<PendingBody>>) -> Response<ResponseBody> 
             });
             let stream = futures::stream::iter([Ok(Bytes::from_static(b"partial"))]).chain(failure);
             Response::new(ResponseBody::from_stream(Box::pin(stream), None))
+        }
+        "/broken-at-once" => {
+            // The body fails before any of it could go with the head.
+            let stream = futures::stream::iter([Err::<Bytes, _>(BodyError::Read(
+                "the backend went away".to_owned(),
+            ))]);
+            Response::new(ResponseBody::from_stream(Box::pin(stream), Some(10)))
         }
         "/reason" => {
             let mut response = Response::new(ResponseBody::full("reasoned"));
@@ -624,6 +632,22 @@ async fn a_response_body_that_fails_midway_is_cut_without_the_last_chunk() {
     body.extend(conn.closed().await);
     // The client can tell the body is incomplete: the last chunk never comes.
     assert_eq!(body, b"7\r\npartial\r\n");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_response_body_that_fails_at_once_still_sends_its_head() {
+    // The client gets the status and sees the body cut short (fewer bytes than announced,
+    // then the close), not a connection closed without an answer.
+    let server = route_server(ServerConfig::default()).await;
+    let mut conn = Conn::open(&server).await;
+    conn.send("GET /broken-at-once HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let rest = conn.closed().await;
+    let text = String::from_utf8_lossy(&rest).into_owned();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text:?}");
+    assert!(text.contains("content-length: 10\r\n"), "{text:?}");
+    assert!(text.ends_with("\r\n\r\n"), "no body bytes: {text:?}");
     server.stop().await;
 }
 
