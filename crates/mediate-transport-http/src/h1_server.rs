@@ -13,11 +13,14 @@
 //! - responses with `Content-Length` when the body's length is known, chunked otherwise
 //!   (delimited by the close for an HTTP/1.0 client); no body for `HEAD`, `1xx`, `204`, `304`;
 //!   the `Date` header cached per second;
-//! - a body the handler did not read is skipped (up to 64 KiB, else the connection is closed);
+//! - a body the handler did not read is skipped (up to 64 KiB, else the connection is closed,
+//!   lingering: what the client still sends is read and dropped for a while, so that it can
+//!   read the answer instead of seeing a reset);
 //! - malformed heads answered `400`, oversize ones `431` (`414` for the request line), an
 //!   unknown transfer coding `501`, each closing the connection;
 //! - the head timeout ([`ServerConfig::header_read_timeout`](crate::ServerConfig)) from the
-//!   moment the server waits for a head, armed once per connection and moved only when it fires;
+//!   moment the server waits for a head (for the first, from the accept), armed once per
+//!   connection and moved only when it fires;
 //! - on shutdown, a connection waiting for a head closes at once, one serving a request closes
 //!   after its response.
 
@@ -53,6 +56,13 @@ const COALESCE: usize = 16 * 1024;
 /// A request body left unread by the handler is skipped up to this much; beyond, the
 /// connection is closed instead.
 const DRAIN_MAX: u64 = 64 * 1024;
+/// A connection closed while its client may still be sending (a request body left unread, a
+/// refused head) reads off and discards what comes for up to this long, so that the close
+/// does not reset the connection before the client has read the answer (nginx's
+/// `lingering_time`).
+const LINGER_TIME: Duration = Duration::from_secs(30);
+/// ... and stops once nothing has come for this long (nginx's `lingering_timeout`).
+const LINGER_IDLE: Duration = Duration::from_secs(5);
 /// The read buffer's size.
 const READ_SIZE: usize = 8 * 1024;
 /// The most a read of a large body asks for at once.
@@ -391,6 +401,7 @@ pub(crate) async fn serve_connection(
                 out.extend_from_slice(b"content-length: 0\r\nconnection: close\r\n\r\n");
                 let _ = writer.write_all(&out).await;
                 let _ = writer.shutdown().await;
+                linger(&side, &stopping).await;
                 return;
             }
         };
@@ -457,7 +468,42 @@ pub(crate) async fn serve_connection(
         };
         if !keep || !drain(&side).await {
             let _ = writer.shutdown().await;
+            if may_be_sending(&side) {
+                linger(&side, &stopping).await;
+            }
             return;
+        }
+    }
+}
+
+/// Whether the client may still be sending on a connection about to close: its request
+/// body is neither read to its end nor held by someone who will read it.
+fn may_be_sending(side: &Shared) -> bool {
+    let s = lock(side);
+    !s.held && !matches!(s.body, BodyLeft::Done | BodyLeft::Broken)
+}
+
+/// A lingering close: after the write side is shut, reads and discards what the client still
+/// sends, until it closes, goes quiet for [`LINGER_IDLE`], [`LINGER_TIME`] has passed, or
+/// shutdown begins. Closing with unread bytes would make the kernel reset the connection,
+/// and a client still sending can then lose the answer it has not read yet.
+async fn linger(side: &Shared, stopping: &tokio::sync::watch::Receiver<()>) {
+    // A clone sees a shutdown that began before (the listener's receiver is never waited on).
+    let mut stopping = stopping.clone();
+    let until = tokio::time::Instant::now() + LINGER_TIME;
+    loop {
+        let read = poll_fn(|cx| {
+            let mut s = lock(side);
+            s.buf.clear();
+            s.poll_fill(cx)
+        });
+        let idle_until = (tokio::time::Instant::now() + LINGER_IDLE).min(until);
+        tokio::select! {
+            read = tokio::time::timeout_at(idle_until, read) => match read {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return,
+            },
+            _ = stopping.changed() => return,
         }
     }
 }

@@ -65,6 +65,9 @@
 //! each closes its connection, and the server goes on serving the others. A request body the
 //! handler left unread is skipped when the response has gone out (up to 64 KiB; beyond, the
 //! connection is closed), after whoever still holds it (a `send` streaming it on) has let it go.
+//! A connection closed while its client may still be sending lingers as nginx's do: what still
+//! comes is read and dropped (for up to 30 s, until 5 s pass without any), so that the close
+//! does not reset the connection before the client has read its answer.
 //!
 //! # Error codes (client)
 //!

@@ -651,6 +651,47 @@ async fn a_response_body_that_fails_at_once_still_sends_its_head() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn an_answer_before_a_large_upload_ends_reaches_the_client_and_the_rest_is_read_off() {
+    // `/ignore` answers without reading the body; with 4 MiB still coming, the connection
+    // closes after the answer (too much to skip). The close lingers: what the client still
+    // sends is read and dropped, so the client gets the whole answer and the upload is not
+    // reset halfway.
+    let server = route_server(ServerConfig::default()).await;
+    let socket = within(TcpStream::connect(server.addr)).await.unwrap();
+    let (mut from_server, mut to_server) = socket.into_split();
+    let total = 4 * 1024 * 1024;
+    let head = format!("POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: {total}\r\n\r\n");
+    within(to_server.write_all(head.as_bytes())).await.unwrap();
+    let upload = tokio::spawn(async move {
+        let piece = vec![b'x'; 16 * 1024];
+        let mut sent = 0;
+        while sent < total {
+            if to_server.write_all(&piece).await.is_err() {
+                return (sent, false);
+            }
+            sent += piece.len();
+        }
+        (sent, true)
+    });
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        match within(from_server.read(&mut chunk)).await {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            Err(err) => panic!("{err} after {:?}", String::from_utf8_lossy(&answer)),
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text:?}");
+    assert!(text.contains("connection: close\r\n"), "{text:?}");
+    assert!(text.ends_with("\r\n\r\nignored"), "{text:?}");
+    let (sent, whole) = within(upload).await.unwrap();
+    assert!(whole, "the upload was reset after {sent} of {total} bytes");
+    server.stop().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Connection: close
 // ---------------------------------------------------------------------------------------------
