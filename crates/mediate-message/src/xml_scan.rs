@@ -511,26 +511,29 @@ impl<'a> Scanner<'a> {
     /// A qualified name at `self.i`: its range and the position of its colon, if any (both
     /// parts ASCII NCNames).
     fn qname(&mut self) -> Option<Name> {
-        let from = self.i;
-        let mut colon = None;
-        let mut part_start = true;
-        let mut j = from;
-        while let Some(&c) = self.b.get(j) {
-            match BYTE_CLASS[usize::from(c)] & !TEXT_STOP {
-                NAME_START => part_start = false,
-                NAME_CHAR if !part_start => {}
-                COLON if !part_start && colon.is_none() => {
-                    colon = Some(j);
-                    part_start = true;
-                }
-                // A non-ASCII name character is the tree's to judge; so is a misplaced
-                // digit, `-`, `.` or `:`.
-                NAME_CHAR | COLON | NON_ASCII => return None,
-                _ => break,
+        let b = self.b;
+        let class = |j: usize| b.get(j).map(|&c| BYTE_CLASS[usize::from(c)] & !TEXT_STOP);
+        // A part: a name-start character, then name characters (the common case, one table
+        // look-up per byte).
+        let part = |mut j: usize| -> Option<usize> {
+            if class(j) != Some(NAME_START) {
+                return None;
             }
             j += 1;
+            while matches!(class(j), Some(NAME_START | NAME_CHAR)) {
+                j += 1;
+            }
+            Some(j)
+        };
+        let from = self.i;
+        let mut j = part(from)?;
+        let mut colon = None;
+        if class(j) == Some(COLON) {
+            colon = Some(j);
+            j = part(j + 1)?;
         }
-        if part_start {
+        // A second colon, or a non-ASCII name character, is the tree's to judge.
+        if matches!(class(j), Some(COLON | NON_ASCII)) {
             return None;
         }
         self.i = j;
