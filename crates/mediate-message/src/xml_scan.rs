@@ -72,6 +72,17 @@ static BYTE_CLASS: [u8; 256] = {
     }
     t
 };
+/// Whether a byte is an ASCII name character ([`NAME_START`] or [`NAME_CHAR`]).
+static NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let class = BYTE_CLASS[c] & !TEXT_STOP;
+        t[c] = class == NAME_START || class == NAME_CHAR;
+        c += 1;
+    }
+    t
+};
 const OTHER: u8 = 0;
 const NAME_START: u8 = 1;
 const NAME_CHAR: u8 = 2;
@@ -513,17 +524,18 @@ impl<'a> Scanner<'a> {
     fn qname(&mut self) -> Option<Name> {
         let b = self.b;
         let class = |j: usize| b.get(j).map(|&c| BYTE_CLASS[usize::from(c)] & !TEXT_STOP);
-        // A part: a name-start character, then name characters (the common case, one table
+        // A part: a name-start character, then name characters (the common case: one table
         // look-up per byte).
-        let part = |mut j: usize| -> Option<usize> {
+        let part = |j: usize| -> Option<usize> {
             if class(j) != Some(NAME_START) {
                 return None;
             }
-            j += 1;
-            while matches!(class(j), Some(NAME_START | NAME_CHAR)) {
-                j += 1;
-            }
-            Some(j)
+            let rest = &b[j + 1..];
+            let len = rest
+                .iter()
+                .position(|&c| !NAME_BYTE[usize::from(c)])
+                .unwrap_or(rest.len());
+            Some(j + 1 + len)
         };
         let from = self.i;
         let mut j = part(from)?;
