@@ -133,11 +133,15 @@ pub fn outbound(msg: &mut MessageContext) -> Result<Outbound, MediationError> {
         _ => explicit.or(content_type),
     };
     if let Some(ct) = &content_type {
-        let value = HeaderValue::from_str(ct).map_err(|_| {
-            MediationError::mediator(format!(
-                "the content type `{ct}` is not a valid HTTP header value"
-            ))
-        })?;
+        // The message's own header when it says the same (a pass-through): shared, not copied.
+        let value = match msg.transport_headers().get(header::CONTENT_TYPE) {
+            Some(same) if same.as_bytes() == ct.as_bytes() => same.clone(),
+            _ => HeaderValue::from_str(ct).map_err(|_| {
+                MediationError::mediator(format!(
+                    "the content type `{ct}` is not a valid HTTP header value"
+                ))
+            })?,
+        };
         headers.insert(header::CONTENT_TYPE, value);
     }
     Ok(Outbound {

@@ -123,6 +123,9 @@ pub struct HyperSender {
     /// driven by, that thread's runtime, so a request and its connection never wake each
     /// other across threads (a `current_thread` runtime per core).
     shared: Arc<Shared>,
+    /// [`ClientConfig::user_agent`] as a header value, made once (`None`: none, or not a
+    /// valid header value).
+    user_agent: Option<HeaderValue>,
 }
 
 impl fmt::Debug for HyperSender {
@@ -147,8 +150,17 @@ impl HyperSender {
 
     /// A sender with `config`.
     pub fn with_config(config: ClientConfig) -> Self {
+        // MI's agent is static text: its clones then share no counter between threads.
+        let user_agent = config.user_agent.as_deref().and_then(|agent| {
+            if agent == MI_USER_AGENT {
+                Some(HeaderValue::from_static(MI_USER_AGENT))
+            } else {
+                HeaderValue::from_str(agent).ok()
+            }
+        });
         Self {
             shared: Arc::new(Shared::new(config)),
+            user_agent,
         }
     }
 
@@ -220,10 +232,8 @@ impl HttpSender for HyperSender {
         let out_headers = out.headers_mut();
         if let Some(agent) = agent {
             out_headers.insert(header::USER_AGENT, agent);
-        } else if let Some(agent) = &config.user_agent
-            && let Ok(value) = HeaderValue::from_str(agent)
-        {
-            out_headers.insert(header::USER_AGENT, value);
+        } else if let Some(agent) = &self.user_agent {
+            out_headers.insert(header::USER_AGENT, agent.clone());
         }
         if let Some(date) = date {
             out_headers.insert(header::DATE, date);

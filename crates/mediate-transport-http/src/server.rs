@@ -349,10 +349,14 @@ pub async fn serve(
 ) -> io::Result<()> {
     let local = listener.local_addr()?;
     let builder = Arc::new(builder(&config));
-    let server_header = config
-        .server_header
-        .as_deref()
-        .and_then(|s| HeaderValue::from_str(s).ok());
+    // MI's name is static text: its clones (one per response) then count no references.
+    let server_header = config.server_header.as_deref().and_then(|s| {
+        if s == MI_SERVER {
+            Some(HeaderValue::from_static(MI_SERVER))
+        } else {
+            HeaderValue::from_str(s).ok()
+        }
+    });
     #[cfg(feature = "tls")]
     let https = config.tls.is_some();
     #[cfg(not(feature = "tls"))]
