@@ -33,10 +33,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use futures::FutureExt;
 use http::header::HeaderValue;
 use http::{HeaderMap, Method, Version};
-use http_body_util::BodyExt;
 use mediate_core::transport::SendErrorKind;
 use mediate_message::BodyError;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -45,13 +43,10 @@ use tokio::net::TcpStream;
 use crate::body::{IdleTimer, Peer, Progress, ResponseBody};
 use crate::h1::{
     ChunkedDecoder, Decoded, Framing, RequestFraming, ResponseHead, Span, parse_response,
-    write_chunk_size, write_request_head,
+    write_request_head,
 };
+use crate::h1_write::{self, RestFailed};
 use crate::pool::Release;
-
-/// Bytes of request body copied into the head's buffer so that head and body go out in one
-/// write; a larger body (or chunk) is written from its own buffer.
-const COALESCE: usize = 16 * 1024;
 
 /// The read buffer's size for heads and small bodies.
 const READ_SIZE: usize = 8 * 1024;
@@ -250,48 +245,18 @@ impl Connection {
         );
         let chunked = framing == RequestFraming::Chunked;
         let mut sent: u64 = 0;
-        let mut ended = framing == RequestFraming::None || framing == RequestFraming::Length(0);
         // What of the body is ready now goes with the head, in one write (up to COALESCE).
-        let mut large: Option<Bytes> = None;
-        while !ended && self.write.len() < COALESCE {
-            match body.frame().now_or_never() {
-                None => break,
-                Some(None) => ended = true,
-                Some(Some(Err(err))) => return Err(body_failed(&err)),
-                Some(Some(Ok(frame))) => {
-                    let Ok(data) = frame.into_data() else {
-                        continue;
-                    };
-                    if data.is_empty() {
-                        continue;
-                    }
-                    sent += data.len() as u64;
-                    if chunked {
-                        write_chunk_size(&mut self.write, data.len());
-                    }
-                    if data.len() > COALESCE {
-                        large = Some(data);
-                        break;
-                    }
-                    self.write.extend_from_slice(&data);
-                    if chunked {
-                        self.write.extend_from_slice(b"\r\n");
-                    }
-                }
-            }
-        }
-        if ended && chunked {
-            self.write.extend_from_slice(b"0\r\n\r\n");
-        }
+        let (ended, large) =
+            if framing == RequestFraming::None || framing == RequestFraming::Length(0) {
+                (true, None)
+            } else {
+                let taken = h1_write::coalesce(body, &mut self.write, chunked, &mut sent)
+                    .map_err(|err| body_failed(&err))?;
+                (taken.ended, taken.large)
+            };
         // The whole request is in the buffer: sent again as it is if need be (`resend`).
         let whole_in_first = ended && large.is_none();
-        let first = match large.take() {
-            None => self.io.write_all(&self.write).await,
-            Some(data) => {
-                let tail: &[u8] = if chunked { b"\r\n" } else { b"" };
-                write_all_vectored(&mut self.io, &[&self.write, &data, tail]).await
-            }
-        };
+        let first = h1_write::write_first(&mut self.io, &self.write, large.as_ref(), chunked).await;
         if let Err(err) = first {
             let mut failed = Failed::connection(
                 io_kind(&err),
@@ -351,43 +316,15 @@ impl Connection {
         chunked: bool,
         sent: &mut u64,
     ) -> Result<(), Failed> {
-        let write_failed = |err: io::Error| {
-            Failed::connection(
-                io_kind(&err),
-                format!("writing the request body to the backend failed: {err}"),
-            )
-        };
-        loop {
-            match body.frame().await {
-                None => break,
-                Some(Err(err)) => return Err(body_failed(&err)),
-                Some(Ok(frame)) => {
-                    let Ok(data) = frame.into_data() else {
-                        continue;
-                    };
-                    if data.is_empty() {
-                        continue;
-                    }
-                    *sent += data.len() as u64;
-                    if chunked {
-                        self.write.clear();
-                        write_chunk_size(&mut self.write, data.len());
-                        write_all_vectored(&mut self.io, &[&self.write, &data, b"\r\n"])
-                            .await
-                            .map_err(write_failed)?;
-                    } else {
-                        self.io.write_all(&data).await.map_err(write_failed)?;
-                    }
-                }
-            }
-        }
-        if chunked {
-            self.io
-                .write_all(b"0\r\n\r\n")
-                .await
-                .map_err(write_failed)?;
-        }
-        Ok(())
+        h1_write::write_rest(&mut self.io, &mut self.write, body, chunked, sent)
+            .await
+            .map_err(|failed| match failed {
+                RestFailed::Body(err) => body_failed(&err),
+                RestFailed::Write(err) => Failed::connection(
+                    io_kind(&err),
+                    format!("writing the request body to the backend failed: {err}"),
+                ),
+            })
     }
 
     /// Reads the response head. `replayable`: an end of input before any byte of it means the
@@ -452,42 +389,6 @@ fn body_failed(err: &BodyError) -> Failed {
         stateful: false,
         replayable: false,
     }
-}
-
-/// Writes all of `parts`, in as few system calls as the stream allows.
-pub(crate) async fn write_all_vectored<W: AsyncWrite + Unpin + ?Sized>(
-    io: &mut W,
-    parts: &[&[u8]],
-) -> io::Result<()> {
-    let mut index = 0;
-    let mut offset = 0;
-    while index < parts.len() {
-        if parts[index].len() == offset {
-            index += 1;
-            offset = 0;
-            continue;
-        }
-        let slices: Vec<io::IoSlice<'_>> =
-            std::iter::once(io::IoSlice::new(&parts[index][offset..]))
-                .chain(parts[index + 1..].iter().map(|p| io::IoSlice::new(p)))
-                .collect();
-        let mut n = io.write_vectored(&slices).await?;
-        if n == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        while n > 0 && index < parts.len() {
-            let left = parts[index].len() - offset;
-            if n >= left {
-                n -= left;
-                index += 1;
-                offset = 0;
-            } else {
-                offset += n;
-                n = 0;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// How the rest of a response body is delimited.

@@ -32,27 +32,22 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures::FutureExt;
 use http::header;
 use http::{Response, StatusCode};
-use http_body_util::BodyExt;
 use mediate_message::{BodyError, PendingBody};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::body::{IdleTimer, Peer, ResponseBody, poll_idle};
 use crate::h1::{
-    ChunkedDecoder, Decoded, Framing, RequestHead, Span, parse_request, write_chunk_size,
-    write_decimal, write_header,
+    ChunkedDecoder, Decoded, Framing, RequestHead, Span, parse_request, write_decimal, write_header,
 };
-use crate::h1_client::write_all_vectored;
+use crate::h1_write::{self, RestFailed};
 
 /// The read side of a connection: a boxed read half.
 pub(crate) type Reader = Box<dyn AsyncRead + Send + Unpin>;
 /// The write side of a connection.
 pub(crate) type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 
-/// Bytes of response body copied next to the head so both go out in one write.
-const COALESCE: usize = 16 * 1024;
 /// A request body left unread by the handler is skipped up to this much; beyond, the
 /// connection is closed instead.
 const DRAIN_MAX: u64 = 64 * 1024;
@@ -663,80 +658,27 @@ async fn write_response(
         return Ok(keep);
     }
     // What of the body is ready goes with the head.
-    let mut ended = false;
-    let mut large: Option<Bytes> = None;
-    while out.len() < COALESCE {
-        match body.frame().now_or_never() {
-            None => break,
-            Some(None) => {
-                ended = true;
-                break;
-            }
-            Some(Some(Err(err))) => {
-                // The head (and what of the body came before) still goes out: the client
-                // sees the answer cut short, as when a later piece fails, rather than a
-                // connection closed without one.
-                let _ = writer.write_all(out).await;
-                let _ = writer.flush().await;
-                return Err(io::Error::other(err));
-            }
-            Some(Some(Ok(frame))) => {
-                let Ok(data) = frame.into_data() else {
-                    continue;
-                };
-                if data.is_empty() {
-                    continue;
-                }
-                if chunked {
-                    write_chunk_size(out, data.len());
-                }
-                if data.len() > COALESCE {
-                    large = Some(data);
-                    break;
-                }
-                out.extend_from_slice(&data);
-                if chunked {
-                    out.extend_from_slice(b"\r\n");
-                }
-            }
+    let mut sent = 0;
+    let taken = match h1_write::coalesce(&mut body, out, chunked, &mut sent) {
+        Ok(taken) => taken,
+        Err(err) => {
+            // The head (and what of the body came before) still goes out: the client sees
+            // the answer cut short, as when a later piece fails, rather than a connection
+            // closed without one.
+            let _ = writer.write_all(out).await;
+            let _ = writer.flush().await;
+            return Err(io::Error::other(err));
         }
-    }
-    if ended && chunked {
-        out.extend_from_slice(b"0\r\n\r\n");
-    }
-    match large.take() {
-        None => writer.write_all(out).await?,
-        Some(data) => {
-            let tail: &[u8] = if chunked { b"\r\n" } else { b"" };
-            write_all_vectored(writer, &[out, &data, tail]).await?;
-        }
-    }
-    if !ended {
-        let mut size = Vec::with_capacity(20);
-        loop {
-            match body.frame().await {
-                None => break,
-                Some(Err(err)) => return Err(io::Error::other(err)),
-                Some(Ok(frame)) => {
-                    let Ok(data) = frame.into_data() else {
-                        continue;
-                    };
-                    if data.is_empty() {
-                        continue;
-                    }
-                    if chunked {
-                        size.clear();
-                        write_chunk_size(&mut size, data.len());
-                        write_all_vectored(writer, &[&size, &data, b"\r\n"]).await?;
-                    } else {
-                        writer.write_all(&data).await?;
-                    }
-                }
-            }
-        }
-        if chunked {
-            writer.write_all(b"0\r\n\r\n").await?;
-        }
+    };
+    h1_write::write_first(writer, out, taken.large.as_ref(), chunked).await?;
+    if !taken.ended {
+        out.clear();
+        h1_write::write_rest(writer, out, &mut body, chunked, &mut sent)
+            .await
+            .map_err(|failed| match failed {
+                RestFailed::Body(err) => io::Error::other(err),
+                RestFailed::Write(err) => err,
+            })?;
     }
     writer.flush().await?;
     Ok(keep)

@@ -142,6 +142,7 @@ mod client;
 mod h1;
 mod h1_client;
 mod h1_server;
+mod h1_write;
 mod message;
 mod pool;
 mod server;
