@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod affinity;
 mod check;
 mod eval;
 mod serve;
@@ -119,6 +120,11 @@ pub(crate) struct ServeArgs {
     /// How log lines are written.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
+    /// Whether each serving thread (one per core) is bound to a CPU of its own. `auto` binds
+    /// them when there is one for every CPU the process may use (a VM, a cpuset, taskset),
+    /// and not under a CPU quota.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = affinity::CpuAffinity::Auto)]
+    pub(crate) cpu_affinity: affinity::CpuAffinity,
 }
 
 /// Arguments of `mediate check`.

@@ -15,6 +15,7 @@ use mediate::runtime::{Runtime, ServerConfig};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::affinity::Placement;
 use crate::{LogFormat, ServeArgs};
 
 /// Exit status when an artifact has a problem (nothing is served).
@@ -28,24 +29,35 @@ const CANNOT_START: u8 = 2;
 /// and all accepting on the same listening sockets (the way nginx runs a worker per core): a
 /// connection, its mediation and its backend connections stay on one thread, with no
 /// cross-thread wake-ups or work stealing on the way. This thread is one of them, and also
-/// runs the management port and the signal handling.
+/// runs the management port and the signal handling. Where `--cpu-affinity` says so, each
+/// serving thread is bound to a CPU of its own ([`crate::affinity`]).
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     init_logging(args.log_format);
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .thread_name("mediate")
-        .build()
-    {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let placement = Arc::new(Placement::plan(args.cpu_affinity, threads));
+    let rt = match serving_runtime(&placement).thread_name("mediate").build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(CANNOT_START);
         }
     };
-    rt.block_on(serve(args))
+    rt.block_on(serve(args, threads, placement))
 }
 
-async fn serve(args: &ServeArgs) -> ExitCode {
+/// The builder of a serving thread's runtime. Its blocking-pool threads, started from a
+/// serving thread that may be bound to one CPU, get the process's whole CPU set back.
+fn serving_runtime(placement: &Arc<Placement>) -> tokio::runtime::Builder {
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_all();
+    if !placement.cpus().is_empty() {
+        let placement = Arc::clone(placement);
+        builder.on_thread_start(move || placement.unbind());
+    }
+    builder
+}
+
+async fn serve(args: &ServeArgs, threads: usize, placement: Arc<Placement>) -> ExitCode {
     let started = Instant::now();
     match std::fs::read_dir(&args.dir) {
         Ok(_) => {}
@@ -180,7 +192,7 @@ async fn serve(args: &ServeArgs) -> ExitCode {
         tls_config.tls = Some(tls);
         listeners.push((listener, tls_config));
     }
-    let served = serve_on_every_core(&runtime, listeners, &stop_rx).await;
+    let served = serve_on_every_core(&runtime, listeners, &stop_rx, threads, &placement).await;
     readiness.set_not_ready();
     // The management port stops with the rest; a client holding it open does not keep the
     // process alive past the grace period.
@@ -203,8 +215,9 @@ async fn serve_on_every_core(
     runtime: &Runtime,
     listeners: Vec<(TcpListener, ServerConfig)>,
     stop_rx: &watch::Receiver<bool>,
+    threads: usize,
+    placement: &Arc<Placement>,
 ) -> std::io::Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut listeners = listeners
         .into_iter()
         .map(|(listener, config)| Ok((listener.into_std()?, config)))
@@ -215,18 +228,19 @@ async fn serve_on_every_core(
             .iter()
             .map(|(listener, config)| Ok((join_shared(listener)?, config.clone())))
             .collect::<std::io::Result<Vec<_>>>()?;
-        let (runtime, stop) = (runtime.clone(), stop_rx.clone());
+        let (runtime, stop, placement) = (runtime.clone(), stop_rx.clone(), Arc::clone(placement));
         let thread = std::thread::Builder::new()
             .name(format!("mediate-http-{i}"))
             .spawn(move || -> std::io::Result<()> {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
+                placement.bind_serving(i);
+                let rt = serving_runtime(&placement).build()?;
                 rt.block_on(serve_all(&runtime, own, &stop))
             })?;
         others.push(thread);
     }
-    tracing::debug!(threads, "serving");
+    // Bound last, so that the threads started above did not inherit this thread's CPU.
+    placement.bind_serving(0);
+    tracing::debug!(threads, cpus = ?placement.cpus(), "serving");
     let mut served = serve_all(runtime, std::mem::take(&mut listeners), stop_rx).await;
     for thread in others {
         // Joined off this thread: it keeps running the management port meanwhile.

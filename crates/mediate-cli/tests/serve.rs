@@ -210,3 +210,95 @@ fn a_bad_artifact_stops_the_server_from_starting() {
     assert!(stderr.contains("api.xml:3:17:"), "{stderr}");
     assert!(stderr.contains("did you mean `log`"), "{stderr}");
 }
+
+/// The CPUs of a `Cpus_allowed_list` line of `/proc/…/status` (`0-3,6`), in order.
+#[cfg(target_os = "linux")]
+fn cpus_allowed(status_path: &Path) -> Vec<usize> {
+    let status = std::fs::read_to_string(status_path).expect("read status");
+    let list = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .expect("Cpus_allowed_list")
+        .trim();
+    let mut cpus = Vec::new();
+    for part in list.split(',') {
+        let (lo, hi) = part.split_once('-').unwrap_or((part, part));
+        let (lo, hi): (usize, usize) = (lo.parse().expect("cpu"), hi.parse().expect("cpu"));
+        cpus.extend(lo..=hi);
+    }
+    cpus
+}
+
+/// The serving threads' CPU sets of a running `mediate serve`: the main thread and the
+/// `mediate-http-N` ones.
+#[cfg(target_os = "linux")]
+fn serving_thread_cpus(pid: u32) -> Vec<Vec<usize>> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("tasks") {
+        let task = task.expect("task").path();
+        let comm = std::fs::read_to_string(task.join("comm")).unwrap_or_default();
+        let is_main = task.file_name().and_then(|n| n.to_str()) == Some(&pid.to_string());
+        if is_main || comm.starts_with("mediate-http-") {
+            found.push(cpus_allowed(&task.join("status")));
+        }
+    }
+    found
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn serving_threads_get_a_cpu_each_when_there_is_one_per_allowed_cpu_and_none_when_off() {
+    let allowed = cpus_allowed(Path::new("/proc/self/status"));
+    // What the server computes too: it inherits this process's CPU set and limits.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let bound = threads > 1 && allowed.len() == threads;
+    let expected = |serving: &[Vec<usize>]| {
+        if bound {
+            // One CPU each, all different: together the whole set.
+            let mut sorted = serving.to_vec();
+            sorted.sort();
+            serving.len() == threads && sorted.concat() == allowed
+        } else {
+            serving.len() == threads && serving.iter().all(|cpus| *cpus == allowed)
+        }
+    };
+
+    let server = Server::start(&example_project(), &[]);
+    server.wait_ready();
+    // Answering: the serving threads have started (each binds itself as it starts).
+    assert_eq!(
+        request(server.http, "GET", "/nothing-here", None)
+            .expect("answer")
+            .0,
+        404
+    );
+    let pid = server.child.as_ref().expect("running").id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut serving = serving_thread_cpus(pid);
+    while !expected(&serving) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        serving = serving_thread_cpus(pid);
+    }
+    assert!(
+        expected(&serving),
+        "allowed {allowed:?}, {threads} threads, bound: {bound}; serving threads' CPUs: {serving:?}"
+    );
+    let (status, stderr) = server.terminate();
+    assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
+
+    let server = Server::start(&example_project(), &["--cpu-affinity", "off"]);
+    server.wait_ready();
+    assert_eq!(
+        request(server.http, "GET", "/nothing-here", None)
+            .expect("answer")
+            .0,
+        404
+    );
+    let pid = server.child.as_ref().expect("running").id();
+    let serving = serving_thread_cpus(pid);
+    assert_eq!(serving.len(), threads, "{serving:?}");
+    assert!(serving.iter().all(|cpus| *cpus == allowed), "{serving:?}");
+    let (status, stderr) = server.terminate();
+    assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
+}
