@@ -38,7 +38,12 @@ use mediate_message::{MessageContext, PropertyValue, Scope};
 use crate::format::axis2_flag;
 use crate::{MediationError, Sequence};
 
-type ReplyFn = Box<dyn FnOnce(MessageContext) + Send>;
+/// Where the reply goes: a transport's callback, or a channel its request waits on.
+enum ReplyTo {
+    Callback(Box<dyn FnOnce(MessageContext) + Send>),
+    /// No box: the engine's own requests wait on this (one allocation less per request).
+    Channel(tokio::sync::oneshot::Sender<MessageContext>),
+}
 
 /// Where a message's reply goes: one reply per client request, whoever sends it first
 /// (`respond`, `send` in the response flow, an early `202 Accepted` for `FORCE_SC_ACCEPTED`).
@@ -51,7 +56,7 @@ pub struct Responder {
 
 /// What a [`Responder`]'s clones share, in one allocation.
 struct Shared {
-    reply: Mutex<Option<ReplyFn>>,
+    reply: Mutex<Option<ReplyTo>>,
     /// Set when a branch that runs on after the request flow (a `send`'s response) will
     /// answer: the end of the request flow then leaves the reply to it.
     pending: AtomicBool,
@@ -69,9 +74,29 @@ impl fmt::Debug for Responder {
 impl Responder {
     /// A responder that hands the reply to `reply` (a transport sends it to the client).
     pub fn new(reply: impl FnOnce(MessageContext) + Send + 'static) -> Self {
+        Self::to(ReplyTo::Callback(Box::new(reply)))
+    }
+
+    /// A responder whose reply arrives on the receiver; the receiver sees the channel closed
+    /// when every clone of the responder is gone without a reply.
+    ///
+    /// ```
+    /// use mediate_core::exchange::Responder;
+    /// use mediate_message::MessageContext;
+    ///
+    /// let (responder, mut reply) = Responder::channel();
+    /// responder.respond(MessageContext::from_text("hi")).expect("the first reply");
+    /// assert_eq!(reply.try_recv().expect("sent").payload_as_text().unwrap(), "hi");
+    /// ```
+    pub fn channel() -> (Self, tokio::sync::oneshot::Receiver<MessageContext>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (Self::to(ReplyTo::Channel(tx)), rx)
+    }
+
+    fn to(reply: ReplyTo) -> Self {
         Self {
             shared: Arc::new(Shared {
-                reply: Mutex::new(Some(Box::new(reply))),
+                reply: Mutex::new(Some(reply)),
                 pending: AtomicBool::new(false),
             }),
         }
@@ -86,8 +111,13 @@ impl Responder {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
         match reply {
-            Some(reply) => {
+            Some(ReplyTo::Callback(reply)) => {
                 reply(msg);
+                Ok(())
+            }
+            Some(ReplyTo::Channel(tx)) => {
+                // A receiver gone (its client left) wants no reply; that is not a second one.
+                let _ = tx.send(msg);
                 Ok(())
             }
             None => Err(Box::new(msg)),

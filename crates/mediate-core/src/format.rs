@@ -181,15 +181,21 @@ fn outbound_without_body(msg: &MessageContext) -> Outbound {
 /// (`PassThroughTransportUtils.determineHttpStatusCode`): axis2 `HTTP_SC` when set (and a
 /// status code); otherwise `202` for axis2 `SC_ACCEPTED`, `500` when the payload is a SOAP fault
 /// (unless axis2 `FAULTS_AS_HTTP_200` is true), else `200`. The reason phrase is axis2
-/// `HTTP_SC_DESC`, when set.
+/// `HTTP_SC_DESC`, when set and not the status's standard phrase (the one a response carries
+/// without being told: a backend's `200 OK` passed on needs no phrase of its own).
 ///
 /// A body never read is not looked at (MI cannot see a fault in an unbuilt message either).
 pub fn response_status(msg: &MessageContext) -> (StatusCode, Option<String>) {
-    let reason = msg
-        .axis2_properties()
-        .get("HTTP_SC_DESC")
-        .map(PropertyValue::as_string)
-        .filter(|r| !r.is_empty());
+    let status = status_of(msg);
+    let reason = msg.axis2_properties().get("HTTP_SC_DESC").and_then(|r| {
+        with_text(r, |text| {
+            (!text.is_empty() && Some(text) != status.canonical_reason()).then(|| text.to_owned())
+        })
+    });
+    (status, reason)
+}
+
+fn status_of(msg: &MessageContext) -> StatusCode {
     // `scoped_property(Axis2, "HTTP_SC")` without its copies: the stored property, else the
     // message's status (whose text would parse back to itself).
     let code = match msg.axis2_properties().get("HTTP_SC") {
@@ -199,16 +205,15 @@ pub fn response_status(msg: &MessageContext) -> (StatusCode, Option<String>) {
     if let Some(code) = code
         && let Ok(status) = StatusCode::from_u16(code)
     {
-        return (status, reason);
+        return status;
     }
-    let status = if axis2_flag(msg, "SC_ACCEPTED") {
+    if axis2_flag(msg, "SC_ACCEPTED") {
         StatusCode::ACCEPTED
     } else if !axis2_flag(msg, "FAULTS_AS_HTTP_200") && is_soap_fault(msg) {
         StatusCode::INTERNAL_SERVER_ERROR
     } else {
         StatusCode::OK
-    };
-    (status, reason)
+    }
 }
 
 /// Whether the payload (already read) is a SOAP envelope whose Body holds a `Fault`.
@@ -262,7 +267,7 @@ impl OutboundFlags {
         };
         let options = &mut flags.options;
         for (name, value) in msg.axis2_properties() {
-            let flag = match name.as_str() {
+            let flag = match name.as_ref() {
                 "NO_ENTITY_BODY" => &mut flags.no_entity_body,
                 // MI's FORCE_HTTP_CONTENT_LENGTH asks for the same; the length a pass-through
                 // body arrived with is kept either way (COPY_CONTENT_LENGTH_FROM_INCOMING).
@@ -747,6 +752,23 @@ mod tests {
         assert_eq!(
             response_status(&msg),
             (StatusCode::IM_A_TEAPOT, Some("Teapot".to_owned()))
+        );
+        // The standard phrase of the status is what goes out without one.
+        msg.set_scoped_property(Scope::Axis2, "HTTP_SC_DESC", "I'm a teapot")
+            .unwrap();
+        assert_eq!(response_status(&msg), (StatusCode::IM_A_TEAPOT, None));
+        // A backend's `200 OK` passed on: no phrase of its own.
+        msg.set_scoped_property(Scope::Axis2, "HTTP_SC", 200)
+            .unwrap();
+        msg.set_scoped_property(Scope::Axis2, "HTTP_SC_DESC", "OK")
+            .unwrap();
+        assert_eq!(response_status(&msg), (StatusCode::OK, None));
+        // A phrase for another status than the one sent is the client's to see.
+        msg.set_scoped_property(Scope::Axis2, "HTTP_SC_DESC", "Not Found")
+            .unwrap();
+        assert_eq!(
+            response_status(&msg),
+            (StatusCode::OK, Some("Not Found".to_owned()))
         );
 
         let fault = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>soapenv:Server</faultcode><faultstring>x</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#;

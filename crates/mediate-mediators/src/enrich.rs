@@ -1031,7 +1031,7 @@ impl EnrichMediator {
                 Ok(())
             }
             Outcome::Property(scope, name, value) => {
-                msg.set_scoped_property(scope, &name, value)?;
+                msg.set_scoped_property(scope, name, value)?;
                 Ok(())
             }
         }

@@ -569,7 +569,7 @@ impl PropertyMediator {
                 _ => {}
             }
         }
-        msg.set_scoped_property(store, &self.name, value)?;
+        msg.set_scoped_property(store, self.name.clone(), value)?;
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! MI keeps about a message.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
@@ -12,7 +13,7 @@ use serde_json::Value;
 use crate::body::{BodyError, PendingBody};
 use crate::error::Error;
 use crate::payload::{Payload, PayloadKind, mime_essence};
-use crate::property::{PropertyMap, PropertyValue, Scope, VariableValue};
+use crate::property::{PropertyMap, PropertyName, PropertyValue, Scope, VariableValue};
 use crate::xml::{Envelope, EnvelopeOrigin, XmlDocument};
 
 /// Content type given to JSON payloads built here.
@@ -65,6 +66,7 @@ struct Request {
     query: Vec<(String, String)>,
     path_params: HashMap<String, String>,
     status: Option<StatusCode>,
+    remote_addr: Option<IpAddr>,
 }
 
 /// One message flowing through the engine (MI's `MessageContext`).
@@ -577,7 +579,7 @@ impl MessageContext {
     }
 
     /// Sets a default-scope property.
-    pub fn set_property(&mut self, name: impl Into<String>, value: impl Into<PropertyValue>) {
+    pub fn set_property(&mut self, name: impl Into<PropertyName>, value: impl Into<PropertyValue>) {
         self.inner.properties.insert(name.into(), value.into());
     }
 
@@ -610,7 +612,7 @@ impl MessageContext {
     /// A property of any scope kept on the message. Transport properties are
     /// headers (case-insensitive names; several values joined with `, `).
     /// Besides the stored ones, the axis2 scope answers `HTTP_SC`,
-    /// `HTTP_METHOD`, `REST_URL_POSTFIX`, `messageType` and `ContentType`
+    /// `HTTP_METHOD`, `REST_URL_POSTFIX`, `REMOTE_ADDR`, `messageType` and `ContentType`
     /// from the message's facts, and the default scope answers `ERROR_CODE`,
     /// `ERROR_MESSAGE`, `ERROR_DETAIL`, `ERROR_EXCEPTION` and `MESSAGE_FORMAT`.
     /// `registry`, `system` and `env` are not on the message: `None`.
@@ -662,6 +664,11 @@ impl MessageContext {
             "REST_URL_POSTFIX" => self
                 .rest_url_postfix()
                 .map(|s| PropertyValue::String(s.to_owned())),
+            "REMOTE_ADDR" => self
+                .inner
+                .request
+                .remote_addr
+                .map(|ip| PropertyValue::String(ip.to_string())),
             "messageType" => Some(PropertyValue::String(self.message_type())),
             "ContentType" => Some(PropertyValue::String(
                 self.inner.payload.content_type.clone(),
@@ -672,24 +679,25 @@ impl MessageContext {
 
     /// Sets a property of a scope kept on the message. Transport values are
     /// printed with [`PropertyValue::as_string`] and must be valid header values.
+    /// A `&'static str` name is kept without a copy.
     pub fn set_scoped_property(
         &mut self,
         scope: Scope,
-        name: &str,
+        name: impl Into<PropertyName>,
         value: impl Into<PropertyValue>,
     ) -> Result<(), Error> {
         let value = value.into();
         match scope {
             Scope::Default => {
-                self.inner.properties.insert(name.to_owned(), value);
+                self.inner.properties.insert(name.into(), value);
             }
             Scope::Axis2 => {
-                self.inner.axis2.insert(name.to_owned(), value);
+                self.inner.axis2.insert(name.into(), value);
             }
             Scope::Operation => {
-                self.inner.operation.insert(name.to_owned(), value);
+                self.inner.operation.insert(name.into(), value);
             }
-            Scope::Transport => self.set_transport_header(name, &value.as_string())?,
+            Scope::Transport => self.set_transport_header(&name.into(), &value.as_string())?,
             Scope::Registry => return Err(Error::ScopeNotOnMessage("registry")),
             Scope::System => return Err(Error::ScopeNotOnMessage("system")),
             Scope::Env => return Err(Error::ScopeNotOnMessage("env")),
@@ -918,6 +926,17 @@ impl MessageContext {
     /// Sets the HTTP status.
     pub fn set_status(&mut self, status: StatusCode) {
         self.inner.request.status = Some(status);
+    }
+
+    /// The IP address of the client the request came from (axis2 `REMOTE_ADDR`).
+    pub fn remote_addr(&self) -> Option<IpAddr> {
+        self.inner.request.remote_addr
+    }
+
+    /// Sets the client's IP address, which the axis2 scope answers as `REMOTE_ADDR` (text
+    /// made only when asked for).
+    pub fn set_remote_addr(&mut self, ip: IpAddr) {
+        self.inner.request.remote_addr = Some(ip);
     }
 
     // ----- fault facts ------------------------------------------------------------

@@ -58,7 +58,8 @@ pub use error::Error;
 pub use json_xml::{JsonXmlError, json_to_xml, xml_to_json};
 pub use payload::{PayloadKind, mime_essence};
 pub use property::{
-    PropertyMap, PropertyValue, Scope, VariableValue, java_double_to_string, java_float_to_string,
+    PropertyMap, PropertyName, PropertyValue, Scope, VariableValue, java_double_to_string,
+    java_float_to_string,
 };
 pub use xml::{
     Envelope, EnvelopeOrigin, MAX_XML_DEPTH, MAX_XML_NODES, PAYLOAD_NS, SOAP11_NS, SOAP12_NS,

@@ -1,5 +1,6 @@
 //! Typed property and variable values, and MI's property scopes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -10,7 +11,16 @@ use crate::xml::XmlValue;
 /// A property map of one scope. It hashes with foldhash (hashbrown's default hasher, randomly
 /// seeded per process) rather than std's SipHash: a request sets and reads a dozen properties,
 /// and SipHash over those short names was a measurable share of a pass-through request.
-pub type PropertyMap = HashMap<String, PropertyValue, foldhash::fast::RandomState>;
+///
+/// Its keys are [`PropertyName`]s: the names the engine sets on every message
+/// (`REST_API_CONTEXT`, `HTTP_SC_DESC`, …) are `&'static str` and cost no allocation; names
+/// that come from configuration or are built per message are owned. Look a key up with a
+/// `&str` (`map.get("HTTP_SC")`).
+pub type PropertyMap = HashMap<PropertyName, PropertyValue, foldhash::fast::RandomState>;
+
+/// A property's name: borrowed for the fixed names known at compile time, owned otherwise.
+/// `"NAME"`, a `String` and a `Cow<'static, str>` all convert into it.
+pub type PropertyName = Cow<'static, str>;
 
 /// A typed property value (the `type` attribute of MI's property mediator).
 #[derive(Debug, Clone, PartialEq)]

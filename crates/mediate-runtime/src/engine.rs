@@ -409,10 +409,8 @@ impl Engine {
         send: Option<Arc<Sequence>>,
     ) -> MessageContext {
         let env = &self.snapshot.env;
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        msg.extensions_mut().insert(Responder::new(move |reply| {
-            let _ = tx.send(reply);
-        }));
+        let (responder, rx) = Responder::channel();
+        msg.extensions_mut().insert(responder);
         if flows.out_sequence.is_none() && flows.fault_sequence.is_none() {
             // The default path, as readers take a message without one (no allocation).
             msg.extensions_mut().remove::<ResponsePath>();

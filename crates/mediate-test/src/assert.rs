@@ -534,7 +534,7 @@ fn known_names(msg: &MessageContext, scope: Scope) -> String {
         Scope::Operation => msg.operation_properties(),
         _ => return String::new(),
     };
-    let mut names: Vec<&str> = map.keys().map(String::as_str).collect();
+    let mut names: Vec<&str> = map.keys().map(AsRef::as_ref).collect();
     names.sort_unstable();
     format!(" (set: {names:?})")
 }

@@ -404,7 +404,7 @@ impl TestMessage {
             if scope == Scope::Axis2 && name == "messageType" {
                 msg.set_message_type(value.as_string());
             }
-            if let Err(e) = msg.set_scoped_property(scope, &name, value) {
+            if let Err(e) = msg.set_scoped_property(scope, name.clone(), value) {
                 panic!("TestMessage: cannot set {scope}-scope property `{name}`: {e}");
             }
         }

@@ -277,7 +277,7 @@ impl Recorder {
             properties: msg
                 .properties()
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
             variables: msg
                 .variables()

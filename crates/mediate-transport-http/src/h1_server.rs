@@ -287,7 +287,8 @@ impl HeadTimer {
 
 /// How waiting for a head ended.
 enum Next {
-    Head(Box<RequestHead>),
+    /// A request head, left in the caller's slot (no box per request).
+    Head,
     /// The client closed, went silent past the head timeout, or shutdown began while idle.
     Close,
     Refuse(crate::h1::Refusal),
@@ -343,11 +344,15 @@ pub(crate) async fn serve_connection(
         // Held across the wait, so that shutdown wakes a connection waiting for a request.
         let mut stop = std::pin::pin!(signal.changed());
         let mut stop_seen = false;
+        let mut parsed: Option<RequestHead> = None;
         let next = poll_fn(|cx| {
             let mut s = lock(&side);
             loop {
                 match parse_request(&mut s.buf, limits.max_head, limits.max_headers, &mut spans) {
-                    Ok(Some(head)) => return Poll::Ready(Next::Head(Box::new(head))),
+                    Ok(Some(head)) => {
+                        parsed = Some(head);
+                        return Poll::Ready(Next::Head);
+                    }
                     Ok(None) => {}
                     Err(refusal) => return Poll::Ready(Next::Refuse(refusal)),
                 }
@@ -379,10 +384,11 @@ pub(crate) async fn serve_connection(
             }
         })
         .await;
-        let head = match next {
-            Next::Head(head) => head,
-            Next::Close => return,
-            Next::Refuse(refusal) => {
+        let head = match (next, parsed) {
+            (Next::Head, Some(head)) => head,
+            // (`Head` always leaves one; nothing to serve without it.)
+            (Next::Head, None) | (Next::Close, _) => return,
+            (Next::Refuse(refusal), _) => {
                 tracing::debug!(%remote, status = refusal.status.as_u16(), reason = %refusal.reason, "request refused");
                 out.clear();
                 write_status_line(&mut out, refusal.status, None);
@@ -405,7 +411,7 @@ pub(crate) async fn serve_connection(
             framing,
             keep_alive,
             expects_continue,
-        } = *head;
+        } = head;
         let is_head = parts.method == http::Method::HEAD;
         let http_10 = parts.version == http::Version::HTTP_10;
         let body = {

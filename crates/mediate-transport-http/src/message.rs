@@ -1,13 +1,11 @@
 //! Between HTTP and the engine's [`MessageContext`]: a request in, a response out.
 
-use std::net::IpAddr;
-
 use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode};
 use mediate_core::format::{self, axis2_flag, body_error};
 use mediate_core::transport::OutboundBody;
 use mediate_core::{MediationError, codes};
-use mediate_message::{MessageContext, PendingBody, Scope};
+use mediate_message::{MessageContext, PendingBody};
 
 use crate::body::ResponseBody;
 use crate::server::RemoteAddr;
@@ -22,31 +20,9 @@ pub fn request_to_message(request: Request<Option<PendingBody>>) -> MessageConte
     let remote = parts.extensions.get::<RemoteAddr>().copied();
     let mut msg = MessageContext::from_http_request_streaming(parts, body);
     if let Some(RemoteAddr(addr)) = remote {
-        // Setting an axis2 property never fails.
-        let _ = msg.set_scoped_property(Scope::Axis2, "REMOTE_ADDR", ip_text(addr.ip()));
+        msg.set_remote_addr(addr.ip());
     }
     msg
-}
-
-/// An IP address as text; IPv4 without the formatting machinery (this runs for every request).
-fn ip_text(ip: IpAddr) -> String {
-    let IpAddr::V4(v4) = ip else {
-        return ip.to_string();
-    };
-    let mut text = String::with_capacity(15);
-    for (i, octet) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
-            text.push('.');
-        }
-        if octet >= 100 {
-            text.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            text.push(char::from(b'0' + octet / 10 % 10));
-        }
-        text.push(char::from(b'0' + octet % 10));
-    }
-    text
 }
 
 /// The HTTP response for a reply message (see
@@ -134,25 +110,10 @@ mod tests {
     use super::*;
     use bytes::Bytes;
     use http_body_util::BodyExt;
+    use mediate_message::Scope;
 
     fn run<F: std::future::Future>(f: F) -> F::Output {
         futures::executor::block_on(f)
-    }
-
-    #[test]
-    fn ip_text_is_the_display_text() {
-        for ip in [
-            "0.0.0.0",
-            "10.1.2.3",
-            "127.0.0.1",
-            "192.168.100.255",
-            "9.99.100.250",
-            "::1",
-            "2001:db8::7",
-        ] {
-            let ip: IpAddr = ip.parse().unwrap();
-            assert_eq!(ip_text(ip), ip.to_string());
-        }
     }
 
     #[test]

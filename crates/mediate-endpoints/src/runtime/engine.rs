@@ -308,17 +308,19 @@ impl<'a> Exchange<'a> {
         }
         let resolved = leaf.resolve(msg, &self.env.xpath_scope());
         let (method, url) = self.target(leaf, msg)?;
-        let uri = parse_http_uri(&url).map_err(|e| {
+        let uri = parse_http_uri(url).map_err(|e| {
             Failure::final_(MediationError::mediator(format!(
                 "endpoint `{}`: {e}",
                 leaf.label
             )))
         })?;
+        // Sharing the URL's text: no copy.
+        let sent_to = uri.clone();
         let Outbound { mut request, taken } =
             wire::outbound_request(msg, method.clone(), uri).map_err(Failure::final_)?;
         let timeout = resolved.timeout.unwrap_or(self.inner.global_timeout);
         request.timeout = Some(timeout);
-        tracing::debug!(endpoint = %leaf.label, %method, url = %url, "sending to endpoint");
+        tracing::debug!(endpoint = %leaf.label, %method, url = %sent_to, "sending to endpoint");
         let started = Instant::now();
         let result = tokio::time::timeout(timeout, self.inner.sender.send(request)).await;
         let elapsed = started.elapsed();
@@ -330,6 +332,7 @@ impl<'a> Exchange<'a> {
                         if matches!(leaf.target, Target::Http { .. }) {
                             msg.set_rest_url_postfix("");
                         }
+                        let url = sent_to.to_string();
                         let answer = Answer {
                             method: &method,
                             url: &url,
@@ -373,9 +376,9 @@ impl<'a> Exchange<'a> {
                 let code = self.options.error_code.unwrap_or(e.code());
                 leaf.on_failure(code, resolved.suspension.as_ref(), now);
                 metrics::record_failure(&leaf.label, code, elapsed);
-                tracing::warn!(endpoint = %leaf.label, code, transport_code = e.code(), state = %e.state(), url = %url, error = %e, "endpoint send failed");
+                tracing::warn!(endpoint = %leaf.label, code, transport_code = e.code(), state = %e.state(), url = %sent_to, error = %e, "endpoint send failed");
                 let error = MediationError::backend(e.code(), transport_message(e.kind()))
-                    .with_detail(format!("{method} {url}: {}", e.message()))
+                    .with_detail(format!("{method} {sent_to}: {}", e.message()))
                     .retryable(true)
                     .with_source(e);
                 Err(Failure {
@@ -392,18 +395,18 @@ impl<'a> Exchange<'a> {
                 metrics::record_failure(&leaf.label, code, elapsed);
                 tracing::warn!(
                     endpoint = %leaf.label,
-                    url = %url,
+                    url = %sent_to,
                     timeout_ms = timeout.as_millis() as u64,
                     action = resolved.action.as_str(),
                     "no response within the endpoint timeout; dropping the message"
                 );
                 let detail = if detail.is_empty() {
                     format!(
-                        "no response from {method} {url} within {} ms",
+                        "no response from {method} {sent_to} within {} ms",
                         timeout.as_millis()
                     )
                 } else {
-                    format!("{method} {url}: {detail}")
+                    format!("{method} {sent_to}: {detail}")
                 };
                 let error = MediationError::backend(codes::CONNECTION_TIMEOUT, "Send timeout")
                     .with_detail(detail)
@@ -879,8 +882,8 @@ pub(crate) fn none_ready_recipients(group: &Group) -> MediationError {
     )
 }
 
-/// Parses an absolute `http`/`https` URL.
-fn parse_http_uri(url: &str) -> Result<Uri, String> {
+/// Parses an absolute `http`/`https` URL, keeping its text (no copy).
+fn parse_http_uri(url: String) -> Result<Uri, String> {
     if let Some((scheme, _)) = url.split_once(':')
         && !scheme.contains('/')
         && !scheme.eq_ignore_ascii_case("http")
@@ -890,8 +893,9 @@ fn parse_http_uri(url: &str) -> Result<Uri, String> {
             "`{url}` uses the `{scheme}` transport; mediate sends over HTTP and HTTPS only"
         ));
     }
-    let uri: Uri = url
-        .parse()
+    let text = bytes::Bytes::from(url);
+    let url = String::from_utf8_lossy(&text);
+    let uri = Uri::from_maybe_shared(text.clone())
         .map_err(|e| format!("`{url}` is not a valid URL: {e}"))?;
     match uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}

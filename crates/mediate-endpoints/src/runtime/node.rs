@@ -630,7 +630,7 @@ impl Property {
             Some(PropertyScope::Axis2) => Scope::Axis2,
             Some(PropertyScope::Axis2Client) => return Ok(()),
         };
-        msg.set_scoped_property(scope, &self.name, PropertyValue::String(value))
+        msg.set_scoped_property(scope, self.name.clone(), PropertyValue::String(value))
             .map_err(|err| format!("endpoint property `{}`: {err}", self.name))
     }
 }

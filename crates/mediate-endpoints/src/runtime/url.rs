@@ -179,7 +179,7 @@ pub(crate) fn expand_template(
     }
     for (name, value) in msg.properties() {
         if name.starts_with(URI_VAR) || name.starts_with(QUERY_PARAM) {
-            context.insert(name.as_str(), value.as_string());
+            context.insert(name.as_ref(), value.as_string());
         }
     }
     let expanded = parsed

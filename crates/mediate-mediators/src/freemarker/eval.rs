@@ -861,12 +861,12 @@ impl<'a> Renderer<'a> {
             ScopeHash::Ctx => msg
                 .properties()
                 .keys()
-                .map(|k| Cow::Borrowed(k.as_str()))
+                .map(|k| Cow::Borrowed(k.as_ref()))
                 .collect(),
             ScopeHash::Axis2 => msg
                 .axis2_properties()
                 .keys()
-                .map(|k| Cow::Borrowed(k.as_str()))
+                .map(|k| Cow::Borrowed(k.as_ref()))
                 .collect(),
             ScopeHash::Trp => msg
                 .transport_headers()
