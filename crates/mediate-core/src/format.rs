@@ -100,9 +100,50 @@ pub struct Outbound {
 /// Fails when the payload cannot be read in the format it claims (JSON that does not parse,
 /// XML that cannot map to JSON): code [`codes::MESSAGE_PARSING_ERROR`].
 pub fn outbound(msg: &mut MessageContext) -> Result<Outbound, MediationError> {
+    let headers = wire_headers(msg.transport_headers());
+    outbound_with(msg, headers)
+}
+
+/// [`outbound`] for a reply that is sent and not used again (a transport answering its
+/// client): the message's transport headers are moved out and filtered where they are, not
+/// copied. The excluded headers named in `keep` stay unless the `Connection` header names them
+/// (a transport that preserves the backend's `Server`, `Date` or `User-Agent`, as MI's
+/// `http.headers.preserve` does); everything else is as [`outbound`] puts it.
+pub fn outbound_reply(
+    msg: &mut MessageContext,
+    keep: &[HeaderName],
+) -> Result<Outbound, MediationError> {
+    let mut headers = std::mem::take(msg.transport_headers_mut());
+    let has_connection = headers.contains_key(header::CONNECTION);
+    // One at a time, without a list: a reply drops a few of its ten or so headers.
+    // `Connection` itself goes last, as what it names is read from it.
+    while let Some(name) = headers
+        .keys()
+        .find(|name| {
+            let named = has_connection && connection_lists(&headers, name);
+            *name != header::CONNECTION
+                && (named || (is_excluded_header(name) && !keep.contains(name)))
+        })
+        .cloned()
+    {
+        headers.remove(name);
+    }
+    if has_connection {
+        headers.remove(header::CONNECTION);
+    }
+    outbound_with(msg, headers)
+}
+
+/// [`outbound`]'s content type and body, with `headers` the headers to send less the ones
+/// dropped. A `Content-Type` among them is the message's own: shared when the one sent says
+/// the same.
+fn outbound_with(
+    msg: &mut MessageContext,
+    mut headers: HeaderMap,
+) -> Result<Outbound, MediationError> {
     let flags = OutboundFlags::of(msg);
     let options = flags.options;
-    let mut headers = wire_headers(msg.transport_headers());
+    let original = headers.remove(header::CONTENT_TYPE);
     if flags.no_entity_body {
         drop(msg.take_unread_body());
         return Ok(Outbound {
@@ -134,7 +175,10 @@ pub fn outbound(msg: &mut MessageContext) -> Result<Outbound, MediationError> {
     };
     if let Some(ct) = &content_type {
         // The message's own header when it says the same (a pass-through): shared, not copied.
-        let value = match msg.transport_headers().get(header::CONTENT_TYPE) {
+        let original = original
+            .as_ref()
+            .or_else(|| msg.transport_headers().get(header::CONTENT_TYPE));
+        let value = match original {
             Some(same) if same.as_bytes() == ct.as_bytes() => same.clone(),
             _ => HeaderValue::from_str(ct).map_err(|_| {
                 MediationError::mediator(format!(
@@ -325,18 +369,27 @@ pub fn is_excluded_header(name: &HeaderName) -> bool {
 /// [excluded](is_excluded_header) ones, the ones a `Connection` header names, and
 /// `Content-Type` (which the formatter sets).
 fn wire_headers(headers: &HeaderMap) -> HeaderMap {
-    let named: Vec<HeaderName> = if headers.contains_key(header::CONNECTION) {
-        connection_named(headers)
-    } else {
-        Vec::new()
-    };
+    let has_connection = headers.contains_key(header::CONNECTION);
     let mut out = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
-        if *name != header::CONTENT_TYPE && !is_excluded_header(name) && !named.contains(name) {
+        if *name != header::CONTENT_TYPE
+            && !is_excluded_header(name)
+            && !(has_connection && connection_lists(headers, name))
+        {
             out.append(name.clone(), value.clone());
         }
     }
     out
+}
+
+/// Whether a `Connection` header of `headers` names `name` (its tokens, any case).
+fn connection_lists(headers: &HeaderMap, name: &HeaderName) -> bool {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|token| token.trim().eq_ignore_ascii_case(name.as_str()))
 }
 
 /// The headers a `Connection` header names.
@@ -780,6 +833,55 @@ mod tests {
         let mut msg = MessageContext::from_bytes(fault, "text/xml");
         msg.set_status(StatusCode::BAD_GATEWAY);
         assert_eq!(response_status(&msg).0, StatusCode::BAD_GATEWAY);
+    }
+
+    #[test]
+    fn a_reply_moves_its_headers_and_drops_what_outbound_drops() {
+        let mut msg = MessageContext::from_json(r#"{"a":1}"#);
+        let headers = msg.transport_headers_mut();
+        for (name, value) in [
+            ("server", "backend/1.0"),
+            ("date", "Tue, 24 Nov 2026 22:00:00 GMT"),
+            ("user-agent", "named/1"),
+            ("connection", "keep-alive, x-hop, User-Agent"),
+            ("keep-alive", "timeout=5"),
+            ("x-hop", "1"),
+            ("x-order", "7"),
+            ("x-order", "8"),
+            ("content-length", "7"),
+            ("content-type", "application/json"),
+        ] {
+            headers.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let keep = [header::SERVER, header::DATE, header::USER_AGENT];
+        let out = outbound_reply(&mut msg, &keep).unwrap();
+        assert!(msg.transport_headers().is_empty(), "moved, not copied");
+        let mut names: Vec<&str> = out.headers.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        // Server and Date kept; User-Agent named by Connection, so hop-by-hop here.
+        assert_eq!(names, ["content-type", "date", "server", "x-order"]);
+        let order: Vec<&[u8]> = out
+            .headers
+            .get_all("x-order")
+            .iter()
+            .map(HeaderValue::as_bytes)
+            .collect();
+        assert_eq!(order, [b"7", b"8"]);
+        assert_eq!(out.headers[header::CONTENT_TYPE], "application/json");
+        assert_eq!(full(&out), br#"{"a":1}"#);
+
+        // Without a body, no Content-Type either; without `keep`, what `outbound` sends.
+        let mut msg = MessageContext::empty();
+        msg.transport_headers_mut()
+            .insert(header::SERVER, HeaderValue::from_static("backend/1.0"));
+        msg.transport_headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        let out = outbound_reply(&mut msg, &[]).unwrap();
+        assert!(out.headers.is_empty(), "{:?}", out.headers);
+        assert!(matches!(out.body, OutboundBody::Empty));
     }
 
     #[test]

@@ -58,12 +58,17 @@ pub async fn response_from_message(mut msg: MessageContext) -> Response<Response
     }
 }
 
-/// [`response_from_message`], with the error instead of a `500`.
+/// [`response_from_message`], with the error instead of a `500`. The message's transport
+/// headers move into the response (see [`format::outbound_reply`]); its body is taken when
+/// unread.
 pub async fn try_response_from_message(
     msg: &mut MessageContext,
 ) -> Result<Response<ResponseBody>, MediationError> {
     let (status, reason) = format::response_status(msg);
-    let out = format::outbound(msg)?;
+    // The reply is not used again: its headers move into the response. The message's own
+    // `Server`, `Date` and `User-Agent` (a backend's, or the client's in a reply made from the
+    // request) stay for the listener to write or replace.
+    let out = format::outbound_reply(msg, &PRESERVABLE)?;
     let with_length = out.options.disable_chunking || out.options.http_1_0;
     let body = match out.body {
         OutboundBody::Empty => ResponseBody::empty(),
@@ -76,7 +81,6 @@ pub async fn try_response_from_message(
     let mut response = Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = out.headers;
-    keep_preservable(msg, response.headers_mut());
     if axis2_flag(msg, "NO_KEEPALIVE") {
         response
             .headers_mut()
@@ -90,20 +94,8 @@ pub async fn try_response_from_message(
     Ok(response)
 }
 
-/// The headers [`format::outbound`] leaves out that MI can preserve on a reply (`Server`,
-/// `Date`, `User-Agent`), from the message, unless its `Connection` header names them.
-fn keep_preservable(msg: &MessageContext, headers: &mut http::HeaderMap) {
-    let from = msg.transport_headers();
-    for name in [header::SERVER, header::DATE, header::USER_AGENT] {
-        let mut values = from.get_all(&name).iter().peekable();
-        if values.peek().is_none() || crate::h1::connection_has(from, name.as_str()) {
-            continue;
-        }
-        for value in values {
-            headers.append(name.clone(), value.clone());
-        }
-    }
-}
+/// The headers [`format::outbound`] leaves out that MI can preserve on a reply.
+const PRESERVABLE: [http::HeaderName; 3] = [header::SERVER, header::DATE, header::USER_AGENT];
 
 #[cfg(test)]
 mod tests {
