@@ -88,6 +88,10 @@ impl UrlMapping {
             chars.next_back();
             url = chars.as_str();
         }
+        // The first piece must be the first segment: most resources are ruled out here.
+        if !url.starts_with(segments[0].as_str()) {
+            return 0;
+        }
         // `?` is ASCII: its position is a char boundary.
         let url = url
             .bytes()
