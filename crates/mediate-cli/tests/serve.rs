@@ -245,12 +245,40 @@ fn serving_thread_cpus(pid: u32) -> Vec<Vec<usize>> {
     found
 }
 
+/// Starts `mediate serve` with `extra` arguments, and reads its serving threads' CPU sets until
+/// `settled` says they are as expected (each thread binds itself as it starts) or 10 s pass;
+/// the last reading, after a clean SIGTERM stop.
+#[cfg(target_os = "linux")]
+fn serving_cpus_once_settled(
+    extra: &[&str],
+    settled: impl Fn(&[Vec<usize>]) -> bool,
+) -> Vec<Vec<usize>> {
+    let server = Server::start(&example_project(), extra);
+    server.wait_ready();
+    // Answering: the serving threads have started.
+    let answer = request(server.http, "GET", "/nothing-here", None).expect("answer");
+    assert_eq!(answer.0, 404);
+    let pid = server.child.as_ref().expect("running").id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut serving = serving_thread_cpus(pid);
+    while !settled(&serving) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        serving = serving_thread_cpus(pid);
+    }
+    let (status, stderr) = server.terminate();
+    assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
+    serving
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn serving_threads_get_a_cpu_each_when_there_is_one_per_allowed_cpu_and_none_when_off() {
     let allowed = cpus_allowed(Path::new("/proc/self/status"));
     // What the server computes too: it inherits this process's CPU set and limits.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let unbound = |serving: &[Vec<usize>]| {
+        serving.len() == threads && serving.iter().all(|cpus| *cpus == allowed)
+    };
 
     let bound = threads > 1 && allowed.len() == threads;
     let expected = |serving: &[Vec<usize>]| {
@@ -260,45 +288,15 @@ fn serving_threads_get_a_cpu_each_when_there_is_one_per_allowed_cpu_and_none_whe
             sorted.sort();
             serving.len() == threads && sorted.concat() == allowed
         } else {
-            serving.len() == threads && serving.iter().all(|cpus| *cpus == allowed)
+            unbound(serving)
         }
     };
-
-    let server = Server::start(&example_project(), &[]);
-    server.wait_ready();
-    // Answering: the serving threads have started (each binds itself as it starts).
-    assert_eq!(
-        request(server.http, "GET", "/nothing-here", None)
-            .expect("answer")
-            .0,
-        404
-    );
-    let pid = server.child.as_ref().expect("running").id();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut serving = serving_thread_cpus(pid);
-    while !expected(&serving) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-        serving = serving_thread_cpus(pid);
-    }
+    let serving = serving_cpus_once_settled(&[], expected);
     assert!(
         expected(&serving),
         "allowed {allowed:?}, {threads} threads, bound: {bound}; serving threads' CPUs: {serving:?}"
     );
-    let (status, stderr) = server.terminate();
-    assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
 
-    let server = Server::start(&example_project(), &["--cpu-affinity", "off"]);
-    server.wait_ready();
-    assert_eq!(
-        request(server.http, "GET", "/nothing-here", None)
-            .expect("answer")
-            .0,
-        404
-    );
-    let pid = server.child.as_ref().expect("running").id();
-    let serving = serving_thread_cpus(pid);
-    assert_eq!(serving.len(), threads, "{serving:?}");
-    assert!(serving.iter().all(|cpus| *cpus == allowed), "{serving:?}");
-    let (status, stderr) = server.terminate();
-    assert!(status.success(), "exit {status:?}; stderr:\n{stderr}");
+    let serving = serving_cpus_once_settled(&["--cpu-affinity", "off"], unbound);
+    assert!(unbound(&serving), "allowed {allowed:?}: {serving:?}");
 }
