@@ -43,6 +43,14 @@ fn choose(mode: CpuAffinity, threads: usize, allowed: &[usize]) -> Vec<usize> {
     }
 }
 
+/// The CPUs of a CPU set, in ascending order.
+#[cfg(target_os = "linux")]
+fn cpus_of(set: &nix::sched::CpuSet) -> Vec<usize> {
+    (0..nix::sched::CpuSet::count())
+        .filter(|&cpu| set.is_set(cpu).unwrap_or(false))
+        .collect()
+}
+
 /// Where the serving threads go, decided once before any of them starts.
 #[derive(Debug)]
 pub(crate) struct Placement {
@@ -57,14 +65,11 @@ impl Placement {
     pub(crate) fn plan(mode: CpuAffinity, threads: usize) -> Placement {
         #[cfg(target_os = "linux")]
         {
-            use nix::sched::{CpuSet, sched_getaffinity};
+            use nix::sched::sched_getaffinity;
             use nix::unistd::Pid;
             match sched_getaffinity(Pid::from_raw(0)) {
                 Ok(all) => {
-                    let allowed: Vec<usize> = (0..CpuSet::count())
-                        .filter(|&cpu| all.is_set(cpu).unwrap_or(false))
-                        .collect();
-                    let cpus = choose(mode, threads, &allowed);
+                    let cpus = choose(mode, threads, &cpus_of(&all));
                     Placement {
                         all: (!cpus.is_empty()).then_some(all),
                         cpus,
@@ -150,9 +155,7 @@ mod tests {
         // On a thread of its own, so that the test harness's threads keep their CPU set.
         std::thread::spawn(|| {
             let before = sched_getaffinity(Pid::from_raw(0)).expect("CPU set");
-            let allowed: Vec<usize> = (0..nix::sched::CpuSet::count())
-                .filter(|&cpu| before.is_set(cpu).unwrap_or(false))
-                .collect();
+            let allowed = cpus_of(&before);
             let placement = Placement::plan(CpuAffinity::Auto, allowed.len());
             if allowed.len() < 2 {
                 assert!(placement.cpus().is_empty());

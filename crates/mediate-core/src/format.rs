@@ -120,7 +120,7 @@ pub fn outbound_reply(
     while let Some(name) = headers
         .keys()
         .find(|name| {
-            let named = has_connection && connection_lists(&headers, name);
+            let named = has_connection && connection_lists(&headers, name.as_str());
             *name != header::CONNECTION
                 && (named || (is_excluded_header(name) && !keep.contains(name)))
         })
@@ -374,7 +374,7 @@ fn wire_headers(headers: &HeaderMap) -> HeaderMap {
     for (name, value) in headers {
         if *name != header::CONTENT_TYPE
             && !is_excluded_header(name)
-            && !(has_connection && connection_lists(headers, name))
+            && !(has_connection && connection_lists(headers, name.as_str()))
         {
             out.append(name.clone(), value.clone());
         }
@@ -382,14 +382,15 @@ fn wire_headers(headers: &HeaderMap) -> HeaderMap {
     out
 }
 
-/// Whether a `Connection` header of `headers` names `name` (its tokens, any case).
-fn connection_lists(headers: &HeaderMap, name: &HeaderName) -> bool {
+/// Whether a `Connection` header of `headers` lists `token` (`close`, `keep-alive`, a header
+/// name), in any case.
+pub fn connection_lists(headers: &HeaderMap, token: &str) -> bool {
     headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|token| token.trim().eq_ignore_ascii_case(name.as_str()))
+        .any(|listed| listed.trim().eq_ignore_ascii_case(token))
 }
 
 /// The headers a `Connection` header names.

@@ -8,6 +8,7 @@
 use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode, Version};
+use mediate_core::format::connection_lists;
 
 /// The most headers a response head may have.
 pub(crate) const MAX_HEADERS: usize = 128;
@@ -232,20 +233,10 @@ fn parse_decimal(digits: &[u8]) -> Option<u64> {
 /// HTTP/1.0 only with `Connection: keep-alive`.
 pub(crate) fn keeps_alive(version: Version, headers: &HeaderMap) -> bool {
     if version == Version::HTTP_10 {
-        connection_has(headers, "keep-alive")
+        connection_lists(headers, "keep-alive")
     } else {
-        !connection_has(headers, "close")
+        !connection_lists(headers, "close")
     }
-}
-
-/// Whether a `Connection` header of `headers` lists `token` (any case).
-pub(crate) fn connection_has(headers: &HeaderMap, token: &str) -> bool {
-    headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 /// A request head, parsed.

@@ -604,7 +604,7 @@ async fn write_response(
         use http_body::Body as _;
         body.size_hint().exact()
     };
-    let closes = crate::h1::connection_has(&parts.headers, "close");
+    let closes = mediate_core::format::connection_lists(&parts.headers, "close");
     // An HTTP/1.0 client cannot take chunks: a body of unknown length ends with the close.
     let by_close = !no_body && length.is_none() && http_10;
     let keep = keep && !closes && !by_close;

@@ -894,20 +894,22 @@ fn parse_http_uri(url: String) -> Result<Uri, String> {
         ));
     }
     let text = bytes::Bytes::from(url);
-    let url = String::from_utf8_lossy(&text);
+    // The text again, for an error only (the bytes are a `String`'s: valid UTF-8).
+    let url = || String::from_utf8_lossy(&text);
     let uri = Uri::from_maybe_shared(text.clone())
-        .map_err(|e| format!("`{url}` is not a valid URL: {e}"))?;
+        .map_err(|e| format!("`{}` is not a valid URL: {e}", url()))?;
     match uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
         Some(other) => {
             return Err(format!(
-                "`{url}` uses the `{other}` transport; mediate sends over HTTP and HTTPS only"
+                "`{}` uses the `{other}` transport; mediate sends over HTTP and HTTPS only",
+                url()
             ));
         }
-        None => return Err(format!("`{url}` is not an absolute http(s) URL")),
+        None => return Err(format!("`{}` is not an absolute http(s) URL", url())),
     }
     if uri.host().is_none_or(str::is_empty) {
-        return Err(format!("`{url}` has no host"));
+        return Err(format!("`{}` has no host", url()));
     }
     Ok(uri)
 }
