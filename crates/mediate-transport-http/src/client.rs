@@ -298,7 +298,7 @@ fn check_uri(uri: &Uri) -> Result<(), SendError> {
         Some(s) => return invalid(&format!("the scheme `{s}` is not http")),
         None => return invalid("the URI is not absolute (no scheme)"),
     }
-    if uri.host().is_none_or(str::is_empty) {
+    if mediate_core::transport::uri_host(uri).is_none_or(str::is_empty) {
         return invalid("the URI has no host");
     }
     Ok(())

@@ -594,7 +594,7 @@ async fn write_response(
     http_10: bool,
     keep: bool,
 ) -> io::Result<bool> {
-    let (parts, mut body) = response.into_parts();
+    let (mut parts, mut body) = response.into_parts();
     let status = parts.status;
     let no_body = is_head
         || status.is_informational()
@@ -641,6 +641,8 @@ async fn write_response(
         write_decimal(out, n);
         out.extend_from_slice(b"\r\n");
     }
+    // The head is written: its header map serves the next head this thread reads.
+    crate::spare::recycle(std::mem::take(&mut parts.headers));
     if !no_body {
         match length {
             Some(n) => {

@@ -89,7 +89,7 @@ impl<'u> Target<'u> {
     /// The target of an absolute `http://` or `https://` URI (checked by the caller).
     fn of(uri: &'u Uri) -> Option<Self> {
         let https = uri.scheme_str()?.eq_ignore_ascii_case("https");
-        let authority_host = uri.host()?;
+        let authority_host = mediate_core::transport::uri_host(uri)?;
         let host = authority_host
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
@@ -413,6 +413,8 @@ impl Shared {
                     };
                     let failed = match waited {
                         Waited::Done(Ok(head)) => {
+                            // The request is sent: its header map serves the next head read.
+                            crate::spare::recycle(std::mem::take(&mut parts.headers));
                             let release = Release {
                                 shared: Arc::clone(self),
                                 key,

@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures::future::{BoxFuture, join_all};
-use http::Uri;
 use http::header::{COOKIE, SET_COOKIE};
+use http::{StatusCode, Uri};
 use mediate_core::expr::xpath::XPathScope;
 use mediate_core::message::BodyError;
 use mediate_core::transport::{InboundResponse, SendError, SendErrorKind};
@@ -146,6 +146,16 @@ struct Answer<'r> {
 
 fn group_name(g: &Group) -> &str {
     g.name.as_deref().unwrap_or(ANONYMOUS)
+}
+
+/// [`Exchange::judge`]'s verdict on an answer.
+enum Judgement {
+    /// A response: it flows back.
+    Passed,
+    /// A failure of the leaf, by its status.
+    Failed(FailedAnswer),
+    /// Its body is read for a SOAP fault first (`forced`: under `FORCE_ERROR_ON_SOAP_FAULT`).
+    Inspect { forced: bool },
 }
 
 /// Why an answer is a failure of the leaf that sent.
@@ -326,7 +336,12 @@ impl<'a> Exchange<'a> {
         let elapsed = started.elapsed();
         let failure = match result {
             Ok(Ok(response)) => {
-                let response = match self.judge(leaf, msg, response).await {
+                let judged = match self.judge(leaf, msg, response.status()) {
+                    Judgement::Passed => (response, None),
+                    Judgement::Failed(failed) => (response, Some(failed)),
+                    Judgement::Inspect { forced } => Box::pin(self.inspect(response, forced)).await,
+                };
+                let response = match judged {
                     (response, None) => response,
                     (response, Some(failed)) => {
                         if matches!(leaf.target, Target::Http { .. }) {
@@ -464,42 +479,48 @@ impl<'a> Exchange<'a> {
         }
     }
 
-    /// Whether `response` fails the leaf that sent it: under the call's [`CallOptions`] (a
+    /// Whether an answer fails the leaf that sent it: under the call's [`CallOptions`] (a
     /// SOAP fault, an error status), else a SOAP fault while the message holds
     /// `FORCE_ERROR_ON_SOAP_FAULT=true` (Synapse checks only messages sent through an
-    /// endpoint, one on the fault stack: not an implicit send to `To`). The body is read only
-    /// for a SOAP content type, and only when asked; the response keeps every byte.
-    async fn judge(
-        &self,
-        leaf: &Leaf,
-        msg: &MessageContext,
-        response: InboundResponse,
-    ) -> (InboundResponse, Option<FailedAnswer>) {
-        // `soap_fault::inspect` reads the body: its future is boxed, so that the common case
-        // (no inspection) does not carry its size in every sender's future.
+    /// endpoint, one on the fault stack: not an implicit send to `To`). Decided on the status
+    /// alone where it can be; [`Judgement::Inspect`] when the body must be read for a SOAP
+    /// fault ([`Exchange::inspect`]). Not async, so that the reading, which is rare, does not
+    /// carry its size in every sender's future.
+    fn judge(&self, leaf: &Leaf, msg: &MessageContext, status: StatusCode) -> Judgement {
         let options = &self.options;
         if options.fail_on_soap_fault {
             // The options decide about SOAP faults: FORCE_ERROR_ON_SOAP_FAULT is not read.
-            let (response, fault) = Box::pin(soap_fault::inspect(response)).await;
-            let failed = match fault {
-                Some(fault) => Some(FailedAnswer::SoapFault(fault)),
-                None if options.fail_on_error_status && !response.status().is_success() => {
-                    Some(FailedAnswer::Status)
-                }
-                None => None,
-            };
-            return (response, failed);
+            return Judgement::Inspect { forced: false };
         }
-        if options.fail_on_error_status && !response.status().is_success() {
-            return (response, Some(FailedAnswer::Status));
+        if options.fail_on_error_status && !status.is_success() {
+            return Judgement::Failed(FailedAnswer::Status);
         }
         if !leaf.stateless && soap_fault::forced(msg) {
-            return match Box::pin(soap_fault::inspect(response)).await {
-                (response, Some(fault)) => (response, Some(FailedAnswer::ForcedSoapFault(fault))),
-                (response, None) => (response, None),
-            };
+            return Judgement::Inspect { forced: true };
         }
-        (response, None)
+        Judgement::Passed
+    }
+
+    /// [`Judgement::Inspect`]: the answer's body read for a SOAP fault. The body is read only
+    /// for a SOAP content type; the response keeps every byte.
+    async fn inspect(
+        &self,
+        response: InboundResponse,
+        forced: bool,
+    ) -> (InboundResponse, Option<FailedAnswer>) {
+        let (response, fault) = soap_fault::inspect(response).await;
+        let failed = match fault {
+            Some(fault) if forced => Some(FailedAnswer::ForcedSoapFault(fault)),
+            Some(fault) => Some(FailedAnswer::SoapFault(fault)),
+            None if !forced
+                && self.options.fail_on_error_status
+                && !response.status().is_success() =>
+            {
+                Some(FailedAnswer::Status)
+            }
+            None => None,
+        };
+        (response, failed)
     }
 
     /// The failure of a leaf whose answer the call's [`CallOptions`] fail (Synapse's
@@ -908,7 +929,7 @@ fn parse_http_uri(url: String) -> Result<Uri, String> {
         }
         None => return Err(format!("`{}` is not an absolute http(s) URL", url())),
     }
-    if uri.host().is_none_or(str::is_empty) {
+    if mediate_core::transport::uri_host(&uri).is_none_or(str::is_empty) {
         return Err(format!("`{}` has no host", url()));
     }
     Ok(uri)
