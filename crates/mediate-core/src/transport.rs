@@ -288,6 +288,14 @@ impl SendError {
 pub trait HttpSender: Send + Sync + fmt::Debug + 'static {
     /// Sends `request` and returns the response head once it has arrived; its body streams.
     async fn send(&self, request: OutboundRequest) -> Result<InboundResponse, SendError>;
+
+    /// Whether [`send`](Self::send) itself fails with [`SendErrorKind::Timeout`] once
+    /// [`OutboundRequest::timeout`] has passed, whatever it is waiting for. When it does not
+    /// (the default), the caller puts a timer of its own around every send; a sender that
+    /// keeps the deadline saves that timer on every request.
+    fn enforces_timeout(&self) -> bool {
+        false
+    }
 }
 
 /// The host of an absolute URI as [`Uri::host`] gives it (an IPv6 address in its brackets),

@@ -82,8 +82,9 @@ pub struct Snapshot {
     pub env: Env,
     /// REST API dispatch.
     pub dispatcher: Dispatcher,
-    /// APIs by qualified name (`name` or `name:vVERSION`).
-    pub apis: HashMap<String, DeployedApi>,
+    /// APIs by qualified name (`name` or `name:vVERSION`), looked up on every request to one
+    /// (hence foldhash rather than SipHash).
+    pub apis: HashMap<String, DeployedApi, foldhash::fast::RandomState>,
     /// Proxy services by name.
     pub proxies: HashMap<String, DeployedProxy>,
     /// The configuration it was built from.
@@ -124,7 +125,7 @@ impl Snapshot {
             }
         };
 
-        let mut apis = HashMap::new();
+        let mut apis = HashMap::default();
         for api in configuration.apis() {
             if let Some(handler) = api.handlers.first() {
                 diags.push(Diagnostic::at_span(

@@ -197,6 +197,10 @@ impl HyperSender {
 
 #[async_trait]
 impl HttpSender for HyperSender {
+    fn enforces_timeout(&self) -> bool {
+        true
+    }
+
     async fn send(&self, request: OutboundRequest) -> Result<InboundResponse, SendError> {
         let OutboundRequest {
             method,
@@ -208,9 +212,20 @@ impl HttpSender for HyperSender {
             ..
         } = request;
         check_uri(&uri)?;
+        // The whole send keeps to the deadline (`enforces_timeout`): reading a body to send it
+        // with a length, waiting for a connection, writing, and the answer's head.
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
         let config = &self.shared.config;
         let with_length = options.disable_chunking || options.http_1_0;
-        let body = self.request_body(body, with_length).await?;
+        let body = match deadline {
+            // Boxed: rare, and its timer would otherwise add to every request's future.
+            Some(at) if with_length => {
+                Box::pin(tokio::time::timeout_at(at, self.request_body(body, true)))
+                    .await
+                    .map_err(|_| crate::pool::late(&uri, timeout))??
+            }
+            _ => self.request_body(body, with_length).await?,
+        };
 
         let mut out = http::Request::new(body);
         *out.method_mut() = method.clone();
@@ -241,7 +256,7 @@ impl HttpSender for HyperSender {
 
         let response = self
             .shared
-            .send(out, &uri, options.post_to_uri, timeout)
+            .send(out, &uri, options.post_to_uri, deadline, timeout)
             .await?;
 
         let (parts, received) = response.into_parts();

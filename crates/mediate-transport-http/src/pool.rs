@@ -230,8 +230,11 @@ async fn wait_head<F: std::future::Future>(
     }
 }
 
+/// A request's deadline passed while it waited for a connection.
+pub(crate) struct Late;
+
 /// The request's deadline passed before its answer's head arrived.
-fn late(uri: &Uri, timeout: Option<Duration>) -> SendError {
+pub(crate) fn late(uri: &Uri, timeout: Option<Duration>) -> SendError {
     let ms = timeout.map_or(0, |t| t.as_millis());
     SendError::new(
         SendErrorKind::Timeout,
@@ -350,9 +353,9 @@ impl Shared {
         request: Request<ResponseBody>,
         uri: &Uri,
         absolute_form: bool,
+        deadline: Option<Instant>,
         timeout: Option<Duration>,
     ) -> Result<Response<Received>, SendError> {
-        let deadline = timeout.map(|t| Instant::now() + t);
         let late = || late(uri, timeout);
         let socket_timeout = self.config.socket_timeout;
         let target = Target::of(uri).ok_or_else(|| {
@@ -371,7 +374,11 @@ impl Shared {
         // as they are on the next connection, and the failure to report if that cannot be.
         let mut replay: Option<(Vec<u8>, SendError)> = None;
         loop {
-            let lease = match self.checkout(&target).await {
+            let lease = match self
+                .checkout(&target, deadline)
+                .await
+                .map_err(|Late| late())?
+            {
                 Some(lease) => lease,
                 // Boxed: connecting (DNS, TCP, TLS, handshake) is a large future, and rare;
                 // inline it would make every request's future as large, and copied as often.
@@ -482,19 +489,28 @@ impl Shared {
         }
     }
 
-    /// An open connection to `target` from this thread's pool.
-    async fn checkout(&self, target: &Target<'_>) -> Option<Lease> {
+    /// An open connection to `target` from this thread's pool. `Err(Late)`: the deadline
+    /// passed while the host's HTTP/2 connection had no room for another stream.
+    async fn checkout(
+        &self,
+        target: &Target<'_>,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Lease>, Late> {
         loop {
             let (conn, key, host_header) = {
                 let mut hosts = self.pool().hosts.borrow_mut();
-                let host = hosts.iter_mut().find(|h| h.key.is(target))?;
+                let Some(host) = hosts.iter_mut().find(|h| h.key.is(target)) else {
+                    return Ok(None);
+                };
                 let conn = if let Some(h2) = host.h2.as_ref().filter(|h2| !h2.is_closed()) {
                     Conn::H2(h2.clone())
                 } else {
                     host.h2 = None;
                     let idle_timeout = self.config.pool_idle_timeout;
                     let fresh = loop {
-                        let mut idle = host.idle.pop()?;
+                        let Some(mut idle) = host.idle.pop() else {
+                            return Ok(None);
+                        };
                         if idle.since.elapsed() < idle_timeout && idle.conn.is_usable() {
                             break idle;
                         }
@@ -505,15 +521,23 @@ impl Shared {
             };
             let ready = match conn {
                 Conn::H1(conn) => Some(Conn::H1(conn)),
-                Conn::H2(mut sender) => sender.ready().await.is_ok().then_some(Conn::H2(sender)),
+                Conn::H2(mut sender) => {
+                    let ready = match deadline {
+                        None => sender.ready().await,
+                        Some(at) => tokio::time::timeout_at(at, sender.ready())
+                            .await
+                            .map_err(|_| Late)?,
+                    };
+                    ready.is_ok().then_some(Conn::H2(sender))
+                }
             };
             if let Some(conn) = ready {
-                return Some(Lease {
+                return Ok(Some(Lease {
                     conn,
                     key,
                     host_header,
                     reused: true,
-                });
+                }));
             }
         }
     }

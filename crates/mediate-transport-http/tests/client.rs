@@ -95,6 +95,31 @@ async fn the_requests_own_deadline_is_a_101504_timeout_without_a_state() {
     holder.abort();
 }
 
+/// The sender keeps the deadline itself (so an endpoint puts no timer of its own around it),
+/// also while it reads a body to send it with a Content-Length: a client that stops sending
+/// its body does not hold the send past the deadline.
+#[tokio::test]
+async fn the_deadline_also_covers_reading_a_body_to_send_it_with_a_length() {
+    let server = describing_server().await;
+    let sender = HyperSender::new();
+    assert!(sender.enforces_timeout());
+    let stalled: BodyStream = Box::pin(
+        futures::stream::iter([Ok(Bytes::from_static(b"<part/>"))])
+            .chain(futures::stream::pending()),
+    );
+    let mut req = request(Method::POST, server.url("/"));
+    req.body = OutboundBody::Stream(PendingBody::new(stalled, None));
+    req.timeout = Some(Duration::from_millis(300));
+    let mut options = SendOptions::default();
+    options.disable_chunking = true;
+    req.options = options;
+    let err = within(sender.send(req)).await.unwrap_err();
+    assert_eq!(err.kind(), SendErrorKind::Timeout, "{err}");
+    assert_eq!(err.code(), 101_504);
+    assert!(err.message().contains("300 ms"), "{err}");
+    server.stop().await;
+}
+
 /// Accepts connections and holds them, reading (and dropping) whatever arrives.
 async fn silent_server() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -332,7 +332,13 @@ impl<'a> Exchange<'a> {
         request.timeout = Some(timeout);
         tracing::debug!(endpoint = %leaf.label, %method, url = %sent_to, "sending to endpoint");
         let started = Instant::now();
-        let result = tokio::time::timeout(timeout, self.inner.sender.send(request)).await;
+        let sender = &self.inner.sender;
+        // A sender that keeps the deadline itself needs no timer of ours.
+        let result = if sender.enforces_timeout() {
+            Ok(sender.send(request).await)
+        } else {
+            tokio::time::timeout(timeout, sender.send(request)).await
+        };
         let elapsed = started.elapsed();
         let failure = match result {
             Ok(Ok(response)) => {

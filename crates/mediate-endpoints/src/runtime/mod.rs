@@ -193,7 +193,8 @@ pub struct Endpoints {
 
 pub(crate) struct Inner {
     pub(crate) sender: Arc<dyn HttpSender>,
-    pub(crate) named: HashMap<String, Node>,
+    /// foldhash: looked up by name on every send to a named endpoint.
+    pub(crate) named: HashMap<String, Node, foldhash::fast::RandomState>,
     templates: HashMap<String, EndpointTemplate>,
     /// Inline definitions compiled on first use, by address (checked for equality, so a new
     /// definition at a reused address is compiled afresh).
@@ -405,7 +406,7 @@ impl EndpointsBuilder {
         let compiler = Compiler {
             templates: &self.templates,
         };
-        let mut named = HashMap::with_capacity(self.endpoints.len());
+        let mut named = HashMap::with_capacity_and_hasher(self.endpoints.len(), Default::default());
         let mut problems = Vec::new();
         for (name, def) in &self.endpoints {
             let mut def = def.clone();
