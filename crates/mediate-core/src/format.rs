@@ -67,6 +67,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
@@ -83,7 +85,7 @@ use crate::transport::{OutboundBody, SendOptions};
 #[non_exhaustive]
 pub struct Outbound {
     /// The `Content-Type` to send (also in [`headers`](Self::headers)); `None` without a body.
-    pub content_type: Option<String>,
+    pub content_type: Option<Cow<'static, str>>,
     /// The headers to send: the transport headers minus the excluded ones, plus `Content-Type`.
     pub headers: HeaderMap,
     /// The body.
@@ -159,19 +161,22 @@ fn outbound_with(
         .map(PropertyValue::as_string)
         .filter(|ct| !ct.trim().is_empty());
     let (body, content_type) = if let Some(pending) = msg.take_unread_body() {
-        let ct = Some(msg.content_type().to_owned()).filter(|ct| !ct.is_empty());
+        let ct = Some(msg.shared_content_type()).filter(|ct| !ct.is_empty());
         (OutboundBody::Stream(pending), ct)
     } else {
         let (bytes, ct) = format_payload(msg)?;
         if bytes.is_empty() {
             (OutboundBody::Empty, None)
         } else {
-            (OutboundBody::Full(bytes), ct.filter(|ct| !ct.is_empty()))
+            (
+                OutboundBody::Full(bytes),
+                ct.filter(|ct| !ct.is_empty()).map(Cow::Owned),
+            )
         }
     };
     let content_type = match body {
         OutboundBody::Empty => None,
-        _ => explicit.or(content_type),
+        _ => explicit.map(Cow::Owned).or(content_type),
     };
     if let Some(ct) = &content_type {
         // The message's own header when it says the same (a pass-through): shared, not copied.

@@ -212,7 +212,7 @@ impl Mediator for Send {
         let pending = msg.take_unread_body();
         let mut copy = msg.clone();
         if let Some(body) = pending {
-            copy.set_unread_body(body, msg.content_type().to_owned());
+            copy.set_unread_body(body, msg.shared_content_type());
         }
         if !out_only {
             exchange::expect_reply(msg);

@@ -1,6 +1,7 @@
 //! The message context: payload, properties by scope, variables and the facts
 //! MI keeps about a message.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 use crate::body::{BodyError, PendingBody};
 use crate::error::Error;
-use crate::payload::{Payload, PayloadKind, mime_essence};
+use crate::payload::{Payload, PayloadKind, intern_content_type, interned_essence, mime_essence};
 use crate::property::{PropertyMap, PropertyName, PropertyValue, Scope, VariableValue};
 use crate::xml::{Envelope, EnvelopeOrigin, XmlDocument};
 
@@ -94,7 +95,7 @@ struct Inner {
     request: Request,
     fault: Option<Box<Fault>>,
     addressing: Addressing,
-    message_type: Option<String>,
+    message_type: Option<Cow<'static, str>>,
     response: bool,
     /// Synapse's function stack (`SYNAPSE__FUNCTION__STACK`): one frame of parameters per
     /// sequence template being run, innermost last. Empty (no allocation) unless a template runs.
@@ -187,7 +188,7 @@ impl MessageContext {
 
     /// A message with any payload and content type.
     pub fn from_bytes(bytes: impl Into<Bytes>, content_type: impl Into<String>) -> Self {
-        Self::with_payload(Payload::new(bytes.into(), content_type))
+        Self::with_payload(Payload::new(bytes.into(), content_type.into()))
     }
 
     /// A request message: method, URI (query parameters, `To`), headers
@@ -232,21 +233,14 @@ impl MessageContext {
     }
 
     fn from_request_parts(parts: http::request::Parts, has_body: bool) -> Self {
-        let content_type = parts
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| {
-                if has_body {
-                    "application/octet-stream".to_owned()
-                } else {
-                    String::new()
-                }
-            });
+        let content_type = match parts.headers.get(CONTENT_TYPE).map(HeaderValue::to_str) {
+            Some(Ok(text)) => intern_content_type(text),
+            _ if has_body => Cow::Borrowed("application/octet-stream"),
+            _ => Cow::Borrowed(""),
+        };
         let action = soap_action(&parts.headers, &content_type);
-        let message_type = (!content_type.is_empty()).then(|| mime_essence(&content_type));
-        let mut ctx = Self::from_bytes(Bytes::new(), content_type);
+        let message_type = (!content_type.is_empty()).then(|| interned_essence(&content_type));
+        let mut ctx = Self::with_payload(Payload::new(Bytes::new(), content_type));
         // An origin-form target (`/path?query`, nearly every request) is its own text.
         ctx.inner.addressing.to = Some(match parts.uri.path_and_query() {
             Some(pq) if parts.uri.scheme().is_none() && parts.uri.authority().is_none() => {
@@ -297,7 +291,12 @@ impl MessageContext {
 
     /// Sets a body still on the wire as the payload (a response arriving from an endpoint), with
     /// its content type; the bytes are read when a mediator needs them.
-    pub fn set_unread_body(&mut self, body: PendingBody, content_type: impl Into<String>) {
+    /// A common content type (see [`intern_content_type`]) is kept without a copy.
+    pub fn set_unread_body(
+        &mut self,
+        body: PendingBody,
+        content_type: impl Into<Cow<'static, str>>,
+    ) {
         self.inner.payload = Payload::new(Bytes::new(), content_type);
         self.inner.pending = Some(body);
     }
@@ -406,6 +405,12 @@ impl MessageContext {
         &self.inner.payload.content_type
     }
 
+    /// The payload's content type, as [`content_type`](Self::content_type), to keep: for the
+    /// common ones (see [`intern_content_type`]) without a copy.
+    pub fn shared_content_type(&self) -> Cow<'static, str> {
+        self.inner.payload.content_type.clone()
+    }
+
     /// How the payload is read.
     pub fn payload_kind(&self) -> PayloadKind {
         self.inner.payload.kind
@@ -467,10 +472,10 @@ impl MessageContext {
     /// MI's `messageType` (the formatter to use); defaults to the payload's
     /// content type without parameters.
     pub fn message_type(&self) -> String {
-        self.inner
-            .message_type
-            .clone()
-            .unwrap_or_else(|| mime_essence(&self.inner.payload.content_type))
+        match &self.inner.message_type {
+            Some(set) => set.to_string(),
+            None => mime_essence(&self.inner.payload.content_type),
+        }
     }
 
     /// The `messageType` set on the message ([`set_message_type`](Self::set_message_type)),
@@ -482,18 +487,18 @@ impl MessageContext {
 
     /// Sets MI's `messageType`.
     pub fn set_message_type(&mut self, message_type: impl Into<String>) {
-        self.inner.message_type = Some(message_type.into());
+        self.inner.message_type = Some(Cow::Owned(message_type.into()));
     }
 
     /// Changes the content type, keeping the bytes (views are dropped: the
     /// payload may now be read differently).
     pub fn set_content_type(&mut self, content_type: impl Into<String>) {
-        self.inner.payload = Payload::new(self.inner.payload.bytes.clone(), content_type);
+        self.inner.payload = Payload::new(self.inner.payload.bytes.clone(), content_type.into());
     }
 
     /// Replaces the payload (all cached views are dropped).
     pub fn set_payload(&mut self, bytes: impl Into<Bytes>, content_type: impl Into<String>) {
-        self.replace_payload(Payload::new(bytes.into(), content_type));
+        self.replace_payload(Payload::new(bytes.into(), content_type.into()));
     }
 
     /// Replaces the payload with JSON (`application/json`, unless the
@@ -503,7 +508,7 @@ impl MessageContext {
         let content_type = if self.inner.payload.kind == PayloadKind::Json {
             self.inner.payload.content_type.clone()
         } else {
-            JSON_CONTENT_TYPE.to_owned()
+            Cow::Borrowed(JSON_CONTENT_TYPE)
         };
         self.replace_payload(Payload::with_json(bytes, content_type, value));
     }
@@ -532,7 +537,7 @@ impl MessageContext {
         let content_type = if self.inner.payload.kind == PayloadKind::Xml {
             self.inner.payload.content_type.clone()
         } else {
-            XML_CONTENT_TYPE.to_owned()
+            Cow::Borrowed(XML_CONTENT_TYPE)
         };
         self.replace_payload(Payload::with_xml(fragment, content_type));
         Ok(())
@@ -671,7 +676,7 @@ impl MessageContext {
                 .map(|ip| PropertyValue::String(ip.to_string())),
             "messageType" => Some(PropertyValue::String(self.message_type())),
             "ContentType" => Some(PropertyValue::String(
-                self.inner.payload.content_type.clone(),
+                self.inner.payload.content_type.to_string(),
             )),
             _ => None,
         }

@@ -56,7 +56,7 @@ pub use context::{
 };
 pub use error::Error;
 pub use json_xml::{JsonXmlError, json_to_xml, xml_to_json};
-pub use payload::{PayloadKind, mime_essence};
+pub use payload::{PayloadKind, intern_content_type, mime_essence};
 pub use property::{
     PropertyMap, PropertyName, PropertyValue, Scope, VariableValue, java_double_to_string,
     java_float_to_string,

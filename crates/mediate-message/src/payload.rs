@@ -1,5 +1,6 @@
 //! The payload: raw bytes plus content type, with lazily parsed, cached views.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -55,6 +56,67 @@ pub fn mime_essence(content_type: &str) -> String {
     essence_of(content_type).to_ascii_lowercase()
 }
 
+/// Content types common enough to be kept without a copy, the most common first. A message's
+/// content type is copied each time it is formatted, its body taken or put back, or its
+/// response read: for these, each copy is free.
+const KNOWN_CONTENT_TYPES: &[&str] = &[
+    "application/json",
+    "application/xml",
+    "text/xml",
+    "text/plain",
+    "application/soap+xml",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "text/html",
+    "application/json; charset=UTF-8",
+    "application/json; charset=utf-8",
+    "application/json;charset=UTF-8",
+    "application/xml; charset=UTF-8",
+    "text/xml; charset=UTF-8",
+    "text/xml; charset=utf-8",
+    "text/plain; charset=UTF-8",
+];
+
+/// `content_type` as a message keeps it: a common one (`application/json`, `text/xml`, …)
+/// without a copy, any other copied.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use mediate_message::intern_content_type;
+///
+/// assert!(matches!(intern_content_type("application/json"), Cow::Borrowed(_)));
+/// assert_eq!(intern_content_type("application/vnd.acme+json"), "application/vnd.acme+json");
+/// ```
+pub fn intern_content_type(content_type: &str) -> Cow<'static, str> {
+    KNOWN_CONTENT_TYPES
+        .iter()
+        .find(|known| **known == content_type)
+        .map_or_else(
+            || Cow::Owned(content_type.to_owned()),
+            |known| Cow::Borrowed(*known),
+        )
+}
+
+/// [`mime_essence`] of a content type kept by [`intern_content_type`]: a part of the same
+/// text, without a copy, when that is already lower case.
+#[allow(
+    clippy::ptr_arg,
+    reason = "a borrowed 'static text is what gives a 'static part"
+)]
+pub(crate) fn interned_essence(content_type: &Cow<'static, str>) -> Cow<'static, str> {
+    match content_type {
+        Cow::Borrowed(text) => {
+            let essence = essence_of(text);
+            if essence.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(essence.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(essence)
+            }
+        }
+        Cow::Owned(text) => Cow::Owned(mime_essence(text)),
+    }
+}
+
 /// The `type/subtype` of a content type as written: the text before the first `;`, trimmed
 /// (as [`str::trim`] does). Scans bytes: this runs for every payload set, on short texts where
 /// the generic `split` and `trim` searchers cost more than the work.
@@ -83,7 +145,7 @@ fn essence_of(content_type: &str) -> &str {
 #[derive(Clone)]
 pub(crate) struct Payload {
     pub(crate) bytes: Bytes,
-    pub(crate) content_type: String,
+    pub(crate) content_type: Cow<'static, str>,
     pub(crate) kind: PayloadKind,
     /// The parsed views, boxed on first use: most messages are never parsed, and a message
     /// context is moved many times per request (the views inline were most of its size).
@@ -115,7 +177,7 @@ impl std::fmt::Debug for Payload {
 }
 
 impl Payload {
-    pub(crate) fn new(bytes: Bytes, content_type: impl Into<String>) -> Self {
+    pub(crate) fn new(bytes: Bytes, content_type: impl Into<Cow<'static, str>>) -> Self {
         let content_type = content_type.into();
         Self {
             kind: PayloadKind::from_content_type(&content_type),
@@ -135,13 +197,17 @@ impl Payload {
         self.views.get().map(|v| &**v)
     }
 
-    pub(crate) fn with_json(bytes: Bytes, content_type: impl Into<String>, value: Value) -> Self {
+    pub(crate) fn with_json(
+        bytes: Bytes,
+        content_type: impl Into<Cow<'static, str>>,
+        value: Value,
+    ) -> Self {
         let payload = Self::new(bytes, content_type);
         let _ = payload.views().json.set(Ok(Arc::new(value)));
         payload
     }
 
-    pub(crate) fn with_xml(doc: XmlDocument, content_type: impl Into<String>) -> Self {
+    pub(crate) fn with_xml(doc: XmlDocument, content_type: impl Into<Cow<'static, str>>) -> Self {
         let payload = Self::new(doc.bytes().clone(), content_type);
         let _ = payload.views().xml.set(Ok(doc));
         payload
@@ -160,7 +226,7 @@ impl Payload {
 
     fn no_view(&self, view: &'static str) -> Error {
         Error::NoView {
-            content_type: self.content_type.clone(),
+            content_type: self.content_type.to_string(),
             view,
         }
     }
@@ -383,7 +449,45 @@ mod tests {
         }
     }
 
+    #[test]
+    fn common_content_types_are_kept_without_a_copy_and_their_essence_too() {
+        for known in KNOWN_CONTENT_TYPES {
+            let kept = intern_content_type(known);
+            assert!(matches!(kept, Cow::Borrowed(_)), "{known}");
+            assert_eq!(kept, *known);
+            let essence = interned_essence(&kept);
+            assert!(matches!(essence, Cow::Borrowed(_)), "{known}");
+            assert_eq!(essence, mime_essence(known));
+        }
+        assert_eq!(
+            interned_essence(&intern_content_type("application/json; charset=UTF-8")),
+            "application/json"
+        );
+        let other = intern_content_type("Application/Vnd.Acme+JSON; v=2");
+        assert!(matches!(other, Cow::Owned(_)));
+        assert_eq!(interned_essence(&other), "application/vnd.acme+json");
+        // Close to a known one is not it.
+        assert!(matches!(
+            intern_content_type("application/json "),
+            Cow::Owned(_)
+        ));
+        assert!(matches!(
+            intern_content_type("Application/JSON"),
+            Cow::Owned(_)
+        ));
+    }
+
     proptest::proptest! {
+        /// Kept or copied, the text is the same, and so is its essence.
+        #[test]
+        fn an_interned_content_type_is_the_same_text(
+            ct in "(application/json|text/xml|[ a-zA-Z+/;=-]{0,20})(; charset=(UTF|utf)-8)?"
+        ) {
+            let kept = intern_content_type(&ct);
+            proptest::prop_assert_eq!(&*kept, ct.as_str());
+            proptest::prop_assert_eq!(interned_essence(&kept), mime_essence(&ct));
+        }
+
         #[test]
         fn kind_ignores_case_like_the_lowercased_essence(
             ct in "[ a-zA-Z+/;=é-]{0,24}(json|JSON|xml|Xml|text|TEXT)?[ ;a-z=]{0,6}"

@@ -4,6 +4,8 @@
 //! The request's headers and body come from the message formatter
 //! ([`mediate_core::format`]): `messageType` conversion, excluded headers, streaming.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::header::{self, CONTENT_TYPE, HeaderName};
 use http::{Method, StatusCode, Uri};
@@ -97,7 +99,7 @@ pub(crate) fn is_rest(
 /// if the send fails before reading it).
 pub(crate) struct Outbound {
     pub(crate) request: OutboundRequest,
-    pub(crate) taken: Option<(PendingBody, String)>,
+    pub(crate) taken: Option<(PendingBody, Cow<'static, str>)>,
 }
 
 /// The request for `msg` to `uri` with `method`, as the message formatter
@@ -112,7 +114,7 @@ pub(crate) fn outbound_request(
     let pending = msg
         .unread_body()
         .cloned()
-        .map(|body| (body, msg.content_type().to_owned()));
+        .map(|body| (body, msg.shared_content_type()));
     let out = format::outbound_request(msg, &method)?;
     let taken = if msg.has_unread_body() { None } else { pending };
     let mut request = OutboundRequest::new(method, uri);
@@ -151,18 +153,18 @@ pub(crate) fn apply_response(msg: &mut MessageContext, response: InboundResponse
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(mediate_core::message::intern_content_type);
     *msg.transport_headers_mut() = headers;
     set_status(msg, parts.status);
     match body {
         Some(body) if body.content_length() != Some(0) => {
-            let ct = content_type.unwrap_or_else(|| "application/octet-stream".to_owned());
+            let ct = content_type.unwrap_or(Cow::Borrowed("application/octet-stream"));
             if is_form(msg) {
                 msg.set_message_type(mediate_core::message::mime_essence(&ct));
             }
             msg.set_unread_body(body, ct);
         }
-        _ => msg.set_payload(Bytes::new(), content_type.unwrap_or_default()),
+        _ => msg.set_payload(Bytes::new(), content_type.unwrap_or_default().into_owned()),
     }
 }
 
