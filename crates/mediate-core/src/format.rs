@@ -375,7 +375,7 @@ pub fn is_excluded_header(name: &HeaderName) -> bool {
 /// `Content-Type` (which the formatter sets).
 fn wire_headers(headers: &HeaderMap) -> HeaderMap {
     let has_connection = headers.contains_key(header::CONNECTION);
-    let mut out = HeaderMap::with_capacity(headers.len());
+    let mut out = crate::header_pool::empty_map(headers.len());
     for (name, value) in headers {
         if *name != header::CONTENT_TYPE
             && !is_excluded_header(name)

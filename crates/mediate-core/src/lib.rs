@@ -23,6 +23,7 @@
 //! | [`SequenceBuilder`], [`IntoMediator`] | a flow built in code, one `?` at the end |
 //! | [`suggestions`], [`closest`], [`did_you_mean`] | "did you mean" names for an "unknown …" message |
 //! | [`tasks`] | background tasks (`send`, out-only `call`) a server waits for before it stops |
+//! | [`header_pool`] | header maps a thread keeps for reuse (the transport's and the formatter's) |
 //!
 //! ```
 //! use std::sync::Arc;
@@ -56,6 +57,7 @@ pub mod exchange;
 mod fault;
 mod flow;
 pub mod format;
+pub mod header_pool;
 mod mediator;
 mod mediator_fn;
 mod nesting;

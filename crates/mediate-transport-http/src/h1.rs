@@ -151,7 +151,7 @@ fn record_spans(headers: &[httparse::Header<'_>], base: usize, spans: &mut Vec<S
 
 /// The headers of a parsed head, the values sharing `head`'s bytes.
 pub(crate) fn header_map(head: &Bytes, spans: &[Span]) -> Result<HeaderMap, ParseError> {
-    let mut map = crate::spare::header_map(spans.len());
+    let mut map = mediate_core::header_pool::empty_map(spans.len());
     for span in spans {
         let name = HeaderName::from_bytes(&head[span.name.0..span.name.1])
             .map_err(|_| invalid("a response header name is not valid"))?;

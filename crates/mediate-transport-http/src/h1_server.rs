@@ -642,7 +642,7 @@ async fn write_response(
         out.extend_from_slice(b"\r\n");
     }
     // The head is written: its header map serves the next head this thread reads.
-    crate::spare::recycle(std::mem::take(&mut parts.headers));
+    mediate_core::header_pool::recycle(std::mem::take(&mut parts.headers));
     if !no_body {
         match length {
             Some(n) => {

@@ -146,7 +146,6 @@ mod h1_write;
 mod message;
 mod pool;
 mod server;
-mod spare;
 #[cfg(feature = "tls")]
 pub mod tls;
 

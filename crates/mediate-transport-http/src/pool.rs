@@ -421,7 +421,7 @@ impl Shared {
                     let failed = match waited {
                         Waited::Done(Ok(head)) => {
                             // The request is sent: its header map serves the next head read.
-                            crate::spare::recycle(std::mem::take(&mut parts.headers));
+                            mediate_core::header_pool::recycle(std::mem::take(&mut parts.headers));
                             let release = Release {
                                 shared: Arc::clone(self),
                                 key,

@@ -154,7 +154,8 @@ pub(crate) fn apply_response(msg: &mut MessageContext, response: InboundResponse
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(mediate_core::message::intern_content_type);
-    *msg.transport_headers_mut() = headers;
+    // The request's headers, replaced, serve the next head read on this thread.
+    mediate_core::header_pool::recycle(std::mem::replace(msg.transport_headers_mut(), headers));
     set_status(msg, parts.status);
     match body {
         Some(body) if body.content_length() != Some(0) => {

@@ -1,13 +1,26 @@
 //! Header maps kept for reuse, per thread.
 //!
-//! A proxied request builds a header map for the request it reads and one for the response it
-//! reads back. The response's (eight or more headers) is larger than glibc's per-thread cache
-//! takes (1,032 bytes), so each one costs a trip into the allocator proper. Once a map has been
-//! written out (the response to the client, the request to the backend), [`recycle`] keeps it,
-//! cleared, and [`header_map`] hands it out again to the next head parsed on this thread.
+//! A proxied request builds a header map for the request it reads, one for the request it
+//! sends on and one for the response it reads back. The response's (eight or more headers) is
+//! larger than glibc's per-thread cache takes (1,032 bytes), so each one costs a trip into the
+//! allocator proper. Once a map is done with (written out to the client or the backend, or
+//! replaced on the message by a response's), [`recycle`] keeps it, cleared, and
+//! [`empty_map`] hands it out again to the next map this thread builds. The transport and
+//! the message formatter use it; a program embedding the crates need not.
 //!
 //! hyper keeps one map per connection for the same reason; per thread, a map freed by one
 //! connection serves the next head read by any other.
+//!
+//! ```
+//! use http::header::{HeaderValue, SERVER};
+//! use mediate_core::header_pool;
+//!
+//! let mut map = header_pool::empty_map(8);
+//! map.insert(SERVER, HeaderValue::from_static("backend"));
+//! header_pool::recycle(map);
+//! let again = header_pool::empty_map(8); // the same memory, empty
+//! assert!(again.is_empty());
+//! ```
 
 use std::cell::RefCell;
 
@@ -25,7 +38,7 @@ thread_local! {
 }
 
 /// An empty map for `headers` headers: the smallest kept one that holds them, else a new one.
-pub(crate) fn header_map(headers: usize) -> HeaderMap {
+pub fn empty_map(headers: usize) -> HeaderMap {
     let kept = SPARE.with(|spare| {
         let mut spare = spare.borrow_mut();
         let fit = spare
@@ -39,8 +52,8 @@ pub(crate) fn header_map(headers: usize) -> HeaderMap {
     kept.unwrap_or_else(|| HeaderMap::with_capacity(headers))
 }
 
-/// Keeps `map`'s memory for a later [`header_map`] (its headers are dropped now).
-pub(crate) fn recycle(mut map: HeaderMap) {
+/// Keeps `map`'s memory for a later [`empty_map`] (its headers are dropped now).
+pub fn recycle(mut map: HeaderMap) {
     let capacity = map.capacity();
     if capacity == 0 || capacity > LARGEST_KEPT {
         return;
@@ -68,12 +81,12 @@ mod tests {
     #[test]
     fn a_recycled_map_comes_back_empty_with_its_capacity() {
         on_fresh_thread(|| {
-            let mut map = header_map(10);
+            let mut map = empty_map(10);
             let capacity = map.capacity();
             map.insert(SERVER, HeaderValue::from_static("backend"));
             map.append(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             recycle(map);
-            let again = header_map(10);
+            let again = empty_map(10);
             assert!(again.is_empty());
             assert_eq!(again.get(SERVER), None);
             assert_eq!(again.capacity(), capacity);
@@ -88,16 +101,16 @@ mod tests {
             recycle(HeaderMap::with_capacity(3));
             recycle(HeaderMap::with_capacity(10));
             assert_eq!(
-                header_map(2).capacity(),
+                empty_map(2).capacity(),
                 HeaderMap::<HeaderValue>::with_capacity(3).capacity()
             );
             assert_eq!(
-                header_map(8).capacity(),
+                empty_map(8).capacity(),
                 HeaderMap::<HeaderValue>::with_capacity(10).capacity()
             );
             // No kept map holds 60 headers: a new one, and the large one stays kept.
             assert_eq!(
-                header_map(60).capacity(),
+                empty_map(60).capacity(),
                 HeaderMap::<HeaderValue>::with_capacity(60).capacity()
             );
             assert_eq!(SPARE.with(|s| s.borrow().len()), 1);
