@@ -339,7 +339,8 @@ impl Shared {
     }
 
     /// Sends `request` to `uri` (absolute, `http` or `https`, with a host: checked by the
-    /// caller) and waits for the response head, at most `timeout` (the request's own deadline:
+    /// caller) and waits for the response head, until `deadline` at most (the request's own
+    /// deadline, `timeout` after the send began, which the error names:
     /// [`SendErrorKind::Timeout`]) and as long as the connection is not silent for the socket
     /// timeout ([`SendErrorKind::SocketTimeout`]). With `absolute_form`, an HTTP/1 request
     /// line carries the whole URI (`POST_TO_URI`); otherwise the path and query. The
