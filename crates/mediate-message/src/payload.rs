@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use serde_json::Value;
 
+use crate::context::{JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, XML_CONTENT_TYPE};
 use crate::error::Error;
 use crate::json_xml;
 use crate::xml::{self, Envelope, EnvelopeOrigin, XmlDocument};
@@ -60,10 +61,10 @@ pub fn mime_essence(content_type: &str) -> String {
 /// content type is copied each time it is formatted, its body taken or put back, or its
 /// response read: for these, each copy is free.
 const KNOWN_CONTENT_TYPES: &[&str] = &[
-    "application/json",
-    "application/xml",
+    JSON_CONTENT_TYPE,
+    XML_CONTENT_TYPE,
     "text/xml",
-    "text/plain",
+    TEXT_CONTENT_TYPE,
     "application/soap+xml",
     "application/octet-stream",
     "application/x-www-form-urlencoded",

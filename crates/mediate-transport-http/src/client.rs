@@ -16,7 +16,7 @@ use mediate_core::transport::{
 use mediate_message::{BodyError, DEFAULT_BODY_LIMIT, PendingBody};
 
 use crate::body::{Peer, ResponseBody, incoming_stream};
-use crate::pool::{Received, Shared};
+use crate::pool::{Received, Shared, Target};
 use crate::server::PreservedHeaders;
 
 /// What MI's pass-through transport sends as `User-Agent` (`http.user.agent.preserve=false`).
@@ -211,7 +211,7 @@ impl HttpSender for HyperSender {
             options,
             ..
         } = request;
-        check_uri(&uri)?;
+        let target = check_uri(&uri)?;
         // The whole send keeps to the deadline (`enforces_timeout`): reading a body to send it
         // with a length, waiting for a connection, writing, and the answer's head.
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
@@ -256,7 +256,7 @@ impl HttpSender for HyperSender {
 
         let response = self
             .shared
-            .send(out, &uri, options.post_to_uri, deadline, timeout)
+            .send(out, &uri, target, options.post_to_uri, deadline, timeout)
             .await?;
 
         let (parts, received) = response.into_parts();
@@ -297,7 +297,9 @@ pub(crate) fn content_length(headers: &http::HeaderMap) -> Option<u64> {
     first.to_str().ok()?.trim().parse().ok()
 }
 
-fn check_uri(uri: &Uri) -> Result<(), SendError> {
+/// Where `uri` sends to, once it is checked: absolute, `http` (or `https` with the `tls`
+/// feature), with a host.
+fn check_uri(uri: &Uri) -> Result<Target<'_>, SendError> {
     let invalid = |why: &str| {
         Err(SendError::new(
             SendErrorKind::InvalidRequest,
@@ -313,10 +315,10 @@ fn check_uri(uri: &Uri) -> Result<(), SendError> {
         Some(s) => return invalid(&format!("the scheme `{s}` is not http")),
         None => return invalid("the URI is not absolute (no scheme)"),
     }
-    if mediate_core::transport::uri_host(uri).is_none_or(str::is_empty) {
-        return invalid("the URI has no host");
+    match Target::of(uri) {
+        Some(target) => Ok(target),
+        None => invalid("the URI has no host"),
     }
-    Ok(())
 }
 
 /// An error and its causes, outermost first.

@@ -74,7 +74,7 @@ impl Key {
 
 /// Where a request goes, read off its URI.
 #[derive(Debug, Clone, Copy)]
-struct Target<'u> {
+pub(crate) struct Target<'u> {
     https: bool,
     /// The host as the URI writes it (IPv6 in brackets), for `Host`.
     authority_host: &'u str,
@@ -86,10 +86,11 @@ struct Target<'u> {
 }
 
 impl<'u> Target<'u> {
-    /// The target of an absolute `http://` or `https://` URI (checked by the caller).
-    fn of(uri: &'u Uri) -> Option<Self> {
+    /// The target of an absolute `http://` or `https://` URI (its scheme checked by the
+    /// caller); `None` without a host.
+    pub(crate) fn of(uri: &'u Uri) -> Option<Self> {
         let https = uri.scheme_str()?.eq_ignore_ascii_case("https");
-        let authority_host = mediate_core::transport::uri_host(uri)?;
+        let authority_host = mediate_core::transport::uri_host(uri).filter(|h| !h.is_empty())?;
         let host = authority_host
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
@@ -339,7 +340,7 @@ impl Shared {
     }
 
     /// Sends `request` to `uri` (absolute, `http` or `https`, with a host: checked by the
-    /// caller) and waits for the response head, until `deadline` at most (the request's own
+    /// caller, which read `target` off it) and waits for the response head, until `deadline` at most (the request's own
     /// deadline, `timeout` after the send began, which the error names:
     /// [`SendErrorKind::Timeout`]) and as long as the connection is not silent for the socket
     /// timeout ([`SendErrorKind::SocketTimeout`]). With `absolute_form`, an HTTP/1 request
@@ -353,18 +354,13 @@ impl Shared {
         self: &Arc<Self>,
         request: Request<ResponseBody>,
         uri: &Uri,
+        target: Target<'_>,
         absolute_form: bool,
         deadline: Option<Instant>,
         timeout: Option<Duration>,
     ) -> Result<Response<Received>, SendError> {
         let late = || late(uri, timeout);
         let socket_timeout = self.config.socket_timeout;
-        let target = Target::of(uri).ok_or_else(|| {
-            SendError::new(
-                SendErrorKind::InvalidRequest,
-                format!("cannot send to `{uri}`: the URI has no host"),
-            )
-        })?;
         let request_target: Cow<'_, str> = if absolute_form {
             Cow::Owned(uri.to_string())
         } else {
