@@ -2,22 +2,27 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::FutureExt;
 use http::header::{self, HeaderValue};
-use http::{HeaderMap, Method, StatusCode, Uri, Version};
+use http::{HeaderMap, Method, Response, StatusCode, Uri, Version};
 use mediate_core::format::strip_excluded_headers;
 use mediate_core::transport::{
     HttpSender, InboundResponse, OutboundBody, OutboundRequest, SendError, SendErrorKind,
+    SendOptions,
 };
 use mediate_message::{BodyError, DEFAULT_BODY_LIMIT, PendingBody};
 
 use crate::body::{Peer, ResponseBody, incoming_stream};
 use crate::pool::{Received, Shared, Target};
 use crate::server::PreservedHeaders;
+use tokio::time::Instant;
 
 /// What MI's pass-through transport sends as `User-Agent` (`http.user.agent.preserve=false`).
 pub const MI_USER_AGENT: &str = "Synapse-PT-HttpComponents-NIO";
@@ -169,71 +174,33 @@ impl HyperSender {
         &self.shared.config
     }
 
-    async fn request_body(
+    /// Reads a streamed body of unknown length to send it with a `Content-Length`
+    /// (`DISABLE_CHUNKING`, `FORCE_HTTP_1.0`), up to [`ClientConfig::body_limit`].
+    async fn read_to_send(&self, pending: PendingBody) -> Result<ResponseBody, SendError> {
+        let pending = pending.with_limit(self.shared.config.body_limit);
+        let bytes = pending.read().await.map_err(|e| {
+            SendError::new(
+                SendErrorKind::SendFailed,
+                format!("reading the request body to send it with a Content-Length failed: {e}"),
+            )
+        })?;
+        Ok(ResponseBody::full(bytes))
+    }
+
+    /// The request head as it goes to the backend: the message's headers less the excluded
+    /// ones, with the transport's `User-Agent` (or the message's own, when preserved).
+    fn head(
         &self,
-        body: OutboundBody,
-        with_length: bool,
-    ) -> Result<ResponseBody, SendError> {
-        Ok(match body {
-            OutboundBody::Empty => ResponseBody::empty(),
-            OutboundBody::Full(bytes) => ResponseBody::full(bytes),
-            // A stream whose length is known goes with that Content-Length as it is.
-            OutboundBody::Stream(pending) if with_length && pending.content_length().is_none() => {
-                let pending = pending.with_limit(self.shared.config.body_limit);
-                let bytes = pending.read().await.map_err(|e| {
-                    SendError::new(
-                        SendErrorKind::SendFailed,
-                        format!(
-                            "reading the request body to send it with a Content-Length failed: {e}"
-                        ),
-                    )
-                })?;
-                ResponseBody::full(bytes)
-            }
-            OutboundBody::Stream(pending) => ResponseBody::stream(pending),
-        })
-    }
-}
-
-#[async_trait]
-impl HttpSender for HyperSender {
-    fn enforces_timeout(&self) -> bool {
-        true
-    }
-
-    async fn send(&self, request: OutboundRequest) -> Result<InboundResponse, SendError> {
-        let OutboundRequest {
-            method,
-            uri,
-            headers,
-            body,
-            timeout,
-            options,
-            ..
-        } = request;
-        let target = check_uri(&uri)?;
-        // The whole send keeps to the deadline (`enforces_timeout`): reading a body to send it
-        // with a length, waiting for a connection, writing, and the answer's head.
-        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
-        let config = &self.shared.config;
-        let with_length = options.disable_chunking || options.http_1_0;
-        let body = match deadline {
-            // Boxed: rare, and its timer would otherwise add to every request's future.
-            Some(at) if with_length => {
-                Box::pin(tokio::time::timeout_at(at, self.request_body(body, true)))
-                    .await
-                    .map_err(|_| crate::pool::late(&uri, timeout))??
-            }
-            _ => self.request_body(body, with_length).await?,
-        };
-
-        let mut out = http::Request::new(body);
-        *out.method_mut() = method.clone();
-        if options.http_1_0 {
-            *out.version_mut() = Version::HTTP_10;
+        method: &Method,
+        mut headers: HeaderMap,
+        http_1_0: bool,
+    ) -> http::request::Parts {
+        let (mut parts, ()) = http::Request::new(()).into_parts();
+        parts.method = method.clone();
+        if http_1_0 {
+            parts.version = Version::HTTP_10;
         }
-        let mut headers = headers;
-        let preserve = config.preserve_headers;
+        let preserve = self.shared.config.preserve_headers;
         let kept = |headers: &HeaderMap, name: &header::HeaderName| {
             preserve
                 .preserves(name)
@@ -243,47 +210,127 @@ impl HttpSender for HyperSender {
         let agent = kept(&headers, &header::USER_AGENT);
         let date = kept(&headers, &header::DATE);
         strip_excluded_headers(&mut headers);
-        *out.headers_mut() = headers;
-        let out_headers = out.headers_mut();
         if let Some(agent) = agent {
-            out_headers.insert(header::USER_AGENT, agent);
+            headers.insert(header::USER_AGENT, agent);
         } else if let Some(agent) = &self.user_agent {
-            out_headers.insert(header::USER_AGENT, agent.clone());
+            headers.insert(header::USER_AGENT, agent.clone());
         }
         if let Some(date) = date {
-            out_headers.insert(header::DATE, date);
+            headers.insert(header::DATE, date);
         }
+        parts.headers = headers;
+        parts
+    }
 
-        let response = self
-            .shared
-            .send(out, &uri, target, options.post_to_uri, deadline, timeout)
-            .await?;
+    /// Sends `body` with the head of `method` and `headers` to `uri`, and makes the answer an
+    /// [`InboundResponse`]. Not `async`: the future is the pool's exchange and a synchronous
+    /// step after it, so that what the request holds is stored once in it (an `async fn`
+    /// keeps its arguments beside the copies it hands on).
+    #[allow(clippy::too_many_arguments)]
+    fn exchange(
+        &self,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: ResponseBody,
+        options: SendOptions,
+        deadline: Option<Instant>,
+        timeout: Option<Duration>,
+    ) -> impl Future<Output = Result<InboundResponse, SendError>> + Send + '_ {
+        let parts = self.head(&method, headers, options.http_1_0);
+        let config = &self.shared.config;
+        let (limit, idle) = (config.body_limit, config.body_idle_timeout);
+        self.shared
+            .send(parts, body, uri, options.post_to_uri, deadline, timeout)
+            .map(move |sent| Ok(inbound(sent?, &method, limit, idle)))
+    }
+}
 
-        let (parts, received) = response.into_parts();
-        let body = match received {
-            Received::None => None,
-            // The connection goes with the unread body.
-            Received::H1(body) => {
-                let length = body.length();
-                Some(PendingBody::new(Box::into_pin(body), length).with_limit(config.body_limit))
+/// The pool's answer as an [`InboundResponse`]: its body (if any) streaming, read up to `limit`.
+fn inbound(
+    response: Response<Received>,
+    method: &Method,
+    limit: usize,
+    idle: Option<Duration>,
+) -> InboundResponse {
+    let (parts, received) = response.into_parts();
+    let body = match received {
+        Received::None => None,
+        // The connection goes with the unread body.
+        Received::H1(body) => {
+            let length = body.length();
+            Some(PendingBody::new(Box::into_pin(body), length).with_limit(limit))
+        }
+        Received::H2(incoming) => {
+            let no_body = *method == Method::HEAD
+                || parts.status.is_informational()
+                || parts.status == StatusCode::NO_CONTENT
+                || parts.status == StatusCode::NOT_MODIFIED
+                || http_body::Body::is_end_stream(&incoming);
+            (!no_body).then(|| {
+                let length = content_length(&parts.headers);
+                PendingBody::new(incoming_stream(incoming, idle, Peer::Backend), length)
+                    .with_limit(limit)
+            })
+        }
+    };
+    http::Response::from_parts(parts, body)
+}
+
+/// The future of [`HttpSender::send`], as `#[async_trait]` declares it.
+type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<InboundResponse, SendError>> + Send + 'a>>;
+
+#[async_trait]
+impl HttpSender for HyperSender {
+    fn enforces_timeout(&self) -> bool {
+        true
+    }
+
+    // Not `async`: the head is made and the body framed before the future is boxed, so that
+    // the box (one per request) holds the exchange and little else. The whole send keeps to
+    // the deadline (`enforces_timeout`): reading a body to send it with a length, waiting for
+    // a connection, writing, and the answer's head.
+    fn send<'life0, 'async_trait>(
+        &'life0 self,
+        request: OutboundRequest,
+    ) -> SendFuture<'async_trait>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        let OutboundRequest {
+            method,
+            uri,
+            headers,
+            body,
+            timeout,
+            options,
+            ..
+        } = request;
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let with_length = options.disable_chunking || options.http_1_0;
+        let body = match body {
+            OutboundBody::Empty => ResponseBody::empty(),
+            OutboundBody::Full(bytes) => ResponseBody::full(bytes),
+            // A stream whose length is not known is read first to count it (rare: a future
+            // of its own); one whose length is known goes with that Content-Length as it is.
+            OutboundBody::Stream(pending) if with_length && pending.content_length().is_none() => {
+                return Box::pin(async move {
+                    check_uri(&uri)?;
+                    let read = self.read_to_send(pending);
+                    let body = match deadline {
+                        None => read.await?,
+                        Some(at) => tokio::time::timeout_at(at, read)
+                            .await
+                            .map_err(|_| crate::pool::late(&uri, timeout))??,
+                    };
+                    self.exchange(method, uri, headers, body, options, deadline, timeout)
+                        .await
+                });
             }
-            Received::H2(incoming) => {
-                let no_body = method == Method::HEAD
-                    || parts.status.is_informational()
-                    || parts.status == StatusCode::NO_CONTENT
-                    || parts.status == StatusCode::NOT_MODIFIED
-                    || http_body::Body::is_end_stream(&incoming);
-                (!no_body).then(|| {
-                    let length = content_length(&parts.headers);
-                    PendingBody::new(
-                        incoming_stream(incoming, config.body_idle_timeout, Peer::Backend),
-                        length,
-                    )
-                    .with_limit(config.body_limit)
-                })
-            }
+            OutboundBody::Stream(pending) => ResponseBody::stream(pending),
         };
-        Ok(http::Response::from_parts(parts, body))
+        Box::pin(self.exchange(method, uri, headers, body, options, deadline, timeout))
     }
 }
 
@@ -299,7 +346,7 @@ pub(crate) fn content_length(headers: &http::HeaderMap) -> Option<u64> {
 
 /// Where `uri` sends to, once it is checked: absolute, `http` (or `https` with the `tls`
 /// feature), with a host.
-fn check_uri(uri: &Uri) -> Result<Target<'_>, SendError> {
+pub(crate) fn check_uri(uri: &Uri) -> Result<Target<'_>, SendError> {
     let invalid = |why: &str| {
         Err(SendError::new(
             SendErrorKind::InvalidRequest,

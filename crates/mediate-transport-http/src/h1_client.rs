@@ -256,7 +256,20 @@ impl Connection {
             };
         // The whole request is in the buffer: sent again as it is if need be (`resend`).
         let whole_in_first = ended && large.is_none();
-        let first = h1_write::write_first(&mut self.io, &self.write, large.as_ref(), chunked).await;
+        // The rarer paths are boxed: inline, their futures would make every request's (which
+        // is in its boxed send) larger by several hundred bytes.
+        let first = match &large {
+            None => self.io.write_all(&self.write).await,
+            Some(_) => {
+                Box::pin(h1_write::write_first(
+                    &mut self.io,
+                    &self.write,
+                    large.as_ref(),
+                    chunked,
+                ))
+                .await
+            }
+        };
         if let Err(err) = first {
             let mut failed = Failed::connection(
                 io_kind(&err),
@@ -268,7 +281,7 @@ impl Connection {
             return Err(failed);
         }
         if !ended {
-            self.write_rest(body, chunked, &mut sent).await?;
+            Box::pin(self.write_rest(body, chunked, &mut sent)).await?;
         }
         if let RequestFraming::Length(n) = framing
             && n != sent

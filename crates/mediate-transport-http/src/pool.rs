@@ -28,6 +28,7 @@
 //! thread sends; a backend's own keep-alive timeout closes the rest.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
@@ -48,6 +49,7 @@ use tokio::time::Instant;
 
 use crate::body::{Progress, ResponseBody, error_chain};
 use crate::client::ClientConfig;
+use crate::h1::ResponseHead;
 use crate::h1_client::{Connection, Failed, H1Body, Outgoing, Stream};
 
 /// What every thread's pool shares: the settings and, with TLS, the connector.
@@ -231,6 +233,69 @@ async fn wait_head<F: std::future::Future>(
     }
 }
 
+/// One HTTP/1 exchange of a request on a connection, from [`Shared::send`].
+struct Round<'a> {
+    parts: &'a http::request::Parts,
+    /// The request target (origin or absolute form).
+    target: &'a str,
+    host: &'a HeaderValue,
+    /// The connection came from the pool.
+    reused: bool,
+    deadline: Option<Instant>,
+    socket_timeout: Duration,
+}
+
+impl Round<'_> {
+    /// Sends the request on `conn` (again as the bytes `replay` when another connection
+    /// could not deliver them) and waits for the response head; gives the connection back
+    /// with what became of the wait. Not `async`: the future uses its captures where they
+    /// are (an `async fn` would also hold the connection a second time).
+    #[allow(clippy::manual_async_fn)] // see above: an `async fn` would be larger
+    fn run<'f>(
+        self,
+        mut conn: Connection,
+        replay: Option<Vec<u8>>,
+        body: &'f mut ResponseBody,
+    ) -> impl Future<Output = (Connection, Waited<Result<ResponseHead, Failed>>)> + Send + 'f
+    where
+        Self: 'f,
+    {
+        async move {
+            let progress = Arc::clone(&conn.progress);
+            let waited = match replay {
+                Some(bytes) => {
+                    let exchange = pin!(conn.resend(bytes, &self.parts.method));
+                    wait_head(
+                        exchange,
+                        self.deadline,
+                        self.socket_timeout,
+                        Some(&progress),
+                    )
+                    .await
+                }
+                None => {
+                    let outgoing = Outgoing {
+                        method: &self.parts.method,
+                        target: self.target,
+                        version: self.parts.version,
+                        headers: &self.parts.headers,
+                        host: self.host,
+                    };
+                    let exchange = pin!(conn.exchange(outgoing, body, self.reused));
+                    wait_head(
+                        exchange,
+                        self.deadline,
+                        self.socket_timeout,
+                        Some(&progress),
+                    )
+                    .await
+                }
+            };
+            (conn, waited)
+        }
+    }
+}
+
 /// A request's deadline passed while it waited for a connection.
 pub(crate) struct Late;
 
@@ -308,6 +373,21 @@ impl H2Send<'_> {
     }
 }
 
+/// Waits until the HTTP/2 connection of `sender` has room for another stream, until `deadline`
+/// at most: `Ok(None)` when the connection closed meanwhile.
+async fn h2_ready(
+    mut sender: http2::SendRequest<ResponseBody>,
+    deadline: Option<Instant>,
+) -> Result<Option<http2::SendRequest<ResponseBody>>, Late> {
+    let ready = match deadline {
+        None => sender.ready().await,
+        Some(at) => tokio::time::timeout_at(at, sender.ready())
+            .await
+            .map_err(|_| Late)?,
+    };
+    Ok(ready.is_ok().then_some(sender))
+}
+
 /// How often, at most, a pool in use is swept of expired idle connections.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
@@ -339,204 +419,207 @@ impl Shared {
         self.pools.get_or_default()
     }
 
-    /// Sends `request` to `uri` (absolute, `http` or `https`, with a host: checked by the
-    /// caller, which read `target` off it) and waits for the response head, until `deadline` at most (the request's own
-    /// deadline, `timeout` after the send began, which the error names:
+    /// Sends the request of `parts` and `body` to `uri` (checked here: absolute, `http` or
+    /// `https`, with a host) and waits for the response head, until `deadline` at most (the
+    /// request's own deadline, `timeout` after the send began, which the error names:
     /// [`SendErrorKind::Timeout`]) and as long as the connection is not silent for the socket
     /// timeout ([`SendErrorKind::SocketTimeout`]). With `absolute_form`, an HTTP/1 request
-    /// line carries the whole URI (`POST_TO_URI`); otherwise the path and query. The
-    /// [`Release`] comes with a response whose body is still to be read on an HTTP/1
-    /// connection: check it in when the body ends.
+    /// line carries the whole URI (`POST_TO_URI`); otherwise the path and query. A response
+    /// whose body is still to be read on an HTTP/1 connection takes the connection with it,
+    /// back to the pool when the body ends.
     ///
     /// A failure once the connection is made carries the connection's [`ProtocolState`]
     /// (HTTP/1; an HTTP/2 stream's state is not followed, and adds nothing).
-    pub(crate) async fn send(
+    ///
+    /// Not `async`: the future's captures are its arguments, used where they are (an
+    /// `async fn` would move them into locals of its own, and hold both; this future is in
+    /// every request's boxed send).
+    pub(crate) fn send(
         self: &Arc<Self>,
-        request: Request<ResponseBody>,
-        uri: &Uri,
-        target: Target<'_>,
+        mut parts: http::request::Parts,
+        mut body: ResponseBody,
+        uri: Uri,
         absolute_form: bool,
         deadline: Option<Instant>,
         timeout: Option<Duration>,
-    ) -> Result<Response<Received>, SendError> {
-        let late = || late(uri, timeout);
-        let socket_timeout = self.config.socket_timeout;
-        let request_target: Cow<'_, str> = if absolute_form {
-            Cow::Owned(uri.to_string())
-        } else {
-            origin_form(uri)
-        };
-        let (mut parts, mut body) = request.into_parts();
-        // The bytes of a request a pooled connection turned out unable to deliver, to be sent
-        // as they are on the next connection, and the failure to report if that cannot be.
-        let mut replay: Option<(Vec<u8>, SendError)> = None;
-        loop {
-            let lease = match self
-                .checkout(&target, deadline)
-                .await
-                .map_err(|Late| late())?
-            {
-                Some(lease) => lease,
-                // Boxed: connecting (DNS, TCP, TLS, handshake) is a large future, and rare;
-                // inline it would make every request's future as large, and copied as often.
-                None => {
-                    let connect = Box::pin(self.connect(&target));
-                    match deadline {
-                        None => connect.await?,
-                        Some(at) => tokio::time::timeout_at(at, connect)
-                            .await
-                            .map_err(|_| late())??,
-                    }
-                }
+    ) -> impl Future<Output = Result<Response<Received>, SendError>> + Send + '_ {
+        // Made here, so that the future captures no `bool`: the compiler lays a one-byte
+        // capture out after the space its states share, and the future grows by hundreds of
+        // bytes of padding.
+        let absolute = absolute_form.then(|| uri.to_string());
+        async move {
+            let uri = &uri;
+            let target = crate::client::check_uri(uri)?;
+            let late = || late(uri, timeout);
+            let socket_timeout = self.config.socket_timeout;
+            let request_target: Cow<'_, str> = match &absolute {
+                Some(absolute) => Cow::Borrowed(absolute),
+                None => origin_form(uri),
             };
-            let Lease {
-                conn,
-                key,
-                host_header,
-                reused,
-            } = lease;
-            match conn {
-                Conn::H1(mut conn) => {
-                    let progress = Arc::clone(&conn.progress);
-                    let waited = match replay.take() {
-                        Some((bytes, _)) => {
-                            let exchange = pin!(conn.resend(bytes, &parts.method));
-                            wait_head(exchange, deadline, socket_timeout, Some(&progress)).await
-                        }
-                        None => {
-                            let outgoing = Outgoing {
-                                method: &parts.method,
-                                target: &request_target,
-                                version: parts.version,
-                                headers: &parts.headers,
-                                host: &host_header,
-                            };
-                            let exchange = pin!(conn.exchange(outgoing, &mut body, reused));
-                            wait_head(exchange, deadline, socket_timeout, Some(&progress)).await
-                        }
-                    };
-                    let failed = match waited {
-                        Waited::Done(Ok(head)) => {
-                            // The request is sent: its header map serves the next head read.
-                            mediate_core::header_pool::recycle(std::mem::take(&mut parts.headers));
-                            let release = Release {
-                                shared: Arc::clone(self),
+            // The bytes of a request a pooled connection turned out unable to deliver, to be sent
+            // as they are on the next connection, and the failure to report if that cannot be.
+            let mut replay: Option<(Vec<u8>, SendError)> = None;
+            loop {
+                // In a block of its own, so that the lease (and the connection as it came) take
+                // no room in the future while the exchange waits.
+                let (mut conn, key, host_header, reused): (Connection, _, _, _) = {
+                    let Lease {
+                        conn,
+                        key,
+                        host_header,
+                        reused,
+                    } = match self.checkout(&target) {
+                        // Boxed: the wait (with its timer) would make every request's future
+                        // larger, HTTP/1 ones too.
+                        Some(Lease {
+                            conn: Conn::H2(sender),
+                            key,
+                            host_header,
+                            reused,
+                        }) => match Box::pin(h2_ready(sender, deadline))
+                            .await
+                            .map_err(|Late| late())?
+                        {
+                            Some(sender) => Lease {
+                                conn: Conn::H2(sender),
                                 key,
                                 host_header,
+                                reused,
+                            },
+                            // Closed meanwhile: the pool is looked at again.
+                            None => continue,
+                        },
+                        Some(lease) => lease,
+                        // Boxed: connecting (DNS, TCP, TLS, handshake) is a large future, and
+                        // rare; inline it would make every request's future as large, and copied
+                        // as often.
+                        None => {
+                            let connect = Box::pin(self.connect(&target));
+                            match deadline {
+                                None => connect.await?,
+                                Some(at) => tokio::time::timeout_at(at, connect)
+                                    .await
+                                    .map_err(|_| late())??,
+                            }
+                        }
+                    };
+                    match conn {
+                        Conn::H1(conn) => (conn, key, host_header, reused),
+                        Conn::H2(sender) => {
+                            if let Some((_, error)) = replay.take() {
+                                // The bytes were HTTP/1's; the request cannot be sent again.
+                                return Err(error);
+                            }
+                            // Boxed: HTTP/2's exchange is a large future, and the rarer one.
+                            let h2 = H2Send {
+                                uri,
+                                host_header: &host_header,
+                                deadline,
+                                timeout,
+                                socket_timeout,
+                                reused,
                             };
-                            let received = match H1Body::of(
-                                &head,
-                                conn,
-                                release,
-                                self.config.body_idle_timeout,
-                            ) {
+                            match Box::pin(h2.send(sender, parts, body)).await {
+                                H2Sent::Done(result) => return result,
+                                H2Sent::Again(unsent) => {
+                                    (parts, body) = unsent.into_parts();
+                                    continue;
+                                }
+                            }
+                        }
+                    }
+                };
+                // Boxed, with the connection moved in and out: inline, the exchange
+                // would make this future (in every request's boxed send) over 1 KiB,
+                // the largest size glibc keeps freed memory for per thread; two boxes
+                // under it cost less than one over it.
+                let round = Round {
+                    parts: &parts,
+                    target: &request_target,
+                    host: &host_header,
+                    reused,
+                    deadline,
+                    socket_timeout,
+                };
+                let waited;
+                (conn, waited) =
+                    Box::pin(round.run(conn, replay.take().map(|(bytes, _)| bytes), &mut body))
+                        .await;
+                let progress = &conn.progress;
+                let failed = match waited {
+                    Waited::Done(Ok(head)) => {
+                        // The request is sent: its header map serves the next head read.
+                        mediate_core::header_pool::recycle(std::mem::take(&mut parts.headers));
+                        let release = Release {
+                            shared: Arc::clone(self),
+                            key,
+                            host_header,
+                        };
+                        let received =
+                            match H1Body::of(&head, conn, release, self.config.body_idle_timeout) {
                                 Some(body) => Received::H1(Box::new(body)),
                                 None => Received::None,
                             };
-                            let mut response = Response::new(received);
-                            *response.status_mut() = head.status;
-                            *response.version_mut() = head.version;
-                            *response.headers_mut() = head.headers;
-                            return Ok(response);
-                        }
-                        Waited::Done(Err(failed)) => failed,
-                        Waited::Deadline => return Err(late()),
-                        Waited::Silent(state) => return Err(silent(uri, socket_timeout, state)),
-                    };
-                    let Failed {
-                        kind,
-                        message,
-                        stateful,
-                        replayable,
-                    } = failed;
-                    let mut error = SendError::new(kind, format!("{message} ({uri})"));
-                    if stateful {
-                        error = error.with_state(progress.state());
+                        let mut response = Response::new(received);
+                        *response.status_mut() = head.status;
+                        *response.version_mut() = head.version;
+                        *response.headers_mut() = head.headers;
+                        return Ok(response);
                     }
-                    if replayable && reused {
-                        tracing::debug!(
-                            %error,
-                            "a pooled connection was closed by the backend; sending the request on another"
-                        );
-                        replay = Some((conn.take_request_bytes(), error));
-                        continue;
+                    Waited::Done(Err(failed)) => failed,
+                    Waited::Deadline => return Err(late()),
+                    Waited::Silent(state) => {
+                        return Err(silent(uri, socket_timeout, state));
                     }
-                    return Err(error);
+                };
+                let Failed {
+                    kind,
+                    message,
+                    stateful,
+                    replayable,
+                } = failed;
+                let mut error = SendError::new(kind, format!("{message} ({uri})"));
+                if stateful {
+                    error = error.with_state(progress.state());
                 }
-                Conn::H2(sender) => {
-                    if let Some((_, error)) = replay.take() {
-                        // The bytes were HTTP/1's; the request cannot be sent again.
-                        return Err(error);
-                    }
-                    // Boxed: HTTP/2's exchange is a large future, and the rarer one.
-                    let h2 = H2Send {
-                        uri,
-                        host_header: &host_header,
-                        deadline,
-                        timeout,
-                        socket_timeout,
-                        reused,
-                    };
-                    match Box::pin(h2.send(sender, parts, body)).await {
-                        H2Sent::Done(result) => return result,
-                        H2Sent::Again(unsent) => (parts, body) = unsent.into_parts(),
-                    }
+                if replayable && reused {
+                    tracing::debug!(
+                        %error,
+                        "a pooled connection was closed by the backend; sending the request on another"
+                    );
+                    replay = Some((conn.take_request_bytes(), error));
+                    continue;
                 }
+                return Err(error);
             }
         }
     }
 
-    /// An open connection to `target` from this thread's pool. `Err(Late)`: the deadline
-    /// passed while the host's HTTP/2 connection had no room for another stream.
-    async fn checkout(
-        &self,
-        target: &Target<'_>,
-        deadline: Option<Instant>,
-    ) -> Result<Option<Lease>, Late> {
-        loop {
-            let (conn, key, host_header) = {
-                let mut hosts = self.pool().hosts.borrow_mut();
-                let Some(host) = hosts.iter_mut().find(|h| h.key.is(target)) else {
-                    return Ok(None);
-                };
-                let conn = if let Some(h2) = host.h2.as_ref().filter(|h2| !h2.is_closed()) {
-                    Conn::H2(h2.clone())
-                } else {
-                    host.h2 = None;
-                    let idle_timeout = self.config.pool_idle_timeout;
-                    let fresh = loop {
-                        let Some(mut idle) = host.idle.pop() else {
-                            return Ok(None);
-                        };
-                        if idle.since.elapsed() < idle_timeout && idle.conn.is_usable() {
-                            break idle;
-                        }
-                    };
-                    Conn::H1(fresh.conn)
-                };
-                (conn, Arc::clone(&host.key), host.host_header.clone())
-            };
-            let ready = match conn {
-                Conn::H1(conn) => Some(Conn::H1(conn)),
-                Conn::H2(mut sender) => {
-                    let ready = match deadline {
-                        None => sender.ready().await,
-                        Some(at) => tokio::time::timeout_at(at, sender.ready())
-                            .await
-                            .map_err(|_| Late)?,
-                    };
-                    ready.is_ok().then_some(Conn::H2(sender))
+    /// A connection to `target` from this thread's pool: an idle HTTP/1 one that the backend
+    /// has not closed, or the host's HTTP/2 one (which may have no room for another stream
+    /// yet: see [`h2_ready`]).
+    fn checkout(&self, target: &Target<'_>) -> Option<Lease> {
+        let mut hosts = self.pool().hosts.borrow_mut();
+        let host = hosts.iter_mut().find(|h| h.key.is(target))?;
+        let conn = if let Some(h2) = host.h2.as_ref().filter(|h2| !h2.is_closed()) {
+            Conn::H2(h2.clone())
+        } else {
+            host.h2 = None;
+            let idle_timeout = self.config.pool_idle_timeout;
+            let fresh = loop {
+                let mut idle = host.idle.pop()?;
+                if idle.since.elapsed() < idle_timeout && idle.conn.is_usable() {
+                    break idle;
                 }
             };
-            if let Some(conn) = ready {
-                return Ok(Some(Lease {
-                    conn,
-                    key,
-                    host_header,
-                    reused: true,
-                }));
-            }
-        }
+            Conn::H1(fresh.conn)
+        };
+        Some(Lease {
+            conn,
+            key: Arc::clone(&host.key),
+            host_header: host.host_header.clone(),
+            reused: true,
+        })
     }
 
     fn checkin(&self, key: Arc<Key>, host_header: HeaderValue, conn: Connection) {
