@@ -28,7 +28,14 @@ pub enum PayloadKind {
 impl PayloadKind {
     /// The kind of a content type (parameters ignored, case-insensitive).
     pub fn from_content_type(content_type: &str) -> Self {
-        // The essence compared without case, in place: this runs for every payload set.
+        // The common ones first, by their whole text: this runs for every payload set.
+        match content_type {
+            JSON_CONTENT_TYPE => return Self::Json,
+            XML_CONTENT_TYPE | "text/xml" => return Self::Xml,
+            TEXT_CONTENT_TYPE => return Self::Text,
+            _ => {}
+        }
+        // Otherwise the essence compared without case, in place.
         let essence = essence_of(content_type);
         let (top, sub) = match essence.bytes().position(|b| b == b'/') {
             Some(slash) => (&essence[..slash], &essence[slash + 1..]),

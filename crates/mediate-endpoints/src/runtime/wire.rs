@@ -16,21 +16,23 @@ use mediate_core::{MediationError, MessageContext, PropertyValue, Scope};
 
 use crate::settings::MessageFormat;
 
-/// Whether a response header is not kept on the message (hop-by-hop and length: the body may
-/// be sent on differently): `Connection`, `Keep-Alive`, `Proxy-Connection`,
-/// `Transfer-Encoding`, `TE`, `Trailer`, `Upgrade`, `Content-Length`. The standard names
-/// compare as the `http` crate's constants (no text compared).
-fn is_excluded_response_header(name: &HeaderName) -> bool {
-    [
-        header::CONNECTION,
-        header::TRANSFER_ENCODING,
-        header::TE,
-        header::TRAILER,
-        header::UPGRADE,
-        header::CONTENT_LENGTH,
-    ]
-    .contains(name)
-        || matches!(name.as_str(), "keep-alive" | "proxy-connection")
+/// The response headers not kept on the message (hop-by-hop and length: the body may be sent
+/// on differently). The standard names compare as the `http` crate's constants (no text
+/// compared).
+const EXCLUDED_RESPONSE_HEADERS: [HeaderName; 8] = [
+    header::CONNECTION,
+    header::TRANSFER_ENCODING,
+    header::TE,
+    header::TRAILER,
+    header::UPGRADE,
+    header::CONTENT_LENGTH,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+];
+
+/// Where `name` is in [`EXCLUDED_RESPONSE_HEADERS`].
+fn excluded_response_header(name: &HeaderName) -> Option<usize> {
+    EXCLUDED_RESPONSE_HEADERS.iter().position(|e| e == name)
 }
 
 /// The method a leaf sends with: the endpoint's own (an `<http method>`), else the axis2
@@ -143,12 +145,15 @@ pub(crate) fn apply_response(msg: &mut MessageContext, response: InboundResponse
     // The backend's headers become the transport headers, less the hop-by-hop ones and the
     // length (removed in place: no second map).
     let mut headers = parts.headers;
-    while let Some(name) = headers
+    // One pass over the names, then a removal per excluded one found.
+    let found = headers
         .keys()
-        .find(|name| is_excluded_response_header(name))
-        .cloned()
-    {
-        headers.remove(&name);
+        .filter_map(excluded_response_header)
+        .fold(0u8, |found, i| found | 1 << i);
+    for (i, name) in EXCLUDED_RESPONSE_HEADERS.iter().enumerate() {
+        if found & 1 << i != 0 {
+            headers.remove(name);
+        }
     }
     let content_type = headers
         .get(CONTENT_TYPE)
