@@ -153,13 +153,53 @@ fn record_spans(headers: &[httparse::Header<'_>], base: usize, spans: &mut Vec<S
 pub(crate) fn header_map(head: &Bytes, spans: &[Span]) -> Result<HeaderMap, ParseError> {
     let mut map = mediate_core::header_pool::empty_map(spans.len());
     for span in spans {
-        let name = HeaderName::from_bytes(&head[span.name.0..span.name.1])
+        let name = header_name(&head[span.name.0..span.name.1])
             .map_err(|_| invalid("a response header name is not valid"))?;
         let value = HeaderValue::from_maybe_shared(head.slice(span.value.0..span.value.1))
             .map_err(|_| invalid(format!("the response header `{name}` has an invalid value")))?;
         map.append(name, value);
     }
     Ok(map)
+}
+
+/// The most header names [`header_name`] keeps per thread, and the longest it keeps.
+const NAMES_KEPT: usize = 32;
+const LONGEST_NAME_KEPT: usize = 64;
+
+thread_local! {
+    /// Header names this thread has parsed, by their bytes as written.
+    static NAMES: std::cell::RefCell<Vec<(Box<[u8]>, HeaderName)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`HeaderName::from_bytes`], answered from the names this thread has parsed before when
+/// `raw` is one of them byte for byte. A peer writes the same names in the same case head after
+/// head; parsing one lowercases it through a table and matches it against the standard names
+/// (about 120 instructions for `Content-Type`), and a name that is not a standard one is
+/// copied into an allocation of its own each time. A name found here is a comparison away, and
+/// a custom one is shared. The first [`NAMES_KEPT`] names of up to [`LONGEST_NAME_KEPT`] bytes
+/// are kept.
+pub(crate) fn header_name(raw: &[u8]) -> Result<HeaderName, header::InvalidHeaderName> {
+    let found = NAMES.with(|names| {
+        names
+            .borrow()
+            .iter()
+            .find(|(bytes, _)| **bytes == *raw)
+            .map(|(_, name)| name.clone())
+    });
+    if let Some(name) = found {
+        return Ok(name);
+    }
+    let name = HeaderName::from_bytes(raw)?;
+    if raw.len() <= LONGEST_NAME_KEPT {
+        NAMES.with(|names| {
+            let mut names = names.borrow_mut();
+            if names.len() < NAMES_KEPT {
+                names.push((raw.into(), name.clone()));
+            }
+        });
+    }
+    Ok(name)
 }
 
 /// RFC 9112 §6.3: how the body of this response is delimited.
@@ -951,6 +991,57 @@ mod tests {
         out
     }
 
+    #[test]
+    fn header_names_come_back_the_same_from_the_thread_s_list() {
+        std::thread::spawn(|| {
+            for raw in [
+                "Content-Type",
+                "content-type",
+                "X-Request-Id",
+                "x-request-id",
+                "ETag",
+            ] {
+                let first = header_name(raw.as_bytes()).unwrap();
+                let again = header_name(raw.as_bytes()).unwrap();
+                assert_eq!(first, HeaderName::from_bytes(raw.as_bytes()).unwrap());
+                assert_eq!(again, first, "{raw}");
+            }
+            // Each spelling is kept apart, and every one means the same name.
+            assert_eq!(NAMES.with(|n| n.borrow().len()), 5);
+            assert_eq!(header_name(b"CONTENT-TYPE").unwrap(), header::CONTENT_TYPE);
+            // Invalid names are refused every time and not kept.
+            for _ in 0..2 {
+                assert!(header_name(b"bad name").is_err());
+                assert!(header_name(b"").is_err());
+            }
+            assert_eq!(NAMES.with(|n| n.borrow().len()), 6);
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn the_thread_s_list_of_header_names_is_bounded() {
+        std::thread::spawn(|| {
+            for i in 0..100 {
+                let raw = format!("x-custom-{i}");
+                let name = header_name(raw.as_bytes()).unwrap();
+                assert_eq!(name.as_str(), raw);
+            }
+            let long = "x".repeat(LONGEST_NAME_KEPT + 1);
+            assert_eq!(header_name(long.as_bytes()).unwrap().as_str(), long);
+            NAMES.with(|names| {
+                let names = names.borrow();
+                assert_eq!(names.len(), NAMES_KEPT);
+                assert!(names.iter().all(|(raw, _)| raw.len() <= LONGEST_NAME_KEPT));
+            });
+            // Past the bound, names are still parsed right.
+            assert_eq!(header_name(b"X-Custom-99").unwrap().as_str(), "x-custom-99");
+        })
+        .join()
+        .unwrap();
+    }
+
     proptest! {
         /// Whatever the chunks and however the bytes arrive, the decoder gives the body back.
         #[test]
@@ -974,6 +1065,24 @@ mod tests {
         }
 
         /// Arbitrary bytes never panic the head parser.
+        #[test]
+        fn header_names_from_the_thread_s_list_are_what_parsing_gives(
+            names in proptest::collection::vec(
+                proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'B'), Just(b'-'), Just(b' '), Just(b'1'), any::<u8>()], 0..6),
+                1..20,
+            ),
+        ) {
+            for _ in 0..2 {
+                for raw in &names {
+                    let parsed = HeaderName::from_bytes(raw);
+                    match header_name(raw) {
+                        Ok(name) => prop_assert_eq!(Some(name), parsed.ok()),
+                        Err(_) => prop_assert!(parsed.is_err()),
+                    }
+                }
+            }
+        }
+
         #[test]
         fn head_parser_never_panics(input in proptest::collection::vec(any::<u8>(), 0..300)) {
             let mut buf = BytesMut::from(&input[..]);
