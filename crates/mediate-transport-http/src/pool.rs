@@ -262,16 +262,11 @@ impl Round<'_> {
     {
         async move {
             let progress = Arc::clone(&conn.progress);
+            let (deadline, silence) = (self.deadline, self.socket_timeout);
             let waited = match replay {
                 Some(bytes) => {
                     let exchange = pin!(conn.resend(bytes, &self.parts.method));
-                    wait_head(
-                        exchange,
-                        self.deadline,
-                        self.socket_timeout,
-                        Some(&progress),
-                    )
-                    .await
+                    wait_head(exchange, deadline, silence, Some(&progress)).await
                 }
                 None => {
                     let outgoing = Outgoing {
@@ -282,13 +277,7 @@ impl Round<'_> {
                         host: self.host,
                     };
                     let exchange = pin!(conn.exchange(outgoing, body, self.reused));
-                    wait_head(
-                        exchange,
-                        self.deadline,
-                        self.socket_timeout,
-                        Some(&progress),
-                    )
-                    .await
+                    wait_head(exchange, deadline, silence, Some(&progress)).await
                 }
             };
             (conn, waited)
