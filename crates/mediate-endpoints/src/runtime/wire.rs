@@ -19,7 +19,7 @@ use crate::settings::MessageFormat;
 /// The response headers not kept on the message (hop-by-hop and length: the body may be sent
 /// on differently). The standard names compare as the `http` crate's constants (no text
 /// compared).
-const EXCLUDED_RESPONSE_HEADERS: [HeaderName; 8] = [
+static EXCLUDED_RESPONSE_HEADERS: [HeaderName; 8] = [
     header::CONNECTION,
     header::TRANSFER_ENCODING,
     header::TE,
